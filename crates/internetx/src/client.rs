@@ -1,0 +1,170 @@
+//! Posting a request to the gateway over HTTPS.
+
+use std::time::Duration;
+
+use crate::redact::redact;
+use crate::request::{Envelope, Task};
+use crate::response::{parse_answer, Answer, ProtocolError};
+
+/// One request and its answer, with secrets removed from both documents.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request_xml: String,
+    pub response_xml: String,
+    pub answer: Answer,
+}
+
+/// Why no usable answer came back. What matters to the caller is whether the
+/// gateway may have received the request: a resend could register twice.
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The connection was never made: the request certainly did not arrive.
+    #[error("InterNetX gateway unreachable (request not sent): {0}")]
+    NotSent(String),
+    /// Sent, but the answer was lost (timeout, reset): the outcome is unknown.
+    #[error("no answer from the InterNetX gateway (request may have arrived): {0}")]
+    OutcomeUnknown(String),
+    /// The gateway answered with an HTTP error status.
+    #[error("InterNetX gateway answered HTTP {status}: {body}")]
+    Http {
+        status: u16,
+        body: String,
+        retry_after: Option<Duration>,
+    },
+    /// The gateway answered 2xx, but not with a readable answer document.
+    #[error("{source}")]
+    Protocol {
+        source: ProtocolError,
+        request_xml: String,
+        response_xml: String,
+    },
+}
+
+impl GatewayError {
+    /// Whether sending the same request again cannot double an order.
+    pub fn is_safe_to_resend(&self) -> bool {
+        match self {
+            GatewayError::NotSent(_) => true,
+            // Rate limiting and "unavailable" answers are given before processing.
+            GatewayError::Http { status, .. } => *status == 429 || *status == 503,
+            GatewayError::OutcomeUnknown(_) | GatewayError::Protocol { .. } => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    pub url: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+}
+
+impl ClientConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The gateway client: one reqwest client (connection pool), built once.
+#[derive(Debug, Clone)]
+pub struct GatewayClient {
+    http: reqwest::Client,
+    url: String,
+    envelope: Envelope,
+}
+
+impl GatewayClient {
+    pub fn new(config: ClientConfig, envelope: Envelope) -> Result<Self, reqwest::Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .timeout(config.timeout)
+            .user_agent(concat!("internetx-bridge/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            http,
+            url: config.url,
+            envelope,
+        })
+    }
+
+    pub fn envelope(&self) -> &Envelope {
+        &self.envelope
+    }
+
+    /// Posts one task and reads the answer.
+    pub async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
+        let body = task.to_xml(&self.envelope);
+        let request_xml = redact(&body);
+        let response = self
+            .http
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .body(body)
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = response.text().await.map_err(classify)?;
+        if !status.is_success() {
+            return Err(GatewayError::Http {
+                status: status.as_u16(),
+                body: clip(&redact(&text), 500),
+                retry_after,
+            });
+        }
+        let response_xml = redact(&text);
+        match parse_answer(&text) {
+            Ok(answer) => Ok(Exchange {
+                request_xml,
+                response_xml,
+                answer,
+            }),
+            Err(source) => Err(GatewayError::Protocol {
+                source,
+                request_xml,
+                response_xml,
+            }),
+        }
+    }
+}
+
+fn classify(err: reqwest::Error) -> GatewayError {
+    if err.is_connect() {
+        GatewayError::NotSent(err_chain(&err))
+    } else {
+        GatewayError::OutcomeUnknown(err_chain(&err))
+    }
+}
+
+fn err_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+/// Cuts text to at most `max` bytes at a character boundary.
+pub fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}

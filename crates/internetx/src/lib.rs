@@ -1,0 +1,26 @@
+//! The InterNetX (AutoDNS) XML gateway protocol, with no AWS in it.
+//!
+//! What we rely on is collected in the project's design notes (INTERNETX.md):
+//! requests are one `<task>` per `<request>`, `ctid` and `reply_to` inside the
+//! task, answers carry `result/status/{code,text,type}` plus any number of
+//! `result/msg` details, and the final result of an asynchronous task comes
+//! later as a job message (`response/result/data/message/job`) by e-mail.
+//!
+//! * [`request`] builds the XML (every text escaped by quick-xml's writer),
+//! * [`response`] parses the gateway's immediate answer,
+//! * [`tree`] is the small, hardened XML reader both use (no DTD, no entity
+//!   expansion, bounded depth),
+//! * [`client`] posts a request over HTTPS with connect and overall timeouts.
+
+pub mod client;
+pub mod redact;
+pub mod request;
+pub mod response;
+pub mod tree;
+
+pub use client::{Exchange, GatewayClient, GatewayError};
+pub use request::{
+    Contact, ContactKind, ContactRef, Credentials, DomainOrder, Envelope, Nameserver, Secret,
+    Subuser, Task, TaskKind,
+};
+pub use response::{Answer, AnswerKind, Message, ProtocolError, StatusInfo};

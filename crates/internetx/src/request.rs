@@ -1,0 +1,296 @@
+//! Typed gateway requests and their XML form.
+//!
+//! Layout follows INTERNETX.md: `<request><auth/>[<owner/>]<language/><task>
+//! <code/>…object…<reply_to/><ctid/></task></request>`. Contacts given in full
+//! go inline into `ownerc`/`adminc`/`techc`/`zonec` ("create plus"), so one
+//! domain operation is exactly one gateway request and InterNetX reuses an
+//! identical handle (our `alias` makes a retry find the same one).
+
+use std::fmt;
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+/// A value that must never reach a log: Debug and Display print `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: String,
+    pub password: Secret,
+    pub context: String,
+}
+
+/// A subuser on whose behalf the request is made (`<owner>`).
+#[derive(Debug, Clone)]
+pub struct Subuser {
+    pub user: String,
+    pub context: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub credentials: Credentials,
+    pub owner: Option<Subuser>,
+    pub language: String,
+}
+
+impl Envelope {
+    pub fn new(credentials: Credentials) -> Self {
+        Self {
+            credentials,
+            owner: None,
+            language: "en".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    Person,
+    Org,
+    Role,
+}
+
+impl ContactKind {
+    pub fn as_xml(self) -> &'static str {
+        match self {
+            ContactKind::Person => "PERSON",
+            ContactKind::Org => "ORG",
+            ContactKind::Role => "ROLE",
+        }
+    }
+}
+
+/// A full contact, already validated by the caller (phone in `+49-30-1234567` form).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub alias: String,
+    pub kind: ContactKind,
+    pub first_name: String,
+    pub last_name: String,
+    pub organization: Option<String>,
+    pub address: Vec<String>,
+    pub postal_code: String,
+    pub city: String,
+    pub state: Option<String>,
+    pub country: String,
+    pub phone: String,
+    pub fax: Option<String>,
+    pub email: String,
+}
+
+/// A domain contact slot: an existing handle id, or a full contact block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ContactRef {
+    Handle(String),
+    Inline(Box<Contact>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nameserver {
+    pub name: String,
+    pub ipv4: Vec<String>,
+    pub ipv6: Vec<String>,
+}
+
+/// The domain block shared by registration and transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainOrder {
+    /// ASCII (punycode) name.
+    pub name: String,
+    /// Optional for transfers, where InterNetX imports the registry's owner.
+    pub owner: Option<ContactRef>,
+    pub admin: Option<ContactRef>,
+    pub tech: Option<ContactRef>,
+    pub zone: Option<ContactRef>,
+    pub nameservers: Vec<Nameserver>,
+    pub period_years: Option<u8>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TaskKind {
+    /// `0101`: domain registration.
+    DomainCreate(DomainOrder),
+    /// `0104`: transfer in, with the auth code in `<authinfo>`.
+    DomainTransfer { order: DomainOrder, auth_code: Secret },
+    /// `0105`: domain info.
+    DomainInfo { name: String },
+}
+
+impl TaskKind {
+    pub fn code(&self) -> &'static str {
+        match self {
+            TaskKind::DomainCreate(_) => "0101",
+            TaskKind::DomainTransfer { .. } => "0104",
+            TaskKind::DomainInfo { .. } => "0105",
+        }
+    }
+}
+
+/// One task with our correlation data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Task {
+    pub kind: TaskKind,
+    pub ctid: String,
+    pub reply_to: Option<String>,
+}
+
+impl Task {
+    /// The request document, ready to post (contains the password).
+    pub fn to_xml(&self, envelope: &Envelope) -> String {
+        let mut w = XmlOut::new();
+        w.open("request");
+        w.open("auth");
+        w.leaf("user", &envelope.credentials.user);
+        w.leaf("password", envelope.credentials.password.expose());
+        w.leaf("context", &envelope.credentials.context);
+        w.close("auth");
+        if let Some(owner) = &envelope.owner {
+            w.open("owner");
+            w.leaf("user", &owner.user);
+            w.leaf("context", &owner.context);
+            w.close("owner");
+        }
+        w.leaf("language", &envelope.language);
+        w.open("task");
+        w.leaf("code", self.kind.code());
+        match &self.kind {
+            TaskKind::DomainCreate(order) => write_domain(&mut w, order, None),
+            TaskKind::DomainTransfer { order, auth_code } => {
+                write_domain(&mut w, order, Some(auth_code))
+            }
+            TaskKind::DomainInfo { name } => {
+                w.open("domain");
+                w.leaf("name", name);
+                w.close("domain");
+            }
+        }
+        if let Some(reply_to) = &self.reply_to {
+            w.leaf("reply_to", reply_to);
+        }
+        w.leaf("ctid", &self.ctid);
+        w.close("task");
+        w.close("request");
+        w.finish()
+    }
+}
+
+fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>) {
+    w.open("domain");
+    w.leaf("name", &order.name);
+    for (slot, contact) in [
+        ("ownerc", &order.owner),
+        ("adminc", &order.admin),
+        ("techc", &order.tech),
+        ("zonec", &order.zone),
+    ] {
+        if let Some(contact) = contact {
+            write_contact(w, slot, contact);
+        }
+    }
+    for ns in &order.nameservers {
+        w.open("nserver");
+        w.leaf("name", &ns.name);
+        for ip in &ns.ipv4 {
+            w.leaf("ip", ip);
+        }
+        for ip in &ns.ipv6 {
+            w.leaf("ip6", ip);
+        }
+        w.close("nserver");
+    }
+    if let Some(period) = order.period_years {
+        w.leaf("period", &period.to_string());
+    }
+    if let Some(code) = auth_code {
+        w.leaf("authinfo", code.expose());
+    }
+    w.leaf("confirm_order", "1");
+    w.close("domain");
+}
+
+fn write_contact(w: &mut XmlOut, slot: &str, contact: &ContactRef) {
+    match contact {
+        ContactRef::Handle(id) => w.leaf(slot, id),
+        ContactRef::Inline(c) => {
+            w.open(slot);
+            w.leaf("alias", &c.alias);
+            w.leaf("type", c.kind.as_xml());
+            w.leaf("fname", &c.first_name);
+            w.leaf("lname", &c.last_name);
+            if let Some(org) = &c.organization {
+                w.leaf("organization", org);
+            }
+            for line in &c.address {
+                w.leaf("address", line);
+            }
+            w.leaf("pcode", &c.postal_code);
+            w.leaf("city", &c.city);
+            if let Some(state) = &c.state {
+                w.leaf("state", state);
+            }
+            w.leaf("country", &c.country);
+            w.leaf("phone", &c.phone);
+            if let Some(fax) = &c.fax {
+                w.leaf("fax", fax);
+            }
+            w.leaf("email", &c.email);
+            w.close(slot);
+        }
+    }
+}
+
+/// quick-xml's writer over a byte buffer; writing into a `Vec` cannot fail.
+struct XmlOut(Writer<Vec<u8>>);
+
+impl XmlOut {
+    fn new() -> Self {
+        let mut w = Writer::new(Vec::with_capacity(2048));
+        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("utf-8"), None)))
+            .expect("writing to a Vec cannot fail");
+        Self(w)
+    }
+    fn open(&mut self, name: &str) {
+        self.event(Event::Start(BytesStart::new(name)));
+    }
+    fn close(&mut self, name: &str) {
+        self.event(Event::End(BytesEnd::new(name)));
+    }
+    fn leaf(&mut self, name: &str, text: &str) {
+        self.open(name);
+        self.event(Event::Text(BytesText::new(text)));
+        self.close(name);
+    }
+    fn event(&mut self, event: Event<'_>) {
+        self.0
+            .write_event(event)
+            .expect("writing to a Vec cannot fail");
+    }
+    fn finish(self) -> String {
+        // quick-xml writes only the UTF-8 text we give it.
+        String::from_utf8(self.0.into_inner()).expect("XML built from &str is UTF-8")
+    }
+}

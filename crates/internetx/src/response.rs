@@ -1,0 +1,197 @@
+//! The gateway's immediate answer: `response/result/status` (success, error or
+//! notify), detail messages in `result/msg` (may nest), the server's `stid`
+//! and, for some tasks, a job id in `data/*_job/job/id`.
+
+use crate::tree::{self, Element, XmlError};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerKind {
+    /// `S…`: done.
+    Success,
+    /// `N…`: accepted; the final result follows by mail.
+    Notify,
+    /// `E…`: refused.
+    Error,
+}
+
+/// `object` of a status or message: what it speaks of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusInfo {
+    pub code: String,
+    pub text: String,
+    pub kind: AnswerKind,
+    pub object: Option<ObjectRef>,
+}
+
+/// A detail message (`EF…` errors, `MSG…` notices), flattened from any nesting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub code: String,
+    pub text: String,
+    pub kind: String,
+    pub object: Option<ObjectRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The status of the (first) result.
+    pub status: StatusInfo,
+    /// Statuses of further results when a response holds several.
+    pub more_statuses: Vec<StatusInfo>,
+    pub messages: Vec<Message>,
+    pub stid: Option<String>,
+    pub job_id: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ProtocolError {
+    #[error("gateway answer is not usable XML: {0}")]
+    Xml(#[from] XmlError),
+    #[error("gateway answer has root <{0}>, expected <response>")]
+    UnexpectedRoot(String),
+    #[error("gateway answer has no result status")]
+    NoStatus,
+    #[error("gateway status {code:?} has unknown type {kind:?}")]
+    UnknownStatusType { code: String, kind: String },
+}
+
+impl Answer {
+    /// Accepted when every result is success or notify.
+    pub fn accepted(&self) -> bool {
+        self.statuses().all(|s| s.kind != AnswerKind::Error)
+    }
+
+    pub fn statuses(&self) -> impl Iterator<Item = &StatusInfo> {
+        std::iter::once(&self.status).chain(self.more_statuses.iter())
+    }
+
+    /// The status that decides: the first error, else the first status.
+    pub fn deciding_status(&self) -> &StatusInfo {
+        self.statuses()
+            .find(|s| s.kind == AnswerKind::Error)
+            .unwrap_or(&self.status)
+    }
+
+    /// Error detail messages (`EF…`), which carry the actual reason.
+    pub fn errors(&self) -> impl Iterator<Item = &Message> {
+        self.messages
+            .iter()
+            .filter(|m| m.kind == "error" || m.code.starts_with("EF"))
+    }
+
+    /// One line for an operator: the detail errors first, then the status.
+    pub fn summary(&self) -> String {
+        let status = self.deciding_status();
+        let details: Vec<String> = self
+            .errors()
+            .map(|m| format!("{} {}", m.code, m.text))
+            .collect();
+        if details.is_empty() {
+            format!("{} {}", status.code, status.text)
+        } else {
+            format!("{} ({} {})", details.join("; "), status.code, status.text)
+        }
+    }
+}
+
+/// Parses a gateway answer.
+pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
+    let root = tree::parse(xml)?;
+    if root.name != "response" {
+        return Err(ProtocolError::UnexpectedRoot(root.name));
+    }
+    let mut statuses = Vec::new();
+    let mut messages = Vec::new();
+    let mut job_id = None;
+    for result in root.children_named("result") {
+        if let Some(status) = result.child("status") {
+            statuses.push(parse_status(status)?);
+        }
+        for msg in result.children_named("msg") {
+            collect_messages(msg, &mut messages);
+        }
+        if job_id.is_none() {
+            job_id = result.child("data").and_then(find_job_id);
+        }
+    }
+    let mut statuses = statuses.into_iter();
+    let status = statuses.next().ok_or(ProtocolError::NoStatus)?;
+    Ok(Answer {
+        status,
+        more_statuses: statuses.collect(),
+        messages,
+        stid: root.text_at(&["stid"]).map(str::to_owned),
+        job_id,
+    })
+}
+
+pub(crate) fn parse_status(status: &Element) -> Result<StatusInfo, ProtocolError> {
+    let code = status.text_at(&["code"]).unwrap_or_default().to_owned();
+    let kind_text = status.text_at(&["type"]).unwrap_or_default();
+    let kind = match kind_text.to_ascii_lowercase().as_str() {
+        "success" => AnswerKind::Success,
+        "notify" | "notice" | "niccom_notify" => AnswerKind::Notify,
+        "error" => AnswerKind::Error,
+        // No type: the code's first letter says it (S, N or E).
+        "" => match code.chars().next() {
+            Some('S') => AnswerKind::Success,
+            Some('N') => AnswerKind::Notify,
+            Some('E') => AnswerKind::Error,
+            _ if code.is_empty() => return Err(ProtocolError::NoStatus),
+            _ => {
+                return Err(ProtocolError::UnknownStatusType {
+                    code,
+                    kind: String::new(),
+                })
+            }
+        },
+        other => {
+            return Err(ProtocolError::UnknownStatusType {
+                code,
+                kind: other.to_owned(),
+            })
+        }
+    };
+    Ok(StatusInfo {
+        text: status.text_at(&["text"]).unwrap_or_default().to_owned(),
+        code,
+        kind,
+        object: parse_object(status),
+    })
+}
+
+fn parse_object(el: &Element) -> Option<ObjectRef> {
+    let object = el.child("object")?;
+    Some(ObjectRef {
+        kind: object.text_at(&["type"]).unwrap_or_default().to_owned(),
+        value: object.text_at(&["value"]).unwrap_or_default().to_owned(),
+    })
+}
+
+fn collect_messages(msg: &Element, out: &mut Vec<Message>) {
+    out.push(Message {
+        code: msg.text_at(&["code"]).unwrap_or_default().to_owned(),
+        text: msg.text_at(&["text"]).unwrap_or_default().to_owned(),
+        kind: msg.text_at(&["type"]).unwrap_or_default().to_ascii_lowercase(),
+        object: parse_object(msg),
+    });
+    for nested in msg.children_named("msg") {
+        collect_messages(nested, out);
+    }
+}
+
+fn find_job_id(data: &Element) -> Option<String> {
+    data.children
+        .iter()
+        .filter(|c| c.name.ends_with("_job") || c.name == "job")
+        .find_map(|c| {
+            let job = if c.name == "job" { Some(c) } else { c.child("job") };
+            job.and_then(|j| j.text_at(&["id"])).map(str::to_owned)
+        })
+}

@@ -1,0 +1,349 @@
+//! Contacts as the events give them, validated into InterNetX contact blocks.
+
+use internetx::{Contact, ContactKind, ContactRef};
+use serde::{Deserialize, Serialize};
+
+use crate::text::{clip, is_clean};
+
+/// A contact in an event: a full contact, or `{"handle": "<id>"}`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ContactInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handle: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<AddressInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postal_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fax: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// Address lines: an array, or one string.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum AddressInput {
+    Lines(Vec<String>),
+    One(String),
+}
+
+/// The four contact slots of a domain.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+pub struct ContactsInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<ContactInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<ContactInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tech: Option<ContactInput>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zone: Option<ContactInput>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{slot} contact: {problem}")]
+pub struct ContactError {
+    pub slot: &'static str,
+    pub problem: String,
+}
+
+/// Validated contact slots, ready for a domain request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contacts {
+    pub owner: Option<ContactRef>,
+    pub admin: Option<ContactRef>,
+    pub tech: Option<ContactRef>,
+    pub zone: Option<ContactRef>,
+}
+
+impl ContactInput {
+    /// `{}` stands for "not given".
+    pub fn is_empty(&self) -> bool {
+        *self == ContactInput::default()
+    }
+}
+
+impl ContactsInput {
+    /// Validates every given slot; `alias_base` names our handles
+    /// (e.g. the domain) so InterNetX can reuse them on a retry.
+    pub fn validate(&self, alias_base: &str) -> Result<Contacts, ContactError> {
+        let slot = |name: &'static str, input: &Option<ContactInput>| {
+            input
+                .as_ref()
+                .filter(|c| !c.is_empty())
+                .map(|c| validate_contact(name, c, alias_base))
+                .transpose()
+        };
+        Ok(Contacts {
+            owner: slot("owner", &self.owner)?,
+            admin: slot("admin", &self.admin)?,
+            tech: slot("tech", &self.tech)?,
+            zone: slot("zone", &self.zone)?,
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        [&self.owner, &self.admin, &self.tech, &self.zone]
+            .iter()
+            .all(|c| c.as_ref().is_none_or(ContactInput::is_empty))
+    }
+}
+
+fn validate_contact(
+    slot: &'static str,
+    input: &ContactInput,
+    alias_base: &str,
+) -> Result<ContactRef, ContactError> {
+    let fail = |problem: String| ContactError { slot, problem };
+    if let Some(handle) = &input.handle {
+        let handle = handle.trim();
+        if handle.is_empty()
+            || handle.len() > 64
+            || !handle
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(fail(format!("handle {:?} is not a valid handle id", clip(handle, 80))));
+        }
+        return Ok(ContactRef::Handle(handle.to_owned()));
+    }
+    let text = |field: &'static str, value: &Option<String>, max: usize| -> Result<Option<String>, ContactError> {
+        match value.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(v) if !is_clean(v) => Err(fail(format!("{field} contains control characters"))),
+            Some(v) if v.chars().count() > max => {
+                Err(fail(format!("{field} is longer than {max} characters")))
+            }
+            Some(v) => Ok(Some(v.to_owned())),
+        }
+    };
+    let required = |field: &'static str, value: &Option<String>, max: usize| {
+        text(field, value, max)?.ok_or_else(|| fail(format!("{field} is missing")))
+    };
+    let kind = match input.kind.as_deref().map(|k| k.trim().to_ascii_lowercase()) {
+        None => None,
+        Some(k) if k.is_empty() => None,
+        Some(k) if k == "person" => Some(ContactKind::Person),
+        Some(k) if k == "org" || k == "organization" => Some(ContactKind::Org),
+        Some(k) if k == "role" => Some(ContactKind::Role),
+        Some(k) => {
+            return Err(fail(format!(
+                "kind {:?} is not one of person, org, role",
+                clip(&k, 40)
+            )))
+        }
+    };
+    let organization = text("organization", &input.organization, 128)?;
+    let kind = kind.unwrap_or(if organization.is_some() {
+        ContactKind::Org
+    } else {
+        ContactKind::Person
+    });
+    if kind == ContactKind::Org && organization.is_none() {
+        return Err(fail("organization is required for kind org".into()));
+    }
+    let address: Vec<String> = match &input.address {
+        None => Vec::new(),
+        Some(AddressInput::One(line)) => vec![line.clone()],
+        Some(AddressInput::Lines(lines)) => lines.clone(),
+    }
+    .into_iter()
+    .map(|l| l.trim().to_owned())
+    .filter(|l| !l.is_empty())
+    .collect();
+    if address.is_empty() {
+        return Err(fail("address is missing".into()));
+    }
+    if address.len() > 3 {
+        return Err(fail("address has more than 3 lines".into()));
+    }
+    for line in &address {
+        if !is_clean(line) || line.chars().count() > 128 {
+            return Err(fail("an address line is too long or contains control characters".into()));
+        }
+    }
+    let country_input = required("country", &input.country, 64)?;
+    let country = crate::country::normalise(&country_input).ok_or_else(|| {
+        fail(format!(
+            "country {:?} is not an ISO 3166-1 alpha-2 code",
+            clip(&country_input, 40)
+        ))
+    })?;
+    let phone = phone(&required("phone", &input.phone, 40)?).map_err(|p| fail(format!("phone {p}")))?;
+    let fax = text("fax", &input.fax, 40)?
+        .map(|f| phone_number(&f).map_err(|p| fail(format!("fax {p}"))))
+        .transpose()?;
+    let email = email(&required("email", &input.email, 254)?).map_err(fail)?;
+    let first_name = required("first_name", &input.first_name, 64)?;
+    let last_name = required("last_name", &input.last_name, 64)?;
+    Ok(ContactRef::Inline(Box::new(Contact {
+        alias: format!("ib-{slot}-{alias_base}"),
+        kind,
+        first_name,
+        last_name,
+        organization,
+        address,
+        postal_code: required("postal_code", &input.postal_code, 16)?,
+        city: required("city", &input.city, 64)?,
+        state: text("state", &input.state, 64)?,
+        country,
+        phone,
+        fax,
+        email,
+    })))
+}
+
+fn phone(input: &str) -> Result<String, String> {
+    phone_number(input)
+}
+
+/// Normalises `+49.301234567`, `+49 30 1234567` or `+49-30-1234567` to
+/// InterNetX's `+49-30-1234567` form (country code, then the groups as given).
+pub fn phone_number(input: &str) -> Result<String, String> {
+    let shown = clip(input, 40);
+    let rest = input
+        .trim()
+        .strip_prefix('+')
+        .ok_or_else(|| format!("{shown:?} must start with + and the country code"))?;
+    let is_sep = |c: char| matches!(c, ' ' | '-' | '.' | '/' | '(' | ')');
+    if let Some(bad) = rest.chars().find(|c| !c.is_ascii_digit() && !is_sep(*c)) {
+        return Err(format!("{shown:?} contains {bad:?}"));
+    }
+    let groups: Vec<&str> = rest.split(is_sep).filter(|g| !g.is_empty()).collect();
+    let (country, number) = match groups.split_first() {
+        Some((country, number)) if !number.is_empty() => (*country, number),
+        _ => {
+            return Err(format!(
+                "{shown:?} must separate the country code, e.g. +49.301234567"
+            ))
+        }
+    };
+    if !(1..=3).contains(&country.len()) || country.starts_with('0') {
+        return Err(format!("{shown:?} has no valid country code"));
+    }
+    let digits = country.len() + number.iter().map(|g| g.len()).sum::<usize>();
+    if !(6..=15).contains(&digits) {
+        return Err(format!("{shown:?} must have 6 to 15 digits"));
+    }
+    Ok(format!("+{country}-{}", number.join("-")))
+}
+
+fn email(input: &str) -> Result<String, String> {
+    let shown = clip(input, 80);
+    let (local, domain) = input
+        .rsplit_once('@')
+        .ok_or_else(|| format!("email {shown:?} has no @"))?;
+    let ok_local = !local.is_empty()
+        && local.len() <= 64
+        && local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
+        && !local.starts_with('.')
+        && !local.ends_with('.')
+        && !local.contains("..");
+    if !ok_local {
+        return Err(format!("email {shown:?} has an invalid local part"));
+    }
+    let domain = crate::DomainName::parse(domain)
+        .map_err(|_| format!("email {shown:?} has an invalid domain"))?;
+    Ok(format!("{local}@{}", domain.ascii()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full() -> ContactInput {
+        serde_json::from_value(serde_json::json!({
+            "kind": "org", "first_name": "Hans", "last_name": "Müller",
+            "organization": "Müller & <Söhne>", "address": ["Hauptstr. 1"],
+            "postal_code": "10115", "city": "Berlin", "country": "de",
+            "phone": "+49 30 1234567", "email": "hans@example.de"
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn normalises_phone_numbers() {
+        assert_eq!(phone_number("+49.301234567").unwrap(), "+49-301234567");
+        assert_eq!(phone_number("+49 30 1234567").unwrap(), "+49-30-1234567");
+        assert_eq!(phone_number("+49-30-1234567").unwrap(), "+49-30-1234567");
+        assert_eq!(phone_number(" +1 (555) 123-4567 ").unwrap(), "+1-555-123-4567");
+        for bad in ["0301234567", "+49301234567", "+49.30x1234", "+", "+49.1", "+0.301234567"] {
+            assert!(phone_number(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn validates_a_full_contact() {
+        let contacts = ContactsInput {
+            owner: Some(full()),
+            ..Default::default()
+        };
+        let v = contacts.validate("example.de").unwrap();
+        let ContactRef::Inline(c) = v.owner.unwrap() else {
+            panic!("expected inline contact")
+        };
+        assert_eq!(c.kind, ContactKind::Org);
+        assert_eq!(c.country, "DE");
+        assert_eq!(c.phone, "+49-30-1234567");
+        assert_eq!(c.alias, "ib-owner-example.de");
+        assert!(v.admin.is_none());
+    }
+
+    #[test]
+    fn names_the_missing_or_bad_field() {
+        let mut c = full();
+        c.country = Some("Germany".into());
+        let err = ContactsInput { owner: Some(c), ..Default::default() }
+            .validate("x.de")
+            .unwrap_err();
+        assert_eq!(err.slot, "owner");
+        assert!(err.problem.contains("country"), "{err}");
+
+        let mut c = full();
+        c.email = Some("not-an-email".into());
+        let err = ContactsInput { admin: Some(c), ..Default::default() }
+            .validate("x.de")
+            .unwrap_err();
+        assert!(err.to_string().starts_with("admin contact: email"), "{err}");
+
+        let mut c = full();
+        c.organization = None;
+        let err = ContactsInput { owner: Some(c), ..Default::default() }
+            .validate("x.de")
+            .unwrap_err();
+        assert!(err.problem.contains("organization"), "{err}");
+    }
+
+    #[test]
+    fn accepts_handles_and_treats_empty_as_absent() {
+        let input: ContactsInput = serde_json::from_value(serde_json::json!({
+            "owner": {"handle": "12345"}, "admin": {}
+        }))
+        .unwrap();
+        let v = input.validate("x.de").unwrap();
+        assert_eq!(v.owner, Some(ContactRef::Handle("12345".into())));
+        assert_eq!(v.admin, None);
+        let bad: ContactsInput =
+            serde_json::from_value(serde_json::json!({"owner": {"handle": "<x>"}})).unwrap();
+        assert!(bad.validate("x.de").is_err());
+    }
+}

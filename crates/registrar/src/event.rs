@@ -1,0 +1,268 @@
+//! The events of CONTRACT.md §1, parsed leniently enough that one bad item
+//! never hides the others: an order's items are parsed one by one.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::record::AccountKind;
+use crate::request::{Account, DomainRequestInput};
+use crate::status::Operation;
+use crate::text::clip;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct EventError(pub String);
+
+#[derive(Debug, Clone)]
+pub enum InboundEvent {
+    OrderPaid(OrderPaid),
+    DomainRequested(DomainRequested),
+}
+
+#[derive(Debug, Clone)]
+pub struct OrderPaid {
+    pub order_id: String,
+    pub account: Account,
+    pub items: Vec<OrderItem>,
+}
+
+/// One order item: a domain item parsed, or why it could not be.
+#[derive(Debug, Clone)]
+pub enum OrderItem {
+    Domain {
+        item_id: String,
+        operation: Operation,
+        input: DomainRequestInput,
+    },
+    /// Not a domain item (`hosting_plan`, …): ignored.
+    Other { item_id: String, kind: String },
+    Invalid {
+        item_id: String,
+        domain: Option<String>,
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainRequested {
+    pub request_id: String,
+    pub operation: Operation,
+    pub account: Account,
+    pub order_id: Option<String>,
+    pub input: DomainRequestInput,
+}
+
+#[derive(Deserialize)]
+struct AccountInput {
+    id: String,
+    kind: String,
+}
+
+/// Limits that keep a hostile event from costing more than a real one.
+const MAX_ID_LEN: usize = 128;
+const MAX_ITEMS: usize = 5_000;
+
+/// Parses an event by its `detail-type`.
+pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, EventError> {
+    match detail_type {
+        "OrderPaid" => parse_order_paid(detail).map(InboundEvent::OrderPaid),
+        "DomainRequested" => parse_domain_requested(detail).map(InboundEvent::DomainRequested),
+        other => Err(EventError(format!(
+            "unsupported event type {:?}",
+            clip(other, 60)
+        ))),
+    }
+}
+
+fn parse_order_paid(detail: &Value) -> Result<OrderPaid, EventError> {
+    let order_id = id_field(detail, "order_id")?;
+    let account = account(detail)?;
+    let items = detail
+        .get("items")
+        .and_then(Value::as_array)
+        .ok_or_else(|| EventError(format!("OrderPaid {order_id}: items is missing or not a list")))?;
+    if items.len() > MAX_ITEMS {
+        return Err(EventError(format!(
+            "OrderPaid {order_id}: {} items; at most {MAX_ITEMS} are accepted in one event",
+            items.len()
+        )));
+    }
+    let items = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| parse_item(i, item))
+        .collect();
+    Ok(OrderPaid {
+        order_id,
+        account,
+        items,
+    })
+}
+
+fn parse_item(index: usize, item: &Value) -> OrderItem {
+    let item_id = match item.get("item_id") {
+        Some(Value::String(s)) if valid_id(s) => s.clone(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => format!("#{}", index + 1),
+    };
+    let domain = item.get("domain").and_then(Value::as_str).map(str::to_owned);
+    let invalid = |reason: String| OrderItem::Invalid {
+        item_id: item_id.clone(),
+        domain: domain.clone(),
+        reason,
+    };
+    if !item.is_object() {
+        return invalid("order item is not an object".into());
+    }
+    if !matches!(item.get("item_id"), Some(Value::String(s)) if valid_id(s)) {
+        return invalid("item_id is missing or not a usable id".into());
+    }
+    let kind = match item.get("type").and_then(Value::as_str) {
+        Some(kind) => kind,
+        None => return invalid("type is missing or not a string".into()),
+    };
+    let operation = match kind {
+        "domain_registration" => Operation::Register,
+        "domain_transfer" => Operation::Transfer,
+        other => {
+            return OrderItem::Other {
+                item_id,
+                kind: clip(other, 60),
+            }
+        }
+    };
+    match deserialize_input(item) {
+        Ok(input) => OrderItem::Domain {
+            item_id,
+            operation,
+            input,
+        },
+        Err(e) => invalid(format!("order item is malformed: {e}")),
+    }
+}
+
+fn parse_domain_requested(detail: &Value) -> Result<DomainRequested, EventError> {
+    let request_id = id_field(detail, "request_id")?;
+    let fail = |msg: String| EventError(format!("DomainRequested {request_id}: {msg}"));
+    let operation = match detail.get("operation").and_then(Value::as_str) {
+        Some("register") => Operation::Register,
+        Some("transfer") => Operation::Transfer,
+        Some(other) => {
+            return Err(fail(format!(
+                "operation {:?} is not register or transfer",
+                clip(other, 40)
+            )))
+        }
+        None => return Err(fail("operation is missing".into())),
+    };
+    let account = account(detail).map_err(|e| fail(e.0))?;
+    let order_id = match detail.get("order_id") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if valid_id(s) => Some(s.clone()),
+        Some(_) => return Err(fail("order_id is not a usable id".into())),
+    };
+    if account.kind == AccountKind::Customer && order_id.is_none() {
+        return Err(fail("order_id is required for a customer account".into()));
+    }
+    let input = deserialize_input(detail).map_err(|e| fail(format!("malformed: {e}")))?;
+    Ok(DomainRequested {
+        request_id,
+        operation,
+        account,
+        order_id,
+        input,
+    })
+}
+
+/// Deserialises a request's fields, naming the field that is wrong.
+fn deserialize_input(value: &Value) -> Result<DomainRequestInput, String> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = e.path().to_string();
+        format!("{path}: {}", clip(&e.into_inner().to_string(), 200))
+    })
+}
+
+fn account(detail: &Value) -> Result<Account, EventError> {
+    let input = detail
+        .get("account")
+        .ok_or_else(|| EventError("account is missing".into()))
+        .and_then(|a| {
+            AccountInput::deserialize(a)
+                .map_err(|e| EventError(format!("account is malformed: {}", clip(&e.to_string(), 200))))
+        })?;
+    if !valid_id(&input.id) {
+        return Err(EventError("account.id is not a usable id".into()));
+    }
+    let kind = input
+        .kind
+        .parse::<AccountKind>()
+        .map_err(|_| EventError(format!("account.kind {:?} is not provider or customer", clip(&input.kind, 40))))?;
+    Ok(Account { id: input.id, kind })
+}
+
+fn id_field(detail: &Value, field: &str) -> Result<String, EventError> {
+    match detail.get(field) {
+        Some(Value::String(s)) if valid_id(s) => Ok(s.clone()),
+        Some(Value::String(_)) => Err(EventError(format!(
+            "{field} must be 1 to {MAX_ID_LEN} printable characters without '#'"
+        ))),
+        Some(_) => Err(EventError(format!("{field} is not a string"))),
+        None => Err(EventError(format!("{field} is missing"))),
+    }
+}
+
+/// Ids become parts of table keys: printable, bounded, no key separator.
+fn valid_id(id: &str) -> bool {
+    !id.trim().is_empty()
+        && id.len() <= MAX_ID_LEN
+        && !id.contains('#')
+        && id.chars().all(|c| !c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_the_contract_example_item_by_item() {
+        let detail = json!({
+            "order_id": "ORD-1001",
+            "account": {"id": "CUST-42", "kind": "customer"},
+            "items": [
+                {"item_id": "ORD-1001-1", "type": "domain_registration", "domain": "example.de",
+                 "period_years": 1, "contacts": {}, "nameservers": []},
+                {"item_id": "ORD-1001-2", "type": "domain_transfer", "domain": "example.com", "auth_code": "x"},
+                {"item_id": "ORD-1001-3", "type": "hosting_plan"},
+                {"item_id": "ORD-1001-4", "type": "domain_registration", "domain": "a.de", "period_years": "one"},
+                "garbage",
+                {"item_id": 7, "type": "domain_registration"}
+            ],
+            "unknown_field": true
+        });
+        let InboundEvent::OrderPaid(order) = parse_event("OrderPaid", &detail).unwrap() else {
+            panic!("expected OrderPaid")
+        };
+        assert_eq!(order.account.kind, AccountKind::Customer);
+        assert!(matches!(&order.items[0], OrderItem::Domain { operation: Operation::Register, .. }));
+        assert!(matches!(&order.items[1], OrderItem::Domain { operation: Operation::Transfer, .. }));
+        assert!(matches!(&order.items[2], OrderItem::Other { .. }));
+        assert!(
+            matches!(&order.items[3], OrderItem::Invalid { reason, domain: Some(d), .. } if reason.contains("period_years") && d == "a.de")
+        );
+        assert!(matches!(&order.items[4], OrderItem::Invalid { item_id, .. } if item_id == "#5"));
+        assert!(matches!(&order.items[5], OrderItem::Invalid { item_id, .. } if item_id == "7"));
+    }
+
+    #[test]
+    fn refuses_events_without_their_identity() {
+        assert!(parse_event("OrderPaid", &json!({"items": []})).is_err());
+        assert!(parse_event("OrderPaid", &json!({"order_id": "A#B", "account": {"id": "x", "kind": "customer"}, "items": []})).is_err());
+        assert!(parse_event("OrderPaid", &json!({"order_id": 5})).is_err());
+        let customer_without_order = json!({"request_id": "R1", "operation": "register",
+            "account": {"id": "C", "kind": "customer"}, "domain": "x.de"});
+        let err = parse_event("DomainRequested", &customer_without_order).unwrap_err();
+        assert!(err.0.contains("order_id is required"), "{err}");
+        assert!(parse_event("Nope", &json!({})).is_err());
+    }
+}

@@ -1,0 +1,25 @@
+//! The domain model and workflows of the InterNetX bridge.
+//!
+//! Events are parsed and validated at the edge ([`event`], [`DomainName`],
+//! [`contact`], [`nameserver`]); the status machine lives in [`status`]; the
+//! workflows ([`submit`]) talk to the world only through the ports in
+//! [`ports`], so they run the same against DynamoDB or in memory.
+
+pub mod contact;
+mod country;
+pub mod domain_name;
+pub mod event;
+pub mod memory;
+pub mod nameserver;
+pub mod ports;
+pub mod record;
+pub mod reply;
+pub mod request;
+pub mod seal;
+pub mod status;
+pub mod submit;
+mod text;
+
+pub use domain_name::{DomainName, DomainNameError};
+pub use record::{AccountKind, DomainRecord, LogEntry, Outcome};
+pub use status::{Operation, Status};

@@ -1,0 +1,93 @@
+//! An in-memory [`DomainStore`] with the same semantics as the DynamoDB one
+//! (conditional, all-or-nothing commits), for unit tests and benchmarks.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::ports::{Change, DomainStore, PaidOrder, StoreError};
+use crate::record::{timestamp, DomainRecord, LogEntry};
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    domains: HashMap<String, DomainRecord>,
+    logs: BTreeMap<(String, String), LogEntry>,
+    claims: HashSet<String>,
+    orders: HashMap<String, PaidOrder>,
+    commits: usize,
+}
+
+impl MemoryStore {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock leaves consistent data: commits are all-or-nothing.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn domain(&self, name: &str) -> Option<DomainRecord> {
+        self.lock().domains.get(name).cloned()
+    }
+
+    /// The domain's log in time order.
+    pub fn log(&self, name: &str) -> Vec<LogEntry> {
+        self.lock()
+            .logs
+            .iter()
+            .filter(|((d, _), _)| d == name)
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    pub fn commits(&self) -> usize {
+        self.lock().commits
+    }
+}
+
+impl DomainStore for MemoryStore {
+    async fn load(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
+        Ok(self.domain(domain))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<(), StoreError> {
+        let mut inner = self.lock();
+        let found = inner.domains.get(&change.record.domain).map(|d| d.version);
+        if found != change.expected_version {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(key) = &change.claims_request {
+            if inner.claims.contains(key) {
+                return Err(StoreError::AlreadyClaimed(key.clone()));
+            }
+            inner.claims.insert(key.clone());
+        }
+        inner
+            .domains
+            .insert(change.record.domain.clone(), change.record.clone());
+        for (i, entry) in change.log.iter().enumerate() {
+            let sk = format!("LOG#{}#{:04}", timestamp(entry.at), inner.logs.len() + i);
+            inner
+                .logs
+                .insert((change.record.domain.clone(), sk), entry.clone());
+        }
+        inner.commits += 1;
+        Ok(())
+    }
+
+    async fn request_claimed(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self.lock().claims.contains(key))
+    }
+
+    async fn record_paid_order(&self, order: &PaidOrder) -> Result<(), StoreError> {
+        self.lock()
+            .orders
+            .insert(order.order_id.clone(), order.clone());
+        Ok(())
+    }
+
+    async fn paid_order(&self, order_id: &str) -> Result<Option<PaidOrder>, StoreError> {
+        Ok(self.lock().orders.get(order_id).cloned())
+    }
+}

@@ -1,0 +1,174 @@
+//! What the domain table holds: the domain item and its action-log entries.
+
+use std::fmt;
+use std::str::FromStr;
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::OffsetDateTime;
+
+use crate::status::{Operation, Status, UnknownName};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountKind {
+    Provider,
+    Customer,
+}
+
+impl AccountKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountKind::Provider => "provider",
+            AccountKind::Customer => "customer",
+        }
+    }
+}
+
+impl FromStr for AccountKind {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "provider" => Ok(AccountKind::Provider),
+            "customer" => Ok(AccountKind::Customer),
+            other => Err(UnknownName {
+                what: "account kind",
+                value: other.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The domain item (`pk = DOMAIN#<name>`, `sk = DOMAIN`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainRecord {
+    pub domain: String,
+    pub domain_unicode: String,
+    pub status: Status,
+    pub registered: bool,
+    pub operation: Operation,
+    pub account_id: String,
+    pub account_kind: AccountKind,
+    pub order_id: Option<String>,
+    /// Client transaction id of the operation in flight.
+    pub ctid: Option<String>,
+    pub last_error: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: u64,
+    /// The event that started the current operation (`ORDER#…#ITEM#…` / `REQUEST#…`).
+    pub request_ref: Option<String>,
+    /// When the operation in flight was sent (for reconciliation).
+    pub operation_started_at: Option<String>,
+    pub stid: Option<String>,
+    pub job_id: Option<String>,
+    /// While `AwaitingPayment`: the request as JSON, auth code removed.
+    pub pending_request: Option<String>,
+    /// While `AwaitingPayment`: the auth code, sealed (never in clear).
+    pub pending_auth_code: Option<String>,
+    /// Name servers as last confirmed or requested.
+    pub nameservers: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Ok,
+    Error,
+    Ignored,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Ok => "ok",
+            Outcome::Error => "error",
+            Outcome::Ignored => "ignored",
+        }
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One action-log item (`sk = LOG#<time>#<suffix>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogEntry {
+    pub at: OffsetDateTime,
+    pub action: &'static str,
+    pub outcome: Outcome,
+    pub message: String,
+    pub ctid: Option<String>,
+    pub stid: Option<String>,
+    pub code: Option<String>,
+    pub text: Option<String>,
+    pub s3_key: Option<String>,
+    pub request_ref: Option<String>,
+    pub request_xml: Option<String>,
+    pub response_xml: Option<String>,
+    pub status_from: Option<String>,
+    pub status_to: Option<String>,
+}
+
+impl LogEntry {
+    pub fn new(at: OffsetDateTime, action: &'static str, outcome: Outcome, message: String) -> Self {
+        Self {
+            at,
+            action,
+            outcome,
+            message,
+            ctid: None,
+            stid: None,
+            code: None,
+            text: None,
+            s3_key: None,
+            request_ref: None,
+            request_xml: None,
+            response_xml: None,
+            status_from: None,
+            status_to: None,
+        }
+    }
+
+    pub fn ctid(mut self, ctid: Option<&str>) -> Self {
+        self.ctid = ctid.map(str::to_owned);
+        self
+    }
+
+    pub fn request_ref(mut self, key: &str) -> Self {
+        self.request_ref = Some(key.to_owned());
+        self
+    }
+}
+
+/// Action names used in the log.
+pub mod action {
+    pub const REQUEST_SENT: &str = "request.sent";
+    pub const REQUEST_REJECTED: &str = "request.rejected";
+    pub const REQUEST_AWAITING_PAYMENT: &str = "request.awaiting_payment";
+    pub const GATEWAY_REPLIED: &str = "gateway.replied";
+    pub const GATEWAY_FAILED: &str = "gateway.failed";
+    pub const STATUS_CHANGED: &str = "status.changed";
+    pub const MAIL_RECEIVED: &str = "mail.received";
+}
+
+/// RFC 3339 UTC with microseconds: sortable as text, as the log keys need.
+pub fn timestamp(at: OffsetDateTime) -> String {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    utc.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    ))
+    .unwrap_or_else(|_| utc.format(&Rfc3339).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_fixed_width_utc_with_microseconds() {
+        let at = time::macros::datetime!(2026-11-29 03:04:05.000007 +01:00);
+        assert_eq!(timestamp(at), "2026-11-29T02:04:05.000007Z");
+    }
+}

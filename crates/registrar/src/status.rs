@@ -1,0 +1,209 @@
+//! The domain's status machine (CONTRACT.md §2), decided in one place.
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    AwaitingPayment,
+    Registering,
+    Transferring,
+    Updating,
+    Cancelling,
+    Registered,
+    Cancelled,
+    Error,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    Register,
+    Transfer,
+    UpdateNameservers,
+    UpdateContacts,
+    Cancel,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::AwaitingPayment,
+        Status::Registering,
+        Status::Transferring,
+        Status::Updating,
+        Status::Cancelling,
+        Status::Registered,
+        Status::Cancelled,
+        Status::Error,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::AwaitingPayment => "AwaitingPayment",
+            Status::Registering => "Registering",
+            Status::Transferring => "Transferring",
+            Status::Updating => "Updating",
+            Status::Cancelling => "Cancelling",
+            Status::Registered => "Registered",
+            Status::Cancelled => "Cancelled",
+            Status::Error => "Error",
+        }
+    }
+
+    /// An operation was sent and its final result is still to come.
+    pub fn in_flight(self) -> bool {
+        matches!(
+            self,
+            Status::Registering | Status::Transferring | Status::Updating | Status::Cancelling
+        )
+    }
+
+    /// Whether the domain may move from `self` to `to`. `None` as the source
+    /// means "no domain item yet".
+    pub fn allows(from: Option<Status>, to: Status) -> bool {
+        use Status::*;
+        match (from, to) {
+            (None, AwaitingPayment | Registering | Transferring | Error) => true,
+            (None, _) => false,
+            (Some(AwaitingPayment), AwaitingPayment | Registering | Transferring | Error) => true,
+            (Some(Error), AwaitingPayment | Registering | Transferring | Error) => true,
+            (Some(Registering | Transferring | Updating), Registered | Error) => true,
+            (Some(Cancelling), Cancelled | Error) => true,
+            (Some(Registered), Updating | Cancelling) => true,
+            // A cancelled domain can be ordered again once it is gone at InterNetX.
+            (Some(Cancelled), Registering | Transferring | AwaitingPayment) => true,
+            _ => false,
+        }
+    }
+}
+
+impl Operation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Register => "register",
+            Operation::Transfer => "transfer",
+            Operation::UpdateNameservers => "update_nameservers",
+            Operation::UpdateContacts => "update_contacts",
+            Operation::Cancel => "cancel",
+        }
+    }
+
+    /// The status while this operation is in flight.
+    pub fn pending_status(self) -> Status {
+        match self {
+            Operation::Register => Status::Registering,
+            Operation::Transfer => Status::Transferring,
+            Operation::UpdateNameservers | Operation::UpdateContacts => Status::Updating,
+            Operation::Cancel => Status::Cancelling,
+        }
+    }
+
+    /// The status once InterNetX confirmed it.
+    pub fn done_status(self) -> Status {
+        match self {
+            Operation::Cancel => Status::Cancelled,
+            _ => Status::Registered,
+        }
+    }
+
+    /// Words for log lines: "registration of example.de".
+    pub fn noun(self) -> &'static str {
+        match self {
+            Operation::Register => "registration",
+            Operation::Transfer => "transfer",
+            Operation::UpdateNameservers => "name-server change",
+            Operation::UpdateContacts => "contact change",
+            Operation::Cancel => "cancellation",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {value:?}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+}
+
+impl FromStr for Status {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| UnknownName {
+                what: "status",
+                value: s.to_owned(),
+            })
+    }
+}
+
+impl FromStr for Operation {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            Operation::Register,
+            Operation::Transfer,
+            Operation::UpdateNameservers,
+            Operation::UpdateContacts,
+            Operation::Cancel,
+        ]
+        .into_iter()
+        .find(|op| op.as_str() == s)
+        .ok_or_else(|| UnknownName {
+            what: "operation",
+            value: s.to_owned(),
+        })
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for st in Status::ALL {
+            assert_eq!(st.as_str().parse::<Status>().unwrap(), st);
+        }
+        assert!("registered".parse::<Status>().is_err());
+    }
+
+    #[test]
+    fn life_cycles_of_the_contract_are_allowed() {
+        use Status::*;
+        let paths: &[&[Option<Status>]] = &[
+            &[None, Some(AwaitingPayment), Some(Registering), Some(Registered)],
+            &[None, Some(Transferring), Some(Registered), Some(Updating), Some(Registered)],
+            &[Some(Registered), Some(Cancelling), Some(Cancelled)],
+            &[None, Some(Registering), Some(Error), Some(Registering)],
+        ];
+        for path in paths {
+            for pair in path.windows(2) {
+                assert!(Status::allows(pair[0], pair[1].unwrap()), "{pair:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_jumps_over_the_gateway_or_leaves_a_final_state_sideways() {
+        use Status::*;
+        assert!(!Status::allows(None, Registered));
+        assert!(!Status::allows(Some(AwaitingPayment), Registered));
+        assert!(!Status::allows(Some(Registered), Registering));
+        assert!(!Status::allows(Some(Registering), Transferring));
+        assert!(!Status::allows(Some(Cancelling), Registered));
+        assert!(!Status::allows(Some(Cancelled), Registered));
+    }
+}
