@@ -1,1 +1,293 @@
+//! The end-to-end harness: each test gets its own moto server (DynamoDB,
+//! S3, …) and its own gateway simulator on free loopback ports, and builds
+//! the functions' real adapters against them through configuration only.
 
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use adapters::dynamo::INFLIGHT_INDEX;
+use adapters::{Config, DynamoStore};
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use internetx::Secret;
+use internetx_simulator::{Simulator, SimulatorConfig};
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+pub type Item = HashMap<String, AttributeValue>;
+
+/// Recognisable secrets: the secrets test looks for them everywhere.
+pub const GATEWAY_PASSWORD: &str = "pw-Sup3r$ecret-4711";
+pub const REPLY_SECRET: &str = "reply-token-secret-0815-abcdef";
+
+/// The repository's `events/` folder.
+pub fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// An event file from `events/` as JSON.
+pub fn event(name: &str) -> Value {
+    let path = events_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// A moto server of our own, stopped when dropped.
+pub struct Moto {
+    pub endpoint: String,
+    _child: Child,
+}
+
+impl Moto {
+    pub async fn start() -> Moto {
+        let port = free_port();
+        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "cannot start moto ({program}: {e}). Install it with \
+                     `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` \
+                     and put .venv/bin on PATH, or run the README's test command (tests/run.sh), \
+                     which does both"
+                )
+            });
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "moto did not start on port {port} within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Moto {
+            endpoint,
+            _child: child,
+        }
+    }
+
+    pub async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .endpoint_url(&self.endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "testing", "testing", None, None, "e2e",
+            ))
+            .load()
+            .await
+    }
+}
+
+/// Creates the domain table as CONTRACT.md §2 lays it out.
+pub async fn create_domain_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk"))
+        .attribute_definitions(attr("sk"))
+        .attribute_definitions(attr("inflight_pk"))
+        .attribute_definitions(attr("inflight_since"))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name(INFLIGHT_INDEX)
+                .key_schema(key("inflight_pk", KeyType::Hash))
+                .key_schema(key("inflight_since", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create the domain table in moto");
+}
+
+/// moto + simulator + the domain-events function's real adapters.
+pub struct World {
+    pub moto: Moto,
+    pub simulator: Simulator,
+    pub aws: SdkConfig,
+    pub config: Config,
+    pub app: domain_events::App,
+    pub store: DynamoStore,
+}
+
+impl World {
+    pub async fn start() -> World {
+        capture_logs();
+        let moto = Moto::start().await;
+        let aws = moto.sdk_config().await;
+        let simulator = Simulator::start(
+            SimulatorConfig {
+                user: "bridge".into(),
+                password: GATEWAY_PASSWORD.into(),
+                context: "4".into(),
+                ..SimulatorConfig::default()
+            },
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("start the simulator");
+        let table = "domains";
+        let dynamo = aws_sdk_dynamodb::Client::new(&aws);
+        create_domain_table(&dynamo, table).await;
+        let config = Config {
+            domain_table: table.into(),
+            internetx_url: simulator.url(),
+            internetx_user: "bridge".into(),
+            internetx_context: "4".into(),
+            internetx_password: Secret::new(GATEWAY_PASSWORD),
+            reply_to_address: "internetx@inbound.example.net".into(),
+            reply_token_secret: Secret::new(REPLY_SECRET),
+            gateway_connect_timeout: Duration::from_secs(2),
+            gateway_timeout: Duration::from_secs(10),
+        };
+        let app = domain_events::build(&config, &aws).expect("build the function");
+        World {
+            store: DynamoStore::new(dynamo, table),
+            moto,
+            simulator,
+            aws,
+            config,
+            app,
+        }
+    }
+
+    /// Invokes the domain-events handler with an event.
+    pub async fn send(&self, event: &Value) -> Result<Value, String> {
+        domain_events::handle(&self.app, event.clone())
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    pub async fn domain(&self, name: &str) -> Option<Item> {
+        self.store
+            .client()
+            .get_item()
+            .table_name(self.store.table())
+            .key("pk", AttributeValue::S(format!("DOMAIN#{name}")))
+            .key("sk", AttributeValue::S("DOMAIN".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get_item")
+            .item
+    }
+
+    pub async fn log(&self, name: &str) -> Vec<Item> {
+        self.store.log(name).await.expect("query the log")
+    }
+
+    /// Every item of the table, sorted by key: the whole state.
+    pub async fn scan(&self) -> Vec<Item> {
+        let mut items = self
+            .store
+            .client()
+            .scan()
+            .table_name(self.store.table())
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("scan")
+            .items
+            .unwrap_or_default();
+        items.sort_by_key(|i| (text(i, "pk"), text(i, "sk")));
+        items
+    }
+}
+
+pub fn text(item: &Item, name: &str) -> String {
+    match item.get(name) {
+        Some(AttributeValue::S(s)) => s.clone(),
+        Some(AttributeValue::N(n)) => n.clone(),
+        Some(AttributeValue::Bool(b)) => b.to_string(),
+        _ => String::new(),
+    }
+}
+
+pub fn flag(item: &Item, name: &str) -> bool {
+    matches!(item.get(name), Some(AttributeValue::Bool(true)))
+}
+
+/// Everything any test in this process logged, for the secrets check.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap_or_else(|e| e.into_inner())).into_owned()
+}
+
+fn log_buffer() -> &'static Arc<Mutex<Vec<u8>>> {
+    static BUFFER: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    BUFFER.get_or_init(|| Arc::new(Mutex::new(Vec::new())))
+}
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        log_buffer()
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        if std::env::var_os("E2E_LOG").is_some() {
+            std::io::stderr().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Routes all tracing output (at debug level, JSON as in Lambda) into the
+/// capture buffer, once per test process; `E2E_LOG=1` also prints it.
+pub fn capture_logs() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        let _ = tracing_subscriber::fmt()
+            .json()
+            .with_env_filter("debug,aws_smithy_runtime=info,aws_smithy_http_client=info,aws_runtime=info,aws_sdk_dynamodb=info,aws_config=info,hyper=info,hyper_util=info,h2=info,reqwest=info,rustls=info")
+            .with_writer(|| Capture)
+            .try_init();
+    });
+}

@@ -102,7 +102,10 @@ impl GatewayClient {
         let response = self
             .http
             .post(&self.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/xml; charset=utf-8")
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/xml; charset=utf-8",
+            )
             .body(body)
             .send()
             .await

@@ -135,7 +135,10 @@ pub enum TaskKind {
     /// `0101`: domain registration.
     DomainCreate(DomainOrder),
     /// `0104`: transfer in, with the auth code in `<authinfo>`.
-    DomainTransfer { order: DomainOrder, auth_code: Secret },
+    DomainTransfer {
+        order: DomainOrder,
+        auth_code: Secret,
+    },
     /// `0105`: domain info.
     DomainInfo { name: String },
 }

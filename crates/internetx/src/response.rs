@@ -178,7 +178,10 @@ fn collect_messages(msg: &Element, out: &mut Vec<Message>) {
     out.push(Message {
         code: msg.text_at(&["code"]).unwrap_or_default().to_owned(),
         text: msg.text_at(&["text"]).unwrap_or_default().to_owned(),
-        kind: msg.text_at(&["type"]).unwrap_or_default().to_ascii_lowercase(),
+        kind: msg
+            .text_at(&["type"])
+            .unwrap_or_default()
+            .to_ascii_lowercase(),
         object: parse_object(msg),
     });
     for nested in msg.children_named("msg") {
@@ -191,7 +194,11 @@ fn find_job_id(data: &Element) -> Option<String> {
         .iter()
         .filter(|c| c.name.ends_with("_job") || c.name == "job")
         .find_map(|c| {
-            let job = if c.name == "job" { Some(c) } else { c.child("job") };
+            let job = if c.name == "job" {
+                Some(c)
+            } else {
+                c.child("job")
+            };
             job.and_then(|j| j.text_at(&["id"])).map(str::to_owned)
         })
 }

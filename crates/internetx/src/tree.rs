@@ -54,7 +54,9 @@ impl Element {
 
     /// The trimmed text at a path, `None` when absent or blank.
     pub fn text_at(&self, path: &[&str]) -> Option<&str> {
-        self.at(path).map(|e| e.text.trim()).filter(|t| !t.is_empty())
+        self.at(path)
+            .map(|e| e.text.trim())
+            .filter(|t| !t.is_empty())
     }
 
     /// This element and every element below it, depth first.
@@ -132,7 +134,9 @@ pub fn parse(xml: &str) -> Result<Element, XmlError> {
         }
     }
     if !stack.is_empty() {
-        return Err(XmlError::Malformed("document ends inside an element".into()));
+        return Err(XmlError::Malformed(
+            "document ends inside an element".into(),
+        ));
     }
     root.ok_or(XmlError::Empty)
 }

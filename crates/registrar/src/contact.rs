@@ -48,13 +48,13 @@ pub enum AddressInput {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 pub struct ContactsInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<ContactInput>,
+    pub owner: Option<Box<ContactInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub admin: Option<ContactInput>,
+    pub admin: Option<Box<ContactInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tech: Option<ContactInput>,
+    pub tech: Option<Box<ContactInput>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub zone: Option<ContactInput>,
+    pub zone: Option<Box<ContactInput>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -84,7 +84,7 @@ impl ContactsInput {
     /// Validates every given slot; `alias_base` names our handles
     /// (e.g. the domain) so InterNetX can reuse them on a retry.
     pub fn validate(&self, alias_base: &str) -> Result<Contacts, ContactError> {
-        let slot = |name: &'static str, input: &Option<ContactInput>| {
+        let slot = |name: &'static str, input: &Option<Box<ContactInput>>| {
             input
                 .as_ref()
                 .filter(|c| !c.is_empty())
@@ -102,7 +102,7 @@ impl ContactsInput {
     pub fn is_empty(&self) -> bool {
         [&self.owner, &self.admin, &self.tech, &self.zone]
             .iter()
-            .all(|c| c.as_ref().is_none_or(ContactInput::is_empty))
+            .all(|c| c.as_ref().is_none_or(|c| c.is_empty()))
     }
 }
 
@@ -120,11 +120,17 @@ fn validate_contact(
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
-            return Err(fail(format!("handle {:?} is not a valid handle id", clip(handle, 80))));
+            return Err(fail(format!(
+                "handle {:?} is not a valid handle id",
+                clip(handle, 80)
+            )));
         }
         return Ok(ContactRef::Handle(handle.to_owned()));
     }
-    let text = |field: &'static str, value: &Option<String>, max: usize| -> Result<Option<String>, ContactError> {
+    let text = |field: &'static str,
+                value: &Option<String>,
+                max: usize|
+     -> Result<Option<String>, ContactError> {
         match value.as_deref().map(str::trim) {
             None | Some("") => Ok(None),
             Some(v) if !is_clean(v) => Err(fail(format!("{field} contains control characters"))),
@@ -176,7 +182,9 @@ fn validate_contact(
     }
     for line in &address {
         if !is_clean(line) || line.chars().count() > 128 {
-            return Err(fail("an address line is too long or contains control characters".into()));
+            return Err(fail(
+                "an address line is too long or contains control characters".into(),
+            ));
         }
     }
     let country_input = required("country", &input.country, 64)?;
@@ -186,7 +194,8 @@ fn validate_contact(
             clip(&country_input, 40)
         ))
     })?;
-    let phone = phone(&required("phone", &input.phone, 40)?).map_err(|p| fail(format!("phone {p}")))?;
+    let phone =
+        phone(&required("phone", &input.phone, 40)?).map_err(|p| fail(format!("phone {p}")))?;
     let fax = text("fax", &input.fax, 40)?
         .map(|f| phone_number(&f).map_err(|p| fail(format!("fax {p}"))))
         .transpose()?;
@@ -285,8 +294,18 @@ mod tests {
         assert_eq!(phone_number("+49.301234567").unwrap(), "+49-301234567");
         assert_eq!(phone_number("+49 30 1234567").unwrap(), "+49-30-1234567");
         assert_eq!(phone_number("+49-30-1234567").unwrap(), "+49-30-1234567");
-        assert_eq!(phone_number(" +1 (555) 123-4567 ").unwrap(), "+1-555-123-4567");
-        for bad in ["0301234567", "+49301234567", "+49.30x1234", "+", "+49.1", "+0.301234567"] {
+        assert_eq!(
+            phone_number(" +1 (555) 123-4567 ").unwrap(),
+            "+1-555-123-4567"
+        );
+        for bad in [
+            "0301234567",
+            "+49301234567",
+            "+49.30x1234",
+            "+",
+            "+49.1",
+            "+0.301234567",
+        ] {
             assert!(phone_number(bad).is_err(), "{bad} accepted");
         }
     }
@@ -294,7 +313,7 @@ mod tests {
     #[test]
     fn validates_a_full_contact() {
         let contacts = ContactsInput {
-            owner: Some(full()),
+            owner: Some(Box::new(full())),
             ..Default::default()
         };
         let v = contacts.validate("example.de").unwrap();
@@ -312,24 +331,33 @@ mod tests {
     fn names_the_missing_or_bad_field() {
         let mut c = full();
         c.country = Some("Germany".into());
-        let err = ContactsInput { owner: Some(c), ..Default::default() }
-            .validate("x.de")
-            .unwrap_err();
+        let err = ContactsInput {
+            owner: Some(Box::new(c)),
+            ..Default::default()
+        }
+        .validate("x.de")
+        .unwrap_err();
         assert_eq!(err.slot, "owner");
         assert!(err.problem.contains("country"), "{err}");
 
         let mut c = full();
         c.email = Some("not-an-email".into());
-        let err = ContactsInput { admin: Some(c), ..Default::default() }
-            .validate("x.de")
-            .unwrap_err();
+        let err = ContactsInput {
+            admin: Some(Box::new(c)),
+            ..Default::default()
+        }
+        .validate("x.de")
+        .unwrap_err();
         assert!(err.to_string().starts_with("admin contact: email"), "{err}");
 
         let mut c = full();
         c.organization = None;
-        let err = ContactsInput { owner: Some(c), ..Default::default() }
-            .validate("x.de")
-            .unwrap_err();
+        let err = ContactsInput {
+            owner: Some(Box::new(c)),
+            ..Default::default()
+        }
+        .validate("x.de")
+        .unwrap_err();
         assert!(err.problem.contains("organization"), "{err}");
     }
 

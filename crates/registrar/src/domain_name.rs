@@ -24,7 +24,9 @@ pub enum DomainNameError {
     EmptyLabel { name: String },
     #[error("domain name {name:?} has the label {label:?} longer than 63 characters")]
     LabelTooLong { name: String, label: String },
-    #[error("domain name {name:?} has the label {label:?} with a character other than a-z, 0-9 or '-'")]
+    #[error(
+        "domain name {name:?} has the label {label:?} with a character other than a-z, 0-9 or '-'"
+    )]
     BadCharacter { name: String, label: String },
     #[error("domain name {name:?} has the label {label:?} starting or ending with '-'")]
     Hyphen { name: String, label: String },
@@ -51,7 +53,8 @@ impl DomainName {
         let ascii = if trimmed.is_ascii() {
             trimmed.to_ascii_lowercase()
         } else {
-            idna::domain_to_ascii_strict(trimmed).map_err(|_| DomainNameError::Idna(shown.clone()))?
+            idna::domain_to_ascii_strict(trimmed)
+                .map_err(|_| DomainNameError::Idna(shown.clone()))?
         };
         check_ascii(&ascii)?;
         let (unicode, result) = idna::domain_to_unicode(&ascii);

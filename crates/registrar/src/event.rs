@@ -80,7 +80,11 @@ fn parse_order_paid(detail: &Value) -> Result<OrderPaid, EventError> {
     let items = detail
         .get("items")
         .and_then(Value::as_array)
-        .ok_or_else(|| EventError(format!("OrderPaid {order_id}: items is missing or not a list")))?;
+        .ok_or_else(|| {
+            EventError(format!(
+                "OrderPaid {order_id}: items is missing or not a list"
+            ))
+        })?;
     if items.len() > MAX_ITEMS {
         return Err(EventError(format!(
             "OrderPaid {order_id}: {} items; at most {MAX_ITEMS} are accepted in one event",
@@ -105,7 +109,10 @@ fn parse_item(index: usize, item: &Value) -> OrderItem {
         Some(Value::Number(n)) => n.to_string(),
         _ => format!("#{}", index + 1),
     };
-    let domain = item.get("domain").and_then(Value::as_str).map(str::to_owned);
+    let domain = item
+        .get("domain")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let invalid = |reason: String| OrderItem::Invalid {
         item_id: item_id.clone(),
         domain: domain.clone(),
@@ -187,16 +194,22 @@ fn account(detail: &Value) -> Result<Account, EventError> {
         .get("account")
         .ok_or_else(|| EventError("account is missing".into()))
         .and_then(|a| {
-            AccountInput::deserialize(a)
-                .map_err(|e| EventError(format!("account is malformed: {}", clip(&e.to_string(), 200))))
+            AccountInput::deserialize(a).map_err(|e| {
+                EventError(format!(
+                    "account is malformed: {}",
+                    clip(&e.to_string(), 200)
+                ))
+            })
         })?;
     if !valid_id(&input.id) {
         return Err(EventError("account.id is not a usable id".into()));
     }
-    let kind = input
-        .kind
-        .parse::<AccountKind>()
-        .map_err(|_| EventError(format!("account.kind {:?} is not provider or customer", clip(&input.kind, 40))))?;
+    let kind = input.kind.parse::<AccountKind>().map_err(|_| {
+        EventError(format!(
+            "account.kind {:?} is not provider or customer",
+            clip(&input.kind, 40)
+        ))
+    })?;
     Ok(Account { id: input.id, kind })
 }
 
@@ -244,8 +257,20 @@ mod tests {
             panic!("expected OrderPaid")
         };
         assert_eq!(order.account.kind, AccountKind::Customer);
-        assert!(matches!(&order.items[0], OrderItem::Domain { operation: Operation::Register, .. }));
-        assert!(matches!(&order.items[1], OrderItem::Domain { operation: Operation::Transfer, .. }));
+        assert!(matches!(
+            &order.items[0],
+            OrderItem::Domain {
+                operation: Operation::Register,
+                ..
+            }
+        ));
+        assert!(matches!(
+            &order.items[1],
+            OrderItem::Domain {
+                operation: Operation::Transfer,
+                ..
+            }
+        ));
         assert!(matches!(&order.items[2], OrderItem::Other { .. }));
         assert!(
             matches!(&order.items[3], OrderItem::Invalid { reason, domain: Some(d), .. } if reason.contains("period_years") && d == "a.de")
@@ -257,7 +282,11 @@ mod tests {
     #[test]
     fn refuses_events_without_their_identity() {
         assert!(parse_event("OrderPaid", &json!({"items": []})).is_err());
-        assert!(parse_event("OrderPaid", &json!({"order_id": "A#B", "account": {"id": "x", "kind": "customer"}, "items": []})).is_err());
+        assert!(parse_event(
+            "OrderPaid",
+            &json!({"order_id": "A#B", "account": {"id": "x", "kind": "customer"}, "items": []})
+        )
+        .is_err());
         assert!(parse_event("OrderPaid", &json!({"order_id": 5})).is_err());
         let customer_without_order = json!({"request_id": "R1", "operation": "register",
             "account": {"id": "C", "kind": "customer"}, "domain": "x.de"});

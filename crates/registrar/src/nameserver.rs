@@ -81,7 +81,11 @@ pub fn validate_nameservers(
                 "name server {name} lies inside {domain} and needs a glue address (ipv4 or ipv6)"
             ));
         }
-        let (ipv4, ipv6) = if in_zone { (ipv4, ipv6) } else { (vec![], vec![]) };
+        let (ipv4, ipv6) = if in_zone {
+            (ipv4, ipv6)
+        } else {
+            (vec![], vec![])
+        };
         out.push(Nameserver { name, ipv4, ipv6 });
     }
     Ok(out)
@@ -98,10 +102,12 @@ fn parse_all<T: std::str::FromStr + ToString>(
         .into_iter()
         .filter(|a| !a.trim().is_empty())
         .map(|a| {
-            a.trim()
-                .parse::<T>()
-                .map(|ip| ip.to_string())
-                .map_err(|_| format!("name server {host}: {:?} is not an {family} address", clip(a, 60)))
+            a.trim().parse::<T>().map(|ip| ip.to_string()).map_err(|_| {
+                format!(
+                    "name server {host}: {:?} is not an {family} address",
+                    clip(a, 60)
+                )
+            })
         })
         .collect()
 }
@@ -136,12 +142,25 @@ mod tests {
     fn refuses_bad_sets() {
         let d = DomainName::parse("example.de").unwrap();
         let check = |v| validate_nameservers(&d, &ns(v), 2).unwrap_err();
-        assert!(check(serde_json::json!([{"name": "ns.example.de"}, {"name": "a.b.net"}])).contains("glue"));
-        assert!(check(serde_json::json!([{"name": "a.b.net"}, {"name": "A.b.net"}])).contains("twice"));
+        assert!(
+            check(serde_json::json!([{"name": "ns.example.de"}, {"name": "a.b.net"}]))
+                .contains("glue")
+        );
+        assert!(
+            check(serde_json::json!([{"name": "a.b.net"}, {"name": "A.b.net"}])).contains("twice")
+        );
         assert!(check(serde_json::json!([{"name": "a.b.net"}])).contains("at least 2"));
-        assert!(check(serde_json::json!([{"name": "bad host.net"}, {"name": "a.b.net"}])).contains("bad host"));
-        assert!(check(serde_json::json!([{"name": "ns.example.de", "ipv4": "999.1.1.1"}, {"name": "a.b.net"}])).contains("IPv4"));
-        let many: Vec<_> = (0..14).map(|i| serde_json::json!({"name": format!("ns{i}.b.net")})).collect();
+        assert!(
+            check(serde_json::json!([{"name": "bad host.net"}, {"name": "a.b.net"}]))
+                .contains("bad host")
+        );
+        assert!(check(
+            serde_json::json!([{"name": "ns.example.de", "ipv4": "999.1.1.1"}, {"name": "a.b.net"}])
+        )
+        .contains("IPv4"));
+        let many: Vec<_> = (0..14)
+            .map(|i| serde_json::json!({"name": format!("ns{i}.b.net")}))
+            .collect();
         assert!(check(serde_json::Value::Array(many)).contains("at most 13"));
     }
 }

@@ -112,7 +112,12 @@ pub struct LogEntry {
 }
 
 impl LogEntry {
-    pub fn new(at: OffsetDateTime, action: &'static str, outcome: Outcome, message: String) -> Self {
+    pub fn new(
+        at: OffsetDateTime,
+        action: &'static str,
+        outcome: Outcome,
+        message: String,
+    ) -> Self {
         Self {
             at,
             action,

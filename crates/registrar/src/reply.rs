@@ -70,8 +70,7 @@ impl ReplyAddress {
         let Some((base, token)) = local.split_once('+') else {
             return false;
         };
-        if !base.eq_ignore_ascii_case(&self.local) || !domain.eq_ignore_ascii_case(&self.domain)
-        {
+        if !base.eq_ignore_ascii_case(&self.local) || !domain.eq_ignore_ascii_case(&self.domain) {
             return false;
         }
         let mut mac = HmacSha256::new_from_slice(&self.key).expect("HMAC takes any key length");
@@ -115,7 +114,8 @@ mod tests {
         assert!(a.verify(&reply.to_uppercase(), "ib-1"));
         assert!(!a.verify(&reply, "ib-2"));
         assert!(!a.verify("internetx@inbound.example.net", "ib-1"));
-        let other = ReplyAddress::new("internetx@inbound.example.net", b"another-secret-of-16").unwrap();
+        let other =
+            ReplyAddress::new("internetx@inbound.example.net", b"another-secret-of-16").unwrap();
         assert!(!a.verify(&other.for_ctid("ib-1"), "ib-1"));
     }
 

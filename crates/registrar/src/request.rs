@@ -34,7 +34,11 @@ impl DomainRequestInput {
         if self.period_years.is_none() {
             self.period_years = earlier.period_years;
         }
-        if self.auth_code.as_deref().is_none_or(|a| a.trim().is_empty()) {
+        if self
+            .auth_code
+            .as_deref()
+            .is_none_or(|a| a.trim().is_empty())
+        {
             self.auth_code = earlier.auth_code;
         }
         if self.contacts.as_ref().is_none_or(ContactsInput::is_empty) {
@@ -124,7 +128,9 @@ impl DomainRequest {
         }
         if let Some(code) = &auth_code {
             if code.chars().count() > 256 || !is_clean(code) {
-                return Err("auth_code is longer than 256 characters or contains control characters".into());
+                return Err(
+                    "auth_code is longer than 256 characters or contains control characters".into(),
+                );
             }
         }
         if let Some(period) = input.period_years {

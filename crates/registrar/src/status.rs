@@ -184,8 +184,19 @@ mod tests {
     fn life_cycles_of_the_contract_are_allowed() {
         use Status::*;
         let paths: &[&[Option<Status>]] = &[
-            &[None, Some(AwaitingPayment), Some(Registering), Some(Registered)],
-            &[None, Some(Transferring), Some(Registered), Some(Updating), Some(Registered)],
+            &[
+                None,
+                Some(AwaitingPayment),
+                Some(Registering),
+                Some(Registered),
+            ],
+            &[
+                None,
+                Some(Transferring),
+                Some(Registered),
+                Some(Updating),
+                Some(Registered),
+            ],
             &[Some(Registered), Some(Cancelling), Some(Cancelled)],
             &[None, Some(Registering), Some(Error), Some(Registering)],
         ];

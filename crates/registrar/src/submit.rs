@@ -149,8 +149,15 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                         order_id: order.order_id.clone(),
                         item_id: item_id.clone(),
                     };
-                    self.reject_invalid(&source, &order.account, Some(&order.order_id), None, domain.as_deref(), reason)
-                        .await
+                    self.reject_invalid(
+                        &source,
+                        &order.account,
+                        Some(&order.order_id),
+                        None,
+                        domain.as_deref(),
+                        reason,
+                    )
+                    .await
                 }
                 OrderItem::Domain {
                     item_id,
@@ -161,8 +168,15 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                         order_id: order.order_id.clone(),
                         item_id: item_id.clone(),
                     };
-                    self.handle_request(source, *operation, &order.account, Some(&order.order_id), input, true)
-                        .await
+                    self.handle_request(
+                        source,
+                        *operation,
+                        &order.account,
+                        Some(&order.order_id),
+                        input,
+                        true,
+                    )
+                    .await
                 }
             };
             collect(&mut report, result, item_label(item));
@@ -177,7 +191,11 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         let paid = match (&request.account.kind, &request.order_id) {
             (AccountKind::Provider, _) => Ok(true),
             (AccountKind::Customer, Some(order_id)) => {
-                let domain = request.input.domain.as_deref().and_then(|d| DomainName::parse(d).ok());
+                let domain = request
+                    .input
+                    .domain
+                    .as_deref()
+                    .and_then(|d| DomainName::parse(d).ok());
                 self.store.paid_order(order_id).await.map(|paid| {
                     paid.zip(domain)
                         .is_some_and(|(p, d)| p.domains.iter().any(|x| x == d.ascii()))
@@ -221,12 +239,26 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             Some(Ok(domain)) => domain,
             Some(Err(e)) => {
                 return self
-                    .reject_invalid(&source, account, order_id, Some(operation), raw_domain, &e.to_string())
+                    .reject_invalid(
+                        &source,
+                        account,
+                        order_id,
+                        Some(operation),
+                        raw_domain,
+                        &e.to_string(),
+                    )
                     .await
             }
             None => {
                 return self
-                    .reject_invalid(&source, account, order_id, Some(operation), None, "domain is missing")
+                    .reject_invalid(
+                        &source,
+                        account,
+                        order_id,
+                        Some(operation),
+                        None,
+                        "domain is missing",
+                    )
                     .await
             }
         };
@@ -235,15 +267,27 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
         let current = self.store.load(domain.ascii()).await?;
         // A request that waited for payment supplies what the paid item leaves out.
-        let input = match current.as_ref().and_then(|c| pending_input(c, &self.sealer)) {
+        let input = match current
+            .as_ref()
+            .and_then(|c| pending_input(c, &self.sealer))
+        {
             Some(earlier) if paid => input.clone().or_from(earlier),
             _ => input.clone(),
         };
-        match DomainRequest::validate(source.clone(), operation, account.clone(), order_id.map(str::to_owned), domain.clone(), input) {
+        match DomainRequest::validate(
+            source.clone(),
+            operation,
+            account.clone(),
+            order_id.map(str::to_owned),
+            domain.clone(),
+            input,
+        ) {
             Ok(request) => self.submit(request, paid, current).await,
             Err(reason) => {
-                self.record_invalid(&source, account, order_id, operation, &domain, &reason, current)
-                    .await
+                self.record_invalid(
+                    &source, account, order_id, operation, &domain, &reason, current,
+                )
+                .await
             }
         }
     }
@@ -290,13 +334,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                     match self.store.commit(&change).await {
                         Ok(()) => {}
                         Err(StoreError::Conflict) => continue,
-                        Err(StoreError::AlreadyClaimed(_)) => return Ok(duplicate(&request.source, &request.domain)),
+                        Err(StoreError::AlreadyClaimed(_)) => {
+                            return Ok(duplicate(&request.source, &request.domain))
+                        }
                         Err(e) => return Err(e),
                     }
                     tracing::info!(domain = %request.domain, ctid, request = %key, operation = %request.operation, "request claimed, sending to InterNetX");
                     let task = request.task(&ctid, Some(self.reply.for_ctid(&ctid)));
                     let result = self.gateway.send(&task).await;
-                    return self.record_reply(change.record, &request, &ctid, result).await;
+                    return self
+                        .record_reply(change.record, &request, &ctid, result)
+                        .await;
                 }
                 Decision::AwaitPayment => {
                     let record = self.awaiting(current.as_ref(), &request, now);
@@ -345,20 +393,36 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                             } else {
                                 ItemOutcome::Refused
                             };
-                            return Ok(report(&request.source, &request.domain, outcome, None, Some(reason)));
+                            return Ok(report(
+                                &request.source,
+                                &request.domain,
+                                outcome,
+                                None,
+                                Some(reason),
+                            ));
                         }
                         Err(StoreError::Conflict) => continue,
-                        Err(StoreError::AlreadyClaimed(_)) => return Ok(duplicate(&request.source, &request.domain)),
+                        Err(StoreError::AlreadyClaimed(_)) => {
+                            return Ok(duplicate(&request.source, &request.domain))
+                        }
                         Err(e) => return Err(e),
                     }
                 }
             };
             match self.store.commit(&change).await {
                 Ok(()) => {
-                    return Ok(report(&request.source, &request.domain, ItemOutcome::AwaitingPayment, None, None))
+                    return Ok(report(
+                        &request.source,
+                        &request.domain,
+                        ItemOutcome::AwaitingPayment,
+                        None,
+                        None,
+                    ))
                 }
                 Err(StoreError::Conflict) => continue,
-                Err(StoreError::AlreadyClaimed(_)) => return Ok(duplicate(&request.source, &request.domain)),
+                Err(StoreError::AlreadyClaimed(_)) => {
+                    return Ok(duplicate(&request.source, &request.domain))
+                }
                 Err(e) => return Err(e),
             }
         }
@@ -407,7 +471,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                         .store
                         .load(request.domain.ascii())
                         .await?
-                        .ok_or_else(|| StoreError::Malformed(format!("{} vanished", request.domain)))?;
+                        .ok_or_else(|| {
+                            StoreError::Malformed(format!("{} vanished", request.domain))
+                        })?;
                 }
                 Err(e) => return Err(e),
             }
@@ -449,8 +515,16 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
         let current = self.store.load(&shown).await?;
         let name = InvalidName(shown);
-        self.record_invalid(source, account, order_id, operation.unwrap_or(Operation::Register), &name, reason, current)
-            .await
+        self.record_invalid(
+            source,
+            account,
+            order_id,
+            operation.unwrap_or(Operation::Register),
+            &name,
+            reason,
+            current,
+        )
+        .await
     }
 
     /// Writes an invalid request to the domain's log (and `Error`, when the
@@ -481,7 +555,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             let now = self.clock.now();
             let mut record = match &current {
                 Some(existing) => existing.clone(),
-                None => new_record(domain.ascii(), domain.unicode(), operation, account, order_id, now),
+                None => new_record(
+                    domain.ascii(),
+                    domain.unicode(),
+                    operation,
+                    account,
+                    order_id,
+                    now,
+                ),
             };
             touch(&mut record, now);
             if Status::allows(current.as_ref().map(|c| c.status), Status::Error) {
@@ -494,7 +575,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 record.pending_request = None;
                 record.pending_auth_code = None;
             }
-            let mut log = vec![LogEntry::new(now, action::REQUEST_REJECTED, Outcome::Error, message.clone()).request_ref(&key)];
+            let mut log = vec![LogEntry::new(
+                now,
+                action::REQUEST_REJECTED,
+                Outcome::Error,
+                message.clone(),
+            )
+            .request_ref(&key)];
             log.extend(status_entry(current.as_ref(), &record, now, None));
             let change = Change {
                 expected_version: current.as_ref().map(|c| c.version),
@@ -525,10 +612,19 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 Err(e) => return Err(e),
             }
         }
-        Err(StoreError::Unavailable(format!("{} kept changing", domain.ascii())))
+        Err(StoreError::Unavailable(format!(
+            "{} kept changing",
+            domain.ascii()
+        )))
     }
 
-    fn claimed(&self, current: Option<&DomainRecord>, request: &DomainRequest, ctid: &str, now: OffsetDateTime) -> DomainRecord {
+    fn claimed(
+        &self,
+        current: Option<&DomainRecord>,
+        request: &DomainRequest,
+        ctid: &str,
+        now: OffsetDateTime,
+    ) -> DomainRecord {
         let mut record = base_record(current, request, now);
         record.status = request.operation.pending_status();
         record.registered = false;
@@ -540,13 +636,21 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         record
     }
 
-    fn awaiting(&self, current: Option<&DomainRecord>, request: &DomainRequest, now: OffsetDateTime) -> DomainRecord {
+    fn awaiting(
+        &self,
+        current: Option<&DomainRecord>,
+        request: &DomainRequest,
+        now: OffsetDateTime,
+    ) -> DomainRecord {
         let mut record = base_record(current, request, now);
         record.status = Status::AwaitingPayment;
         record.registered = false;
         record.ctid = None;
         record.pending_request = serde_json::to_string(&request.input).ok();
-        record.pending_auth_code = request.auth_code.as_ref().map(|a| self.sealer.seal(a.expose()));
+        record.pending_auth_code = request
+            .auth_code
+            .as_ref()
+            .map(|a| self.sealer.seal(a.expose()));
         record
     }
 }
@@ -568,7 +672,11 @@ struct Reply {
 }
 
 impl Reply {
-    fn from_result(request: &DomainRequest, ctid: &str, result: Result<Exchange, GatewayError>) -> Self {
+    fn from_result(
+        request: &DomainRequest,
+        ctid: &str,
+        result: Result<Exchange, GatewayError>,
+    ) -> Self {
         let what = format!("{} of {}", request.operation.noun(), request.domain);
         let mut reply = Reply {
             outcome: ItemOutcome::Accepted,
@@ -600,7 +708,10 @@ impl Reply {
                     reply.reason = Some(reason);
                 } else if status.kind == AnswerKind::Success {
                     reply.outcome = ItemOutcome::Completed;
-                    reply.message = format!("InterNetX completed the {what} at once: {} {}", status.code, status.text);
+                    reply.message = format!(
+                        "InterNetX completed the {what} at once: {} {}",
+                        status.code, status.text
+                    );
                 } else {
                     reply.message = format!(
                         "InterNetX accepted the {what}: {} {}; the result follows by mail (ctid {ctid})",
@@ -610,7 +721,12 @@ impl Reply {
             }
             Err(err) => {
                 let safe = err.is_safe_to_resend();
-                if let GatewayError::Protocol { request_xml, response_xml, .. } = &err {
+                if let GatewayError::Protocol {
+                    request_xml,
+                    response_xml,
+                    ..
+                } = &err
+                {
                     reply.request_xml = Some(request_xml.clone());
                     reply.response_xml = Some(clip(response_xml, 20_000));
                 }
@@ -642,7 +758,11 @@ impl Reply {
     fn apply(&self, record: &mut DomainRecord, ctid: &str, now: OffsetDateTime) -> LogEntry {
         let current_op = record.ctid.as_deref() == Some(ctid);
         touch(record, now);
-        let action = if self.no_answer { action::GATEWAY_FAILED } else { action::GATEWAY_REPLIED };
+        let action = if self.no_answer {
+            action::GATEWAY_FAILED
+        } else {
+            action::GATEWAY_REPLIED
+        };
         let outcome = match self.outcome {
             ItemOutcome::Accepted | ItemOutcome::Completed => Outcome::Ok,
             _ => Outcome::Error,
@@ -672,7 +792,10 @@ impl Reply {
                 _ => {}
             }
         } else {
-            message.push_str(&format!(" (the domain had already moved on to {}; status left as is)", record.status));
+            message.push_str(&format!(
+                " (the domain had already moved on to {}; status left as is)",
+                record.status
+            ));
         }
         let mut entry = LogEntry::new(now, action, outcome, message).ctid(Some(ctid));
         entry.stid = self.stid.clone();
@@ -691,7 +814,11 @@ fn decide(current: Option<&DomainRecord>, request: &DomainRequest, paid: bool) -
         Status::AwaitingPayment
     };
     let Some(existing) = current else {
-        return if paid { Decision::Send } else { Decision::AwaitPayment };
+        return if paid {
+            Decision::Send
+        } else {
+            Decision::AwaitPayment
+        };
     };
     let what = format!("{} of {}", request.operation.noun(), request.domain);
     if existing.status == Status::AwaitingPayment && existing.account_id != request.account.id {
@@ -705,7 +832,11 @@ fn decide(current: Option<&DomainRecord>, request: &DomainRequest, paid: bool) -
         };
     }
     if Status::allows(Some(existing.status), target) {
-        return if paid { Decision::Send } else { Decision::AwaitPayment };
+        return if paid {
+            Decision::Send
+        } else {
+            Decision::AwaitPayment
+        };
     }
     let same_order = existing.order_id.is_some() && existing.order_id == request.order_id;
     let outcome = if same_order && existing.operation == request.operation {
@@ -732,10 +863,17 @@ fn decide(current: Option<&DomainRecord>, request: &DomainRequest, paid: bool) -
     } else {
         format!("{what} for {} not sent: {state}", request.source.describe())
     };
-    Decision::Refuse { outcome, reason: why }
+    Decision::Refuse {
+        outcome,
+        reason: why,
+    }
 }
 
-fn base_record(current: Option<&DomainRecord>, request: &DomainRequest, now: OffsetDateTime) -> DomainRecord {
+fn base_record(
+    current: Option<&DomainRecord>,
+    request: &DomainRequest,
+    now: OffsetDateTime,
+) -> DomainRecord {
     let mut record = match current {
         Some(existing) => existing.clone(),
         None => new_record(
@@ -810,10 +948,18 @@ pub(crate) fn status_entry(
     }
     let from_text = from.map_or("(new)".to_owned(), |s| s.to_string());
     let mut message = format!("{}: {from_text} → {}", after.domain, after.status);
-    if let Some(reason) = after.last_error.as_deref().filter(|_| after.status == Status::Error) {
+    if let Some(reason) = after
+        .last_error
+        .as_deref()
+        .filter(|_| after.status == Status::Error)
+    {
         message.push_str(&format!(" ({reason})"));
     }
-    let outcome = if after.status == Status::Error { Outcome::Error } else { Outcome::Ok };
+    let outcome = if after.status == Status::Error {
+        Outcome::Error
+    } else {
+        Outcome::Ok
+    };
     let mut entry = LogEntry::new(now, action::STATUS_CHANGED, outcome, message).ctid(ctid);
     entry.status_from = from.map(|s| s.to_string());
     entry.status_to = Some(after.status.to_string());
@@ -826,7 +972,8 @@ fn pending_input(record: &DomainRecord, sealer: &Sealer) -> Option<DomainRequest
     if record.status != Status::AwaitingPayment {
         return None;
     }
-    let mut input: DomainRequestInput = serde_json::from_str(record.pending_request.as_deref()?).ok()?;
+    let mut input: DomainRequestInput =
+        serde_json::from_str(record.pending_request.as_deref()?).ok()?;
     input.auth_code = record
         .pending_auth_code
         .as_deref()
@@ -850,9 +997,9 @@ fn collect(report: &mut Report, result: Result<ItemReport, StoreError>, item: St
 
 fn item_label(item: &OrderItem) -> String {
     match item {
-        OrderItem::Domain { item_id, .. } | OrderItem::Other { item_id, .. } | OrderItem::Invalid { item_id, .. } => {
-            item_id.clone()
-        }
+        OrderItem::Domain { item_id, .. }
+        | OrderItem::Other { item_id, .. }
+        | OrderItem::Invalid { item_id, .. } => item_id.clone(),
     }
 }
 
@@ -863,7 +1010,13 @@ fn source_label(source: &Source) -> String {
     }
 }
 
-fn report(source: &Source, domain: &DomainName, outcome: ItemOutcome, ctid: Option<String>, reason: Option<String>) -> ItemReport {
+fn report(
+    source: &Source,
+    domain: &DomainName,
+    outcome: ItemOutcome,
+    ctid: Option<String>,
+    reason: Option<String>,
+) -> ItemReport {
     ItemReport {
         item: source_label(source),
         domain: Some(domain.ascii().to_owned()),
@@ -882,8 +1035,12 @@ fn duplicate(source: &Source, domain: &DomainName) -> ItemReport {
 /// the error where they look: lower-cased, printable, bounded.
 fn presentable_name(raw: &str) -> Option<String> {
     let name = raw.trim().trim_end_matches('.').to_lowercase();
-    (!name.is_empty() && name.chars().count() <= 253 && is_clean(&name) && !name.contains(char::is_whitespace) && !name.contains('#'))
-        .then_some(name)
+    (!name.is_empty()
+        && name.chars().count() <= 253
+        && is_clean(&name)
+        && !name.contains(char::is_whitespace)
+        && !name.contains('#'))
+    .then_some(name)
 }
 
 /// A name to key a domain item by: valid, or invalid but presentable.

@@ -1,1 +1,168 @@
+//! An InterNetX XML gateway simulator for the demo and the tests.
+//!
+//! It speaks the real protocol: an HTTP POST of a `<request>` document, an
+//! XML `<response>` answer with `result/status` (`N…` accepted, `S…` done,
+//! `E…` refused, with `result/msg` details) and an `stid`. It checks the
+//! credentials and the task, refuses what the real gateway refuses (taken
+//! domains, incomplete contacts, wrong password), and records every request
+//! it received so tests can count and inspect them (`GET /_sim/requests`).
 
+mod answer;
+mod check;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+pub use answer::Answer;
+
+#[derive(Debug, Clone)]
+pub struct SimulatorConfig {
+    pub user: String,
+    pub password: String,
+    pub context: String,
+    /// Domains that are registered elsewhere: create is refused.
+    pub taken: Vec<String>,
+}
+
+impl Default for SimulatorConfig {
+    fn default() -> Self {
+        Self {
+            user: "bridge".into(),
+            password: "sim-password".into(),
+            context: "4".into(),
+            taken: vec!["taken.de".into(), "google.com".into()],
+        }
+    }
+}
+
+/// One request as the simulator received it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Recorded {
+    pub code: Option<String>,
+    pub ctid: Option<String>,
+    pub reply_to: Option<String>,
+    pub domain: Option<String>,
+    /// The status code it answered with.
+    pub answered: String,
+    /// The request document as received (with the password: keep it local).
+    pub xml: String,
+}
+
+#[derive(Default)]
+struct Inner {
+    requests: Vec<Recorded>,
+    registered: HashSet<String>,
+    stid_counter: u64,
+}
+
+pub struct Shared {
+    config: SimulatorConfig,
+    inner: Mutex<Inner>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A running simulator; stops when dropped.
+pub struct Simulator {
+    pub addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl Simulator {
+    /// Starts listening on `addr` (port 0 picks a free port).
+    pub async fn start(config: SimulatorConfig, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            config,
+            inner: Mutex::new(Inner::default()),
+        });
+        let app = Router::new()
+            .route("/_sim/requests", get(list_requests))
+            .fallback(gateway)
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "simulator stopped");
+            }
+        });
+        Ok(Self { addr, shared, task })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/gateway", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// Requests with a domain task code (`0101`, `0104`, …).
+    pub fn domain_tasks(&self) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.code.as_deref().is_some_and(|c| c.starts_with("010")))
+            .collect()
+    }
+
+    /// Waits until the server task ends (for the binary).
+    pub async fn wait(self) {
+        let _ = (&mut { self }.task).await;
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn list_requests(State(shared): State<Arc<Shared>>) -> Json<Vec<Recorded>> {
+    Json(shared.lock().requests.clone())
+}
+
+async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes) -> Response {
+    if method != Method::POST {
+        let answer = Answer::error("E0000", "Only POST requests are accepted.", None, "");
+        return xml_response(StatusCode::OK, answer.to_xml("-"));
+    }
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let (recorded, answer) = check::handle(&shared.config, &text, &mut shared.lock().registered);
+    let stid = {
+        let mut inner = shared.lock();
+        inner.stid_counter += 1;
+        let stid = format!("20261129-sim-{}", inner.stid_counter);
+        inner.requests.push(Recorded {
+            answered: answer.code.clone(),
+            xml: text,
+            ..recorded
+        });
+        stid
+    };
+    xml_response(StatusCode::OK, answer.to_xml(&stid))
+}
+
+fn xml_response(status: StatusCode, xml: String) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/xml; charset=utf-8")],
+        xml,
+    )
+        .into_response()
+}

@@ -1,1 +1,102 @@
+//! `domain-events`: the EventBridge entry point. `OrderPaid` and
+//! `DomainRequested` become InterNetX requests through the registrar's
+//! submission workflow.
+//!
+//! Outcome rules: every item's result is in the returned report and in its
+//! domain's action log. Items that failed for good (invalid, refused,
+//! rejected by InterNetX) do not fail the invocation. A store outage does:
+//! Lambda retries, and the claims make the items already done a no-op. An
+//! event that cannot be read at all fails too, so that it ends in the
+//! dead-letter queue instead of vanishing.
 
+use adapters::{Config, DynamoStore};
+use aws_config::SdkConfig;
+use internetx::client::ClientConfig;
+use internetx::{Credentials, Envelope, GatewayClient};
+use lambda_runtime::Error;
+use registrar::event::{parse_event, InboundEvent};
+use registrar::ports::SystemClock;
+use registrar::reply::ReplyAddress;
+use registrar::seal::Sealer;
+use registrar::submit::{Report, Submitter};
+use serde_json::{json, Value};
+
+pub type App = Submitter<DynamoStore, GatewayClient, SystemClock>;
+
+/// Builds the clients once, at cold start.
+pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
+    let envelope = Envelope::new(Credentials {
+        user: config.internetx_user.clone(),
+        password: config.internetx_password.clone(),
+        context: config.internetx_context.clone(),
+    });
+    let client_config = ClientConfig {
+        url: config.internetx_url.clone(),
+        connect_timeout: config.gateway_connect_timeout,
+        timeout: config.gateway_timeout,
+    };
+    let secret = config.reply_token_secret.expose().as_bytes();
+    Ok(Submitter {
+        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
+        gateway: GatewayClient::new(client_config, envelope)?,
+        clock: SystemClock,
+        reply: ReplyAddress::new(&config.reply_to_address, secret)?,
+        sealer: Sealer::new(secret),
+    })
+}
+
+/// Handles one EventBridge event (the full envelope).
+pub async fn handle(app: &App, event: Value) -> Result<Value, Error> {
+    let detail_type = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let detail = event.get("detail").cloned().unwrap_or(Value::Null);
+    let parsed = parse_event(detail_type, &detail).map_err(|e| {
+        tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
+        Error::from(format!("{detail_type} event not processed: {e}"))
+    })?;
+    let (reference, report) = match &parsed {
+        InboundEvent::OrderPaid(order) => {
+            tracing::info!(order_id = %order.order_id, items = order.items.len(), "OrderPaid received");
+            (order.order_id.clone(), app.order_paid(order).await)
+        }
+        InboundEvent::DomainRequested(request) => {
+            tracing::info!(request_id = %request.request_id, operation = %request.operation, "DomainRequested received");
+            (
+                request.request_id.clone(),
+                app.domain_requested(request).await,
+            )
+        }
+    };
+    respond(detail_type, &reference, report)
+}
+
+fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, Error> {
+    for failed in report.failed() {
+        tracing::warn!(
+            event = detail_type,
+            reference,
+            item = %failed.item,
+            domain = failed.domain.as_deref().unwrap_or(""),
+            outcome = ?failed.outcome,
+            reason = failed.reason.as_deref().unwrap_or(""),
+            "item failed"
+        );
+    }
+    if !report.transient.is_empty() {
+        return Err(format!(
+            "{detail_type} {reference}: {} item(s) hit a transient error and will be retried: {}",
+            report.transient.len(),
+            report.transient.join("; ")
+        )
+        .into());
+    }
+    let failed: Vec<_> = report.failed().cloned().collect();
+    Ok(json!({
+        "event": detail_type,
+        "reference": reference,
+        "items": report.items,
+        "failed": failed,
+    }))
+}

@@ -1,0 +1,222 @@
+//! Configuration from the environment variables of CONTRACT.md §3, parsed
+//! once at cold start. A missing variable fails the start, naming it.
+//!
+//! Secrets come either as a value (`INTERNETX_PASSWORD`, for local use) or as
+//! a reference in `<NAME>_SECRET`: a Secrets Manager secret name or ARN, or an
+//! SSM SecureString parameter (a name starting with `/` or an `ssm:` prefix).
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use internetx::Secret;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub domain_table: String,
+    pub internetx_url: String,
+    pub internetx_user: String,
+    pub internetx_context: String,
+    pub internetx_password: Secret,
+    pub reply_to_address: String,
+    pub reply_token_secret: Secret,
+    pub gateway_connect_timeout: Duration,
+    pub gateway_timeout: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("configuration: {name} is invalid: {problem}")]
+    Invalid { name: &'static str, problem: String },
+    #[error("configuration: secret {reference} (from {name}) could not be read: {problem}")]
+    Secret {
+        name: String,
+        reference: String,
+        problem: String,
+    },
+}
+
+/// Where variables come from: the process environment, or a map in tests.
+pub trait Env {
+    fn get(&self, name: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, name: &str) -> Option<String> {
+        self.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    }
+}
+
+impl Config {
+    pub async fn from_env(env: &impl Env, aws: &SdkConfig) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
+        let url = required("INTERNETX_URL")?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(ConfigError::Invalid {
+                name: "INTERNETX_URL",
+                problem: format!("{url:?} is not an http(s) URL"),
+            });
+        }
+        let context = required("INTERNETX_CONTEXT")?;
+        if context.parse::<u32>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "INTERNETX_CONTEXT",
+                problem: format!("{context:?} is not a number"),
+            });
+        }
+        Ok(Self {
+            domain_table: required("DOMAIN_TABLE")?,
+            internetx_url: url,
+            internetx_user: required("INTERNETX_USER")?,
+            internetx_context: context,
+            internetx_password: secret(env, aws, "INTERNETX_PASSWORD", "INTERNETX_PASSWORD_SECRET")
+                .await?,
+            reply_to_address: required("REPLY_TO_ADDRESS")?,
+            reply_token_secret: secret(env, aws, "REPLY_TOKEN_SECRET", "REPLY_TOKEN_SECRET_SECRET")
+                .await?,
+            gateway_connect_timeout: seconds(env, "INTERNETX_CONNECT_TIMEOUT_SECONDS", 5)?,
+            gateway_timeout: seconds(env, "INTERNETX_TIMEOUT_SECONDS", 30)?,
+        })
+    }
+}
+
+fn seconds(env: &impl Env, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
+    match env.get(name) {
+        None => Ok(Duration::from_secs(default)),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|s| (1..=900).contains(s))
+            .map(Duration::from_secs)
+            .ok_or(ConfigError::Invalid {
+                name,
+                problem: format!("{v:?} is not a number of seconds from 1 to 900"),
+            }),
+    }
+}
+
+async fn secret(
+    env: &impl Env,
+    aws: &SdkConfig,
+    value_name: &'static str,
+    reference_name: &'static str,
+) -> Result<Secret, ConfigError> {
+    if let Some(reference) = env.get(reference_name) {
+        let fail = |problem: String| ConfigError::Secret {
+            name: reference_name.to_owned(),
+            reference: reference.clone(),
+            problem,
+        };
+        let value = if let Some(parameter) = ssm_parameter(&reference) {
+            aws_sdk_ssm::Client::new(aws)
+                .get_parameter()
+                .name(parameter)
+                .with_decryption(true)
+                .send()
+                .await
+                .map_err(|e| fail(error_text(&e)))?
+                .parameter
+                .and_then(|p| p.value)
+        } else {
+            aws_sdk_secretsmanager::Client::new(aws)
+                .get_secret_value()
+                .secret_id(&reference)
+                .send()
+                .await
+                .map_err(|e| fail(error_text(&e)))?
+                .secret_string
+        };
+        return value
+            .filter(|v| !v.is_empty())
+            .map(Secret::new)
+            .ok_or_else(|| fail("it is empty".into()));
+    }
+    env.get(value_name)
+        .map(Secret::new)
+        .ok_or(ConfigError::Missing(value_name))
+}
+
+fn ssm_parameter(reference: &str) -> Option<&str> {
+    if let Some(name) = reference.strip_prefix("ssm:") {
+        return Some(name);
+    }
+    (reference.starts_with('/') || reference.starts_with("arn:aws:ssm:")).then_some(reference)
+}
+
+fn error_text(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aws() -> SdkConfig {
+        SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build()
+    }
+
+    const FULL: [(&str, &str); 7] = [
+        ("DOMAIN_TABLE", "domains"),
+        ("INTERNETX_URL", "https://gateway.autodns.com"),
+        ("INTERNETX_USER", "api"),
+        ("INTERNETX_CONTEXT", "4"),
+        ("INTERNETX_PASSWORD", "pw"),
+        ("REPLY_TO_ADDRESS", "internetx@inbound.example.net"),
+        ("REPLY_TOKEN_SECRET", "0123456789abcdef"),
+    ];
+
+    #[tokio::test]
+    async fn reads_every_variable() {
+        let c = Config::from_env(&FULL, &aws()).await.unwrap();
+        assert_eq!(c.domain_table, "domains");
+        assert_eq!(c.internetx_password.expose(), "pw");
+        assert!(
+            !format!("{c:?}").contains("pw\""),
+            "password in Debug output"
+        );
+    }
+
+    #[tokio::test]
+    async fn names_the_missing_variable() {
+        for missing in FULL.map(|(k, _)| k) {
+            let mut env = FULL;
+            for entry in env.iter_mut() {
+                if entry.0 == missing {
+                    *entry = ("UNRELATED", "x");
+                }
+            }
+            let err = Config::from_env(&env, &aws()).await.unwrap_err();
+            assert!(err.to_string().contains(missing), "{err}");
+        }
+    }
+
+    #[test]
+    fn tells_ssm_from_secrets_manager() {
+        assert_eq!(ssm_parameter("/bridge/password"), Some("/bridge/password"));
+        assert_eq!(
+            ssm_parameter("ssm:bridge-password"),
+            Some("bridge-password")
+        );
+        assert_eq!(ssm_parameter("bridge/internetx"), None);
+    }
+}

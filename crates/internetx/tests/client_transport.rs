@@ -1,0 +1,122 @@
+//! The HTTPS client's failure classes: what matters is whether the gateway
+//! may have received the request.
+
+use std::time::Duration;
+
+use internetx::client::ClientConfig;
+use internetx::{Credentials, Envelope, GatewayClient, GatewayError, Secret, Task, TaskKind};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+fn client(url: String) -> GatewayClient {
+    let config = ClientConfig {
+        url,
+        connect_timeout: Duration::from_millis(500),
+        timeout: Duration::from_millis(700),
+    };
+    let envelope = Envelope::new(Credentials {
+        user: "u".into(),
+        password: Secret::new("p"),
+        context: "4".into(),
+    });
+    GatewayClient::new(config, envelope).unwrap()
+}
+
+fn task() -> Task {
+    Task {
+        kind: TaskKind::DomainInfo {
+            name: "example.de".into(),
+        },
+        ctid: "ib-1".into(),
+        reply_to: None,
+    }
+}
+
+/// Serves one canned HTTP answer per connection (or none at all).
+async fn server(answer: Option<&'static str>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = socket.read(&mut buf).await;
+                match answer {
+                    Some(a) => {
+                        let _ = socket.write_all(a.as_bytes()).await;
+                    }
+                    None => tokio::time::sleep(Duration::from_secs(5)).await,
+                }
+            });
+        }
+    });
+    format!("http://{addr}/gateway")
+}
+
+#[tokio::test]
+async fn a_closed_port_means_not_sent() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = client(format!("http://127.0.0.1:{port}/"))
+        .send(&task())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, GatewayError::NotSent(_)), "{err:?}");
+    assert!(err.is_safe_to_resend());
+}
+
+#[tokio::test]
+async fn silence_after_sending_means_outcome_unknown() {
+    let url = server(None).await;
+    let err = client(url).send(&task()).await.unwrap_err();
+    assert!(matches!(err, GatewayError::OutcomeUnknown(_)), "{err:?}");
+    assert!(!err.is_safe_to_resend());
+}
+
+#[tokio::test]
+async fn http_errors_and_garbage_are_told_apart() {
+    let busy = server(Some(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Length: 4\r\n\r\nbusy",
+    ))
+    .await;
+    match client(busy).send(&task()).await.unwrap_err() {
+        GatewayError::Http {
+            status,
+            retry_after,
+            ..
+        } => {
+            assert_eq!(status, 503);
+            assert_eq!(retry_after, Some(Duration::from_secs(2)));
+        }
+        other => panic!("{other:?}"),
+    }
+    let garbage = server(Some(
+        "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot xml!!",
+    ))
+    .await;
+    let err = client(garbage).send(&task()).await.unwrap_err();
+    assert!(matches!(err, GatewayError::Protocol { .. }), "{err:?}");
+    assert!(!err.is_safe_to_resend());
+}
+
+#[tokio::test]
+async fn a_good_answer_comes_back_with_redacted_request() {
+    let body = "<response><result><status><code>S0105</code><text>ok</text><type>success</type></status></result><stid>x</stid></response>";
+    let answer: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    );
+    let url = server(Some(answer)).await;
+    let exchange = client(url).send(&task()).await.unwrap();
+    assert_eq!(exchange.answer.status.code, "S0105");
+    assert!(exchange.request_xml.contains("<password>***</password>"));
+}

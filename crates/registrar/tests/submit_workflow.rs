@@ -1,0 +1,302 @@
+//! The submission workflow against in-memory ports.
+
+use std::sync::Mutex;
+
+use internetx::response::parse_answer;
+use internetx::{Exchange, GatewayError, Task, TaskKind};
+use registrar::event::{parse_event, InboundEvent};
+use registrar::memory::MemoryStore;
+use registrar::ports::{Gateway, SystemClock};
+use registrar::reply::ReplyAddress;
+use registrar::seal::Sealer;
+use registrar::submit::{ItemOutcome, Report, Submitter};
+use registrar::{Outcome, Status};
+use serde_json::{json, Value};
+
+const SECRET: &[u8] = b"test-secret-0123456789";
+
+/// Answers every task with notify, except for domains listed as refused.
+#[derive(Default)]
+struct ScriptedGateway {
+    seen: Mutex<Vec<Task>>,
+    refuse: Vec<&'static str>,
+    unreachable: bool,
+    no_answer: bool,
+}
+
+impl ScriptedGateway {
+    fn seen(&self) -> Vec<Task> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn domain_of(task: &Task) -> &str {
+    match &task.kind {
+        TaskKind::DomainCreate(o) | TaskKind::DomainTransfer { order: o, .. } => &o.name,
+        TaskKind::DomainInfo { name } => name,
+    }
+}
+
+impl Gateway for ScriptedGateway {
+    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
+        self.seen.lock().unwrap().push(task.clone());
+        if self.unreachable {
+            return Err(GatewayError::NotSent("connection refused".into()));
+        }
+        if self.no_answer {
+            return Err(GatewayError::OutcomeUnknown("timed out".into()));
+        }
+        let xml = if self.refuse.contains(&domain_of(task)) {
+            "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned()
+        } else {
+            format!(
+                "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
+                code = task.kind.code()
+            )
+        };
+        Ok(Exchange {
+            request_xml: "<request/>".into(),
+            response_xml: xml.clone(),
+            answer: parse_answer(&xml).unwrap(),
+        })
+    }
+}
+
+fn submitter(gateway: ScriptedGateway) -> Submitter<MemoryStore, ScriptedGateway, SystemClock> {
+    Submitter {
+        store: MemoryStore::default(),
+        gateway,
+        clock: SystemClock,
+        reply: ReplyAddress::new("internetx@inbound.example.net", SECRET).unwrap(),
+        sealer: Sealer::new(SECRET),
+    }
+}
+
+fn owner() -> Value {
+    json!({"kind": "person", "first_name": "Erika", "last_name": "Mustermann",
+           "address": ["Heidestr. 17"], "postal_code": "51147", "city": "Köln",
+           "country": "DE", "phone": "+49 221 1234567", "email": "erika@example.de"})
+}
+
+async fn run(
+    s: &Submitter<MemoryStore, ScriptedGateway, SystemClock>,
+    detail_type: &str,
+    detail: Value,
+) -> Report {
+    match parse_event(detail_type, &detail).unwrap() {
+        InboundEvent::OrderPaid(o) => s.order_paid(&o).await,
+        InboundEvent::DomainRequested(r) => s.domain_requested(&r).await,
+    }
+}
+
+fn order() -> Value {
+    json!({
+        "order_id": "ORD-1", "account": {"id": "CUST-1", "kind": "customer"},
+        "items": [
+            {"item_id": "ORD-1-1", "type": "domain_registration", "domain": "Example.DE",
+             "period_years": 1, "contacts": {"owner": owner()},
+             "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]},
+            {"item_id": "ORD-1-2", "type": "domain_transfer", "domain": "example.com", "auth_code": "X7#k2<&>"},
+            {"item_id": "ORD-1-3", "type": "domain_registration", "domain": "bad_name.de", "contacts": {"owner": owner()}},
+            {"item_id": "ORD-1-4", "type": "hosting_plan"}
+        ]
+    })
+}
+
+#[tokio::test]
+async fn a_paid_order_sends_each_valid_item_once_and_fails_the_bad_one_alone() {
+    let s = submitter(ScriptedGateway::default());
+    let report = run(&s, "OrderPaid", order()).await;
+    let outcomes: Vec<_> = report.items.iter().map(|i| i.outcome).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ItemOutcome::Accepted,
+            ItemOutcome::Accepted,
+            ItemOutcome::Invalid,
+            ItemOutcome::Ignored
+        ]
+    );
+    assert_eq!(s.gateway.seen().len(), 2);
+
+    let de = s.store.domain("example.de").unwrap();
+    assert_eq!(de.status, Status::Registering);
+    assert!(de.registered);
+    let ctid = de.ctid.clone().unwrap();
+    let task = &s.gateway.seen()[0];
+    assert_eq!(task.ctid, ctid);
+    assert!(s.reply.verify(task.reply_to.as_deref().unwrap(), &ctid));
+    let actions: Vec<_> = s.store.log("example.de").iter().map(|e| e.action).collect();
+    assert_eq!(
+        actions,
+        ["request.sent", "status.changed", "gateway.replied"]
+    );
+
+    let com = s.store.domain("example.com").unwrap();
+    assert_eq!(com.status, Status::Transferring);
+    assert!(com.registered);
+
+    let bad = s.store.domain("bad_name.de").unwrap();
+    assert_eq!(bad.status, Status::Error);
+    assert!(bad.last_error.unwrap().contains("bad_name"));
+    assert_eq!(report.failed().count(), 1);
+
+    // Redelivery: nothing sent, nothing written.
+    let commits = s.store.commits();
+    let again = run(&s, "OrderPaid", order()).await;
+    assert!(again
+        .items
+        .iter()
+        .all(|i| matches!(i.outcome, ItemOutcome::Duplicate | ItemOutcome::Ignored)));
+    assert_eq!(s.gateway.seen().len(), 2);
+    assert_eq!(s.store.commits(), commits);
+    assert_eq!(s.store.log("example.de").len(), 3);
+}
+
+#[tokio::test]
+async fn a_gateway_rejection_puts_the_domain_in_error_with_its_codes() {
+    let s = submitter(ScriptedGateway {
+        refuse: vec!["example.de"],
+        ..Default::default()
+    });
+    run(&s, "OrderPaid", order()).await;
+    let de = s.store.domain("example.de").unwrap();
+    assert_eq!(de.status, Status::Error);
+    assert!(!de.registered);
+    assert!(de.ctid.is_none());
+    let reason = de.last_error.unwrap();
+    assert!(
+        reason.contains("EF01012") && reason.contains("E0101"),
+        "{reason}"
+    );
+    let log = s.store.log("example.de");
+    let reply = log.iter().find(|e| e.action == "gateway.replied").unwrap();
+    assert_eq!(reply.outcome, Outcome::Error);
+    assert_eq!(reply.code.as_deref(), Some("E0101"));
+    assert!(log
+        .iter()
+        .any(|e| e.action == "status.changed" && e.status_to.as_deref() == Some("Error")));
+}
+
+fn customer_request(id: &str, operation: &str, domain: &str) -> Value {
+    json!({"request_id": id, "operation": operation, "account": {"id": "CUST-9", "kind": "customer"},
+           "order_id": "ORD-9", "domain": domain, "auth_code": "secret-auth-1",
+           "contacts": {"owner": owner()}, "nameservers": []})
+}
+
+fn paid(domain: &str, kind: &str) -> Value {
+    json!({"order_id": "ORD-9", "account": {"id": "CUST-9", "kind": "customer"},
+           "items": [{"item_id": "ORD-9-1", "type": kind, "domain": domain}]})
+}
+
+#[tokio::test]
+async fn a_customer_request_waits_for_payment_then_goes_out_with_its_own_data() {
+    let s = submitter(ScriptedGateway::default());
+    let r = run(
+        &s,
+        "DomainRequested",
+        customer_request("REQ-1", "transfer", "wait.de"),
+    )
+    .await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::AwaitingPayment);
+    let waiting = s.store.domain("wait.de").unwrap();
+    assert_eq!(waiting.status, Status::AwaitingPayment);
+    assert!(s.gateway.seen().is_empty());
+    assert!(
+        !format!("{waiting:?}").contains("secret-auth-1"),
+        "auth code stored in clear"
+    );
+
+    let r = run(&s, "OrderPaid", paid("wait.de", "domain_transfer")).await;
+    assert_eq!(
+        r.items[0].outcome,
+        ItemOutcome::Accepted,
+        "{:?}",
+        r.items[0]
+    );
+    let seen = s.gateway.seen();
+    assert_eq!(seen.len(), 1);
+    let TaskKind::DomainTransfer { order, auth_code } = &seen[0].kind else {
+        panic!("expected a transfer")
+    };
+    assert_eq!(auth_code.expose(), "secret-auth-1");
+    assert!(
+        order.owner.is_some(),
+        "the waiting request's contacts are used"
+    );
+    assert_eq!(
+        s.store.domain("wait.de").unwrap().status,
+        Status::Transferring
+    );
+}
+
+#[tokio::test]
+async fn a_customer_request_after_its_payment_goes_out_once() {
+    let s = submitter(ScriptedGateway::default());
+    // The order item alone lacks the owner: it fails, and the request brings it.
+    let r = run(&s, "OrderPaid", paid("late.de", "domain_registration")).await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::Invalid);
+    let r = run(
+        &s,
+        "DomainRequested",
+        customer_request("REQ-2", "register", "late.de"),
+    )
+    .await;
+    assert_eq!(
+        r.items[0].outcome,
+        ItemOutcome::Accepted,
+        "{:?}",
+        r.items[0]
+    );
+    assert_eq!(s.gateway.seen().len(), 1);
+    let d = s.store.domain("late.de").unwrap();
+    assert_eq!(d.status, Status::Registering);
+    assert!(d.registered);
+}
+
+#[tokio::test]
+async fn a_domain_in_flight_is_not_sent_again_and_says_why() {
+    let s = submitter(ScriptedGateway::default());
+    let provider = |id: &str| {
+        json!({"request_id": id, "operation": "register", "account": {"id": "PROV", "kind": "provider"},
+               "domain": "busy.de", "contacts": {"owner": owner()}})
+    };
+    run(&s, "DomainRequested", provider("REQ-A")).await;
+    let r = run(&s, "DomainRequested", provider("REQ-B")).await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::Refused);
+    assert_eq!(s.gateway.seen().len(), 1);
+    let log = s.store.log("busy.de");
+    let refusal = log.iter().find(|e| e.action == "request.rejected").unwrap();
+    assert!(refusal.message.contains("in flight"), "{}", refusal.message);
+    // The refusal itself is not repeated on redelivery.
+    run(&s, "DomainRequested", provider("REQ-B")).await;
+    assert_eq!(s.store.log("busy.de").len(), log.len());
+}
+
+#[tokio::test]
+async fn transport_failures_are_told_apart() {
+    let s = submitter(ScriptedGateway {
+        unreachable: true,
+        ..Default::default()
+    });
+    run(&s, "OrderPaid", order()).await;
+    let d = s.store.domain("example.de").unwrap();
+    assert_eq!(d.status, Status::Error);
+    assert!(d.last_error.unwrap().contains("not sent"));
+
+    let s = submitter(ScriptedGateway {
+        no_answer: true,
+        ..Default::default()
+    });
+    let r = run(&s, "OrderPaid", order()).await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::Unknown);
+    let d = s.store.domain("example.de").unwrap();
+    assert_eq!(d.status, Status::Registering);
+    assert!(!d.registered);
+    assert!(d.ctid.is_some(), "the ctid stays for reconciliation");
+    assert!(s
+        .store
+        .log("example.de")
+        .iter()
+        .any(|e| e.action == "gateway.failed"));
+}

@@ -1,0 +1,256 @@
+//! What the gateway checks before it accepts a task.
+
+use std::collections::HashSet;
+
+use internetx::tree::{self, Element};
+
+use crate::answer::Answer;
+use crate::{Recorded, SimulatorConfig};
+
+const CONTACT_FIELDS: [&str; 8] = [
+    "type", "fname", "lname", "address", "pcode", "city", "country", "email",
+];
+
+/// Checks one request document; returns what to record and the answer.
+pub fn handle(
+    config: &SimulatorConfig,
+    text: &str,
+    registered: &mut HashSet<String>,
+) -> (Recorded, Answer) {
+    let mut recorded = Recorded {
+        code: None,
+        ctid: None,
+        reply_to: None,
+        domain: None,
+        answered: String::new(),
+        xml: String::new(),
+    };
+    let root = match tree::parse(text) {
+        Ok(root) if root.name == "request" => root,
+        Ok(_) | Err(_) => {
+            return (
+                recorded,
+                Answer::error(
+                    "E0000",
+                    "The request could not be read.",
+                    None,
+                    "EF00001 Invalid XML request.",
+                ),
+            )
+        }
+    };
+    let task = root.child("task");
+    recorded.code = task.and_then(|t| t.text_at(&["code"])).map(str::to_owned);
+    recorded.ctid = task.and_then(|t| t.text_at(&["ctid"])).map(str::to_owned);
+    recorded.reply_to = task
+        .and_then(|t| t.text_at(&["reply_to"]))
+        .map(str::to_owned);
+    recorded.domain = task
+        .and_then(|t| t.text_at(&["domain", "name"]))
+        .map(str::to_ascii_lowercase);
+
+    let auth_ok = root.text_at(&["auth", "user"]) == Some(config.user.as_str())
+        && root.at(&["auth", "password"]).map(|p| p.text.as_str())
+            == Some(config.password.as_str())
+        && root.text_at(&["auth", "context"]) == Some(config.context.as_str());
+    if !auth_ok {
+        return (
+            recorded,
+            Answer::error(
+                "E0001",
+                "Authentication failed.",
+                None,
+                "EF00002 Login failed: user, password or context is wrong.",
+            ),
+        );
+    }
+    let Some(task) = task else {
+        return (
+            recorded,
+            Answer::error(
+                "E0000",
+                "No task given.",
+                None,
+                "EF00003 The request has no task.",
+            ),
+        );
+    };
+    let answer = match recorded.code.as_deref() {
+        Some("0101") => domain_create(config, task, registered),
+        Some("0104") => domain_transfer(task, registered),
+        Some("0105") => domain_info(task, registered),
+        Some(code) => Answer::error(
+            &format!("E{code}"),
+            "This task is not supported by the simulator.",
+            None,
+            "EF00004 Unknown task code.",
+        ),
+        None => Answer::error(
+            "E0000",
+            "No task code given.",
+            None,
+            "EF00005 The task has no code.",
+        ),
+    };
+    (recorded, answer)
+}
+
+fn domain_create(
+    config: &SimulatorConfig,
+    task: &Element,
+    registered: &mut HashSet<String>,
+) -> Answer {
+    let (name, domain) = match domain_block(task, "0101") {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let object = Some(("domain", name.as_str()));
+    if config.taken.contains(&name) || registered.contains(&name) {
+        return Answer::error(
+            "E0101",
+            "Domain could not be registered.",
+            object,
+            "EF01012 The domain is already registered.",
+        );
+    }
+    if let Some(problem) = contact_problem(domain, "ownerc", true) {
+        return Answer::error("E0101", "Domain could not be registered.", object, &problem);
+    }
+    for slot in ["adminc", "techc", "zonec"] {
+        if let Some(problem) = contact_problem(domain, slot, false) {
+            return Answer::error("E0101", "Domain could not be registered.", object, &problem);
+        }
+    }
+    registered.insert(name.clone());
+    Answer::notify(
+        "N0101",
+        "The domain registration was started successfully.",
+        Some(("domain", &name)),
+    )
+}
+
+fn domain_transfer(task: &Element, registered: &mut HashSet<String>) -> Answer {
+    let (name, domain) = match domain_block(task, "0104") {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let object = Some(("domain", name.as_str()));
+    if domain.text_at(&["authinfo"]).is_none() {
+        return Answer::error(
+            "E0104",
+            "Domain transfer could not be started.",
+            object,
+            "EF01044 AuthInfo is missing.",
+        );
+    }
+    for slot in ["ownerc", "adminc", "techc", "zonec"] {
+        if let Some(problem) = contact_problem(domain, slot, false) {
+            return Answer::error(
+                "E0104",
+                "Domain transfer could not be started.",
+                object,
+                &problem,
+            );
+        }
+    }
+    registered.insert(name.clone());
+    Answer::notify(
+        "N0104",
+        "The domain transfer was started successfully.",
+        Some(("domain", &name)),
+    )
+}
+
+fn domain_info(task: &Element, registered: &HashSet<String>) -> Answer {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if registered.contains(&name) {
+        let mut answer = Answer::success(
+            "S0105",
+            "Domain data was inquired successfully.",
+            Some(("domain", &name)),
+        );
+        answer.data = format!("<domain><name>{name}</name><status>success</status></domain>");
+        answer
+    } else {
+        Answer::error(
+            "E0105",
+            "Domain data could not be inquired.",
+            Some(("domain", &name)),
+            "EF01050 Domain not found.",
+        )
+    }
+}
+
+/// The `<domain>` block and its name, or the error answer for a missing one.
+fn domain_block<'a>(task: &'a Element, code: &str) -> Result<(String, &'a Element), Box<Answer>> {
+    let missing = || {
+        Box::new(Answer::error(
+            &format!("E{code}"),
+            "Domain data is missing.",
+            None,
+            "EF01001 Domain name is missing.",
+        ))
+    };
+    let domain = task.child("domain").ok_or_else(missing)?;
+    let name = domain
+        .text_at(&["name"])
+        .ok_or_else(missing)?
+        .to_ascii_lowercase();
+    let labels_ok = name.split('.').count() >= 2
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !labels_ok {
+        return Err(Box::new(Answer::error(
+            &format!("E{code}"),
+            "Domain name is invalid.",
+            Some(("domain", &name)),
+            "EF01002 The domain name is invalid.",
+        )));
+    }
+    Ok((name, domain))
+}
+
+/// Why a contact slot is unacceptable: a handle id, or a complete block.
+fn contact_problem(domain: &Element, slot: &str, required: bool) -> Option<String> {
+    let Some(contact) = domain.child(slot) else {
+        return required.then(|| format!("EF01090 {slot}: contact is missing."));
+    };
+    if contact.children.is_empty() {
+        let id = contact.text.trim();
+        return (id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        .then(|| format!("EF01091 {slot}: invalid handle id."));
+    }
+    for field in CONTACT_FIELDS {
+        if contact.text_at(&[field]).is_none() {
+            return Some(format!("EF01092 {slot}: field {field} is missing."));
+        }
+    }
+    let country = contact.text_at(&["country"]).unwrap_or_default();
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+        return Some(format!("EF01093 {slot}: country must be an ISO code."));
+    }
+    let phone_ok = contact.text_at(&["phone"]).is_some_and(|p| {
+        p.strip_prefix('+')
+            .and_then(|rest| rest.split_once('-'))
+            .is_some_and(|(cc, number)| {
+                !cc.is_empty()
+                    && cc.bytes().all(|b| b.is_ascii_digit())
+                    && number.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+            })
+    });
+    if !phone_ok {
+        return Some(format!(
+            "EF01094 {slot}: phone must look like +49-30-1234567."
+        ));
+    }
+    None
+}
