@@ -2,6 +2,8 @@
 //! S3, …) and its own gateway simulator on free loopback ports, and builds
 //! the functions' real adapters against them through configuration only.
 
+pub mod lambda;
+
 use std::collections::HashMap;
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -193,6 +195,28 @@ impl World {
             config,
             app,
         }
+    }
+
+    /// The functions' environment (CONTRACT.md §3) for this world, as
+    /// `cargo lambda watch` or a deployed function gets it.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        let c = &self.config;
+        [
+            ("DOMAIN_TABLE", c.domain_table.as_str()),
+            ("INTERNETX_URL", c.internetx_url.as_str()),
+            ("INTERNETX_USER", c.internetx_user.as_str()),
+            ("INTERNETX_CONTEXT", c.internetx_context.as_str()),
+            ("INTERNETX_PASSWORD", c.internetx_password.expose()),
+            ("REPLY_TO_ADDRESS", c.reply_to_address.as_str()),
+            ("REPLY_TOKEN_SECRET", c.reply_token_secret.expose()),
+            ("AWS_ENDPOINT_URL", self.moto.endpoint.as_str()),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
     }
 
     /// Invokes the domain-events handler with an event.

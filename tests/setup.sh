@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what the tests and the demo need into .venv (idempotent) and
+# prints the PATH to use. Source it: `. tests/setup.sh`.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+stamp="$venv/.requirements"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+if ! cmp -s "$root/tests/requirements.txt" "$stamp" 2>/dev/null; then
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$root/tests/requirements.txt"
+  cp "$root/tests/requirements.txt" "$stamp"
+fi
+export PATH="$venv/bin:$PATH"
+export MOTO_SERVER="$venv/bin/moto_server"

@@ -1,0 +1,81 @@
+//! The demo: the whole flow on this machine. moto stands in for AWS, the
+//! simulator for InterNetX, and `cargo lambda watch` runs the functions as
+//! Lambda would; events from `events/` go in through `cargo lambda invoke`,
+//! and the domain table and action logs come out as tables.
+
+use e2e::lambda::{workspace_root, LambdaWatch};
+use e2e::{flag, text, World};
+
+const EVENTS: [(&str, &str); 6] = [
+    ("order-paid.json", "a paid order: a registration, a transfer, an invalid item, a hosting plan"),
+    ("order-paid-bad-item.json", "an order with bad items and a taken domain"),
+    ("domain-requested-provider.json", "a provider registers in the control center"),
+    ("domain-requested-customer.json", "a customer requests a domain before paying"),
+    ("order-paid-customer.json", "…and pays"),
+    ("order-paid.json", "the first order delivered again"),
+];
+
+#[tokio::main]
+async fn main() {
+    println!("starting moto, the InterNetX simulator and cargo lambda watch …");
+    let world = World::start().await;
+    let watch = LambdaWatch::start(&world.function_env(), true).await;
+    for (file, what) in EVENTS {
+        println!("\n▶ {what} (events/{file})");
+        let path = workspace_root().join("events").join(file);
+        match watch.invoke_file("domain-events", &path).await {
+            Ok(answer) => {
+                for item in answer["items"].as_array().into_iter().flatten() {
+                    println!(
+                        "  {:<12} {:<28} {:<16} {}",
+                        item["item"].as_str().unwrap_or(""),
+                        item["domain"].as_str().unwrap_or(""),
+                        item["outcome"].as_str().unwrap_or(""),
+                        item["reason"].as_str().unwrap_or("")
+                    );
+                }
+            }
+            Err(e) => println!("  invocation failed: {e}"),
+        }
+    }
+    print_table(&world).await;
+    println!(
+        "\nInterNetX simulator received {} domain request(s).",
+        world.simulator.domain_tasks().len()
+    );
+    watch.stop().await;
+}
+
+async fn print_table(world: &World) {
+    let domains: Vec<_> = world
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| text(i, "sk") == "DOMAIN")
+        .collect();
+    println!("\nDomain table");
+    println!("{:<28} {:<16} {:<4} {:<10} last error", "domain", "status", "reg", "operation");
+    for d in &domains {
+        println!(
+            "{:<28} {:<16} {:<4} {:<10} {}",
+            text(d, "domain_unicode"),
+            text(d, "status"),
+            if flag(d, "registered") { "✓" } else { "" },
+            text(d, "operation"),
+            text(d, "last_error")
+        );
+    }
+    for d in &domains {
+        let name = text(d, "domain");
+        println!("\nAction log of {name}");
+        for entry in world.log(&name).await {
+            println!(
+                "  {}  {:<24} {:<7} {}",
+                &text(&entry, "sk")[4..31],
+                text(&entry, "action"),
+                text(&entry, "outcome"),
+                text(&entry, "message")
+            );
+        }
+    }
+}
