@@ -31,24 +31,35 @@ impl LambdaWatch {
     pub async fn start(env: &[(String, String)], quiet: bool) -> LambdaWatch {
         let port = free_port();
         let mut cmd = Command::new("cargo");
-        cmd.args(["lambda", "watch", "--ignore-changes", "--invoke-address", "127.0.0.1"])
-            .args(["--invoke-port", &port.to_string()])
-            .arg("--concurrency")
-            .arg("2")
-            .current_dir(workspace_root())
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
+        cmd.args([
+            "lambda",
+            "watch",
+            "--ignore-changes",
+            "--invoke-address",
+            "127.0.0.1",
+        ])
+        .args(["--invoke-port", &port.to_string()])
+        .arg("--concurrency")
+        .arg("2")
+        .current_dir(workspace_root())
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .kill_on_drop(true);
         if quiet {
-            cmd.arg("--quiet").stdout(Stdio::null()).stderr(Stdio::null());
+            cmd.arg("--quiet")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null());
         }
         let child = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start `cargo lambda watch` ({e}); install it with `pip install cargo-lambda` (tests/setup.sh does)")
         });
         let deadline = Instant::now() + Duration::from_secs(120);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "cargo lambda watch did not listen within 120 s");
+            assert!(
+                Instant::now() < deadline,
+                "cargo lambda watch did not listen within 120 s"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         LambdaWatch { port, child }
@@ -56,15 +67,29 @@ impl LambdaWatch {
 
     /// The Lambda Invoke API URL of a function behind this emulator.
     pub fn invoke_url(&self, function: &str) -> String {
-        format!("http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations", self.port)
+        format!(
+            "http://127.0.0.1:{}/2015-03-31/functions/{function}/invocations",
+            self.port
+        )
     }
 
     /// `cargo lambda invoke <function> --data-file <file>`: the function's
     /// JSON answer, or its error text.
     pub async fn invoke_file(&self, function: &str, file: &Path) -> Result<Value, String> {
         let out = Command::new("cargo")
-            .args(["lambda", "invoke", function, "--invoke-address", "127.0.0.1"])
-            .args(["--invoke-port", &self.port.to_string(), "--output-format", "json"])
+            .args([
+                "lambda",
+                "invoke",
+                function,
+                "--invoke-address",
+                "127.0.0.1",
+            ])
+            .args([
+                "--invoke-port",
+                &self.port.to_string(),
+                "--output-format",
+                "json",
+            ])
             .arg("--data-file")
             .arg(file)
             .current_dir(workspace_root())
@@ -75,7 +100,11 @@ impl LambdaWatch {
             .map_err(|e| format!("cannot run cargo lambda invoke: {e}"))?;
         let stdout = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
-            return Err(format!("{}{}", stdout, String::from_utf8_lossy(&out.stderr)));
+            return Err(format!(
+                "{}{}",
+                stdout,
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
         serde_json::from_str(stdout.trim()).map_err(|e| format!("not JSON ({e}): {stdout}"))
     }

@@ -7,10 +7,22 @@ use e2e::lambda::{workspace_root, LambdaWatch};
 use e2e::{flag, text, World};
 
 const EVENTS: [(&str, &str); 6] = [
-    ("order-paid.json", "a paid order: a registration, a transfer, an invalid item, a hosting plan"),
-    ("order-paid-bad-item.json", "an order with bad items and a taken domain"),
-    ("domain-requested-provider.json", "a provider registers in the control center"),
-    ("domain-requested-customer.json", "a customer requests a domain before paying"),
+    (
+        "order-paid.json",
+        "a paid order: a registration, a transfer, an invalid item, a hosting plan",
+    ),
+    (
+        "order-paid-bad-item.json",
+        "an order with bad items and a taken domain",
+    ),
+    (
+        "domain-requested-provider.json",
+        "a provider registers in the control center",
+    ),
+    (
+        "domain-requested-customer.json",
+        "a customer requests a domain before paying",
+    ),
     ("order-paid-customer.json", "…and pays"),
     ("order-paid.json", "the first order delivered again"),
 ];
@@ -54,7 +66,10 @@ async fn print_table(world: &World) {
         .filter(|i| text(i, "sk") == "DOMAIN")
         .collect();
     println!("\nDomain table");
-    println!("{:<28} {:<16} {:<4} {:<10} last error", "domain", "status", "reg", "operation");
+    println!(
+        "{:<28} {:<16} {:<4} {:<10} last error",
+        "domain", "status", "reg", "operation"
+    );
     for d in &domains {
         println!(
             "{:<28} {:<16} {:<4} {:<10} {}",
