@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use adapters::dynamo::INFLIGHT_INDEX;
-use adapters::{Config, DynamoStore};
+use adapters::{Config, DynamoStore, MailConfig};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::types::{
@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::types::{
     ProjectionType, ScalarAttributeType,
 };
 use internetx::Secret;
-use internetx_simulator::{Simulator, SimulatorConfig};
+use internetx_simulator::{MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
@@ -146,26 +146,85 @@ pub async fn create_domain_table(client: &aws_sdk_dynamodb::Client, name: &str) 
         .expect("create the domain table in moto");
 }
 
-/// moto + simulator + the domain-events function's real adapters.
+pub const MAIL_BUCKET: &str = "bridge-mail";
+pub const INBOUND_PREFIX: &str = "inbound/";
+
+/// How a world's simulator delivers result mails.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `None`: no result mails.
+    pub mail_format: Option<MailFormat>,
+    pub mail_delay: Duration,
+    pub answer_delay: Duration,
+    /// Where the simulator hands the S3 events: the in-process mail
+    /// function (the default), or nobody (the test drives it).
+    pub deliver_to_function: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            mail_format: Some(MailFormat::XmlInline),
+            mail_delay: Duration::from_millis(20),
+            answer_delay: Duration::ZERO,
+            deliver_to_function: true,
+        }
+    }
+}
+
+/// moto + simulator + both functions' real adapters.
 pub struct World {
     pub moto: Moto,
     pub simulator: Simulator,
     pub aws: SdkConfig,
     pub config: Config,
+    pub mail_config: MailConfig,
     pub app: domain_events::App,
+    pub mail_app: Arc<inbound_mail::App>,
     pub store: DynamoStore,
+    pub s3: aws_sdk_s3::Client,
 }
 
 impl World {
     pub async fn start() -> World {
+        World::start_with(Options::default()).await
+    }
+
+    pub async fn start_with(options: Options) -> World {
         capture_logs();
         let moto = Moto::start().await;
         let aws = moto.sdk_config().await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&aws)
+                .force_path_style(true)
+                .build(),
+        );
+        s3.create_bucket()
+            .bucket(MAIL_BUCKET)
+            .send()
+            .await
+            .expect("create the mail bucket in moto");
+        let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
+        let mail = options.mail_format.map(|format| MailDelivery {
+            s3: s3.clone(),
+            bucket: MAIL_BUCKET.into(),
+            prefix: INBOUND_PREFIX.into(),
+            delay: options.mail_delay,
+            notify: if options.deliver_to_function {
+                Notify::Channel(events_tx.clone())
+            } else {
+                Notify::None
+            },
+            format,
+            from: "robot@autodns.com".into(),
+        });
         let simulator = Simulator::start(
             SimulatorConfig {
                 user: "bridge".into(),
                 password: GATEWAY_PASSWORD.into(),
                 context: "4".into(),
+                mail,
+                answer_delay: options.answer_delay,
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -175,6 +234,31 @@ impl World {
         let table = "domains";
         let dynamo = aws_sdk_dynamodb::Client::new(&aws);
         create_domain_table(&dynamo, table).await;
+        let mail_config = MailConfig {
+            domain_table: table.into(),
+            mail_bucket: MAIL_BUCKET.into(),
+            inbound_prefix: INBOUND_PREFIX.into(),
+            reply_to_address: "internetx@inbound.example.net".into(),
+            reply_token_secret: Secret::new(REPLY_SECRET),
+            max_mail_bytes: 10 * 1024 * 1024,
+            allowed_senders: Vec::new(),
+            s3_force_path_style: true,
+        };
+        let mail_app =
+            Arc::new(inbound_mail::build(&mail_config, &aws).expect("build the mail function"));
+        let consumer = mail_app.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events_rx.recv().await {
+                match serde_json::from_value(event) {
+                    Ok(event) => {
+                        if let Err(e) = inbound_mail::handle(&consumer, event).await {
+                            tracing::error!(error = %e, "mail function failed");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "simulator sent an unreadable S3 event"),
+                }
+            }
+        });
         let config = Config {
             domain_table: table.into(),
             internetx_url: simulator.url(),
@@ -193,7 +277,74 @@ impl World {
             simulator,
             aws,
             config,
+            mail_config,
             app,
+            mail_app,
+            s3,
+        }
+    }
+
+    /// Stores a raw mail as SES would and runs the mail function on its S3
+    /// event; returns the function's answer.
+    pub async fn deliver_mail(&self, key: &str, raw: &[u8]) -> Result<Value, String> {
+        self.s3
+            .put_object()
+            .bucket(MAIL_BUCKET)
+            .key(key)
+            .body(raw.to_vec().into())
+            .send()
+            .await
+            .expect("put the mail");
+        self.run_mail_event(internetx_simulator::mailer::s3_event(
+            MAIL_BUCKET,
+            key,
+            raw.len(),
+        ))
+        .await
+    }
+
+    pub async fn run_mail_event(&self, event: Value) -> Result<Value, String> {
+        let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
+        inbound_mail::handle(&self.mail_app, event)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The `outcome` tag of a stored mail.
+    pub async fn mail_tag(&self, key: &str) -> Option<String> {
+        self.s3
+            .get_object_tagging()
+            .bucket(MAIL_BUCKET)
+            .key(key)
+            .send()
+            .await
+            .expect("get the tags")
+            .tag_set
+            .into_iter()
+            .find(|t| t.key == "outcome")
+            .map(|t| t.value)
+    }
+
+    /// Waits until the domain's status is `status` (result mails arrive
+    /// asynchronously); panics with the action log after `timeout`.
+    pub async fn wait_for_status(&self, domain: &str, status: &str) -> Item {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(item) = self.domain(domain).await {
+                if text(&item, "status") == status {
+                    return item;
+                }
+            }
+            if Instant::now() > deadline {
+                let log: Vec<String> = self
+                    .log(domain)
+                    .await
+                    .iter()
+                    .map(|e| text(e, "message"))
+                    .collect();
+                panic!("{domain} did not reach {status}; log: {log:#?}");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -213,6 +364,9 @@ impl World {
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("MAIL_BUCKET", MAIL_BUCKET),
+            ("INBOUND_PREFIX", INBOUND_PREFIX),
+            ("S3_FORCE_PATH_STYLE", "true"),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))

@@ -91,6 +91,61 @@ impl Config {
     }
 }
 
+/// The mail function's configuration.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub domain_table: String,
+    /// The bucket SES writes to; events for other buckets are refused.
+    pub mail_bucket: String,
+    pub inbound_prefix: String,
+    pub reply_to_address: String,
+    pub reply_token_secret: Secret,
+    pub max_mail_bytes: u64,
+    /// `ALLOWED_SENDERS`: comma-separated addresses or `@domain`s; empty: any.
+    pub allowed_senders: Vec<String>,
+    /// `S3_FORCE_PATH_STYLE=true` for S3-compatible endpoints that serve
+    /// buckets by path (a local emulator); AWS itself needs no setting.
+    pub s3_force_path_style: bool,
+}
+
+impl MailConfig {
+    pub async fn from_env(env: &impl Env, aws: &SdkConfig) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
+        let max_mail_bytes = match env.get("MAX_MAIL_BYTES") {
+            None => 10 * 1024 * 1024,
+            Some(v) => v
+                .parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or(ConfigError::Invalid {
+                    name: "MAX_MAIL_BYTES",
+                    problem: format!("{v:?} is not a positive number of bytes"),
+                })?,
+        };
+        Ok(Self {
+            domain_table: required("DOMAIN_TABLE")?,
+            mail_bucket: required("MAIL_BUCKET")?,
+            inbound_prefix: env
+                .get("INBOUND_PREFIX")
+                .unwrap_or_else(|| "inbound/".into()),
+            reply_to_address: required("REPLY_TO_ADDRESS")?,
+            reply_token_secret: secret(env, aws, "REPLY_TOKEN_SECRET", "REPLY_TOKEN_SECRET_SECRET")
+                .await?,
+            max_mail_bytes,
+            allowed_senders: env
+                .get("ALLOWED_SENDERS")
+                .unwrap_or_default()
+                .split(',')
+                .map(|s| s.trim().to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            s3_force_path_style: env
+                .get("S3_FORCE_PATH_STYLE")
+                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
+        })
+    }
+}
+
 fn seconds(env: &impl Env, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
     match env.get(name) {
         None => Ok(Duration::from_secs(default)),

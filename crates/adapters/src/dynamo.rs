@@ -6,6 +6,8 @@
 //! | action-log entry | `DOMAIN#<name>` | `LOG#<RFC 3339 µs>#<suffix>` |
 //! | handled event (claim) | `ORDER#<order>#ITEM#<item>` or `REQUEST#<id>` | `CLAIM` |
 //! | paid order | `ORDER#<order>` | `PAID` |
+//! | sent request | `CTID#<ctid>` | `CTID` |
+//! | handled mail | `MAIL#<s3 key>#<n>` | `CLAIM` |
 //!
 //! A state change is one `TransactWriteItems`: the domain item under a
 //! condition on `version` (or on its absence), its log entries, and the
@@ -113,6 +115,27 @@ impl DomainStore for DynamoStore {
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
+        // The ctid's owner, for result mails that name only the ctid.
+        if let Some(ctid) = &record.ctid {
+            let mut item = Item::new();
+            item.insert("pk".into(), s(format!("CTID#{ctid}")));
+            item.insert("sk".into(), s("CTID"));
+            item.insert("domain".into(), s(&record.domain));
+            item.insert("operation".into(), s(record.operation.as_str()));
+            item.insert(
+                "sent_at".into(),
+                s(record
+                    .operation_started_at
+                    .as_deref()
+                    .unwrap_or(&record.updated_at)),
+            );
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .build()
+                .map_err(malformed)?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
         let claim_index = writes.len();
         if let Some(key) = &change.claims_request {
             let mut item = Item::new();
@@ -181,6 +204,20 @@ impl DomainStore for DynamoStore {
             .await
             .map_err(unavailable)?;
         Ok(out.item.is_some_and(|i| !i.is_empty()))
+    }
+
+    async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("CTID#{ctid}")))
+            .key("sk", s("CTID"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(out.item.and_then(|i| opt_s(&i, "domain")))
     }
 
     async fn record_paid_order(&self, order: &PaidOrder) -> Result<(), StoreError> {
@@ -256,6 +293,7 @@ fn record_to_item(r: &DomainRecord) -> Item {
     let optional = [
         ("order_id", &r.order_id),
         ("ctid", &r.ctid),
+        ("last_ctid", &r.last_ctid),
         ("last_error", &r.last_error),
         ("request_ref", &r.request_ref),
         ("operation_started_at", &r.operation_started_at),
@@ -311,6 +349,7 @@ fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
         account_kind,
         order_id: opt_s(item, "order_id"),
         ctid: opt_s(item, "ctid"),
+        last_ctid: opt_s(item, "last_ctid"),
         last_error: opt_s(item, "last_error"),
         created_at: parse("created_at")?,
         updated_at: parse("updated_at")?,

@@ -4,7 +4,8 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod mailbox;
 pub mod telemetry;
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, MailConfig};
 pub use dynamo::DynamoStore;

@@ -13,6 +13,8 @@
 //! * [`client`] posts a request over HTTPS with connect and overall timeouts.
 
 pub mod client;
+pub mod mail;
+pub mod notification;
 pub mod redact;
 pub mod request;
 pub mod response;

@@ -174,7 +174,7 @@ fn parse_object(el: &Element) -> Option<ObjectRef> {
     })
 }
 
-fn collect_messages(msg: &Element, out: &mut Vec<Message>) {
+pub(crate) fn collect_messages(msg: &Element, out: &mut Vec<Message>) {
     out.push(Message {
         code: msg.text_at(&["code"]).unwrap_or_default().to_owned(),
         text: msg.text_at(&["text"]).unwrap_or_default().to_owned(),

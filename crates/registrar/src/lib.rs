@@ -9,6 +9,7 @@ pub mod contact;
 mod country;
 pub mod domain_name;
 pub mod event;
+pub mod inbound;
 pub mod memory;
 pub mod nameserver;
 pub mod ports;

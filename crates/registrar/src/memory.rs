@@ -18,6 +18,7 @@ struct Inner {
     logs: BTreeMap<(String, String), LogEntry>,
     claims: HashSet<String>,
     orders: HashMap<String, PaidOrder>,
+    ctids: HashMap<String, String>,
     commits: usize,
 }
 
@@ -63,6 +64,11 @@ impl DomainStore for MemoryStore {
             }
             inner.claims.insert(key.clone());
         }
+        if let Some(ctid) = &change.record.ctid {
+            inner
+                .ctids
+                .insert(ctid.clone(), change.record.domain.clone());
+        }
         inner
             .domains
             .insert(change.record.domain.clone(), change.record.clone());
@@ -78,6 +84,10 @@ impl DomainStore for MemoryStore {
 
     async fn request_claimed(&self, key: &str) -> Result<bool, StoreError> {
         Ok(self.lock().claims.contains(key))
+    }
+
+    async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {
+        Ok(self.lock().ctids.get(ctid).cloned())
     }
 
     async fn record_paid_order(&self, order: &PaidOrder) -> Result<(), StoreError> {

@@ -52,6 +52,11 @@ pub trait DomainStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<DomainRecord>, StoreError>> + Send;
     fn commit(&self, change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn request_claimed(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// The domain whose operation was sent with this ctid.
+    fn ctid_domain(
+        &self,
+        ctid: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     fn record_paid_order(
         &self,
         order: &PaidOrder,

@@ -51,6 +51,8 @@ pub struct DomainRecord {
     pub order_id: Option<String>,
     /// Client transaction id of the operation in flight.
     pub ctid: Option<String>,
+    /// The ctid of the last operation that was settled (to spot repeats).
+    pub last_ctid: Option<String>,
     pub last_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,

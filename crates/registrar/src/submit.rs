@@ -781,12 +781,14 @@ impl Reply {
                     record.registered = true;
                     record.status = self.done;
                     record.ctid = None;
+                    record.last_ctid = Some(ctid.to_owned());
                     record.last_error = None;
                 }
                 ItemOutcome::Rejected | ItemOutcome::Failed => {
                     record.status = Status::Error;
                     record.registered = false;
                     record.ctid = None;
+                    record.last_ctid = Some(ctid.to_owned());
                     record.last_error = self.reason.clone();
                 }
                 _ => {}
@@ -916,6 +918,7 @@ fn new_record(
         account_kind: account.kind,
         order_id: order_id.map(str::to_owned),
         ctid: None,
+        last_ctid: None,
         last_error: None,
         created_at: at.clone(),
         updated_at: at,

@@ -9,6 +9,7 @@
 
 mod answer;
 mod check;
+pub mod mailer;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use answer::Answer;
+pub use mailer::{MailDelivery, MailFormat, Notify};
 
 #[derive(Debug, Clone)]
 pub struct SimulatorConfig {
@@ -33,6 +35,14 @@ pub struct SimulatorConfig {
     pub context: String,
     /// Domains that are registered elsewhere: create is refused.
     pub taken: Vec<String>,
+    /// Domains whose request is accepted but fails later: the result mail
+    /// carries the error (a transfer the losing registrar refuses, say).
+    pub fail_async: Vec<String>,
+    /// Result mails; `None`: no mails are sent.
+    pub mail: Option<MailDelivery>,
+    /// Holds every HTTP answer back this long (the result mail can then
+    /// arrive before the answer).
+    pub answer_delay: std::time::Duration,
 }
 
 impl Default for SimulatorConfig {
@@ -42,6 +52,9 @@ impl Default for SimulatorConfig {
             password: "sim-password".into(),
             context: "4".into(),
             taken: vec!["taken.de".into(), "google.com".into()],
+            fail_async: vec!["refused-transfer.com".into(), "registry-refuses.de".into()],
+            mail: None,
+            answer_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -64,6 +77,7 @@ struct Inner {
     requests: Vec<Recorded>,
     registered: HashSet<String>,
     stid_counter: u64,
+    mails: Vec<String>,
 }
 
 pub struct Shared {
@@ -121,6 +135,11 @@ impl Simulator {
             .collect()
     }
 
+    /// Keys of the result mails stored so far.
+    pub fn mails(&self) -> Vec<String> {
+        self.shared.lock().mails.clone()
+    }
+
     /// Waits until the server task ends (for the binary).
     pub async fn wait(self) {
         let _ = (&mut { self }.task).await;
@@ -151,11 +170,95 @@ async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes)
         inner.requests.push(Recorded {
             answered: answer.code.clone(),
             xml: text,
-            ..recorded
+            ..recorded.clone()
         });
         stid
     };
+    if answer.kind == "notify" {
+        schedule_results(&shared, &recorded);
+    }
+    if !shared.config.answer_delay.is_zero() {
+        tokio::time::sleep(shared.config.answer_delay).await;
+    }
     xml_response(StatusCode::OK, answer.to_xml(&stid))
+}
+
+/// Sends the job's result mails after the configured delay.
+fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
+    let (Some(mail), Some(ctid), Some(reply_to), Some(domain), Some(code)) = (
+        shared.config.mail.clone(),
+        request.ctid.clone(),
+        request.reply_to.clone(),
+        request.domain.clone(),
+        request.code.clone(),
+    ) else {
+        return;
+    };
+    let fails = shared.config.fail_async.contains(&domain);
+    let job = |code: &str, text: &str, kind: &'static str, nic: Option<&str>| mailer::JobMessage {
+        ctid: ctid.clone(),
+        reply_to: reply_to.clone(),
+        domain: domain.clone(),
+        code: code.to_owned(),
+        text: text.to_owned(),
+        kind,
+        nic_response: nic.map(str::to_owned),
+    };
+    let jobs = match (code.as_str(), fails) {
+        ("0101", false) => vec![job(
+            "S0101",
+            "The domain has been registered successfully.",
+            "success",
+            None,
+        )],
+        ("0101", true) => vec![job(
+            "E0101",
+            "The domain could not be registered.",
+            "error",
+            Some("Registry: the domain name is not available."),
+        )],
+        ("0104", false) => vec![
+            job(
+                "S0104",
+                "The registry initiated the transfer.",
+                "success",
+                None,
+            ),
+            job(
+                "S0104001",
+                "The incoming domain transfer (ACK) has been completed successfully.",
+                "success",
+                None,
+            ),
+        ],
+        ("0104", true) => vec![
+            job(
+                "S0104",
+                "The registry initiated the transfer.",
+                "success",
+                None,
+            ),
+            job(
+                "E0104001",
+                "The incoming domain transfer failed.",
+                "error",
+                Some("The losing registrar refused the transfer (NACK)."),
+            ),
+        ],
+        _ => return,
+    };
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        for job in jobs {
+            tokio::time::sleep(mail.delay).await;
+            match mail.deliver(&job).await {
+                Ok(key) => shared.lock().mails.push(key),
+                Err(e) => {
+                    tracing::error!(error = %e, ctid = %job.ctid, "result mail not delivered")
+                }
+            }
+        }
+    });
 }
 
 fn xml_response(status: StatusCode, xml: String) -> Response {

@@ -1,0 +1,110 @@
+//! The mail bucket: reading SES-stored mails and tagging their outcome.
+//! Mails are never deleted or rewritten here.
+
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::types::{Tag, Tagging};
+use aws_sdk_s3::Client;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailboxError {
+    /// Gone (deleted by hand or by the lifecycle rule): nothing to do.
+    #[error("mail s3://{bucket}/{key} does not exist")]
+    Missing { bucket: String, key: String },
+    /// Worth a retry.
+    #[error("mail bucket unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A stored mail: its bytes, or only its size when it is above the limit.
+pub enum StoredMail {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Mailbox {
+    client: Client,
+}
+
+impl Mailbox {
+    pub fn new(client: Client) -> Self {
+        Self { client }
+    }
+
+    /// Reads a mail, but not its body when it is larger than `max_bytes`.
+    pub async fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<StoredMail, MailboxError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| match &e {
+                SdkError::ServiceError(s) if s.err().is_no_such_key() => MailboxError::Missing {
+                    bucket: bucket.to_owned(),
+                    key: key.to_owned(),
+                },
+                _ => MailboxError::Unavailable(describe(&e)),
+            })?;
+        let size = out.content_length.unwrap_or_default().max(0) as u64;
+        if size > max_bytes {
+            return Ok(StoredMail::TooLarge(size));
+        }
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| MailboxError::Unavailable(e.to_string()))?
+            .into_bytes()
+            .to_vec();
+        Ok(StoredMail::Bytes(bytes))
+    }
+
+    /// Sets `outcome=<value>` on the object.
+    pub async fn tag(&self, bucket: &str, key: &str, outcome: &str) -> Result<(), MailboxError> {
+        let tag = Tag::builder()
+            .key("outcome")
+            .value(outcome)
+            .build()
+            .map_err(|e| MailboxError::Unavailable(e.to_string()))?;
+        let tagging = Tagging::builder()
+            .tag_set(tag)
+            .build()
+            .map_err(|e| MailboxError::Unavailable(e.to_string()))?;
+        self.client
+            .put_object_tagging()
+            .bucket(bucket)
+            .key(key)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| MailboxError::Unavailable(describe(&e)))?;
+        Ok(())
+    }
+}
+
+fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E>) -> String {
+    match err {
+        SdkError::ServiceError(s) => format!(
+            "{}: {}",
+            s.err().code().unwrap_or("error"),
+            s.err().message().unwrap_or("")
+        ),
+        other => {
+            let mut text = other.to_string();
+            let mut source = std::error::Error::source(other);
+            while let Some(s) = source {
+                text.push_str(": ");
+                text.push_str(&s.to_string());
+                source = s.source();
+            }
+            text
+        }
+    }
+}

@@ -1,0 +1,229 @@
+//! Result mails: the MIME message InterNetX sends to a request's `reply_to`,
+//! as SES stored it. No public source shows the mail's layout (INTERNETX.md),
+//! so every text part and attachment is searched for `<response>` documents
+//! and for the legacy `<system>` text block, in whatever transfer encoding and
+//! charset mail-parser decodes.
+
+use mail_parser::{Message, MessageParser, PartType};
+
+use crate::notification::{parse_legacy_text, parse_notification_document, Notification};
+
+/// What the mail function needs to know about one mail.
+#[derive(Debug, Clone, Default)]
+pub struct ResultMail {
+    pub message_id: Option<String>,
+    /// The `From` address, lower-cased.
+    pub from: Option<String>,
+    /// Every address the mail was delivered to or names as recipient
+    /// (`To`, `Cc`, `Delivered-To`, `X-Original-To`, `Received: … for <…>`).
+    pub recipients: Vec<String>,
+    /// SES's `X-SES-Spam-Verdict` and `X-SES-Virus-Verdict`.
+    pub spam_verdict: Option<String>,
+    pub virus_verdict: Option<String>,
+    pub notifications: Vec<Notification>,
+    /// InterNetX-looking documents that could not be read, with the reason.
+    pub unreadable: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MailError {
+    #[error("not an e-mail message (no headers could be read)")]
+    NotAMessage,
+}
+
+/// Nesting of attached messages we follow (a forwarded result, say).
+const MAX_NESTING: usize = 4;
+/// Documents searched per mail, so a hostile mail cannot cost much.
+const MAX_DOCUMENTS: usize = 64;
+
+pub fn parse_result_mail(raw: &[u8]) -> Result<ResultMail, MailError> {
+    let message = MessageParser::default()
+        .parse(raw)
+        .ok_or(MailError::NotAMessage)?;
+    let has_headers = message.from().is_some()
+        || message.message_id().is_some()
+        || message.date().is_some()
+        || message.to().is_some();
+    if !has_headers {
+        return Err(MailError::NotAMessage);
+    }
+    let mut mail = ResultMail {
+        message_id: message.message_id().map(str::to_owned),
+        from: message
+            .from()
+            .and_then(|a| a.first())
+            .and_then(|a| a.address())
+            .map(str::to_ascii_lowercase),
+        spam_verdict: header_text(&message, "X-SES-Spam-Verdict"),
+        virus_verdict: header_text(&message, "X-SES-Virus-Verdict"),
+        ..ResultMail::default()
+    };
+    mail.recipients = recipients(&message);
+    let mut texts = Vec::new();
+    collect_texts(&message, 0, &mut texts);
+    for text in texts {
+        scan(&text, &mut mail);
+    }
+    Ok(mail)
+}
+
+fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
+    message
+        .headers_raw()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_owned())
+}
+
+fn recipients(message: &Message<'_>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |address: &str| {
+        let address = address.trim().trim_matches(['<', '>']).to_ascii_lowercase();
+        if address.contains('@') && !out.contains(&address) {
+            out.push(address);
+        }
+    };
+    for list in [message.to(), message.cc()].into_iter().flatten() {
+        for addr in list.iter() {
+            if let Some(a) = addr.address() {
+                add(a);
+            }
+        }
+    }
+    for (name, value) in message.headers_raw() {
+        if name.eq_ignore_ascii_case("Delivered-To") || name.eq_ignore_ascii_case("X-Original-To") {
+            add(value);
+        } else if name.eq_ignore_ascii_case("Received") {
+            // "… for <internetx+token@inbound.example.net>; date" (SES adds it).
+            let unfolded = value.replace(['\r', '\n'], " ");
+            if let Some(rest) = unfolded.split(" for ").nth(1) {
+                if let Some(addr) = rest.split([';', ' ']).find(|w| w.contains('@')) {
+                    add(addr);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn collect_texts(message: &Message<'_>, depth: usize, out: &mut Vec<String>) {
+    for part in &message.parts {
+        match &part.body {
+            PartType::Text(text) => out.push(text.to_string()),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                if let Some(text) = decode_document(bytes) {
+                    out.push(text);
+                }
+            }
+            PartType::Message(nested) if depth < MAX_NESTING => {
+                collect_texts(nested, depth + 1, out)
+            }
+            PartType::Html(_) | PartType::Message(_) | PartType::Multipart(_) => {}
+        }
+    }
+}
+
+/// An attachment as text: UTF-8, or Latin-1 when its XML declaration says so.
+fn decode_document(bytes: &[u8]) -> Option<String> {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Some(text.to_owned());
+    }
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]).to_ascii_lowercase();
+    let latin1 = ["iso-8859-1", "iso-8859-15", "latin1", "windows-1252"]
+        .iter()
+        .any(|enc| head.contains(enc));
+    latin1.then(|| bytes.iter().map(|&b| b as char).collect())
+}
+
+/// Finds the `<response>` documents and legacy blocks in one text.
+fn scan(text: &str, mail: &mut ResultMail) {
+    let mut rest = text;
+    let mut found = 0;
+    while let Some(start) = find_response_start(rest) {
+        found += 1;
+        if found > MAX_DOCUMENTS {
+            mail.unreadable
+                .push(format!("more than {MAX_DOCUMENTS} documents in one part"));
+            return;
+        }
+        let doc = &rest[start..];
+        let Some(end) = doc.find("</response>") else {
+            mail.unreadable
+                .push("a <response> document is cut off (no </response>)".into());
+            return;
+        };
+        let end = end + "</response>".len();
+        match parse_notification_document(&doc[..end]) {
+            Ok(notifications) => mail.notifications.extend(notifications),
+            Err(e) => mail.unreadable.push(e.to_string()),
+        }
+        rest = &doc[end..];
+    }
+    if text.contains("<system>") {
+        match parse_legacy_text(text) {
+            Some(n) => mail.notifications.push(n),
+            None => mail
+                .unreadable
+                .push("a <system> block without a readable status line".into()),
+        }
+    }
+}
+
+/// Where a document begins: its XML declaration if one directly precedes
+/// `<response`, else the element itself.
+fn find_response_start(text: &str) -> Option<usize> {
+    let at = text.find("<response")?;
+    let after = text[at + "<response".len()..].chars().next();
+    if !matches!(after, Some('>' | ' ' | '\t' | '\r' | '\n' | '/')) {
+        // "<responses>" or similar: look further.
+        let next = at + "<response".len();
+        return find_response_start(&text[next..]).map(|i| i + next);
+    }
+    Some(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const JOB: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><data><message><id>1</id><job><ctid>ib-1</ctid><status><code>S0101</code><text>Domain registered.</text><type>success</type></status><domain><name>example.de</name></domain></job></message></data></result></response>";
+
+    fn mail(headers: &str, body: &str) -> Vec<u8> {
+        format!("{headers}\r\n\r\n{body}").into_bytes()
+    }
+
+    #[test]
+    fn finds_inline_xml_and_recipients() {
+        let raw = mail(
+            "Received: from mx.autodns.com by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x\r\n for internetx+abc@inbound.example.net;\r\n Sun, 29 Nov 2026 10:00:00 +0000\r\nX-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\nFrom: AutoDNS <robot@AutoDNS.com>\r\nTo: internetx+abc@inbound.example.net\r\nMessage-ID: <m1@autodns>\r\nSubject: result\r\nContent-Type: text/plain; charset=utf-8",
+            &format!("Result:\r\n{JOB}\r\n"),
+        );
+        let m = parse_result_mail(&raw).unwrap();
+        assert_eq!(m.from.as_deref(), Some("robot@autodns.com"));
+        assert_eq!(m.recipients, ["internetx+abc@inbound.example.net"]);
+        assert_eq!(m.spam_verdict.as_deref(), Some("PASS"));
+        assert_eq!(m.notifications.len(), 1);
+        assert!(m.unreadable.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_not_a_message() {
+        assert!(parse_result_mail(b"").is_err());
+        assert!(parse_result_mail(&[0xff, 0x00, 0x13, 0x37]).is_err());
+    }
+
+    #[test]
+    fn a_cut_off_document_is_reported() {
+        let raw = mail("From: a@b.de\r\nTo: c@d.de", &JOB[..JOB.len() - 30]);
+        let m = parse_result_mail(&raw).unwrap();
+        assert!(m.notifications.is_empty());
+        assert_eq!(m.unreadable.len(), 1);
+    }
+
+    #[test]
+    fn latin1_attachments_are_decoded() {
+        let doc = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><response><result><data><message><job><ctid>ib-2</ctid><status><code>E0101</code><text>M\u{fc}ller ung\u{fc}ltig</text><type>error</type></status></job></message></data></result></response>";
+        let bytes: Vec<u8> = doc.chars().map(|c| c as u32 as u8).collect();
+        let text = decode_document(&bytes).unwrap();
+        assert!(text.contains("Müller ungültig"));
+    }
+}

@@ -1,0 +1,497 @@
+//! Result mails in: authenticate, correlate by ctid, apply once.
+//!
+//! A mail may change a domain only if it proves it answers a request we
+//! sent: it was delivered to the tokenised `reply_to` we issued for the ctid
+//! it reports ([`ReplyAddress::verify`]), SES did not mark it as spam or
+//! virus, and (when configured) it comes from an allowed sender. Everything
+//! else is kept and tagged, with one log line saying why.
+
+use internetx::mail::{parse_result_mail, ResultMail};
+use internetx::notification::{JobResult, Notification, RegistryEvent};
+use internetx::response::AnswerKind;
+use time::OffsetDateTime;
+
+use crate::ports::{Change, Clock, DomainStore, StoreError};
+use crate::record::{action, DomainRecord, LogEntry, Outcome};
+use crate::reply::ReplyAddress;
+use crate::status::{Operation, Status};
+use crate::submit::status_entry;
+use crate::text::clip;
+
+/// The S3 tag a processed mail gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum MailOutcome {
+    Ignored,
+    Failed,
+    Quarantined,
+    Duplicate,
+    Applied,
+}
+
+impl MailOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MailOutcome::Applied => "applied",
+            MailOutcome::Duplicate => "duplicate",
+            MailOutcome::Ignored => "ignored",
+            MailOutcome::Quarantined => "quarantined",
+            MailOutcome::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MailVerdict {
+    pub outcome: MailOutcome,
+    /// One line: what was done and why.
+    pub reason: String,
+    pub domains: Vec<String>,
+}
+
+impl MailVerdict {
+    fn new(outcome: MailOutcome, reason: impl Into<String>) -> Self {
+        Self {
+            outcome,
+            reason: reason.into(),
+            domains: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct InboundConfig {
+    /// Mails larger than this are not parsed.
+    pub max_bytes: u64,
+    /// Allowed senders (`robot@autodns.com` or `@autodns.com`); empty: any.
+    pub allowed_senders: Vec<String>,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        Self {
+            max_bytes: 10 * 1024 * 1024,
+            allowed_senders: Vec::new(),
+        }
+    }
+}
+
+/// Whether a result settles the operation, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    Success,
+    Failure,
+    /// An intermediate or side message: logged, the operation stays in flight.
+    Pending,
+}
+
+/// Which results settle which operation (INTERNETX.md, "Final results"): a
+/// transfer ends with `…0104001` (or an `E0104` from the registry), an owner
+/// change with `…0104011`; contact replies (`0301`/`0302`) and `N…` notices
+/// only go into the log.
+pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
+    let outcome = match job.status.kind {
+        AnswerKind::Success => Settlement::Success,
+        AnswerKind::Error => Settlement::Failure,
+        AnswerKind::Notify => return Settlement::Pending,
+    };
+    let task = job.task_code();
+    if task.is_empty() {
+        // A bare job state (SUCCESS/FAILED) is about the job itself.
+        return outcome;
+    }
+    let settles = match operation {
+        Operation::Register => task == "0101",
+        Operation::Transfer => {
+            task == "0104001" || (task == "0104" && outcome == Settlement::Failure)
+        }
+        Operation::UpdateNameservers => task.starts_with("0102"),
+        Operation::UpdateContacts => {
+            task.starts_with("0102")
+                || task == "0104011"
+                || (task == "0104010" && outcome == Settlement::Failure)
+        }
+        Operation::Cancel => task.starts_with("0103"),
+    };
+    if settles {
+        outcome
+    } else {
+        Settlement::Pending
+    }
+}
+
+pub struct Inbound<S, C> {
+    pub store: S,
+    pub clock: C,
+    pub reply: ReplyAddress,
+    pub config: InboundConfig,
+}
+
+/// How many times a decision is retaken after losing a race.
+const MAX_ATTEMPTS: usize = 5;
+
+impl<S: DomainStore, C: Clock> Inbound<S, C> {
+    /// The verdict for a mail too large to read.
+    pub fn too_large(&self, size: u64) -> Option<MailVerdict> {
+        (size > self.config.max_bytes).then(|| {
+            MailVerdict::new(
+                MailOutcome::Failed,
+                format!(
+                    "mail is {size} bytes; mails above {} bytes are not parsed",
+                    self.config.max_bytes
+                ),
+            )
+        })
+    }
+
+    /// Handles one stored mail. Errors are transient (the store): the
+    /// caller lets the invocation fail so Lambda retries, and tags nothing.
+    pub async fn handle(&self, s3_key: &str, raw: &[u8]) -> Result<MailVerdict, StoreError> {
+        if let Some(verdict) = self.too_large(raw.len() as u64) {
+            return Ok(verdict);
+        }
+        let mail = match parse_result_mail(raw) {
+            Ok(mail) => mail,
+            Err(e) => return Ok(MailVerdict::new(MailOutcome::Failed, e.to_string())),
+        };
+        if let Some(reason) = self.refusal(&mail) {
+            return Ok(MailVerdict::new(MailOutcome::Quarantined, reason));
+        }
+        if mail.notifications.is_empty() {
+            return Ok(if mail.unreadable.is_empty() {
+                MailVerdict::new(MailOutcome::Ignored, "no InterNetX result in this mail")
+            } else {
+                MailVerdict::new(
+                    MailOutcome::Failed,
+                    format!(
+                        "InterNetX result unreadable: {}",
+                        mail.unreadable.join("; ")
+                    ),
+                )
+            });
+        }
+        let mut verdicts = Vec::new();
+        for (index, notification) in mail.notifications.iter().enumerate() {
+            let claim = format!("MAIL#{s3_key}#{index}");
+            let verdict = match notification {
+                Notification::Job(job) => self.apply_job(s3_key, &claim, &mail, job).await?,
+                Notification::Event(event) => self.log_event(s3_key, &claim, event).await?,
+            };
+            verdicts.push(verdict);
+        }
+        Ok(combine(verdicts))
+    }
+
+    /// Why the mail must not act at all, if it must not.
+    fn refusal(&self, mail: &ResultMail) -> Option<String> {
+        for (what, verdict) in [("spam", &mail.spam_verdict), ("virus", &mail.virus_verdict)] {
+            if verdict
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case("FAIL"))
+            {
+                return Some(format!("SES marked the mail as {what} (verdict FAIL)"));
+            }
+        }
+        if !self.config.allowed_senders.is_empty() {
+            let from = mail.from.as_deref().unwrap_or("");
+            let allowed = self.config.allowed_senders.iter().any(|a| {
+                let a = a.to_ascii_lowercase();
+                if a.starts_with('@') {
+                    from.ends_with(&a)
+                } else {
+                    from == a
+                }
+            });
+            if !allowed {
+                return Some(format!("sender {from:?} is not on the allow list"));
+            }
+        }
+        None
+    }
+
+    async fn apply_job(
+        &self,
+        s3_key: &str,
+        claim: &str,
+        mail: &ResultMail,
+        job: &JobResult,
+    ) -> Result<MailVerdict, StoreError> {
+        let Some(ctid) = job
+            .ctids
+            .iter()
+            .find(|c| mail.recipients.iter().any(|r| self.reply.verify(r, c)))
+        else {
+            return Ok(MailVerdict::new(
+                MailOutcome::Quarantined,
+                format!(
+                    "no reply token proves this result answers our request (ctid {}, recipients {})",
+                    if job.ctids.is_empty() { "none".to_owned() } else { job.ctids.join(", ") },
+                    clip(&mail.recipients.join(", "), 300)
+                ),
+            ));
+        };
+        let Some(domain) = self.store.ctid_domain(ctid).await? else {
+            return Ok(MailVerdict::new(
+                MailOutcome::Ignored,
+                format!("result for ctid {ctid}, which no domain was sent with"),
+            ));
+        };
+        let summary = format!(
+            "{} {}{}",
+            job.status.code,
+            job.status.text,
+            match job.details() {
+                d if d.is_empty() => String::new(),
+                d => format!(" ({d})"),
+            }
+        );
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(current) = self.store.load(&domain).await? else {
+                return Ok(MailVerdict::new(
+                    MailOutcome::Ignored,
+                    format!("result for ctid {ctid}: domain {domain} is gone"),
+                ));
+            };
+            let now = self.clock.now();
+            let (change, verdict) = match self.decide(&current, ctid, job, &summary, s3_key, now) {
+                Decided::Write(change, verdict) => (change, verdict),
+                Decided::Nothing(verdict) => return Ok(with_domain(verdict, &domain)),
+            };
+            let change = Change {
+                claims_request: Some(claim.to_owned()),
+                ..*change
+            };
+            match self.store.commit(&change).await {
+                Ok(()) => return Ok(with_domain(verdict, &domain)),
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::AlreadyClaimed(_)) => {
+                    return Ok(with_domain(
+                        MailVerdict::new(
+                            MailOutcome::Duplicate,
+                            format!("mail {s3_key} was handled before"),
+                        ),
+                        &domain,
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Unavailable(format!("{domain} kept changing")))
+    }
+
+    fn decide(
+        &self,
+        current: &DomainRecord,
+        ctid: &str,
+        job: &JobResult,
+        summary: &str,
+        s3_key: &str,
+        now: OffsetDateTime,
+    ) -> Decided {
+        let mut next = current.clone();
+        next.version += 1;
+        next.updated_at = crate::record::timestamp(now);
+        let noun = current.operation.noun();
+        let entry = |outcome: Outcome, message: String| {
+            let mut e =
+                LogEntry::new(now, action::MAIL_RECEIVED, outcome, message).ctid(Some(ctid));
+            e.s3_key = Some(s3_key.to_owned());
+            e.code = Some(job.status.code.clone()).filter(|c| !c.is_empty());
+            e.text = Some(job.status.text.clone()).filter(|t| !t.is_empty());
+            e
+        };
+        if let Some(named) = job
+            .domain
+            .as_deref()
+            .filter(|d| *d != current.domain && *d != current.domain_unicode)
+        {
+            let reason = format!(
+                "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
+                current.domain
+            );
+            let change = Change {
+                record: next,
+                expected_version: Some(current.version),
+                log: vec![entry(Outcome::Ignored, reason.clone())],
+                claims_request: None,
+            };
+            return Decided::Write(
+                Box::new(change),
+                MailVerdict::new(MailOutcome::Ignored, reason),
+            );
+        }
+        if current.ctid.as_deref() != Some(ctid) {
+            if current.last_ctid.as_deref() == Some(ctid) {
+                return Decided::Nothing(MailVerdict::new(
+                    MailOutcome::Duplicate,
+                    format!("result for ctid {ctid} was applied before ({summary})"),
+                ));
+            }
+            let reason = format!(
+                "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
+                current.domain,
+                current.status,
+                current.ctid.as_deref().unwrap_or("none")
+            );
+            let change = Change {
+                record: next,
+                expected_version: Some(current.version),
+                log: vec![entry(Outcome::Ignored, reason.clone())],
+                claims_request: None,
+            };
+            return Decided::Write(
+                Box::new(change),
+                MailVerdict::new(MailOutcome::Ignored, reason),
+            );
+        }
+        let (log, verdict) = match settlement(current.operation, job) {
+            Settlement::Pending => {
+                let message = format!(
+                    "InterNetX reported progress on the {noun} of {}: {summary}; waiting for the final result",
+                    current.domain
+                );
+                (
+                    entry(Outcome::Ok, message.clone()),
+                    MailVerdict::new(MailOutcome::Applied, message),
+                )
+            }
+            Settlement::Success => {
+                next.status = current.operation.done_status();
+                next.registered = true;
+                next.ctid = None;
+                next.last_ctid = Some(ctid.to_owned());
+                next.last_error = None;
+                let message = format!(
+                    "InterNetX confirmed the {noun} of {}: {summary}",
+                    current.domain
+                );
+                (
+                    entry(Outcome::Ok, message.clone()),
+                    MailVerdict::new(MailOutcome::Applied, message),
+                )
+            }
+            Settlement::Failure => {
+                let reason = format!(
+                    "InterNetX reported the {noun} of {} failed: {summary}",
+                    current.domain
+                );
+                next.status = Status::Error;
+                if matches!(current.operation, Operation::Register | Operation::Transfer) {
+                    next.registered = false;
+                }
+                next.ctid = None;
+                next.last_ctid = Some(ctid.to_owned());
+                next.last_error = Some(reason.clone());
+                (
+                    entry(Outcome::Error, reason.clone()),
+                    MailVerdict::new(MailOutcome::Applied, reason),
+                )
+            }
+        };
+        let mut entries = vec![log];
+        if let Some(mut changed) = status_entry(Some(current), &next, now, Some(ctid)) {
+            changed.s3_key = Some(s3_key.to_owned());
+            entries.push(changed);
+        }
+        Decided::Write(
+            Box::new(Change {
+                record: next,
+                expected_version: Some(current.version),
+                log: entries,
+                claims_request: None,
+            }),
+            verdict,
+        )
+    }
+
+    /// A registry event (no ctid of ours): logged against the domain, never
+    /// acted on; reconciliation confirms with domain info.
+    async fn log_event(
+        &self,
+        s3_key: &str,
+        claim: &str,
+        event: &RegistryEvent,
+    ) -> Result<MailVerdict, StoreError> {
+        let reason = format!(
+            "registry event {} for {}: logged, not acted on",
+            event.kind,
+            event.domain.as_deref().unwrap_or("an unnamed domain")
+        );
+        let Some(domain) = &event.domain else {
+            return Ok(MailVerdict::new(MailOutcome::Ignored, reason));
+        };
+        for _ in 0..MAX_ATTEMPTS {
+            let Some(current) = self.store.load(domain).await? else {
+                return Ok(MailVerdict::new(
+                    MailOutcome::Ignored,
+                    format!("{reason} (domain unknown here)"),
+                ));
+            };
+            let now = self.clock.now();
+            let mut next = current.clone();
+            next.version += 1;
+            next.updated_at = crate::record::timestamp(now);
+            let mut entry = LogEntry::new(
+                now,
+                action::MAIL_RECEIVED,
+                Outcome::Ignored,
+                format!("InterNetX reported the registry event {} for {domain}; not acted on until domain info confirms it", event.kind),
+            );
+            entry.s3_key = Some(s3_key.to_owned());
+            entry.code = Some(event.kind.clone());
+            let change = Change {
+                record: next,
+                expected_version: Some(current.version),
+                log: vec![entry],
+                claims_request: Some(claim.to_owned()),
+            };
+            match self.store.commit(&change).await {
+                Ok(()) => {
+                    return Ok(with_domain(
+                        MailVerdict::new(MailOutcome::Ignored, reason),
+                        domain,
+                    ))
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(StoreError::AlreadyClaimed(_)) => {
+                    return Ok(with_domain(
+                        MailVerdict::new(
+                            MailOutcome::Duplicate,
+                            format!("mail {s3_key} was handled before"),
+                        ),
+                        domain,
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Unavailable(format!("{domain} kept changing")))
+    }
+}
+
+enum Decided {
+    Write(Box<Change>, MailVerdict),
+    Nothing(MailVerdict),
+}
+
+fn with_domain(mut verdict: MailVerdict, domain: &str) -> MailVerdict {
+    verdict.domains.push(domain.to_owned());
+    verdict
+}
+
+/// One tag per mail: the strongest outcome among its messages.
+fn combine(verdicts: Vec<MailVerdict>) -> MailVerdict {
+    let outcome = verdicts
+        .iter()
+        .map(|v| v.outcome)
+        .max()
+        .unwrap_or(MailOutcome::Ignored);
+    MailVerdict {
+        outcome,
+        reason: verdicts
+            .iter()
+            .map(|v| v.reason.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        domains: verdicts.into_iter().flat_map(|v| v.domains).collect(),
+    }
+}

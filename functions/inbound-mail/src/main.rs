@@ -1,0 +1,14 @@
+use aws_lambda_events::s3::S3Event;
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    adapters::telemetry::init();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws).await?;
+    let app = inbound_mail::build(&config, &aws)?;
+    run(service_fn(|event: LambdaEvent<S3Event>| {
+        inbound_mail::handle(&app, event.payload)
+    }))
+    .await
+}
