@@ -190,6 +190,16 @@ impl World {
         World::start_with(Options::default()).await
     }
 
+    /// A world whose simulator sends no result mails: statuses stay where
+    /// the gateway's answer put them.
+    pub async fn without_mail() -> World {
+        World::start_with(Options {
+            mail_format: None,
+            ..Options::default()
+        })
+        .await
+    }
+
     pub async fn start_with(options: Options) -> World {
         capture_logs();
         let moto = Moto::start().await;

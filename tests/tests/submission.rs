@@ -9,7 +9,7 @@ fn actions(log: &[e2e::Item]) -> Vec<String> {
 
 #[tokio::test]
 async fn a_paid_order_sends_its_valid_items_once_and_reports_the_bad_one() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     let order = event("order-paid.json");
     let out = w.send(&order).await.expect("the invocation succeeds");
 
@@ -77,7 +77,7 @@ async fn a_paid_order_sends_its_valid_items_once_and_reports_the_bad_one() {
 
 #[tokio::test]
 async fn bad_items_fail_alone_each_with_its_reason() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     let out = w.send(&event("order-paid-bad-item.json")).await.unwrap();
     let failed: Vec<(String, String)> = out["failed"]
         .as_array()
@@ -136,7 +136,7 @@ async fn bad_items_fail_alone_each_with_its_reason() {
 
 #[tokio::test]
 async fn a_provider_request_is_sent_at_once() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     w.send(&event("domain-requested-provider.json"))
         .await
         .unwrap();
@@ -163,7 +163,7 @@ async fn a_provider_request_is_sent_at_once() {
 
 #[tokio::test]
 async fn a_customer_request_waits_for_its_payment() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     w.send(&event("domain-requested-customer.json"))
         .await
         .unwrap();
@@ -187,7 +187,7 @@ async fn a_customer_request_waits_for_its_payment() {
 
 #[tokio::test]
 async fn a_customer_request_after_its_payment_is_sent_once() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     w.send(&event("order-paid-customer.json")).await.unwrap();
     w.send(&event("domain-requested-customer.json"))
         .await
@@ -211,7 +211,7 @@ async fn a_customer_request_after_its_payment_is_sent_once() {
 
 #[tokio::test]
 async fn two_events_for_one_domain_at_once_send_one_request() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     let provider = event("domain-requested-provider.json");
     let mut other = provider.clone();
     other["detail"]["request_id"] = "REQ-77-B".into();
@@ -229,7 +229,7 @@ async fn two_events_for_one_domain_at_once_send_one_request() {
 
 #[tokio::test]
 async fn secrets_never_reach_logs_or_the_table() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     for file in [
         "order-paid.json",
         "domain-requested-transfer-provider.json",
@@ -257,7 +257,7 @@ async fn secrets_never_reach_logs_or_the_table() {
 
 #[tokio::test]
 async fn an_unreadable_event_fails_the_invocation_for_the_dead_letter_queue() {
-    let w = World::start().await;
+    let w = World::without_mail().await;
     let mut broken = event("order-paid.json");
     broken["detail"]["order_id"] = serde_json::json!(42);
     let err = w.send(&broken).await.unwrap_err();
