@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 . tests/setup.sh
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
+# The functions' binaries first: the cargo-lambda tests run them.
+cargo build --workspace --bins --locked
 cargo test --workspace --locked

@@ -28,8 +28,18 @@ pub struct LambdaWatch {
 impl LambdaWatch {
     /// Starts the emulator with the functions' environment. `quiet` keeps
     /// cargo's build output off the terminal.
-    pub async fn start(env: &[(String, String)], quiet: bool) -> LambdaWatch {
-        let port = free_port();
+    /// Picks the port before starting, so the simulator can be told where
+    /// to invoke the mail function.
+    pub fn port() -> u16 {
+        free_port()
+    }
+
+    /// The Lambda Invoke API URL of a function behind an emulator on `port`.
+    pub fn invoke_url_at(port: u16, function: &str) -> String {
+        format!("http://127.0.0.1:{port}/2015-03-31/functions/{function}/invocations")
+    }
+
+    pub async fn start(port: u16, env: &[(String, String)], quiet: bool) -> LambdaWatch {
         let mut cmd = Command::new("cargo");
         cmd.args([
             "lambda",

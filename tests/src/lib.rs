@@ -156,9 +156,18 @@ pub struct Options {
     pub mail_format: Option<MailFormat>,
     pub mail_delay: Duration,
     pub answer_delay: Duration,
-    /// Where the simulator hands the S3 events: the in-process mail
-    /// function (the default), or nobody (the test drives it).
-    pub deliver_to_function: bool,
+    /// Where the simulator hands the S3 events.
+    pub deliver: Delivery,
+}
+
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// The in-process mail function.
+    InProcess,
+    /// Nobody: the test drives the mail function itself.
+    Nobody,
+    /// A Lambda Invoke API URL (`cargo lambda watch`).
+    Invoke(String),
 }
 
 impl Default for Options {
@@ -167,7 +176,7 @@ impl Default for Options {
             mail_format: Some(MailFormat::XmlInline),
             mail_delay: Duration::from_millis(20),
             answer_delay: Duration::ZERO,
-            deliver_to_function: true,
+            deliver: Delivery::InProcess,
         }
     }
 }
@@ -220,10 +229,10 @@ impl World {
             bucket: MAIL_BUCKET.into(),
             prefix: INBOUND_PREFIX.into(),
             delay: options.mail_delay,
-            notify: if options.deliver_to_function {
-                Notify::Channel(events_tx.clone())
-            } else {
-                Notify::None
+            notify: match &options.deliver {
+                Delivery::InProcess => Notify::Channel(events_tx.clone()),
+                Delivery::Nobody => Notify::None,
+                Delivery::Invoke(url) => Notify::Invoke(url.clone()),
             },
             format,
             from: "robot@autodns.com".into(),

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use e2e::{event, flag, text, Options, World};
+use e2e::{event, flag, text, Delivery, Options, World};
 use internetx_simulator::MailFormat;
 use serde_json::json;
 
@@ -87,7 +87,7 @@ async fn attachment_and_standard_formats_apply_too() {
 #[tokio::test]
 async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
     let w = World::start_with(Options {
-        deliver_to_function: false,
+        deliver: Delivery::Nobody,
         ..Options::default()
     })
     .await;
@@ -137,7 +137,7 @@ async fn a_result_mail_before_the_gateway_answer_still_applies() {
 #[tokio::test]
 async fn the_same_result_mailed_twice_applies_once() {
     let w = World::start_with(Options {
-        deliver_to_function: false,
+        deliver: Delivery::Nobody,
         ..Options::default()
     })
     .await;

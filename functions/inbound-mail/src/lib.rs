@@ -139,10 +139,16 @@ pub fn decode_key(key: &str) -> String {
 mod tests {
     #[test]
     fn the_sample_event_is_an_s3_event() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/s3-inbound-mail.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/s3-inbound-mail.json"
+        );
         let text = std::fs::read_to_string(path).unwrap();
         let event: aws_lambda_events::s3::S3Event = serde_json::from_str(&text).unwrap();
-        assert_eq!(event.records[0].s3.bucket.name.as_deref(), Some("bridge-mail"));
+        assert_eq!(
+            event.records[0].s3.bucket.name.as_deref(),
+            Some("bridge-mail")
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
 //! The demo: the whole flow on this machine. moto stands in for AWS, the
-//! simulator for InterNetX, and `cargo lambda watch` runs the functions as
-//! Lambda would; events from `events/` go in through `cargo lambda invoke`,
-//! and the domain table and action logs come out as tables.
+//! simulator for InterNetX (it mails its results into the mail bucket as SES
+//! would and invokes the mail function), and `cargo lambda watch` runs both
+//! functions as Lambda would. Events from `events/` go in through
+//! `cargo lambda invoke`; the domain table and action logs come out as tables.
+
+use std::time::{Duration, Instant};
 
 use e2e::lambda::{workspace_root, LambdaWatch};
-use e2e::{flag, text, World};
+use e2e::{flag, text, Delivery, Options, World};
 
-const EVENTS: [(&str, &str); 6] = [
+const EVENTS: [(&str, &str); 7] = [
     (
         "order-paid.json",
         "a paid order: a registration, a transfer, an invalid item, a hosting plan",
@@ -20,6 +23,10 @@ const EVENTS: [(&str, &str); 6] = [
         "a provider registers in the control center",
     ),
     (
+        "domain-requested-transfer-refused.json",
+        "a transfer the losing registrar will refuse",
+    ),
+    (
         "domain-requested-customer.json",
         "a customer requests a domain before paying",
     ),
@@ -30,8 +37,14 @@ const EVENTS: [(&str, &str); 6] = [
 #[tokio::main]
 async fn main() {
     println!("starting moto, the InterNetX simulator and cargo lambda watch …");
-    let world = World::start().await;
-    let watch = LambdaWatch::start(&world.function_env(), true).await;
+    let port = LambdaWatch::port();
+    let world = World::start_with(Options {
+        mail_delay: Duration::from_millis(500),
+        deliver: Delivery::Invoke(LambdaWatch::invoke_url_at(port, "inbound-mail")),
+        ..Options::default()
+    })
+    .await;
+    let watch = LambdaWatch::start(port, &world.function_env(), true).await;
     for (file, what) in EVENTS {
         println!("\n▶ {what} (events/{file})");
         let path = workspace_root().join("events").join(file);
@@ -50,12 +63,39 @@ async fn main() {
             Err(e) => println!("  invocation failed: {e}"),
         }
     }
+    println!("\nwaiting for InterNetX's result mails …");
+    wait_until_settled(&world).await;
     print_table(&world).await;
     println!(
-        "\nInterNetX simulator received {} domain request(s).",
-        world.simulator.domain_tasks().len()
+        "\nThe InterNetX simulator received {} domain request(s) and sent {} result mail(s).",
+        world.simulator.domain_tasks().len(),
+        world.simulator.mails().len()
     );
     watch.stop().await;
+}
+
+/// Until no domain has an operation in flight (or a minute passed).
+async fn wait_until_settled(world: &World) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let pending = world
+            .scan()
+            .await
+            .iter()
+            .filter(|i| text(i, "sk") == "DOMAIN")
+            .filter(|i| {
+                matches!(
+                    text(i, "status").as_str(),
+                    "Registering" | "Transferring" | "Updating" | "Cancelling"
+                )
+            })
+            .count();
+        if pending == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    println!("(some domains are still in flight after a minute)");
 }
 
 async fn print_table(world: &World) {
