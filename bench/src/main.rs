@@ -1,0 +1,226 @@
+//! `cargo run --release -p bench`: figures for the README's Performance
+//! section, printed as a table and written to `target/bench.json`.
+//!
+//! * result-mail handling (MIME parse, document search, XML, token check,
+//!   decision and the state change) over the `events/mail` corpus, with the
+//!   in-memory store so only our CPU time counts;
+//! * a large result mail (9 MiB, just under the 10 MiB limit);
+//! * building a registration request and parsing the gateway's answer.
+
+use std::path::Path;
+use std::time::Instant;
+
+use internetx::response::parse_answer;
+use internetx::{Credentials, Envelope, Secret};
+use registrar::inbound::{Inbound, InboundConfig};
+use registrar::memory::MemoryStore;
+use registrar::ports::{Change, DomainStore, SystemClock};
+use registrar::record::{timestamp, AccountKind, DomainRecord};
+use registrar::reply::ReplyAddress;
+use registrar::Operation;
+use serde_json::{json, Value};
+
+const SECRET: &[u8] = b"reply-token-secret-0815-abcdef";
+
+fn events_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    samples[samples.len() / 2]
+}
+
+/// A fresh store with the corpus' domains in flight.
+async fn seeded_store(manifest: &[Value]) -> MemoryStore {
+    let store = MemoryStore::default();
+    let now = timestamp(time::OffsetDateTime::now_utc());
+    for entry in manifest {
+        let Some(seed) = entry["seed"].as_object() else {
+            continue;
+        };
+        let operation: Operation = seed["operation"]
+            .as_str()
+            .unwrap_or("register")
+            .parse()
+            .unwrap_or(Operation::Register);
+        let record = DomainRecord {
+            domain: seed["domain"].as_str().unwrap_or_default().into(),
+            domain_unicode: seed["domain"].as_str().unwrap_or_default().into(),
+            status: operation.pending_status(),
+            registered: true,
+            operation,
+            account_id: "BENCH".into(),
+            account_kind: AccountKind::Provider,
+            order_id: None,
+            ctid: seed["ctid"].as_str().map(str::to_owned),
+            last_ctid: None,
+            last_error: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 1,
+            request_ref: None,
+            operation_started_at: Some(now.clone()),
+            stid: None,
+            job_id: None,
+            pending_request: None,
+            pending_auth_code: None,
+            nameservers: vec![],
+        };
+        let change = Change {
+            record,
+            expected_version: None,
+            log: vec![],
+            claims_request: None,
+        };
+        store.commit(&change).await.expect("memory store");
+    }
+    store
+}
+
+fn inbound(store: MemoryStore) -> Inbound<MemoryStore, SystemClock> {
+    Inbound {
+        store,
+        clock: SystemClock,
+        reply: ReplyAddress::new("internetx@inbound.example.net", SECRET).expect("reply address"),
+        config: InboundConfig::default(),
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let dir = events_dir().join("mail");
+    let manifest: Vec<Value> = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
+    )
+    .expect("manifest is JSON");
+    let mails: Vec<(String, Vec<u8>)> = manifest
+        .iter()
+        .map(|e| {
+            let file = e["file"].as_str().unwrap_or_default().to_owned();
+            let raw = std::fs::read(dir.join(&file)).expect("corpus mail");
+            (file, raw)
+        })
+        .collect();
+
+    // Result mails: each round handles the whole corpus on a fresh store.
+    const ROUNDS: usize = 200;
+    let mut per_mail = Vec::new();
+    let mut bytes = 0usize;
+    let mut total = 0f64;
+    for _ in 0..ROUNDS {
+        let app = inbound(seeded_store(&manifest).await);
+        for (file, raw) in &mails {
+            let start = Instant::now();
+            let verdict = app
+                .handle(&format!("inbound/{file}"), raw)
+                .await
+                .expect("memory store");
+            let took = start.elapsed().as_secs_f64();
+            std::hint::black_box(verdict);
+            per_mail.push(took * 1e6);
+            total += took;
+            bytes += raw.len();
+        }
+    }
+    let mail_median_us = median(per_mail.clone());
+    let mail_mb_s = bytes as f64 / total / 1e6;
+
+    // A large genuine mail: the inline result plus 9 MiB of text before it.
+    let (_, base) = &mails[0];
+    let split = base
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end")
+        + 4;
+    let mut large = base[..split].to_vec();
+    large.extend(
+        std::iter::repeat_n(b"filler text line =\r\n".as_slice(), 9 * 1024 * 1024 / 21).flatten(),
+    );
+    large.extend_from_slice(&base[split..]);
+    let app = inbound(seeded_store(&manifest).await);
+    let start = Instant::now();
+    let verdict = app
+        .handle("inbound/large", &large)
+        .await
+        .expect("memory store");
+    let large_ms = start.elapsed().as_secs_f64() * 1e3;
+
+    // Request build and answer parse.
+    let order: Value = serde_json::from_str(
+        &std::fs::read_to_string(events_dir().join("order-paid.json")).expect("event"),
+    )
+    .expect("json");
+    let envelope = Envelope::new(Credentials {
+        user: "u".into(),
+        password: Secret::new("p"),
+        context: "4".into(),
+    });
+    let event = registrar::event::parse_event("OrderPaid", &order["detail"]).expect("event parses");
+    let registrar::event::InboundEvent::OrderPaid(paid) = event else {
+        unreachable!()
+    };
+    let registrar::event::OrderItem::Domain {
+        operation, input, ..
+    } = &paid.items[0]
+    else {
+        unreachable!()
+    };
+    let domain =
+        registrar::DomainName::parse(input.domain.as_deref().unwrap_or_default()).expect("domain");
+    let request = registrar::request::DomainRequest::validate(
+        registrar::request::Source::Request {
+            request_id: "B".into(),
+        },
+        *operation,
+        paid.account.clone(),
+        None,
+        domain,
+        input.clone(),
+    )
+    .expect("valid");
+    let answer = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><data/><status><code>N0101</code><text>The domain registration was started successfully.</text><type>notify</type><object><type>domain</type><value>example.de</value></object></status></result><stid>20261129-app1-1</stid></response>";
+    let mut build_parse = Vec::new();
+    for i in 0..20_000 {
+        let start = Instant::now();
+        let xml = request
+            .task(
+                &format!("ib-{i}"),
+                Some("internetx+t@inbound.example.net".into()),
+            )
+            .to_xml(&envelope);
+        let parsed = parse_answer(answer).expect("answer parses");
+        build_parse.push(start.elapsed().as_secs_f64() * 1e6);
+        std::hint::black_box((xml, parsed));
+    }
+    let request_us = median(build_parse);
+
+    let figures = json!({
+        "mail_handling_median_us": mail_median_us,
+        "mail_handling_mb_per_s": mail_mb_s,
+        "mail_corpus_size": mails.len(),
+        "large_mail_bytes": large.len(),
+        "large_mail_ms": large_ms,
+        "large_mail_outcome": verdict.outcome.as_str(),
+        "register_request_build_and_answer_parse_median_us": request_us,
+    });
+    println!("| figure | value |\n|---|---|");
+    println!(
+        "| result mail handled (median over {} corpus mails × {ROUNDS}) | {mail_median_us:.1} µs |",
+        mails.len()
+    );
+    println!("| result-mail throughput | {mail_mb_s:.1} MB/s |");
+    println!(
+        "| largest mail handled ({:.1} MiB, outcome {}) | {large_ms:.1} ms |",
+        large.len() as f64 / 1048576.0,
+        verdict.outcome.as_str()
+    );
+    println!("| registration request built + answer parsed | {request_us:.1} µs |");
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench.json");
+    if let Err(e) = std::fs::write(
+        &out,
+        serde_json::to_string_pretty(&figures).unwrap_or_default(),
+    ) {
+        eprintln!("could not write {}: {e}", out.display());
+    }
+}
