@@ -12,14 +12,9 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use adapters::dynamo::INFLIGHT_INDEX;
 use adapters::{Config, DynamoStore, MailConfig};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
 use internetx::Secret;
 use internetx_simulator::{MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 use serde_json::Value;
@@ -102,52 +97,76 @@ impl Moto {
     }
 }
 
-/// Creates the domain table as CONTRACT.md §2 lays it out.
-pub async fn create_domain_table(client: &aws_sdk_dynamodb::Client, name: &str) {
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key("pk", KeyType::Hash))
-        .key_schema(key("sk", KeyType::Range))
-        .attribute_definitions(attr("pk"))
-        .attribute_definitions(attr("sk"))
-        .attribute_definitions(attr("inflight_pk"))
-        .attribute_definitions(attr("inflight_since"))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name(INFLIGHT_INDEX)
-                .key_schema(key("inflight_pk", KeyType::Hash))
-                .key_schema(key("inflight_since", KeyType::Range))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .expect("create the domain table in moto");
+/// The stack the tests create from `infra/template.yaml` in moto.
+pub const STACK_NAME: &str = "bridge-e2e";
+pub const INBOUND_DOMAIN: &str = "inbound.example.net";
+
+/// What `tests/stack.py` reports about the stack it created.
+#[derive(Debug, Clone)]
+pub struct StackInfo {
+    pub outputs: HashMap<String, String>,
+    pub parameters: HashMap<String, Value>,
+    /// SES receipt rules by rule-set name, as SES describes them.
+    pub receipt_rules: serde_json::Map<String, Value>,
+    /// Everything else stack.py read back (event rules, functions, bucket
+    /// notification, table description).
+    pub facts: Value,
 }
 
-pub const MAIL_BUCKET: &str = "bridge-mail";
-pub const INBOUND_PREFIX: &str = "inbound/";
+impl StackInfo {
+    pub fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .unwrap_or_else(|| panic!("the stack has no output {name}: {:?}", self.outputs))
+    }
+}
+
+/// Translates the SAM template and creates it as a stack in moto (and its
+/// SES receipt rule through the SES API), through `tests/stack.py`.
+pub async fn create_stack(endpoint: &str) -> StackInfo {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
+        .arg(root.join("tests/stack.py"))
+        .arg(endpoint)
+        .arg(STACK_NAME)
+        .arg(root.join("infra/template.yaml"))
+        .args([
+            "InternetxUser=bridge",
+            "DeletionProtection=false",
+            &format!("InboundDomain={INBOUND_DOMAIN}"),
+        ])
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {python} tests/stack.py: {e}"));
+    assert!(
+        out.status.success(),
+        "creating the stack from infra/template.yaml failed (it needs aws-sam-translator and \
+         boto3: run tests/setup.sh): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let info: Value = serde_json::from_slice(&out.stdout).expect("stack.py prints JSON");
+    let outputs = info["outputs"]
+        .as_object()
+        .expect("outputs")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
+        .collect();
+    StackInfo {
+        outputs,
+        parameters: info["parameters"]
+            .as_object()
+            .expect("parameters")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        receipt_rules: info["receipt_rules"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default(),
+        facts: info,
+    }
+}
 
 /// How a world's simulator delivers result mails.
 #[derive(Debug, Clone)]
@@ -192,6 +211,8 @@ pub struct World {
     pub mail_app: Arc<inbound_mail::App>,
     pub store: DynamoStore,
     pub s3: aws_sdk_s3::Client,
+    pub stack: StackInfo,
+    pub mail_bucket: String,
 }
 
 impl World {
@@ -218,16 +239,16 @@ impl World {
                 .force_path_style(true)
                 .build(),
         );
-        s3.create_bucket()
-            .bucket(MAIL_BUCKET)
-            .send()
-            .await
-            .expect("create the mail bucket in moto");
+        let stack = create_stack(&moto.endpoint).await;
+        let mail_bucket = stack.output("MailBucketName").to_owned();
+        let inbound_prefix = stack.output("InboundPrefix").to_owned();
+        let reply_to_address = stack.output("InboundAddress").to_owned();
+        let table = stack.output("DomainTableName").to_owned();
         let (events_tx, mut events_rx) = tokio::sync::mpsc::unbounded_channel();
         let mail = options.mail_format.map(|format| MailDelivery {
             s3: s3.clone(),
-            bucket: MAIL_BUCKET.into(),
-            prefix: INBOUND_PREFIX.into(),
+            bucket: mail_bucket.clone(),
+            prefix: inbound_prefix.clone(),
             delay: options.mail_delay,
             notify: match &options.deliver {
                 Delivery::InProcess => Notify::Channel(events_tx.clone()),
@@ -250,14 +271,12 @@ impl World {
         )
         .await
         .expect("start the simulator");
-        let table = "domains";
         let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-        create_domain_table(&dynamo, table).await;
         let mail_config = MailConfig {
-            domain_table: table.into(),
-            mail_bucket: MAIL_BUCKET.into(),
-            inbound_prefix: INBOUND_PREFIX.into(),
-            reply_to_address: "internetx@inbound.example.net".into(),
+            domain_table: table.clone(),
+            mail_bucket: mail_bucket.clone(),
+            inbound_prefix: inbound_prefix.clone(),
+            reply_to_address: reply_to_address.clone(),
             reply_token_secret: Secret::new(REPLY_SECRET),
             max_mail_bytes: 10 * 1024 * 1024,
             allowed_senders: Vec::new(),
@@ -279,12 +298,12 @@ impl World {
             }
         });
         let config = Config {
-            domain_table: table.into(),
+            domain_table: table.clone(),
             internetx_url: simulator.url(),
             internetx_user: "bridge".into(),
             internetx_context: "4".into(),
             internetx_password: Secret::new(GATEWAY_PASSWORD),
-            reply_to_address: "internetx@inbound.example.net".into(),
+            reply_to_address,
             reply_token_secret: Secret::new(REPLY_SECRET),
             gateway_connect_timeout: Duration::from_secs(2),
             gateway_timeout: Duration::from_secs(10),
@@ -292,6 +311,8 @@ impl World {
         let app = domain_events::build(&config, &aws).expect("build the function");
         World {
             store: DynamoStore::new(dynamo, table),
+            stack,
+            mail_bucket,
             moto,
             simulator,
             aws,
@@ -308,14 +329,14 @@ impl World {
     pub async fn deliver_mail(&self, key: &str, raw: &[u8]) -> Result<Value, String> {
         self.s3
             .put_object()
-            .bucket(MAIL_BUCKET)
+            .bucket(&self.mail_bucket)
             .key(key)
             .body(raw.to_vec().into())
             .send()
             .await
             .expect("put the mail");
         self.run_mail_event(internetx_simulator::mailer::s3_event(
-            MAIL_BUCKET,
+            &self.mail_bucket,
             key,
             raw.len(),
         ))
@@ -333,7 +354,7 @@ impl World {
     pub async fn mail_tag(&self, key: &str) -> Option<String> {
         self.s3
             .get_object_tagging()
-            .bucket(MAIL_BUCKET)
+            .bucket(&self.mail_bucket)
             .key(key)
             .send()
             .await
@@ -383,8 +404,8 @@ impl World {
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "testing"),
             ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("MAIL_BUCKET", MAIL_BUCKET),
-            ("INBOUND_PREFIX", INBOUND_PREFIX),
+            ("MAIL_BUCKET", self.mail_config.mail_bucket.as_str()),
+            ("INBOUND_PREFIX", self.mail_config.inbound_prefix.as_str()),
             ("S3_FORCE_PATH_STYLE", "true"),
         ]
         .into_iter()

@@ -101,7 +101,7 @@ async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     let size = 1;
-    let s3_event = internetx_simulator::mailer::s3_event(e2e::MAIL_BUCKET, &key, size);
+    let s3_event = internetx_simulator::mailer::s3_event(&w.mail_bucket, &key, size);
     let first = w.run_mail_event(s3_event.clone()).await.unwrap();
     assert_eq!(first["mails"][0]["outcome"], "applied", "{first}");
     let before = w.scan().await;
@@ -152,7 +152,7 @@ async fn the_same_result_mailed_twice_applies_once() {
     };
     let raw =
         w.s3.get_object()
-            .bucket(e2e::MAIL_BUCKET)
+            .bucket(&w.mail_bucket)
             .key(&key)
             .send()
             .await

@@ -1,0 +1,174 @@
+"""Creates infra/template.yaml as a CloudFormation stack in moto.
+
+The SAM template is translated offline (aws-sam-translator), the functions'
+code locations are pointed at a placeholder zip in moto's S3, and the stack is
+created through moto's CloudFormation API. moto skips SES receipt rules in
+CloudFormation, so the rule set and rule are then created through the SES API
+from the template's own values (resolved against the stack), and read back.
+
+Prints one JSON object: the stack outputs, its parameters and the SES rule.
+Usage: stack.py ENDPOINT STACK_NAME TEMPLATE [Key=Value ...]
+"""
+
+import io
+import json
+import os
+import sys
+import time
+import zipfile
+
+import boto3
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+REGION = "us-east-1"
+# The translator asks the environment for the region of the pseudo parameters.
+os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+
+
+class NoManagedPolicies:
+    """The template names no managed policies by name: nothing to look up."""
+
+    def load(self):
+        return {}
+
+
+def client(service, endpoint):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def placeholder_code(endpoint):
+    s3 = client("s3", endpoint)
+    bucket = "sam-artifacts"
+    s3.create_bucket(Bucket=bucket)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("bootstrap", "#!/bin/sh\n")
+    s3.put_object(Bucket=bucket, Key="functions.zip", Body=buf.getvalue())
+    return f"s3://{bucket}/functions.zip"
+
+
+def resolve(value, params, physical):
+    """Ref, Fn::Sub and Fn::GetAtt(.Arn) against the created stack."""
+    if isinstance(value, list):
+        return [resolve(v, params, physical) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "Ref" in value:
+        name = value["Ref"]
+        return params.get(name, physical.get(name, name))
+    if "Fn::Sub" in value:
+        text = value["Fn::Sub"]
+        for name, val in {**physical, **params}.items():
+            text = text.replace("${" + name + "}", str(val))
+        return text
+    return {k: resolve(v, params, physical) for k, v in value.items()}
+
+
+def main():
+    endpoint, stack_name, template_path = sys.argv[1:4]
+    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+    with open(template_path) as f:
+        template = yaml_parse(f.read())
+
+    code = placeholder_code(endpoint)
+    template.setdefault("Globals", {}).setdefault("Function", {})["CodeUri"] = code
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            resource["Properties"]["CodeUri"] = code
+
+    params = {k: v.get("Default") for k, v in template.get("Parameters", {}).items() if "Default" in v}
+    params.update(overrides)
+    cfn_template = transform(template, params, NoManagedPolicies())
+
+    cfn = client("cloudformation", endpoint)
+    cfn.create_stack(
+        StackName=stack_name,
+        TemplateBody=json.dumps(cfn_template),
+        Parameters=[{"ParameterKey": k, "ParameterValue": str(v)} for k, v in overrides.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    for _ in range(600):
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+        if not stack["StackStatus"].endswith("IN_PROGRESS"):
+            break
+        time.sleep(0.1)
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        events = cfn.describe_stack_events(StackName=stack_name)["StackEvents"]
+        reasons = [e.get("ResourceStatusReason") for e in events if e.get("ResourceStatusReason")]
+        sys.exit(f"stack {stack['StackStatus']}: {reasons[:5]}")
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
+        if "LogicalResourceId" in r and "PhysicalResourceId" in r
+    }
+    all_params = {**params, "AWS::StackName": stack_name, "AWS::Region": REGION}
+
+    ses = client("ses", endpoint)
+    rules = {}
+    for logical, resource in cfn_template["Resources"].items():
+        if resource["Type"] == "AWS::SES::ReceiptRuleSet":
+            name = resolve(resource["Properties"]["RuleSetName"], all_params, physical)
+            ses.create_receipt_rule_set(RuleSetName=name)
+            physical[logical] = name
+    for resource in cfn_template["Resources"].values():
+        if resource["Type"] == "AWS::SES::ReceiptRule":
+            props = resolve(resource["Properties"], all_params, physical)
+            ses.create_receipt_rule(RuleSetName=props["RuleSetName"], Rule=props["Rule"])
+            described = ses.describe_receipt_rule(
+                RuleSetName=props["RuleSetName"], RuleName=props["Rule"]["Name"]
+            )["Rule"]
+            rules[props["RuleSetName"]] = described
+
+    # What the stack made, for the tests to hold against the contract.
+    events = client("events", endpoint)
+    bus = all_params.get("EventBusName", "default")
+    event_rules = {
+        r["Name"]: json.loads(r.get("EventPattern", "{}"))
+        for r in events.list_rules(EventBusName=bus)["Rules"]
+    }
+    lam = client("lambda", endpoint)
+    functions = {}
+    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn")):
+        conf = lam.get_function_configuration(FunctionName=outputs[arn_output])
+        functions[logical] = {
+            "environment": conf.get("Environment", {}).get("Variables", {}),
+            "memory": conf.get("MemorySize"),
+            "timeout": conf.get("Timeout"),
+            "architectures": conf.get("Architectures"),
+            "runtime": conf.get("Runtime"),
+        }
+    s3 = client("s3", endpoint)
+    bucket = outputs["MailBucketName"]
+    notification = s3.get_bucket_notification_configuration(Bucket=bucket)
+    notification.pop("ResponseMetadata", None)
+    table = client("dynamodb", endpoint).describe_table(TableName=outputs["DomainTableName"])["Table"]
+    print(json.dumps({
+        "outputs": outputs,
+        "parameters": all_params,
+        "receipt_rules": rules,
+        "event_rules": event_rules,
+        "functions": functions,
+        "bucket_notification": notification,
+        "template": cfn_template,
+        "table": {
+            "key_schema": table["KeySchema"],
+            "attributes": table["AttributeDefinitions"],
+            "billing": table.get("BillingModeSummary", {}).get("BillingMode"),
+            "indexes": [
+                {"name": i["IndexName"], "key_schema": i["KeySchema"]}
+                for i in table.get("GlobalSecondaryIndexes", [])
+            ],
+        },
+    }, default=str))
+
+
+if __name__ == "__main__":
+    main()

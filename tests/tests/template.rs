@@ -1,0 +1,196 @@
+//! The SAM template, held against the contract: the stack it creates in moto
+//! (and, where moto drops a property, the translated template itself).
+
+use e2e::{Moto, INBOUND_DOMAIN};
+use serde_json::Value;
+
+async fn stack() -> (Moto, e2e::StackInfo) {
+    let moto = Moto::start().await;
+    let info = e2e::create_stack(&moto.endpoint).await;
+    (moto, info)
+}
+
+fn resources_of<'a>(
+    template: &'a Value,
+    kind: &'a str,
+) -> impl Iterator<Item = (&'a String, &'a Value)> + 'a {
+    template["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(move |(_, r)| r["Type"] == kind)
+}
+
+#[tokio::test]
+async fn the_table_is_the_contracts_table() {
+    let (_moto, info) = stack().await;
+    let table = &info.facts["table"];
+    assert_eq!(
+        table["key_schema"],
+        serde_json::json!([{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
+    );
+    assert_eq!(table["billing"], "PAY_PER_REQUEST");
+    let index = &table["indexes"][0];
+    assert_eq!(index["name"], adapters::dynamo::INFLIGHT_INDEX);
+    assert_eq!(index["key_schema"][0]["AttributeName"], "inflight_pk");
+    assert_eq!(index["key_schema"][1]["AttributeName"], "inflight_since");
+    let (_, t) = resources_of(&info.facts["template"], "AWS::DynamoDB::Table")
+        .next()
+        .unwrap();
+    let p = &t["Properties"];
+    assert_eq!(
+        p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(
+        p["DeletionProtectionEnabled"],
+        serde_json::json!({"Ref": "DeletionProtection"})
+    );
+}
+
+#[tokio::test]
+async fn every_event_type_has_its_rule() {
+    let (_moto, info) = stack().await;
+    let rules: Vec<&Value> = info.facts["event_rules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .collect();
+    for (source, detail_type) in [
+        ("storefront", "OrderPaid"),
+        ("control-center", "DomainRequested"),
+    ] {
+        assert!(
+            rules
+                .iter()
+                .any(|p| p["source"][0] == source && p["detail-type"][0] == detail_type),
+            "no rule for {source}/{detail_type}: {rules:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn ses_stores_inbound_mail_where_the_mail_function_reads_it() {
+    let (_moto, info) = stack().await;
+    assert_eq!(info.receipt_rules.len(), 1, "one receipt rule set");
+    let rule = info.receipt_rules.values().next().unwrap();
+    assert_eq!(rule["Enabled"], true);
+    assert_eq!(
+        rule["ScanEnabled"], true,
+        "spam and virus verdicts need scanning"
+    );
+    assert_eq!(rule["TlsPolicy"], "Require");
+    let recipients: Vec<&str> = rule["Recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    let reply_domain = info
+        .output("InboundAddress")
+        .split('@')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert_eq!(reply_domain, INBOUND_DOMAIN);
+    assert!(
+        recipients.contains(&reply_domain.as_str()),
+        "{recipients:?} does not cover {reply_domain}"
+    );
+    let action = &rule["Actions"][0]["S3Action"];
+    assert_eq!(action["BucketName"], info.output("MailBucketName"));
+    assert_eq!(action["ObjectKeyPrefix"], info.output("InboundPrefix"));
+
+    // The bucket notifies the mail function of new objects under that prefix.
+    let template = &info.facts["template"];
+    let (_, bucket) = resources_of(template, "AWS::S3::Bucket").next().unwrap();
+    let lambda = &bucket["Properties"]["NotificationConfiguration"]["LambdaConfigurations"][0];
+    assert_eq!(lambda["Event"], "s3:ObjectCreated:*");
+    assert_eq!(
+        lambda["Filter"]["S3Key"]["Rules"][0]["Value"],
+        serde_json::json!({"Ref": "InboundPrefix"})
+    );
+    let functions = &info.facts["functions"];
+    let mail_env = &functions["InboundMailFunction"]["environment"];
+    assert_eq!(mail_env["MAIL_BUCKET"], info.output("MailBucketName"));
+    assert_eq!(mail_env["INBOUND_PREFIX"], info.output("InboundPrefix"));
+
+    // Only SES of this account may write there.
+    let (_, policy) = resources_of(template, "AWS::S3::BucketPolicy")
+        .next()
+        .unwrap();
+    let allow = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(allow["Principal"]["Service"], "ses.amazonaws.com");
+    assert!(allow["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
+    assert!(allow["Condition"]["ArnLike"]["aws:SourceArn"].is_object());
+}
+
+#[tokio::test]
+async fn functions_get_the_contracts_configuration_and_no_secret_values() {
+    let (_moto, info) = stack().await;
+    let template = &info.facts["template"];
+    let functions: Vec<(&String, &Value)> =
+        resources_of(template, "AWS::Lambda::Function").collect();
+    assert_eq!(functions.len(), 2);
+    for (name, f) in &functions {
+        let p = &f["Properties"];
+        assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{name}");
+        assert_eq!(p["Runtime"], "provided.al2023");
+        assert!(
+            p["DeadLetterConfig"]["TargetArn"].is_object(),
+            "{name} has a dead-letter queue"
+        );
+        let env = p["Environment"]["Variables"].as_object().unwrap();
+        for plain in ["INTERNETX_PASSWORD", "REPLY_TOKEN_SECRET"] {
+            assert!(!env.contains_key(plain), "{name} carries {plain} in clear");
+        }
+        assert!(env.contains_key("REPLY_TOKEN_SECRET_SECRET"), "{name}");
+        assert!(
+            env.contains_key("DOMAIN_TABLE") && env.contains_key("REPLY_TO_ADDRESS"),
+            "{name}"
+        );
+    }
+    let events_env = &info.facts["functions"]["DomainEventsFunction"]["environment"];
+    assert_eq!(events_env["DOMAIN_TABLE"], info.output("DomainTableName"));
+    for var in ["INTERNETX_URL", "INTERNETX_USER", "INTERNETX_CONTEXT"] {
+        assert!(events_env.get(var).is_some(), "{var}");
+    }
+
+    // Least privilege: no wildcard actions on data.
+    for (name, role) in resources_of(template, "AWS::IAM::Role") {
+        for policy in role["Properties"]["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+                let actions: Vec<&str> = match &statement["Action"] {
+                    Value::String(a) => vec![a.as_str()],
+                    Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+                    _ => vec![],
+                };
+                for action in actions {
+                    let data = action.starts_with("dynamodb:")
+                        || action.starts_with("s3:")
+                        || action.starts_with("secretsmanager:");
+                    assert!(!(data && action.contains('*')), "{name} allows {action}");
+                }
+            }
+        }
+    }
+    // Alarms on errors and on the dead-letter queue.
+    let alarms: Vec<String> = resources_of(template, "AWS::CloudWatch::Alarm")
+        .map(|(_, a)| a["Properties"]["MetricName"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        alarms.iter().filter(|m| *m == "Errors").count() >= 2,
+        "{alarms:?}"
+    );
+    assert!(
+        alarms
+            .iter()
+            .any(|m| m == "ApproximateNumberOfMessagesVisible"),
+        "{alarms:?}"
+    );
+}
