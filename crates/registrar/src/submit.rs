@@ -305,47 +305,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             }
             let now = self.clock.now();
             let change = match decide(current.as_ref(), &request, paid) {
-                Decision::Send => {
-                    let ctid = new_ctid();
-                    let record = self.claimed(current.as_ref(), &request, &ctid, now);
-                    let log = LogEntry::new(
-                        now,
-                        action::REQUEST_SENT,
-                        Outcome::Ok,
-                        format!(
-                            "{} of {} sent to InterNetX for {} (ctid {ctid})",
-                            request.operation.noun(),
-                            request.domain,
-                            request.source.describe()
-                        ),
-                    )
-                    .ctid(Some(&ctid))
-                    .request_ref(&key);
-                    let mut log = vec![log];
-                    if let Some(entry) = status_entry(current.as_ref(), &record, now, Some(&ctid)) {
-                        log.push(entry);
-                    }
-                    let change = Change {
-                        expected_version: current.as_ref().map(|c| c.version),
-                        record,
-                        log,
-                        claims_request: Some(key.clone()),
-                    };
-                    match self.store.commit(&change).await {
-                        Ok(()) => {}
-                        Err(StoreError::Conflict) => continue,
-                        Err(StoreError::AlreadyClaimed(_)) => {
-                            return Ok(duplicate(&request.source, &request.domain))
-                        }
-                        Err(e) => return Err(e),
-                    }
-                    tracing::info!(domain = %request.domain, ctid, request = %key, operation = %request.operation, "request claimed, sending to InterNetX");
-                    let task = request.task(&ctid, Some(self.reply.for_ctid(&ctid)));
-                    let result = self.gateway.send(&task).await;
-                    return self
-                        .record_reply(change.record, &request, &ctid, result)
-                        .await;
-                }
+                Decision::Send => match self.send(current.as_ref(), &request).await? {
+                    Some(report) => return Ok(report),
+                    None => continue,
+                },
                 Decision::AwaitPayment => {
                     let record = self.awaiting(current.as_ref(), &request, now);
                     let log = LogEntry::new(
@@ -374,38 +337,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                     let Some(existing) = current.as_ref() else {
                         unreachable!("a refusal is always about an existing domain")
                     };
-                    tracing::warn!(domain = %request.domain, request = %key, %reason, "request not sent");
-                    let mut record = existing.clone();
-                    touch(&mut record, now);
-                    let log = LogEntry::new(now, action::REQUEST_REJECTED, outcome, reason.clone())
-                        .ctid(existing.ctid.as_deref())
-                        .request_ref(&key);
-                    let change = Change {
-                        expected_version: Some(existing.version),
-                        record,
-                        log: vec![log],
-                        claims_request: Some(key.clone()),
-                    };
-                    match self.store.commit(&change).await {
-                        Ok(()) => {
-                            let outcome = if outcome == Outcome::Ignored {
-                                ItemOutcome::Duplicate
-                            } else {
-                                ItemOutcome::Refused
-                            };
-                            return Ok(report(
-                                &request.source,
-                                &request.domain,
-                                outcome,
-                                None,
-                                Some(reason),
-                            ));
-                        }
-                        Err(StoreError::Conflict) => continue,
-                        Err(StoreError::AlreadyClaimed(_)) => {
-                            return Ok(duplicate(&request.source, &request.domain))
-                        }
-                        Err(e) => return Err(e),
+                    match self
+                        .refuse(existing, &request.source, &request.domain, outcome, reason)
+                        .await?
+                    {
+                        Some(report) => return Ok(report),
+                        None => continue,
                     }
                 }
             };
@@ -432,15 +369,109 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         )))
     }
 
+    /// Claims the domain for `request` (pending status, fresh ctid, the
+    /// event marked as handled), then posts it and records the answer.
+    /// `None`: the domain changed since it was read; decide again.
+    pub(crate) async fn send(
+        &self,
+        current: Option<&DomainRecord>,
+        request: &impl Outgoing,
+    ) -> Result<Option<ItemReport>, StoreError> {
+        let now = self.clock.now();
+        let ctid = new_ctid();
+        let key = request.source().key();
+        let mut record = request.claim(current, now);
+        touch(&mut record, now);
+        record.status = request.operation().pending_status();
+        record.operation = request.operation();
+        record.ctid = Some(ctid.clone());
+        record.operation_started_at = Some(timestamp(now));
+        record.request_ref = Some(key.clone());
+        record.last_error = None;
+        record.stid = None;
+        record.job_id = None;
+        let message = format!(
+            "{} of {} sent to InterNetX for {} (ctid {ctid})",
+            request.operation().noun(),
+            request.domain(),
+            request.source().describe()
+        );
+        let mut log = vec![
+            LogEntry::new(now, action::REQUEST_SENT, Outcome::Ok, message)
+                .ctid(Some(&ctid))
+                .request_ref(&key),
+        ];
+        log.extend(status_entry(current, &record, now, Some(&ctid)));
+        let change = Change {
+            expected_version: current.map(|c| c.version),
+            record,
+            log,
+            claims_request: Some(key.clone()),
+        };
+        match self.store.commit(&change).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Ok(None),
+            Err(StoreError::AlreadyClaimed(_)) => {
+                return Ok(Some(duplicate(request.source(), request.domain())))
+            }
+            Err(e) => return Err(e),
+        }
+        tracing::info!(domain = %request.domain(), ctid, request = %key, operation = %request.operation(), "request claimed, sending to InterNetX");
+        let task = request.task(&ctid, Some(self.reply.for_ctid(&ctid)));
+        let result = self.gateway.send(&task).await;
+        self.record_reply(change.record, request, &ctid, result)
+            .await
+            .map(Some)
+    }
+
+    /// Logs why a request is not sent, marking its event as handled.
+    /// `None`: the domain changed since it was read; decide again.
+    pub(crate) async fn refuse(
+        &self,
+        existing: &DomainRecord,
+        source: &Source,
+        domain: &DomainName,
+        outcome: Outcome,
+        reason: String,
+    ) -> Result<Option<ItemReport>, StoreError> {
+        let key = source.key();
+        tracing::warn!(domain = %domain, request = %key, %reason, "request not sent");
+        let now = self.clock.now();
+        let mut record = existing.clone();
+        touch(&mut record, now);
+        let log = LogEntry::new(now, action::REQUEST_REJECTED, outcome, reason.clone())
+            .ctid(existing.ctid.as_deref())
+            .request_ref(&key);
+        let change = Change {
+            expected_version: Some(existing.version),
+            record,
+            log: vec![log],
+            claims_request: Some(key),
+        };
+        match self.store.commit(&change).await {
+            Ok(()) => {
+                let outcome = if outcome == Outcome::Ignored {
+                    ItemOutcome::Duplicate
+                } else {
+                    ItemOutcome::Refused
+                };
+                Ok(Some(report(source, domain, outcome, None, Some(reason))))
+            }
+            Err(StoreError::Conflict) => Ok(None),
+            Err(StoreError::AlreadyClaimed(_)) => Ok(Some(duplicate(source, domain))),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Stores the gateway's answer on the claimed domain item.
     async fn record_reply(
         &self,
         mut record: DomainRecord,
-        request: &DomainRequest,
+        request: &impl Outgoing,
         ctid: &str,
         result: Result<Exchange, GatewayError>,
     ) -> Result<ItemReport, StoreError> {
-        let reply = Reply::from_result(request, ctid, result);
+        let reply = Reply::from_result(request.operation(), request.domain(), ctid, result);
         for _ in 0..MAX_ATTEMPTS {
             let now = self.clock.now();
             let before = record.clone();
@@ -456,10 +487,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             };
             match self.store.commit(&change).await {
                 Ok(()) => {
-                    tracing::info!(domain = %request.domain, ctid, outcome = ?reply.outcome, reason = reply.reason.as_deref().unwrap_or(""), "gateway answer recorded");
+                    tracing::info!(domain = %request.domain(), ctid, outcome = ?reply.outcome, reason = reply.reason.as_deref().unwrap_or(""), "gateway answer recorded");
                     return Ok(report(
-                        &request.source,
-                        &request.domain,
+                        request.source(),
+                        request.domain(),
                         reply.outcome,
                         Some(ctid.to_owned()),
                         reply.reason.clone(),
@@ -469,10 +500,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 Err(StoreError::Conflict) => {
                     record = self
                         .store
-                        .load(request.domain.ascii())
+                        .load(request.domain().ascii())
                         .await?
                         .ok_or_else(|| {
-                            StoreError::Malformed(format!("{} vanished", request.domain))
+                            StoreError::Malformed(format!("{} vanished", request.domain()))
                         })?;
                 }
                 Err(e) => return Err(e),
@@ -480,7 +511,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
         Err(StoreError::Unavailable(format!(
             "could not record the gateway answer for {} (ctid {ctid})",
-            request.domain
+            request.domain()
         )))
     }
 
@@ -618,24 +649,6 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         )))
     }
 
-    fn claimed(
-        &self,
-        current: Option<&DomainRecord>,
-        request: &DomainRequest,
-        ctid: &str,
-        now: OffsetDateTime,
-    ) -> DomainRecord {
-        let mut record = base_record(current, request, now);
-        record.status = request.operation.pending_status();
-        record.registered = false;
-        record.ctid = Some(ctid.to_owned());
-        record.operation_started_at = Some(timestamp(now));
-        record.pending_request = None;
-        record.pending_auth_code = None;
-        record.nameservers = request.nameservers.iter().map(|n| n.name.clone()).collect();
-        record
-    }
-
     fn awaiting(
         &self,
         current: Option<&DomainRecord>,
@@ -643,6 +656,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         now: OffsetDateTime,
     ) -> DomainRecord {
         let mut record = base_record(current, request, now);
+        touch(&mut record, now);
         record.status = Status::AwaitingPayment;
         record.registered = false;
         record.ctid = None;
@@ -651,6 +665,41 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             .auth_code
             .as_ref()
             .map(|a| self.sealer.seal(a.expose()));
+        record
+    }
+}
+
+/// A request on its way to the gateway: what the claim, send and reply
+/// steps need, whichever operation it is.
+pub(crate) trait Outgoing: Sync {
+    fn source(&self) -> &Source;
+    fn domain(&self) -> &DomainName;
+    fn operation(&self) -> Operation;
+    fn task(&self, ctid: &str, reply_to: Option<String>) -> internetx::Task;
+    /// The domain item as this request leaves it, before the common claim
+    /// fields (status, ctid, times) are set.
+    fn claim(&self, current: Option<&DomainRecord>, now: OffsetDateTime) -> DomainRecord;
+}
+
+impl Outgoing for DomainRequest {
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn domain(&self) -> &DomainName {
+        &self.domain
+    }
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+    fn task(&self, ctid: &str, reply_to: Option<String>) -> internetx::Task {
+        DomainRequest::task(self, ctid, reply_to)
+    }
+    fn claim(&self, current: Option<&DomainRecord>, now: OffsetDateTime) -> DomainRecord {
+        let mut record = base_record(current, self, now);
+        record.registered = false;
+        record.pending_request = None;
+        record.pending_auth_code = None;
+        record.nameservers = self.nameservers.iter().map(|n| n.name.clone()).collect();
         record
     }
 }
@@ -673,11 +722,12 @@ struct Reply {
 
 impl Reply {
     fn from_result(
-        request: &DomainRequest,
+        operation: Operation,
+        domain: &DomainName,
         ctid: &str,
         result: Result<Exchange, GatewayError>,
     ) -> Self {
-        let what = format!("{} of {}", request.operation.noun(), request.domain);
+        let what = format!("{} of {}", operation.noun(), domain);
         let mut reply = Reply {
             outcome: ItemOutcome::Accepted,
             reason: None,
@@ -689,7 +739,7 @@ impl Reply {
             response_xml: None,
             message: String::new(),
             no_answer: false,
-            done: request.operation.done_status(),
+            done: operation.done_status(),
         };
         match result {
             Ok(exchange) => {
@@ -887,7 +937,6 @@ fn base_record(
             now,
         ),
     };
-    touch(&mut record, now);
     record.operation = request.operation;
     record.account_id = request.account.id.clone();
     record.account_kind = request.account.kind;
