@@ -66,6 +66,9 @@ async fn seeded_store(manifest: &[Value]) -> MemoryStore {
             pending_request: None,
             pending_auth_code: None,
             nameservers: vec![],
+            requested_nameservers: None,
+            contacts: Default::default(),
+            requested_contacts: None,
         };
         let change = Change {
             record,

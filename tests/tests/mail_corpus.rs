@@ -31,6 +31,9 @@ fn seeded(domain: &str, operation: Operation, ctid: &str) -> DomainRecord {
         pending_request: None,
         pending_auth_code: None,
         nameservers: vec![],
+        requested_nameservers: None,
+        contacts: Default::default(),
+        requested_contacts: None,
     }
 }
 

@@ -313,6 +313,18 @@ fn record_to_item(r: &DomainRecord) -> Item {
             AttributeValue::L(r.nameservers.iter().map(s).collect()),
         );
     }
+    if let Some(ns) = &r.requested_nameservers {
+        item.insert(
+            "requested_nameservers".into(),
+            AttributeValue::L(ns.iter().map(s).collect()),
+        );
+    }
+    if !r.contacts.is_empty() {
+        item.insert("contacts".into(), map_s(&r.contacts));
+    }
+    if let Some(contacts) = &r.requested_contacts {
+        item.insert("requested_contacts".into(), map_s(contacts));
+    }
     if r.status.in_flight() {
         if let Some(since) = &r.operation_started_at {
             item.insert("inflight_pk".into(), s(INFLIGHT_PK));
@@ -361,6 +373,11 @@ fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
         pending_request: opt_s(item, "pending_request"),
         pending_auth_code: opt_s(item, "pending_auth_code"),
         nameservers: list_s(item, "nameservers"),
+        requested_nameservers: item
+            .contains_key("requested_nameservers")
+            .then(|| list_s(item, "requested_nameservers")),
+        contacts: read_map_s(item, "contacts").unwrap_or_default(),
+        requested_contacts: read_map_s(item, "requested_contacts"),
     })
 }
 
@@ -408,6 +425,21 @@ fn s(v: impl Into<String>) -> AttributeValue {
 
 fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
+}
+
+fn map_s(map: &std::collections::BTreeMap<String, String>) -> AttributeValue {
+    AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+}
+
+fn read_map_s(item: &Item, name: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    match item.get(name) {
+        Some(AttributeValue::M(m)) => Some(
+            m.iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
+                .collect(),
+        ),
+        _ => None,
+    }
 }
 
 fn opt_s(item: &Item, name: &str) -> Option<String> {

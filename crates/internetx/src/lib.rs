@@ -22,7 +22,7 @@ pub mod tree;
 
 pub use client::{Exchange, GatewayClient, GatewayError};
 pub use request::{
-    Contact, ContactKind, ContactRef, Credentials, DomainOrder, Envelope, Nameserver, Secret,
-    Subuser, Task, TaskKind,
+    Contact, ContactKind, ContactRef, Credentials, DomainOrder, DomainUpdate, Envelope, Nameserver,
+    Secret, Subuser, Task, TaskKind,
 };
 pub use response::{Answer, AnswerKind, Message, ProtocolError, StatusInfo};

@@ -141,6 +141,24 @@ pub enum TaskKind {
     },
     /// `0105`: domain info.
     DomainInfo { name: String },
+    /// `0102`: domain update: the contacts and/or the name-server set given
+    /// (what is `None` stays as it is). `confirm_owner_consent` is required
+    /// for gTLDs when the owner's name, organisation or e-mail changes.
+    DomainUpdate(DomainUpdate),
+    /// `0103101`: a cancelation at expiry (`type delete`, `execdate expire`):
+    /// the domain stays live until it would have been renewed.
+    CancelationAtExpiry { name: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainUpdate {
+    pub name: String,
+    pub owner: Option<ContactRef>,
+    pub admin: Option<ContactRef>,
+    pub tech: Option<ContactRef>,
+    pub zone: Option<ContactRef>,
+    pub nameservers: Option<Vec<Nameserver>>,
+    pub confirm_owner_consent: bool,
 }
 
 impl TaskKind {
@@ -149,6 +167,17 @@ impl TaskKind {
             TaskKind::DomainCreate(_) => "0101",
             TaskKind::DomainTransfer { .. } => "0104",
             TaskKind::DomainInfo { .. } => "0105",
+            TaskKind::DomainUpdate(_) => "0102",
+            TaskKind::CancelationAtExpiry { .. } => "0103101",
+        }
+    }
+
+    /// The domain the task is about.
+    pub fn domain_name(&self) -> &str {
+        match self {
+            TaskKind::DomainCreate(order) | TaskKind::DomainTransfer { order, .. } => &order.name,
+            TaskKind::DomainUpdate(update) => &update.name,
+            TaskKind::DomainInfo { name } | TaskKind::CancelationAtExpiry { name } => name,
         }
     }
 }
@@ -190,6 +219,34 @@ impl Task {
                 w.leaf("name", name);
                 w.close("domain");
             }
+            TaskKind::DomainUpdate(update) => {
+                w.open("domain");
+                w.leaf("name", &update.name);
+                for (slot, contact) in [
+                    ("ownerc", &update.owner),
+                    ("adminc", &update.admin),
+                    ("techc", &update.tech),
+                    ("zonec", &update.zone),
+                ] {
+                    if let Some(contact) = contact {
+                        write_contact(&mut w, slot, contact);
+                    }
+                }
+                for ns in update.nameservers.iter().flatten() {
+                    write_nameserver(&mut w, ns);
+                }
+                if update.confirm_owner_consent {
+                    w.leaf("confirm_owner_consent", "1");
+                }
+                w.close("domain");
+            }
+            TaskKind::CancelationAtExpiry { name } => {
+                w.open("cancelation");
+                w.leaf("domain", name);
+                w.leaf("type", "delete");
+                w.leaf("execdate", "expire");
+                w.close("cancelation");
+            }
         }
         if let Some(reply_to) = &self.reply_to {
             w.leaf("reply_to", reply_to);
@@ -215,15 +272,7 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
         }
     }
     for ns in &order.nameservers {
-        w.open("nserver");
-        w.leaf("name", &ns.name);
-        for ip in &ns.ipv4 {
-            w.leaf("ip", ip);
-        }
-        for ip in &ns.ipv6 {
-            w.leaf("ip6", ip);
-        }
-        w.close("nserver");
+        write_nameserver(w, ns);
     }
     if let Some(period) = order.period_years {
         w.leaf("period", &period.to_string());
@@ -233,6 +282,18 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
     }
     w.leaf("confirm_order", "1");
     w.close("domain");
+}
+
+fn write_nameserver(w: &mut XmlOut, ns: &Nameserver) {
+    w.open("nserver");
+    w.leaf("name", &ns.name);
+    for ip in &ns.ipv4 {
+        w.leaf("ip", ip);
+    }
+    for ip in &ns.ipv6 {
+        w.leaf("ip6", ip);
+    }
+    w.close("nserver");
 }
 
 fn write_contact(w: &mut XmlOut, slot: &str, contact: &ContactRef) {

@@ -73,6 +73,31 @@ pub struct Contacts {
     pub zone: Option<ContactRef>,
 }
 
+impl Contacts {
+    /// Slot → handle id or our alias, for the domain item.
+    pub fn slots(&self) -> std::collections::BTreeMap<String, String> {
+        [
+            ("owner", &self.owner),
+            ("admin", &self.admin),
+            ("tech", &self.tech),
+            ("zone", &self.zone),
+        ]
+        .into_iter()
+        .filter_map(|(slot, c)| {
+            let value = match c.as_ref()? {
+                ContactRef::Handle(id) => id.clone(),
+                ContactRef::Inline(contact) => contact.alias.clone(),
+            };
+            Some((slot.to_owned(), value))
+        })
+        .collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.owner.is_none() && self.admin.is_none() && self.tech.is_none() && self.zone.is_none()
+    }
+}
+
 impl ContactInput {
     /// `{}` stands for "not given".
     pub fn is_empty(&self) -> bool {

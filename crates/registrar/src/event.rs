@@ -17,6 +17,37 @@ pub struct EventError(pub String);
 pub enum InboundEvent {
     OrderPaid(OrderPaid),
     DomainRequested(DomainRequested),
+    Change(ChangeRequested),
+}
+
+impl InboundEvent {
+    /// The event's own id: the order or the request.
+    pub fn reference(&self) -> &str {
+        match self {
+            InboundEvent::OrderPaid(o) => &o.order_id,
+            InboundEvent::DomainRequested(r) => &r.request_id,
+            InboundEvent::Change(c) => &c.request_id,
+        }
+    }
+}
+
+/// `NameserversChangeRequested`, `ContactsChangeRequested` or
+/// `CancellationRequested` for a registered domain.
+#[derive(Debug, Clone)]
+pub struct ChangeRequested {
+    pub request_id: String,
+    pub domain: String,
+    pub operation: Operation,
+    /// The change's own fields, or why they cannot be read (logged on the
+    /// domain, which the event names).
+    pub change: Result<ChangeInput, String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum ChangeInput {
+    Nameservers(Vec<crate::nameserver::NameserverInput>),
+    Contacts(crate::contact::ContactsInput),
+    Cancel,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +98,15 @@ pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, Ev
     match detail_type {
         "OrderPaid" => parse_order_paid(detail).map(InboundEvent::OrderPaid),
         "DomainRequested" => parse_domain_requested(detail).map(InboundEvent::DomainRequested),
+        "NameserversChangeRequested" => {
+            parse_change(detail, Operation::UpdateNameservers).map(InboundEvent::Change)
+        }
+        "ContactsChangeRequested" => {
+            parse_change(detail, Operation::UpdateContacts).map(InboundEvent::Change)
+        }
+        "CancellationRequested" => {
+            parse_change(detail, Operation::Cancel).map(InboundEvent::Change)
+        }
         other => Err(EventError(format!(
             "unsupported event type {:?}",
             clip(other, 60)
@@ -179,6 +219,60 @@ fn parse_domain_requested(detail: &Value) -> Result<DomainRequested, EventError>
         order_id,
         input,
     })
+}
+
+fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested, EventError> {
+    let request_id = id_field(detail, "request_id")?;
+    let domain = match detail.get("domain") {
+        Some(Value::String(d)) if !d.trim().is_empty() => d.clone(),
+        _ => {
+            return Err(EventError(format!(
+                "{request_id}: domain is missing or not a string"
+            )))
+        }
+    };
+    let field = |name: &str| detail.get(name).filter(|v| !v.is_null());
+    let change = match operation {
+        Operation::UpdateNameservers => match field("nameservers") {
+            None => Err("nameservers is missing".to_owned()),
+            Some(v) => serde_path_to_error::deserialize(v)
+                .map(ChangeInput::Nameservers)
+                .map_err(|e| {
+                    format!(
+                        "nameservers{}: {}",
+                        path_suffix(e.path()),
+                        clip(&e.into_inner().to_string(), 200)
+                    )
+                }),
+        },
+        Operation::UpdateContacts => match field("contacts") {
+            None => Err("contacts is missing".to_owned()),
+            Some(v) => serde_path_to_error::deserialize(v)
+                .map(ChangeInput::Contacts)
+                .map_err(|e| {
+                    format!(
+                        "contacts{}: {}",
+                        path_suffix(e.path()),
+                        clip(&e.into_inner().to_string(), 200)
+                    )
+                }),
+        },
+        _ => Ok(ChangeInput::Cancel),
+    };
+    Ok(ChangeRequested {
+        request_id,
+        domain,
+        operation,
+        change,
+    })
+}
+
+fn path_suffix(path: &serde_path_to_error::Path) -> String {
+    match path.to_string() {
+        p if p == "." => String::new(),
+        p if p.starts_with('[') => p,
+        p => format!(".{p}"),
+    }
 }
 
 /// Deserialises a request's fields, naming the field that is wrong.

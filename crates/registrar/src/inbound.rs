@@ -355,6 +355,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                 )
             }
             Settlement::Success => {
+                next.adopt_requested();
                 next.status = current.operation.done_status();
                 next.registered = true;
                 next.ctid = None;

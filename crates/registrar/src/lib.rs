@@ -5,6 +5,7 @@
 //! workflows ([`submit`]) talk to the world only through the ports in
 //! [`ports`], so they run the same against DynamoDB or in memory.
 
+pub mod change;
 pub mod contact;
 mod country;
 pub mod domain_name;

@@ -1,5 +1,6 @@
 //! What the domain table holds: the domain item and its action-log entries.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -67,8 +68,35 @@ pub struct DomainRecord {
     pub pending_request: Option<String>,
     /// While `AwaitingPayment`: the auth code, sealed (never in clear).
     pub pending_auth_code: Option<String>,
-    /// Name servers as last confirmed or requested.
+    /// Name servers as last confirmed (or sent with the registration).
     pub nameservers: Vec<String>,
+    /// The name-server set of a change in flight; stored as `nameservers`
+    /// once InterNetX confirms it.
+    pub requested_nameservers: Option<Vec<String>>,
+    /// Contact handles by slot (`owner`, `admin`, `tech`, `zone`): the
+    /// InterNetX handle id, or our alias for a contact sent in full.
+    pub contacts: BTreeMap<String, String>,
+    /// The contact slots of a change in flight.
+    pub requested_contacts: Option<BTreeMap<String, String>>,
+}
+
+impl DomainRecord {
+    /// The confirmed state after a successful operation: what a change
+    /// requested becomes what the domain has.
+    pub fn adopt_requested(&mut self) {
+        if let Some(ns) = self.requested_nameservers.take() {
+            self.nameservers = ns;
+        }
+        if let Some(contacts) = self.requested_contacts.take() {
+            self.contacts.extend(contacts);
+        }
+    }
+
+    /// A failed change leaves the domain as it was.
+    pub fn drop_requested(&mut self) {
+        self.requested_nameservers = None;
+        self.requested_contacts = None;
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use internetx::{AnswerKind, Exchange, GatewayError};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::event::{DomainRequested, OrderItem, OrderPaid};
+use crate::event::{DomainRequested, InboundEvent, OrderItem, OrderPaid};
 use crate::ports::{Change, Clock, DomainStore, Gateway, PaidOrder, StoreError};
 use crate::record::{action, timestamp, AccountKind, DomainRecord, LogEntry, Outcome};
 use crate::reply::ReplyAddress;
@@ -105,6 +105,24 @@ enum Decision {
 }
 
 impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
+    /// Any event of CONTRACT.md §1, by its kind.
+    pub async fn handle(&self, event: &InboundEvent) -> Report {
+        match event {
+            InboundEvent::OrderPaid(order) => {
+                tracing::info!(order_id = %order.order_id, items = order.items.len(), "OrderPaid received");
+                self.order_paid(order).await
+            }
+            InboundEvent::DomainRequested(request) => {
+                tracing::info!(request_id = %request.request_id, operation = %request.operation, "DomainRequested received");
+                self.domain_requested(request).await
+            }
+            InboundEvent::Change(change) => {
+                tracing::info!(request_id = %change.request_id, domain = %change.domain, operation = %change.operation, "change requested");
+                self.change_requested(change).await
+            }
+        }
+    }
+
     /// `OrderPaid`: every domain item is sent; one bad item fails alone.
     pub async fn order_paid(&self, order: &OrderPaid) -> Report {
         let mut report = Report::default();
@@ -671,7 +689,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
 
 /// A request on its way to the gateway: what the claim, send and reply
 /// steps need, whichever operation it is.
-pub(crate) trait Outgoing: Sync {
+pub trait Outgoing: Sync {
     fn source(&self) -> &Source;
     fn domain(&self) -> &DomainName;
     fn operation(&self) -> Operation;
@@ -700,6 +718,8 @@ impl Outgoing for DomainRequest {
         record.pending_request = None;
         record.pending_auth_code = None;
         record.nameservers = self.nameservers.iter().map(|n| n.name.clone()).collect();
+        record.contacts = self.contacts.slots();
+        record.drop_requested();
         record
     }
 }
@@ -717,6 +737,7 @@ struct Reply {
     message: String,
     /// No answer document: logged as `gateway.failed`.
     no_answer: bool,
+    operation: Operation,
     done: Status,
 }
 
@@ -739,6 +760,7 @@ impl Reply {
             response_xml: None,
             message: String::new(),
             no_answer: false,
+            operation,
             done: operation.done_status(),
         };
         match result {
@@ -828,6 +850,7 @@ impl Reply {
             match self.outcome {
                 ItemOutcome::Accepted => record.registered = true,
                 ItemOutcome::Completed => {
+                    record.adopt_requested();
                     record.registered = true;
                     record.status = self.done;
                     record.ctid = None;
@@ -835,8 +858,11 @@ impl Reply {
                     record.last_error = None;
                 }
                 ItemOutcome::Rejected | ItemOutcome::Failed => {
+                    record.drop_requested();
                     record.status = Status::Error;
-                    record.registered = false;
+                    if matches!(self.operation, Operation::Register | Operation::Transfer) {
+                        record.registered = false;
+                    }
                     record.ctid = None;
                     record.last_ctid = Some(ctid.to_owned());
                     record.last_error = self.reason.clone();
@@ -979,6 +1005,9 @@ fn new_record(
         pending_request: None,
         pending_auth_code: None,
         nameservers: Vec::new(),
+        requested_nameservers: None,
+        contacts: Default::default(),
+        requested_contacts: None,
     }
 }
 

@@ -4,7 +4,7 @@ use std::sync::Mutex;
 
 use internetx::response::parse_answer;
 use internetx::{Exchange, GatewayError, Task, TaskKind};
-use registrar::event::{parse_event, InboundEvent};
+use registrar::event::parse_event;
 use registrar::memory::MemoryStore;
 use registrar::ports::{Gateway, SystemClock};
 use registrar::reply::ReplyAddress;
@@ -31,10 +31,7 @@ impl ScriptedGateway {
 }
 
 fn domain_of(task: &Task) -> &str {
-    match &task.kind {
-        TaskKind::DomainCreate(o) | TaskKind::DomainTransfer { order: o, .. } => &o.name,
-        TaskKind::DomainInfo { name } => name,
-    }
+    task.kind.domain_name()
 }
 
 impl Gateway for ScriptedGateway {
@@ -83,10 +80,7 @@ async fn run(
     detail_type: &str,
     detail: Value,
 ) -> Report {
-    match parse_event(detail_type, &detail).unwrap() {
-        InboundEvent::OrderPaid(o) => s.order_paid(&o).await,
-        InboundEvent::DomainRequested(r) => s.domain_requested(&r).await,
-    }
+    s.handle(&parse_event(detail_type, &detail).unwrap()).await
 }
 
 fn order() -> Value {

@@ -46,7 +46,10 @@ pub fn handle(
         .and_then(|t| t.text_at(&["reply_to"]))
         .map(str::to_owned);
     recorded.domain = task
-        .and_then(|t| t.text_at(&["domain", "name"]))
+        .and_then(|t| {
+            t.text_at(&["domain", "name"])
+                .or_else(|| t.text_at(&["cancelation", "domain"]))
+        })
         .map(str::to_ascii_lowercase);
 
     let auth_ok = root.text_at(&["auth", "user"]) == Some(config.user.as_str())
@@ -79,6 +82,8 @@ pub fn handle(
         Some("0101") => domain_create(config, task, registered),
         Some("0104") => domain_transfer(task, registered),
         Some("0105") => domain_info(task, registered),
+        Some("0102") => domain_update(task, registered),
+        Some("0103101") => cancelation(task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",
@@ -159,6 +164,73 @@ fn domain_transfer(task: &Element, registered: &mut HashSet<String>) -> Answer {
         "The domain transfer was started successfully.",
         Some(("domain", &name)),
     )
+}
+
+fn domain_update(task: &Element, registered: &HashSet<String>) -> Answer {
+    let (name, domain) = match domain_block(task, "0102") {
+        Ok(found) => found,
+        Err(answer) => return *answer,
+    };
+    let object = Some(("domain", name.as_str()));
+    if !registered.contains(&name) {
+        return Answer::error(
+            "E0102",
+            "Domain update failed.",
+            object,
+            "EF01050 Domain not found.",
+        );
+    }
+    let nameservers = domain.children_named("nserver").count();
+    if nameservers == 1 || nameservers > 13 {
+        return Answer::error(
+            "E0102",
+            "Domain update failed.",
+            object,
+            "EF01020 Between 2 and 13 name servers are required.",
+        );
+    }
+    for slot in ["ownerc", "adminc", "techc", "zonec"] {
+        if let Some(problem) = contact_problem(domain, slot, false) {
+            return Answer::error("E0102", "Domain update failed.", object, &problem);
+        }
+    }
+    let mut answer = Answer::notify("N0102", "Domain update started successfully.", object);
+    answer.data = format!(
+        "<domain_job><job><id>{}</id><status>NOT_SET</status></job></domain_job>",
+        4_295_210_000u64 + registered.len() as u64
+    );
+    answer
+}
+
+fn cancelation(task: &Element, registered: &HashSet<String>) -> Answer {
+    let name = task
+        .text_at(&["cancelation", "domain"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    if !registered.contains(&name) {
+        return Answer::error(
+            "E0103101",
+            "Cancelation could not be created.",
+            object,
+            "EF01050 Domain not found.",
+        );
+    }
+    let ok = task
+        .text_at(&["cancelation", "type"])
+        .is_some_and(|t| t.eq_ignore_ascii_case("delete"))
+        && task
+            .text_at(&["cancelation", "execdate"])
+            .is_some_and(|t| t.eq_ignore_ascii_case("expire"));
+    if !ok {
+        return Answer::error(
+            "E0103101",
+            "Cancelation could not be created.",
+            object,
+            "EF01031 type and execdate are required.",
+        );
+    }
+    Answer::notify("N0103101", "Cancelation is being created.", object)
 }
 
 fn domain_info(task: &Element, registered: &HashSet<String>) -> Answer {

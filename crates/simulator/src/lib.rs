@@ -37,6 +37,7 @@ pub struct SimulatorConfig {
     pub taken: Vec<String>,
     /// Domains whose request is accepted but fails later: the result mail
     /// carries the error (a transfer the losing registrar refuses, say).
+    /// `domain` fails every task, `domain/code` only that task.
     pub fail_async: Vec<String>,
     /// Result mails; `None`: no mails are sent.
     pub mail: Option<MailDelivery>,
@@ -52,7 +53,11 @@ impl Default for SimulatorConfig {
             password: "sim-password".into(),
             context: "4".into(),
             taken: vec!["taken.de".into(), "google.com".into()],
-            fail_async: vec!["refused-transfer.com".into(), "registry-refuses.de".into()],
+            fail_async: vec![
+                "refused-transfer.com".into(),
+                "registry-refuses.de".into(),
+                "locked-example.de/0103101".into(),
+            ],
             mail: None,
             answer_delay: std::time::Duration::ZERO,
         }
@@ -127,11 +132,19 @@ impl Simulator {
         self.shared.lock().requests.clone()
     }
 
-    /// Requests with a domain task code (`0101`, `0104`, …).
+    /// Requests with a domain task code (`0101`, `0104`, `0102`, …).
     pub fn domain_tasks(&self) -> Vec<Recorded> {
         self.requests()
             .into_iter()
             .filter(|r| r.code.as_deref().is_some_and(|c| c.starts_with("010")))
+            .collect()
+    }
+
+    /// Requests with one task code.
+    pub fn tasks_with_code(&self, code: &str) -> Vec<Recorded> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.code.as_deref() == Some(code))
             .collect()
     }
 
@@ -194,7 +207,11 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
     ) else {
         return;
     };
-    let fails = shared.config.fail_async.contains(&domain);
+    let fails = shared
+        .config
+        .fail_async
+        .iter()
+        .any(|f| *f == domain || *f == format!("{domain}/{code}"));
     let job = |code: &str, text: &str, kind: &'static str, nic: Option<&str>| mailer::JobMessage {
         ctid: ctid.clone(),
         reply_to: reply_to.clone(),
@@ -231,6 +248,30 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
                 None,
             ),
         ],
+        ("0102", false) => vec![job(
+            "S0102",
+            "The domain has been updated successfully.",
+            "success",
+            None,
+        )],
+        ("0102", true) => vec![job(
+            "E0102",
+            "The domain update failed.",
+            "error",
+            Some("Registry: update refused."),
+        )],
+        ("0103101", false) => vec![job(
+            "S0103101",
+            "The cancelation has been created.",
+            "success",
+            None,
+        )],
+        ("0103101", true) => vec![job(
+            "E0103101",
+            "The cancelation failed.",
+            "error",
+            Some("Registry: domain is locked."),
+        )],
         ("0104", true) => vec![
             job(
                 "S0104",

@@ -1,6 +1,7 @@
-//! `domain-events`: the EventBridge entry point. `OrderPaid` and
-//! `DomainRequested` become InterNetX requests through the registrar's
-//! submission workflow.
+//! `domain-events`: the EventBridge entry point. `OrderPaid`,
+//! `DomainRequested` and the change events (`NameserversChangeRequested`,
+//! `ContactsChangeRequested`, `CancellationRequested`) become InterNetX
+//! requests through the registrar's workflows.
 //!
 //! Outcome rules: every item's result is in the returned report and in its
 //! domain's action log. Items that failed for good (invalid, refused,
@@ -14,7 +15,7 @@ use aws_config::SdkConfig;
 use internetx::client::ClientConfig;
 use internetx::{Credentials, Envelope, GatewayClient};
 use lambda_runtime::Error;
-use registrar::event::{parse_event, InboundEvent};
+use registrar::event::parse_event;
 use registrar::ports::SystemClock;
 use registrar::reply::ReplyAddress;
 use registrar::seal::Sealer;
@@ -56,20 +57,8 @@ pub async fn handle(app: &App, event: Value) -> Result<Value, Error> {
         tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
         Error::from(format!("{detail_type} event not processed: {e}"))
     })?;
-    let (reference, report) = match &parsed {
-        InboundEvent::OrderPaid(order) => {
-            tracing::info!(order_id = %order.order_id, items = order.items.len(), "OrderPaid received");
-            (order.order_id.clone(), app.order_paid(order).await)
-        }
-        InboundEvent::DomainRequested(request) => {
-            tracing::info!(request_id = %request.request_id, operation = %request.operation, "DomainRequested received");
-            (
-                request.request_id.clone(),
-                app.domain_requested(request).await,
-            )
-        }
-    };
-    respond(detail_type, &reference, report)
+    let report = app.handle(&parsed).await;
+    respond(detail_type, parsed.reference(), report)
 }
 
 fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, Error> {

@@ -135,6 +135,58 @@ fn main() {
             .into_bytes(),
         },
         Mail {
+            file: "nameserver-change-success.eml",
+            about: "a name-server change confirmed (S0102)",
+            seed: Some(("corpus-ns.de", "update_nameservers", "ib-CORPUS-15")),
+            tag: "applied",
+            status: Some("Registered"),
+            raw: format!(
+                "{}{text_plain}{}",
+                headers(&to("ib-CORPUS-15"), PASS, "AutoDNS S0102 corpus-ns.de", "c15"),
+                qp(&job("ib-CORPUS-15", "corpus-ns.de", "success", "S0102", "The domain has been updated successfully.", ""))
+            )
+            .into_bytes(),
+        },
+        Mail {
+            file: "owner-change-success.eml",
+            about: "an owner change that InterNetX ran as owner-change job (S0104011)",
+            seed: Some(("corpus-owner.de", "update_contacts", "ib-CORPUS-16")),
+            tag: "applied",
+            status: Some("Registered"),
+            raw: format!(
+                "{}{text_plain}{}",
+                headers(&to("ib-CORPUS-16"), PASS, "AutoDNS S0104011 corpus-owner.de", "c16"),
+                qp(&job("ib-CORPUS-16", "corpus-owner.de", "success", "S0104011", "The owner change has been completed successfully.", ""))
+            )
+            .into_bytes(),
+        },
+        Mail {
+            file: "cancellation-success.eml",
+            about: "a cancelation at expiry confirmed (S0103101)",
+            seed: Some(("corpus-cancel.de", "cancel", "ib-CORPUS-17")),
+            tag: "applied",
+            status: Some("Cancelled"),
+            raw: format!(
+                "{}{text_plain}{}",
+                headers(&to("ib-CORPUS-17"), PASS, "AutoDNS S0103101 corpus-cancel.de", "c17"),
+                qp(&job("ib-CORPUS-17", "corpus-cancel.de", "success", "S0103101", "The cancelation has been created.", ""))
+            )
+            .into_bytes(),
+        },
+        Mail {
+            file: "cancellation-error.eml",
+            about: "a cancelation the registry refused (E0103101)",
+            seed: Some(("corpus-cancel-two.de", "cancel", "ib-CORPUS-18")),
+            tag: "applied",
+            status: Some("Error"),
+            raw: format!(
+                "{}{text_plain}{}",
+                headers(&to("ib-CORPUS-18"), PASS, "AutoDNS E0103101 corpus-cancel-two.de", "c18"),
+                qp(&job("ib-CORPUS-18", "corpus-cancel-two.de", "error", "E0103101", "The cancelation failed.", "<nic_response>Registry: domain is locked.</nic_response>"))
+            )
+            .into_bytes(),
+        },
+        Mail {
             file: "forged-token-of-another-request.eml",
             about: "right format, but delivered on the token of another ctid",
             seed: Some(("corpus-six.de", "register", "ib-CORPUS-06")),
