@@ -49,6 +49,45 @@ async fn order_paid_to_registered_through_cargo_lambda() {
     let d = w.wait_for_status("refused-transfer.com", "Error").await;
     assert!(text(&d, "last_error").contains("NACK"));
 
+    // Name-server change, then cancellation, of a registered domain.
+    watch
+        .invoke_file(
+            "domain-events",
+            &events.join("domain-requested-provider.json"),
+        )
+        .await
+        .unwrap();
+    w.wait_for_status("provider-example.net", "Registered")
+        .await;
+    let ns = watch
+        .invoke_file(
+            "domain-events",
+            &events.join("nameservers-change-requested.json"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(ns["items"][0]["outcome"], "accepted", "{ns}");
+    let log_has = |log: &[e2e::Item], code: &str| log.iter().any(|e| text(e, "code") == code);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !log_has(&w.log("provider-example.net").await, "S0102") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no S0102 result mail applied"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let d = w
+        .wait_for_status("provider-example.net", "Registered")
+        .await;
+    assert!(
+        matches!(d.get("nameservers"), Some(aws_sdk_dynamodb::types::AttributeValue::L(l)) if l.len() == 3)
+    );
+    watch
+        .invoke_file("domain-events", &events.join("cancellation-requested.json"))
+        .await
+        .unwrap();
+    w.wait_for_status("provider-example.net", "Cancelled").await;
+
     // An unreadable event fails the invocation (for the dead-letter queue).
     let mut event = e2e::event("order-paid.json");
     event["detail"]["items"] = serde_json::json!("not a list");

@@ -65,6 +65,24 @@ async fn main() {
     }
     println!("\nwaiting for InterNetX's result mails …");
     wait_until_settled(&world).await;
+    for (file, what) in [
+        (
+            "nameservers-change-requested.json",
+            "the provider changes provider-example.net's name servers",
+        ),
+        (
+            "contacts-change-requested.json",
+            "…its admin and tech contacts",
+        ),
+    ] {
+        println!("\n▶ {what} (events/{file})");
+        let path = workspace_root().join("events").join(file);
+        match watch.invoke_file("domain-events", &path).await {
+            Ok(answer) => println!("  {}", answer["items"][0]["outcome"].as_str().unwrap_or("")),
+            Err(e) => println!("  invocation failed: {e}"),
+        }
+        wait_until_settled(&world).await;
+    }
     print_table(&world).await;
     println!(
         "\nThe InterNetX simulator received {} domain request(s) and sent {} result mail(s).",
@@ -107,12 +125,12 @@ async fn print_table(world: &World) {
         .collect();
     println!("\nDomain table");
     println!(
-        "{:<28} {:<16} {:<4} {:<10} last error",
+        "{:<28} {:<16} {:<4} {:<18} last error",
         "domain", "status", "reg", "operation"
     );
     for d in &domains {
         println!(
-            "{:<28} {:<16} {:<4} {:<10} {}",
+            "{:<28} {:<16} {:<4} {:<18} {}",
             text(d, "domain_unicode"),
             text(d, "status"),
             if flag(d, "registered") { "✓" } else { "" },
