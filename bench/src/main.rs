@@ -15,7 +15,7 @@ use internetx::{Credentials, Envelope, Secret};
 use registrar::inbound::{Inbound, InboundConfig};
 use registrar::memory::MemoryStore;
 use registrar::ports::{Change, DomainStore, SystemClock};
-use registrar::record::{timestamp, AccountKind, DomainRecord};
+use registrar::record::DomainRecord;
 use registrar::reply::ReplyAddress;
 use registrar::Operation;
 use serde_json::{json, Value};
@@ -34,7 +34,6 @@ fn median(mut samples: Vec<f64>) -> f64 {
 /// A fresh store with the corpus' domains in flight.
 async fn seeded_store(manifest: &[Value]) -> MemoryStore {
     let store = MemoryStore::default();
-    let now = timestamp(time::OffsetDateTime::now_utc());
     for entry in manifest {
         let Some(seed) = entry["seed"].as_object() else {
             continue;
@@ -44,32 +43,12 @@ async fn seeded_store(manifest: &[Value]) -> MemoryStore {
             .unwrap_or("register")
             .parse()
             .unwrap_or(Operation::Register);
-        let record = DomainRecord {
-            domain: seed["domain"].as_str().unwrap_or_default().into(),
-            domain_unicode: seed["domain"].as_str().unwrap_or_default().into(),
-            status: operation.pending_status(),
-            registered: true,
+        let record = DomainRecord::in_flight(
+            seed["domain"].as_str().unwrap_or_default(),
             operation,
-            account_id: "BENCH".into(),
-            account_kind: AccountKind::Provider,
-            order_id: None,
-            ctid: seed["ctid"].as_str().map(str::to_owned),
-            last_ctid: None,
-            last_error: None,
-            created_at: now.clone(),
-            updated_at: now.clone(),
-            version: 1,
-            request_ref: None,
-            operation_started_at: Some(now.clone()),
-            stid: None,
-            job_id: None,
-            pending_request: None,
-            pending_auth_code: None,
-            nameservers: vec![],
-            requested_nameservers: None,
-            contacts: Default::default(),
-            requested_contacts: None,
-        };
+            seed["ctid"].as_str().unwrap_or_default(),
+            time::OffsetDateTime::now_utc(),
+        );
         let change = Change {
             record,
             expected_version: None,

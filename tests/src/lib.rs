@@ -350,6 +350,21 @@ impl World {
             .map_err(|e| e.to_string())
     }
 
+    /// The key of the first result mail the simulator stored (waits for it).
+    pub async fn first_mail_key(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(key) = self.simulator.mails().first() {
+                return key.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the simulator sent no result mail"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The `outcome` tag of a stored mail.
     pub async fn mail_tag(&self, key: &str) -> Option<String> {
         self.s3

@@ -3,38 +3,12 @@
 
 use e2e::{events_dir, text, World};
 use registrar::ports::{Change, DomainStore};
-use registrar::record::{timestamp, AccountKind, DomainRecord};
+use registrar::record::DomainRecord;
 use registrar::{Operation, Status};
 use serde_json::Value;
 
 fn seeded(domain: &str, operation: Operation, ctid: &str) -> DomainRecord {
-    let now = timestamp(time::OffsetDateTime::now_utc());
-    DomainRecord {
-        domain: domain.into(),
-        domain_unicode: domain.into(),
-        status: operation.pending_status(),
-        registered: true,
-        operation,
-        account_id: "CORPUS".into(),
-        account_kind: AccountKind::Provider,
-        order_id: None,
-        ctid: Some(ctid.into()),
-        last_ctid: None,
-        last_error: None,
-        created_at: now.clone(),
-        updated_at: now.clone(),
-        version: 1,
-        request_ref: Some(format!("REQUEST#{ctid}")),
-        operation_started_at: Some(now),
-        stid: None,
-        job_id: None,
-        pending_request: None,
-        pending_auth_code: None,
-        nameservers: vec![],
-        requested_nameservers: None,
-        contacts: Default::default(),
-        requested_contacts: None,
-    }
+    DomainRecord::in_flight(domain, operation, ctid, time::OffsetDateTime::now_utc())
 }
 
 #[tokio::test]

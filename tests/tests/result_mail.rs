@@ -94,12 +94,7 @@ async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
     w.send(&event("domain-requested-provider.json"))
         .await
         .unwrap();
-    let key = loop {
-        if let Some(k) = w.simulator.mails().first() {
-            break k.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let key = w.first_mail_key().await;
     let size = 1;
     let s3_event = internetx_simulator::mailer::s3_event(&w.mail_bucket, &key, size);
     let first = w.run_mail_event(s3_event.clone()).await.unwrap();
@@ -144,12 +139,7 @@ async fn the_same_result_mailed_twice_applies_once() {
     w.send(&event("domain-requested-provider.json"))
         .await
         .unwrap();
-    let key = loop {
-        if let Some(k) = w.simulator.mails().first() {
-            break k.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
+    let key = w.first_mail_key().await;
     let raw =
         w.s3.get_object()
             .bucket(&w.mail_bucket)

@@ -180,7 +180,7 @@ async fn secret(
                 .with_decryption(true)
                 .send()
                 .await
-                .map_err(|e| fail(error_text(&e)))?
+                .map_err(|e| fail(internetx::error_chain(&e)))?
                 .parameter
                 .and_then(|p| p.value)
         } else {
@@ -189,7 +189,7 @@ async fn secret(
                 .secret_id(&reference)
                 .send()
                 .await
-                .map_err(|e| fail(error_text(&e)))?
+                .map_err(|e| fail(internetx::error_chain(&e)))?
                 .secret_string
         };
         return value
@@ -207,17 +207,6 @@ fn ssm_parameter(reference: &str) -> Option<&str> {
         return Some(name);
     }
     (reference.starts_with('/') || reference.starts_with("arn:aws:ssm:")).then_some(reference)
-}
-
-fn error_text(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]

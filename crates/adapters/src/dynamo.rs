@@ -464,14 +464,7 @@ fn list_s(item: &Item, name: &str) -> Vec<String> {
 }
 
 fn unavailable<E: std::error::Error + 'static>(err: E) -> StoreError {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    StoreError::Unavailable(text)
+    StoreError::Unavailable(internetx::error_chain(&err))
 }
 
 fn malformed(err: impl std::fmt::Display) -> StoreError {

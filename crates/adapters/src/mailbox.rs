@@ -96,15 +96,6 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkErro
             s.err().code().unwrap_or("error"),
             s.err().message().unwrap_or("")
         ),
-        other => {
-            let mut text = other.to_string();
-            let mut source = std::error::Error::source(other);
-            while let Some(s) = source {
-                text.push_str(": ");
-                text.push_str(&s.to_string());
-                source = s.source();
-            }
-            text
-        }
+        other => internetx::error_chain(other),
     }
 }

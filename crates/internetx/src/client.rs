@@ -143,21 +143,10 @@ impl GatewayClient {
 
 fn classify(err: reqwest::Error) -> GatewayError {
     if err.is_connect() {
-        GatewayError::NotSent(err_chain(&err))
+        GatewayError::NotSent(crate::error_chain(&err))
     } else {
-        GatewayError::OutcomeUnknown(err_chain(&err))
+        GatewayError::OutcomeUnknown(crate::error_chain(&err))
     }
-}
-
-fn err_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text
 }
 
 /// Cuts text to at most `max` bytes at a character boundary.

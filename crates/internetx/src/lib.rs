@@ -26,3 +26,16 @@ pub use request::{
     Secret, Subuser, Task, TaskKind,
 };
 pub use response::{Answer, AnswerKind, Message, ProtocolError, StatusInfo};
+
+/// An error with all its sources, on one line (SDK and HTTP errors hide the
+/// useful part in their sources).
+pub fn error_chain(err: &dyn std::error::Error) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}

@@ -81,6 +81,38 @@ pub struct DomainRecord {
 }
 
 impl DomainRecord {
+    /// A domain with `operation` in flight under `ctid`, sent by a provider
+    /// account: what tests, benchmarks and tools seed a table with.
+    pub fn in_flight(domain: &str, operation: Operation, ctid: &str, at: OffsetDateTime) -> Self {
+        let now = timestamp(at);
+        Self {
+            domain: domain.to_owned(),
+            domain_unicode: domain.to_owned(),
+            status: operation.pending_status(),
+            registered: true,
+            operation,
+            account_id: "PROVIDER".to_owned(),
+            account_kind: AccountKind::Provider,
+            order_id: None,
+            ctid: Some(ctid.to_owned()),
+            last_ctid: None,
+            last_error: None,
+            created_at: now.clone(),
+            updated_at: now.clone(),
+            version: 1,
+            request_ref: Some(format!("REQUEST#{ctid}")),
+            operation_started_at: Some(now),
+            stid: None,
+            job_id: None,
+            pending_request: None,
+            pending_auth_code: None,
+            nameservers: Vec::new(),
+            requested_nameservers: None,
+            contacts: BTreeMap::new(),
+            requested_contacts: None,
+        }
+    }
+
     /// The confirmed state after a successful operation: what a change
     /// requested becomes what the domain has.
     pub fn adopt_requested(&mut self) {

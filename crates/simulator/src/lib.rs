@@ -196,6 +196,113 @@ async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes)
     xml_response(StatusCode::OK, answer.to_xml(&stid))
 }
 
+/// The result messages of each task, as it succeeds or fails: transfers
+/// report the registry's start before the final ACK/NACK.
+type Step = (
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+const RESULTS: &[(&str, bool, &[Step])] = &[
+    (
+        "0101",
+        false,
+        &[(
+            "S0101",
+            "The domain has been registered successfully.",
+            "success",
+            None,
+        )],
+    ),
+    (
+        "0101",
+        true,
+        &[(
+            "E0101",
+            "The domain could not be registered.",
+            "error",
+            Some("Registry: the domain name is not available."),
+        )],
+    ),
+    (
+        "0104",
+        false,
+        &[
+            (
+                "S0104",
+                "The registry initiated the transfer.",
+                "success",
+                None,
+            ),
+            (
+                "S0104001",
+                "The incoming domain transfer (ACK) has been completed successfully.",
+                "success",
+                None,
+            ),
+        ],
+    ),
+    (
+        "0104",
+        true,
+        &[
+            (
+                "S0104",
+                "The registry initiated the transfer.",
+                "success",
+                None,
+            ),
+            (
+                "E0104001",
+                "The incoming domain transfer failed.",
+                "error",
+                Some("The losing registrar refused the transfer (NACK)."),
+            ),
+        ],
+    ),
+    (
+        "0102",
+        false,
+        &[(
+            "S0102",
+            "The domain has been updated successfully.",
+            "success",
+            None,
+        )],
+    ),
+    (
+        "0102",
+        true,
+        &[(
+            "E0102",
+            "The domain update failed.",
+            "error",
+            Some("Registry: update refused."),
+        )],
+    ),
+    (
+        "0103101",
+        false,
+        &[(
+            "S0103101",
+            "The cancelation has been created.",
+            "success",
+            None,
+        )],
+    ),
+    (
+        "0103101",
+        true,
+        &[(
+            "E0103101",
+            "The cancelation failed.",
+            "error",
+            Some("Registry: domain is locked."),
+        )],
+    ),
+];
+
 /// Sends the job's result mails after the configured delay.
 fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
     let (Some(mail), Some(ctid), Some(reply_to), Some(domain), Some(code)) = (
@@ -221,73 +328,16 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
         kind,
         nic_response: nic.map(str::to_owned),
     };
-    let jobs = match (code.as_str(), fails) {
-        ("0101", false) => vec![job(
-            "S0101",
-            "The domain has been registered successfully.",
-            "success",
-            None,
-        )],
-        ("0101", true) => vec![job(
-            "E0101",
-            "The domain could not be registered.",
-            "error",
-            Some("Registry: the domain name is not available."),
-        )],
-        ("0104", false) => vec![
-            job(
-                "S0104",
-                "The registry initiated the transfer.",
-                "success",
-                None,
-            ),
-            job(
-                "S0104001",
-                "The incoming domain transfer (ACK) has been completed successfully.",
-                "success",
-                None,
-            ),
-        ],
-        ("0102", false) => vec![job(
-            "S0102",
-            "The domain has been updated successfully.",
-            "success",
-            None,
-        )],
-        ("0102", true) => vec![job(
-            "E0102",
-            "The domain update failed.",
-            "error",
-            Some("Registry: update refused."),
-        )],
-        ("0103101", false) => vec![job(
-            "S0103101",
-            "The cancelation has been created.",
-            "success",
-            None,
-        )],
-        ("0103101", true) => vec![job(
-            "E0103101",
-            "The cancelation failed.",
-            "error",
-            Some("Registry: domain is locked."),
-        )],
-        ("0104", true) => vec![
-            job(
-                "S0104",
-                "The registry initiated the transfer.",
-                "success",
-                None,
-            ),
-            job(
-                "E0104001",
-                "The incoming domain transfer failed.",
-                "error",
-                Some("The losing registrar refused the transfer (NACK)."),
-            ),
-        ],
-        _ => return,
+    let Some((_, _, steps)) = RESULTS
+        .iter()
+        .find(|(task, failing, _)| *task == code && *failing == fails)
+    else {
+        return;
     };
+    let jobs: Vec<_> = steps
+        .iter()
+        .map(|(code, text, kind, nic)| job(code, text, kind, *nic))
+        .collect();
     let shared = shared.clone();
     tokio::spawn(async move {
         for job in jobs {
