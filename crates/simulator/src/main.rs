@@ -1,9 +1,22 @@
-//! `internetx-simulator`: the gateway simulator as a process, for the demo.
+//! `internetx-simulator`: the gateway simulator as a process.
+//!
+//! With `--mail-bucket` it also delivers result mails the way InterNetX and
+//! SES do together: the raw mail into the bucket (S3 endpoint from the usual
+//! `AWS_ENDPOINT_URL`), then the S3 event to `--notify-url` (the mail
+//! function's Lambda Invoke API, e.g. under `cargo lambda watch`).
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use clap::Parser;
-use internetx_simulator::{Simulator, SimulatorConfig};
+use clap::{Parser, ValueEnum};
+use internetx_simulator::{MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    XmlInline,
+    XmlAttachment,
+    Standard,
+}
 
 #[derive(Parser)]
 #[command(about = "A local InterNetX XML gateway simulator")]
@@ -20,6 +33,21 @@ struct Args {
     /// Domains registered elsewhere (create is refused); repeatable.
     #[arg(long = "taken")]
     taken: Vec<String>,
+    /// Accept, then fail in the result mail: `domain` or `domain/code`; repeatable.
+    #[arg(long = "fail-async")]
+    fail_async: Vec<String>,
+    /// Deliver result mails into this bucket.
+    #[arg(long)]
+    mail_bucket: Option<String>,
+    #[arg(long, default_value = "inbound/")]
+    mail_prefix: String,
+    /// Where to send the S3 event (Lambda Invoke API URL of the mail function).
+    #[arg(long)]
+    notify_url: Option<String>,
+    #[arg(long, default_value_t = 1000)]
+    mail_delay_ms: u64,
+    #[arg(long, value_enum, default_value = "xml-inline")]
+    mail_format: Format,
 }
 
 #[tokio::main]
@@ -35,6 +63,28 @@ async fn main() -> std::io::Result<()> {
         ..SimulatorConfig::default()
     };
     config.taken.extend(args.taken);
+    config.fail_async.extend(args.fail_async);
+    if let Some(bucket) = args.mail_bucket {
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&aws)
+                .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())
+                .build(),
+        );
+        config.mail = Some(MailDelivery {
+            s3,
+            bucket,
+            prefix: args.mail_prefix,
+            delay: Duration::from_millis(args.mail_delay_ms),
+            notify: args.notify_url.map_or(Notify::None, Notify::Invoke),
+            format: match args.mail_format {
+                Format::XmlInline => MailFormat::XmlInline,
+                Format::XmlAttachment => MailFormat::XmlAttachment,
+                Format::Standard => MailFormat::Standard,
+            },
+            from: "robot@autodns.com".into(),
+        });
+    }
     let sim = Simulator::start(config, args.listen).await?;
     eprintln!("internetx-simulator listening on {}", sim.url());
     sim.wait().await;
