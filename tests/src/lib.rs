@@ -307,6 +307,8 @@ impl World {
             reply_token_secret: Secret::new(REPLY_SECRET),
             gateway_connect_timeout: Duration::from_secs(2),
             gateway_timeout: Duration::from_secs(10),
+            // The simulator has no rate limit; keep the tests quick.
+            gateway_rate: 200.0,
         };
         let app = domain_events::build(&config, &aws).expect("build the function");
         World {
@@ -415,6 +417,7 @@ impl World {
             ("INTERNETX_PASSWORD", c.internetx_password.expose()),
             ("REPLY_TO_ADDRESS", c.reply_to_address.as_str()),
             ("REPLY_TOKEN_SECRET", c.reply_token_secret.expose()),
+            ("INTERNETX_MAX_REQUESTS_PER_SECOND", "200"),
             ("AWS_ENDPOINT_URL", self.moto.endpoint.as_str()),
             ("AWS_REGION", "us-east-1"),
             ("AWS_ACCESS_KEY_ID", "testing"),

@@ -21,6 +21,8 @@ pub struct Config {
     pub reply_token_secret: Secret,
     pub gateway_connect_timeout: Duration,
     pub gateway_timeout: Duration,
+    /// `INTERNETX_MAX_REQUESTS_PER_SECOND` (default 3, InterNetX's limit per IP).
+    pub gateway_rate: f64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +89,17 @@ impl Config {
                 .await?,
             gateway_connect_timeout: seconds(env, "INTERNETX_CONNECT_TIMEOUT_SECONDS", 5)?,
             gateway_timeout: seconds(env, "INTERNETX_TIMEOUT_SECONDS", 30)?,
+            gateway_rate: match env.get("INTERNETX_MAX_REQUESTS_PER_SECOND") {
+                None => 3.0,
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|r| *r > 0.0 && *r <= 1000.0)
+                    .ok_or(ConfigError::Invalid {
+                        name: "INTERNETX_MAX_REQUESTS_PER_SECOND",
+                        problem: format!("{v:?} is not a rate from 0 to 1000"),
+                    })?,
+            },
         })
     }
 }

@@ -52,11 +52,13 @@ impl GatewayError {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClientConfig {
     pub url: String,
     pub connect_timeout: Duration,
     pub timeout: Duration,
+    /// Requests started per second at most (InterNetX allows 3 per IP).
+    pub max_requests_per_second: f64,
 }
 
 impl ClientConfig {
@@ -65,7 +67,39 @@ impl ClientConfig {
             url: url.into(),
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
+            max_requests_per_second: 3.0,
         }
+    }
+}
+
+/// Spaces request starts at least `interval` apart, across all tasks that
+/// share the client.
+#[derive(Debug)]
+struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    fn new(per_second: f64) -> Self {
+        let interval = if per_second > 0.0 {
+            Duration::from_secs_f64(1.0 / per_second)
+        } else {
+            Duration::ZERO
+        };
+        Self {
+            interval,
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        }
+    }
+
+    async fn wait(&self) {
+        let mut next = self.next.lock().await;
+        let now = tokio::time::Instant::now();
+        let start = (*next).max(now);
+        *next = start + self.interval;
+        drop(next);
+        tokio::time::sleep_until(start).await;
     }
 }
 
@@ -75,6 +109,7 @@ pub struct GatewayClient {
     http: reqwest::Client,
     url: String,
     envelope: Envelope,
+    pacer: std::sync::Arc<Pacer>,
 }
 
 impl GatewayClient {
@@ -88,6 +123,7 @@ impl GatewayClient {
             http,
             url: config.url,
             envelope,
+            pacer: std::sync::Arc::new(Pacer::new(config.max_requests_per_second)),
         })
     }
 
@@ -99,6 +135,7 @@ impl GatewayClient {
     pub async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
         let body = task.to_xml(&self.envelope);
         let request_xml = redact(&body);
+        self.pacer.wait().await;
         let response = self
             .http
             .post(&self.url)

@@ -13,6 +13,7 @@ fn client(url: String) -> GatewayClient {
         url,
         connect_timeout: Duration::from_millis(500),
         timeout: Duration::from_millis(700),
+        max_requests_per_second: 1000.0,
     };
     let envelope = Envelope::new(Credentials {
         user: "u".into(),
@@ -119,4 +120,44 @@ async fn a_good_answer_comes_back_with_redacted_request() {
     let exchange = client(url).send(&task()).await.unwrap();
     assert_eq!(exchange.answer.status.code, "S0105");
     assert!(exchange.request_xml.contains("<password>***</password>"));
+}
+
+#[tokio::test]
+async fn requests_are_paced_to_the_configured_rate() {
+    let body = "<response><result><status><code>S0105</code><text>ok</text><type>success</type></status></result></response>";
+    let answer: &'static str = Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    );
+    let url = server(Some(answer)).await;
+    let mut config = ClientConfig::new(url);
+    config.max_requests_per_second = 20.0;
+    let client = GatewayClient::new(
+        config,
+        Envelope::new(Credentials {
+            user: "u".into(),
+            password: Secret::new("p"),
+            context: "4".into(),
+        }),
+    )
+    .unwrap();
+    let start = std::time::Instant::now();
+    let sends: Vec<_> = (0..6)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(&task()).await.unwrap() })
+        })
+        .collect();
+    for send in sends {
+        send.await.unwrap();
+    }
+    // Six starts at 20 per second: the last one no sooner than 5 intervals in.
+    assert!(
+        start.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -35,6 +35,7 @@ pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
         url: config.internetx_url.clone(),
         connect_timeout: config.gateway_connect_timeout,
         timeout: config.gateway_timeout,
+        max_requests_per_second: config.gateway_rate,
     };
     let secret = config.reply_token_secret.expose().as_bytes();
     Ok(Submitter {
