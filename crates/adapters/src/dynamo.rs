@@ -334,7 +334,7 @@ fn record_to_item(r: &DomainRecord) -> Item {
     item
 }
 
-fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
+pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
     let parse = |name: &str| -> Result<String, StoreError> { req_s(item, name) };
     let status = parse("status")?
         .parse()
