@@ -106,3 +106,126 @@ async fn operators_list_read_and_settle_domains() {
     let (ok, _, err) = cli(&w, &["show", "unknown-here.de"]).await;
     assert!(!ok && err.contains("not in the domain table"), "{err}");
 }
+
+async fn cli_with_gateway(w: &World, args: &[&str]) -> (bool, String, String) {
+    let binary = workspace_root().join("target/debug/internetx-bridge");
+    let out = tokio::process::Command::new(binary)
+        .args(args)
+        .envs(w.function_env())
+        .output()
+        .await
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn retry_resends_an_error_domain_only_when_it_is_safe() {
+    let w = World::start().await;
+    let mut register = event("domain-requested-provider.json");
+    register["detail"]["domain"] = serde_json::json!("registry-refuses.de");
+    register["detail"]["request_id"] = serde_json::json!("REQ-REFUSED");
+    w.send(&register).await.unwrap();
+    w.wait_for_status("registry-refuses.de", "Error").await;
+
+    // InterNetX accepted it once: a plain retry is refused.
+    let (ok, _, err) = cli_with_gateway(&w, &["retry", "registry-refuses.de"]).await;
+    assert!(!ok);
+    assert!(
+        err.contains("may already have it") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(w.simulator.tasks_with_code("0101").len(), 1);
+
+    // --force asks InterNetX first; it does not list the domain, so it goes.
+    let (ok, out, err) = cli_with_gateway(&w, &["retry", "registry-refuses.de", "--force"]).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("does not list") && out.contains("accepted"),
+        "{out}"
+    );
+    assert_eq!(w.simulator.tasks_with_code("0105").len(), 1);
+    let sent = w.simulator.tasks_with_code("0101");
+    assert_eq!(sent.len(), 2);
+    assert_ne!(sent[0].ctid, sent[1].ctid, "a retry has a new ctid");
+    // The retried registration carries the stored contacts.
+    assert!(
+        sent[1]
+            .xml
+            .contains("<ownerc><alias>ib-owner-registry-refuses.de</alias>"),
+        "{}",
+        sent[1].xml
+    );
+
+    // A domain InterNetX lists is never retried.
+    w.send(&event("domain-requested-provider.json"))
+        .await
+        .unwrap();
+    w.wait_for_status("provider-example.net", "Registered")
+        .await;
+    let (ok, _, err) = cli_with_gateway(&w, &["retry", "provider-example.net", "--force"]).await;
+    assert!(!ok);
+    assert!(
+        err.contains("only a domain in Error") || err.contains("InterNetX lists"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn dead_letters_are_listed_and_replayed() {
+    let w = World::without_mail().await;
+    let queue = w.stack.output("DeadLetterQueueUrl").to_owned();
+    let sqs = aws_sdk_sqs::Client::new(&w.aws);
+    let good = event("domain-requested-provider.json");
+    let mut broken = event("order-paid.json");
+    broken["detail"]["items"] = serde_json::json!("not a list");
+    for body in [good.to_string(), broken.to_string()] {
+        sqs.send_message()
+            .queue_url(&queue)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    let (ok, listed, err) = cli_with_gateway(&w, &["dlq", "list", "--queue-url", &queue]).await;
+    assert!(ok, "{err}");
+    assert!(
+        listed.contains("DomainRequested")
+            && listed.contains("OrderPaid")
+            && listed.contains("2 message(s)"),
+        "{listed}"
+    );
+
+    let (ok, replayed, err) = cli_with_gateway(&w, &["dlq", "replay", "--queue-url", &queue]).await;
+    assert!(ok, "{err}");
+    assert!(
+        replayed.contains("replayed") && replayed.contains("still failing"),
+        "{replayed}"
+    );
+    let d = w
+        .domain("provider-example.net")
+        .await
+        .expect("the replayed request was handled");
+    assert_eq!(text(&d, "status"), "Registering");
+    // The broken one stays for a human.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(&queue)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let attrs = attributes.attributes.unwrap_or_default();
+    let total: u32 = [
+        aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages,
+        aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+    ]
+    .iter()
+    .filter_map(|k| attrs.get(k)?.parse::<u32>().ok())
+    .sum();
+    assert_eq!(total, 1, "{attrs:?}");
+}

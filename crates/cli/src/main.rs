@@ -51,6 +51,24 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-submit an Error domain's last operation with a new ctid. Refused
+    /// when InterNetX may already have the domain, unless --force: then
+    /// InterNetX is asked first (domain info) and the retry goes only if it
+    /// does not list the domain. Needs the gateway's configuration (as the
+    /// domain-events function: INTERNETX_*, REPLY_*).
+    Retry {
+        domain: String,
+        #[arg(long)]
+        force: bool,
+    },
+    /// Inspect or re-drive the dead-letter queue's events.
+    Dlq {
+        #[command(subcommand)]
+        action: DlqAction,
+        /// The queue (the stack output DeadLetterQueueUrl).
+        #[arg(long, env = "DLQ_URL", global = true)]
+        queue_url: Option<String>,
+    },
     /// Settle a domain by hand, with a log entry naming who and why.
     Resolve {
         domain: String,
@@ -63,6 +81,15 @@ enum Command {
         #[arg(long, env = "USER", default_value = "operator")]
         operator: String,
     },
+}
+
+#[derive(Subcommand)]
+enum DlqAction {
+    /// What waits in the queue: one line per event.
+    List,
+    /// Run each event through the domain-events workflow again; events that
+    /// succeed leave the queue, the others stay with the reason printed.
+    Replay,
 }
 
 #[tokio::main]
@@ -211,6 +238,116 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
+        Command::Retry { domain, force } => {
+            let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
+            let app = gateway_app(&aws).await?;
+            if force {
+                let task = internetx::Task {
+                    kind: internetx::TaskKind::DomainInfo {
+                        name: name.ascii().to_owned(),
+                    },
+                    ctid: registrar::submit::new_ctid(),
+                    reply_to: None,
+                };
+                let info = app
+                    .gateway
+                    .send(&task)
+                    .await
+                    .map_err(|e| format!("asking InterNetX about {name}: {e}"))?;
+                if info.answer.accepted() {
+                    return Err(format!(
+                        "InterNetX lists {name} ({} {}): do not retry; resolve it as Registered instead",
+                        info.answer.status.code, info.answer.status.text
+                    ));
+                }
+                println!(
+                    "InterNetX does not list {name} ({}); retrying",
+                    info.answer.status.code
+                );
+            }
+            let report = app
+                .retry(&name, force)
+                .await
+                .map_err(|e| e.to_string())?
+                .map_err(|refused| refused.to_string())?;
+            println!(
+                "{name}: {} (ctid {}){}",
+                serde_json::to_value(report.outcome)
+                    .unwrap_or_default()
+                    .as_str()
+                    .unwrap_or(""),
+                report.ctid.as_deref().unwrap_or("-"),
+                report.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            );
+        }
+        Command::Dlq { action, queue_url } => {
+            let queue = queue_url.ok_or("no queue: pass --queue-url or set DLQ_URL")?;
+            let sqs = aws_sdk_sqs::Client::new(&aws);
+            let app = match action {
+                DlqAction::Replay => Some(gateway_app(&aws).await?),
+                DlqAction::List => None,
+            };
+            let mut seen = 0;
+            let mut listed = Vec::new();
+            loop {
+                let batch = sqs
+                    .receive_message()
+                    .queue_url(&queue)
+                    .max_number_of_messages(10)
+                    .visibility_timeout(60)
+                    .send()
+                    .await
+                    .map_err(|e| internetx::error_chain(&e))?;
+                let messages = batch.messages.unwrap_or_default();
+                if messages.is_empty() {
+                    break;
+                }
+                for message in messages {
+                    seen += 1;
+                    let body = message.body.clone().unwrap_or_default();
+                    let event: serde_json::Value =
+                        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+                    let label = format!(
+                        "{} {}",
+                        event["detail-type"].as_str().unwrap_or("(not an event)"),
+                        event["id"]
+                            .as_str()
+                            .unwrap_or(message.message_id.as_deref().unwrap_or(""))
+                    );
+                    let Some(app) = &app else {
+                        println!("{seen:>4}  {label}");
+                        listed.extend(message.receipt_handle.clone());
+                        continue;
+                    };
+                    match domain_events::handle(app, event).await {
+                        Ok(out) => {
+                            sqs.delete_message()
+                                .queue_url(&queue)
+                                .set_receipt_handle(message.receipt_handle.clone())
+                                .send()
+                                .await
+                                .map_err(|e| internetx::error_chain(&e))?;
+                            let failed = out["failed"].as_array().map_or(0, Vec::len);
+                            println!("{seen:>4}  {label}: replayed ({failed} item(s) failed, see their action logs)");
+                        }
+                        Err(e) => {
+                            println!("{seen:>4}  {label}: still failing, left in the queue: {e}")
+                        }
+                    }
+                }
+            }
+            // Listing only looked: the messages are visible again at once.
+            for handle in listed {
+                sqs.change_message_visibility()
+                    .queue_url(&queue)
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .send()
+                    .await
+                    .map_err(|e| internetx::error_chain(&e))?;
+            }
+            println!("{seen} message(s)");
+        }
         Command::Resolve {
             domain,
             target,
@@ -246,6 +383,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The domain-events workflow with its gateway, configured like the function.
+async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<domain_events::App, String> {
+    let config = adapters::Config::from_env(&adapters::config::ProcessEnv, aws)
+        .await
+        .map_err(|e| e.to_string())?;
+    domain_events::build(&config, aws).map_err(|e| e.to_string())
 }
 
 async fn all_domains(store: &DynamoStore) -> Result<Vec<DomainRecord>, String> {

@@ -17,6 +17,7 @@ pub mod ports;
 pub mod record;
 pub mod reply;
 pub mod request;
+pub mod retry;
 pub mod seal;
 pub mod status;
 pub mod submit;

@@ -64,9 +64,10 @@ pub struct DomainRecord {
     pub operation_started_at: Option<String>,
     pub stid: Option<String>,
     pub job_id: Option<String>,
-    /// While `AwaitingPayment`: the request as JSON, auth code removed.
+    /// The registration or transfer request as JSON, auth code removed:
+    /// kept while `AwaitingPayment`, and once sent, so it can be retried.
     pub pending_request: Option<String>,
-    /// While `AwaitingPayment`: the auth code, sealed (never in clear).
+    /// Its auth code, sealed (never in clear).
     pub pending_auth_code: Option<String>,
     /// Name servers as last confirmed (or sent with the registration).
     pub nameservers: Vec<String>,

@@ -287,7 +287,8 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         // A request that waited for payment supplies what the paid item leaves out.
         let input = match current
             .as_ref()
-            .and_then(|c| pending_input(c, &self.sealer))
+            .filter(|c| c.status == Status::AwaitingPayment)
+            .and_then(|c| stored_input(c, &self.sealer))
         {
             Some(earlier) if paid => input.clone().or_from(earlier),
             _ => input.clone(),
@@ -310,7 +311,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
     }
 
-    async fn submit(
+    pub(crate) async fn submit(
         &self,
         request: DomainRequest,
         paid: bool,
@@ -399,6 +400,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         let ctid = new_ctid();
         let key = request.source().key();
         let mut record = request.claim(current, now);
+        request.keep(&mut record, &self.sealer);
         touch(&mut record, now);
         record.status = request.operation().pending_status();
         record.operation = request.operation();
@@ -678,11 +680,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         record.status = Status::AwaitingPayment;
         record.registered = false;
         record.ctid = None;
-        record.pending_request = serde_json::to_string(&request.input).ok();
-        record.pending_auth_code = request
-            .auth_code
-            .as_ref()
-            .map(|a| self.sealer.seal(a.expose()));
+        request.keep(&mut record, &self.sealer);
         record
     }
 }
@@ -697,6 +695,8 @@ pub trait Outgoing: Sync {
     /// The domain item as this request leaves it, before the common claim
     /// fields (status, ctid, times) are set.
     fn claim(&self, current: Option<&DomainRecord>, now: OffsetDateTime) -> DomainRecord;
+    /// Keeps what a retry of this request needs on the domain item.
+    fn keep(&self, _record: &mut DomainRecord, _sealer: &Sealer) {}
 }
 
 impl Outgoing for DomainRequest {
@@ -715,12 +715,14 @@ impl Outgoing for DomainRequest {
     fn claim(&self, current: Option<&DomainRecord>, now: OffsetDateTime) -> DomainRecord {
         let mut record = base_record(current, self, now);
         record.registered = false;
-        record.pending_request = None;
-        record.pending_auth_code = None;
         record.nameservers = self.nameservers.iter().map(|n| n.name.clone()).collect();
         record.contacts = self.contacts.slots();
         record.drop_requested();
         record
+    }
+    fn keep(&self, record: &mut DomainRecord, sealer: &Sealer) {
+        record.pending_request = serde_json::to_string(&self.input).ok();
+        record.pending_auth_code = self.auth_code.as_ref().map(|a| sealer.seal(a.expose()));
     }
 }
 
@@ -1049,10 +1051,8 @@ pub(crate) fn status_entry(
     Some(entry)
 }
 
-fn pending_input(record: &DomainRecord, sealer: &Sealer) -> Option<DomainRequestInput> {
-    if record.status != Status::AwaitingPayment {
-        return None;
-    }
+/// The registration or transfer request kept on the domain item.
+pub(crate) fn stored_input(record: &DomainRecord, sealer: &Sealer) -> Option<DomainRequestInput> {
     let mut input: DomainRequestInput =
         serde_json::from_str(record.pending_request.as_deref()?).ok()?;
     input.auth_code = record

@@ -80,7 +80,7 @@ pub fn handle(
     };
     let answer = match recorded.code.as_deref() {
         Some("0101") => domain_create(config, task, registered),
-        Some("0104") => domain_transfer(task, registered),
+        Some("0104") => domain_transfer(config, task, registered),
         Some("0105") => domain_info(task, registered),
         Some("0102") => domain_update(task, registered),
         Some("0103101") => cancelation(task, registered),
@@ -126,7 +126,10 @@ fn domain_create(
             return Answer::error("E0101", "Domain could not be registered.", object, &problem);
         }
     }
-    registered.insert(name.clone());
+    // A registration that will fail never makes the domain ours.
+    if !config.fails_async(&name, "0101") {
+        registered.insert(name.clone());
+    }
     Answer::notify(
         "N0101",
         "The domain registration was started successfully.",
@@ -134,7 +137,11 @@ fn domain_create(
     )
 }
 
-fn domain_transfer(task: &Element, registered: &mut HashSet<String>) -> Answer {
+fn domain_transfer(
+    config: &SimulatorConfig,
+    task: &Element,
+    registered: &mut HashSet<String>,
+) -> Answer {
     let (name, domain) = match domain_block(task, "0104") {
         Ok(found) => found,
         Err(answer) => return *answer,
@@ -158,7 +165,9 @@ fn domain_transfer(task: &Element, registered: &mut HashSet<String>) -> Answer {
             );
         }
     }
-    registered.insert(name.clone());
+    if !config.fails_async(&name, "0104") {
+        registered.insert(name.clone());
+    }
     Answer::notify(
         "N0104",
         "The domain transfer was started successfully.",

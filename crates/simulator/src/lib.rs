@@ -46,6 +46,15 @@ pub struct SimulatorConfig {
     pub answer_delay: std::time::Duration,
 }
 
+impl SimulatorConfig {
+    /// Whether this task on this domain is accepted now and fails later.
+    pub fn fails_async(&self, domain: &str, code: &str) -> bool {
+        self.fail_async
+            .iter()
+            .any(|f| f == domain || *f == format!("{domain}/{code}"))
+    }
+}
+
 impl Default for SimulatorConfig {
     fn default() -> Self {
         Self {
@@ -314,11 +323,7 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
     ) else {
         return;
     };
-    let fails = shared
-        .config
-        .fail_async
-        .iter()
-        .any(|f| *f == domain || *f == format!("{domain}/{code}"));
+    let fails = shared.config.fails_async(&domain, &code);
     let job = |code: &str, text: &str, kind: &'static str, nic: Option<&str>| mailer::JobMessage {
         ctid: ctid.clone(),
         reply_to: reply_to.clone(),
