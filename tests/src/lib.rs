@@ -367,6 +367,23 @@ impl World {
         }
     }
 
+    /// A stored mail's bytes.
+    pub async fn mail_bytes(&self, key: &str) -> Vec<u8> {
+        self.s3
+            .get_object()
+            .bucket(&self.mail_bucket)
+            .key(key)
+            .send()
+            .await
+            .expect("get the mail")
+            .body
+            .collect()
+            .await
+            .expect("read the mail")
+            .into_bytes()
+            .to_vec()
+    }
+
     /// The `outcome` tag of a stored mail.
     pub async fn mail_tag(&self, key: &str) -> Option<String> {
         self.s3

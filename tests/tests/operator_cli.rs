@@ -3,6 +3,7 @@
 use e2e::lambda::workspace_root;
 use e2e::{event, text, World};
 
+/// Runs the CLI with the functions' environment (table, gateway, AWS).
 async fn cli(w: &World, args: &[&str]) -> (bool, String, String) {
     let binary = workspace_root().join("target/debug/internetx-bridge");
     assert!(
@@ -11,11 +12,7 @@ async fn cli(w: &World, args: &[&str]) -> (bool, String, String) {
     );
     let out = tokio::process::Command::new(binary)
         .args(args)
-        .env("DOMAIN_TABLE", &w.config.domain_table)
-        .env("AWS_ENDPOINT_URL", &w.moto.endpoint)
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .envs(w.function_env())
         .output()
         .await
         .unwrap();
@@ -107,21 +104,6 @@ async fn operators_list_read_and_settle_domains() {
     assert!(!ok && err.contains("not in the domain table"), "{err}");
 }
 
-async fn cli_with_gateway(w: &World, args: &[&str]) -> (bool, String, String) {
-    let binary = workspace_root().join("target/debug/internetx-bridge");
-    let out = tokio::process::Command::new(binary)
-        .args(args)
-        .envs(w.function_env())
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[tokio::test]
 async fn retry_resends_an_error_domain_only_when_it_is_safe() {
     let w = World::start().await;
@@ -132,7 +114,7 @@ async fn retry_resends_an_error_domain_only_when_it_is_safe() {
     w.wait_for_status("registry-refuses.de", "Error").await;
 
     // InterNetX accepted it once: a plain retry is refused.
-    let (ok, _, err) = cli_with_gateway(&w, &["retry", "registry-refuses.de"]).await;
+    let (ok, _, err) = cli(&w, &["retry", "registry-refuses.de"]).await;
     assert!(!ok);
     assert!(
         err.contains("may already have it") && err.contains("--force"),
@@ -141,7 +123,7 @@ async fn retry_resends_an_error_domain_only_when_it_is_safe() {
     assert_eq!(w.simulator.tasks_with_code("0101").len(), 1);
 
     // --force asks InterNetX first; it does not list the domain, so it goes.
-    let (ok, out, err) = cli_with_gateway(&w, &["retry", "registry-refuses.de", "--force"]).await;
+    let (ok, out, err) = cli(&w, &["retry", "registry-refuses.de", "--force"]).await;
     assert!(ok, "{err}");
     assert!(
         out.contains("does not list") && out.contains("accepted"),
@@ -166,7 +148,7 @@ async fn retry_resends_an_error_domain_only_when_it_is_safe() {
         .unwrap();
     w.wait_for_status("provider-example.net", "Registered")
         .await;
-    let (ok, _, err) = cli_with_gateway(&w, &["retry", "provider-example.net", "--force"]).await;
+    let (ok, _, err) = cli(&w, &["retry", "provider-example.net", "--force"]).await;
     assert!(!ok);
     assert!(
         err.contains("only a domain in Error") || err.contains("InterNetX lists"),
@@ -190,7 +172,7 @@ async fn dead_letters_are_listed_and_replayed() {
             .await
             .unwrap();
     }
-    let (ok, listed, err) = cli_with_gateway(&w, &["dlq", "list", "--queue-url", &queue]).await;
+    let (ok, listed, err) = cli(&w, &["dlq", "list", "--queue-url", &queue]).await;
     assert!(ok, "{err}");
     assert!(
         listed.contains("DomainRequested")
@@ -199,7 +181,7 @@ async fn dead_letters_are_listed_and_replayed() {
         "{listed}"
     );
 
-    let (ok, replayed, err) = cli_with_gateway(&w, &["dlq", "replay", "--queue-url", &queue]).await;
+    let (ok, replayed, err) = cli(&w, &["dlq", "replay", "--queue-url", &queue]).await;
     assert!(ok, "{err}");
     assert!(
         replayed.contains("replayed") && replayed.contains("still failing"),

@@ -140,18 +140,7 @@ async fn the_same_result_mailed_twice_applies_once() {
         .await
         .unwrap();
     let key = w.first_mail_key().await;
-    let raw =
-        w.s3.get_object()
-            .bucket(&w.mail_bucket)
-            .key(&key)
-            .send()
-            .await
-            .unwrap()
-            .body
-            .collect()
-            .await
-            .unwrap()
-            .into_bytes();
+    let raw = w.mail_bytes(&key).await;
     let first = w.deliver_mail("inbound/copy-1", &raw).await.unwrap();
     assert_eq!(first["mails"][0]["outcome"], "applied");
     let log_len = w.log("provider-example.net").await.len();

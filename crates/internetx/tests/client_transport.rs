@@ -33,6 +33,18 @@ fn task() -> Task {
     }
 }
 
+/// An HTTP 200 with a successful domain-info answer.
+fn ok_answer() -> &'static str {
+    let body = "<response><result><status><code>S0105</code><text>ok</text><type>success</type></status></result><stid>x</stid></response>";
+    Box::leak(
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_boxed_str(),
+    )
+}
+
 /// Serves one canned HTTP answer per connection (or none at all).
 async fn server(answer: Option<&'static str>) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -108,15 +120,7 @@ async fn http_errors_and_garbage_are_told_apart() {
 
 #[tokio::test]
 async fn a_good_answer_comes_back_with_redacted_request() {
-    let body = "<response><result><status><code>S0105</code><text>ok</text><type>success</type></status></result><stid>x</stid></response>";
-    let answer: &'static str = Box::leak(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_boxed_str(),
-    );
-    let url = server(Some(answer)).await;
+    let url = server(Some(ok_answer())).await;
     let exchange = client(url).send(&task()).await.unwrap();
     assert_eq!(exchange.answer.status.code, "S0105");
     assert!(exchange.request_xml.contains("<password>***</password>"));
@@ -124,15 +128,7 @@ async fn a_good_answer_comes_back_with_redacted_request() {
 
 #[tokio::test]
 async fn requests_are_paced_to_the_configured_rate() {
-    let body = "<response><result><status><code>S0105</code><text>ok</text><type>success</type></status></result></response>";
-    let answer: &'static str = Box::leak(
-        format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_boxed_str(),
-    );
-    let url = server(Some(answer)).await;
+    let url = server(Some(ok_answer())).await;
     let mut config = ClientConfig::new(url);
     config.max_requests_per_second = 20.0;
     let client = GatewayClient::new(

@@ -85,24 +85,51 @@ impl DomainRecord {
     /// A domain with `operation` in flight under `ctid`, sent by a provider
     /// account: what tests, benchmarks and tools seed a table with.
     pub fn in_flight(domain: &str, operation: Operation, ctid: &str, at: OffsetDateTime) -> Self {
+        let mut record = Self::new(
+            domain,
+            domain,
+            operation,
+            "PROVIDER",
+            AccountKind::Provider,
+            at,
+        );
+        record.status = operation.pending_status();
+        record.registered = true;
+        record.ctid = Some(ctid.to_owned());
+        record.version = 1;
+        record.request_ref = Some(format!("REQUEST#{ctid}"));
+        record.operation_started_at = Some(record.created_at.clone());
+        record
+    }
+
+    /// A domain item not yet written (version 0), in `Error` until a
+    /// workflow gives it its real state.
+    pub fn new(
+        ascii: &str,
+        unicode: &str,
+        operation: Operation,
+        account_id: &str,
+        account_kind: AccountKind,
+        at: OffsetDateTime,
+    ) -> Self {
         let now = timestamp(at);
         Self {
-            domain: domain.to_owned(),
-            domain_unicode: domain.to_owned(),
-            status: operation.pending_status(),
-            registered: true,
+            domain: ascii.to_owned(),
+            domain_unicode: unicode.to_owned(),
+            status: Status::Error,
+            registered: false,
             operation,
-            account_id: "PROVIDER".to_owned(),
-            account_kind: AccountKind::Provider,
+            account_id: account_id.to_owned(),
+            account_kind,
             order_id: None,
-            ctid: Some(ctid.to_owned()),
+            ctid: None,
             last_ctid: None,
             last_error: None,
             created_at: now.clone(),
-            updated_at: now.clone(),
-            version: 1,
-            request_ref: Some(format!("REQUEST#{ctid}")),
-            operation_started_at: Some(now),
+            updated_at: now,
+            version: 0,
+            request_ref: None,
+            operation_started_at: None,
             stid: None,
             job_id: None,
             pending_request: None,

@@ -984,33 +984,9 @@ fn new_record(
     order_id: Option<&str>,
     now: OffsetDateTime,
 ) -> DomainRecord {
-    let at = timestamp(now);
-    DomainRecord {
-        domain: ascii.to_owned(),
-        domain_unicode: unicode.to_owned(),
-        status: Status::Error,
-        registered: false,
-        operation,
-        account_id: account.id.clone(),
-        account_kind: account.kind,
-        order_id: order_id.map(str::to_owned),
-        ctid: None,
-        last_ctid: None,
-        last_error: None,
-        created_at: at.clone(),
-        updated_at: at,
-        version: 0,
-        request_ref: None,
-        operation_started_at: None,
-        stid: None,
-        job_id: None,
-        pending_request: None,
-        pending_auth_code: None,
-        nameservers: Vec::new(),
-        requested_nameservers: None,
-        contacts: Default::default(),
-        requested_contacts: None,
-    }
+    let mut record = DomainRecord::new(ascii, unicode, operation, &account.id, account.kind, now);
+    record.order_id = order_id.map(str::to_owned);
+    record
 }
 
 fn touch(record: &mut DomainRecord, now: OffsetDateTime) {
