@@ -84,8 +84,9 @@ async fn attachment_and_standard_formats_apply_too() {
     }
 }
 
-#[tokio::test]
-async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
+/// A provider registration whose result mail is stored but not yet handed
+/// to the mail function: the test does that itself.
+async fn registration_with_one_mail() -> (World, String) {
     let w = World::start_with(Options {
         deliver: Delivery::Nobody,
         ..Options::default()
@@ -95,6 +96,12 @@ async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
         .await
         .unwrap();
     let key = w.first_mail_key().await;
+    (w, key)
+}
+
+#[tokio::test]
+async fn the_same_s3_event_twice_changes_nothing_the_second_time() {
+    let (w, key) = registration_with_one_mail().await;
     let size = 1;
     let s3_event = internetx_simulator::mailer::s3_event(&w.mail_bucket, &key, size);
     let first = w.run_mail_event(s3_event.clone()).await.unwrap();
@@ -131,15 +138,7 @@ async fn a_result_mail_before_the_gateway_answer_still_applies() {
 
 #[tokio::test]
 async fn the_same_result_mailed_twice_applies_once() {
-    let w = World::start_with(Options {
-        deliver: Delivery::Nobody,
-        ..Options::default()
-    })
-    .await;
-    w.send(&event("domain-requested-provider.json"))
-        .await
-        .unwrap();
-    let key = w.first_mail_key().await;
+    let (w, key) = registration_with_one_mail().await;
     let raw = w.mail_bytes(&key).await;
     let first = w.deliver_mail("inbound/copy-1", &raw).await.unwrap();
     assert_eq!(first["mails"][0]["outcome"], "applied");
