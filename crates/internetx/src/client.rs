@@ -59,6 +59,9 @@ pub struct ClientConfig {
     pub timeout: Duration,
     /// Requests started per second at most (InterNetX allows 3 per IP).
     pub max_requests_per_second: f64,
+    /// Retries of a request the gateway provably did not process.
+    pub retries: u32,
+    pub retry_base_delay: Duration,
 }
 
 impl ClientConfig {
@@ -68,6 +71,8 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             max_requests_per_second: 3.0,
+            retries: 3,
+            retry_base_delay: Duration::from_millis(500),
         }
     }
 }
@@ -110,6 +115,8 @@ pub struct GatewayClient {
     url: String,
     envelope: Envelope,
     pacer: std::sync::Arc<Pacer>,
+    retries: u32,
+    retry_base_delay: Duration,
 }
 
 impl GatewayClient {
@@ -124,6 +131,8 @@ impl GatewayClient {
             url: config.url,
             envelope,
             pacer: std::sync::Arc::new(Pacer::new(config.max_requests_per_second)),
+            retries: config.retries,
+            retry_base_delay: config.retry_base_delay,
         })
     }
 
@@ -132,8 +141,36 @@ impl GatewayClient {
     }
 
     /// Posts one task and reads the answer.
+    /// Posts one task and reads the answer. Failures that prove the gateway
+    /// did not process the request (no connection; HTTP 429/503) are retried
+    /// with capped exponential backoff and jitter (honouring `Retry-After`);
+    /// nothing else is, since a resend could order twice.
     pub async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
         let body = task.to_xml(&self.envelope);
+        let mut attempt = 0;
+        loop {
+            match self.send_once(body.clone()).await {
+                Err(err) if err.is_safe_to_resend() && attempt < self.retries => {
+                    let backoff = self.retry_base_delay.saturating_mul(1 << attempt.min(6));
+                    let hinted = match &err {
+                        GatewayError::Http {
+                            retry_after: Some(after),
+                            ..
+                        } => *after,
+                        _ => Duration::ZERO,
+                    };
+                    let jitter = backoff.mul_f64(rand_fraction());
+                    let wait = (backoff + jitter).max(hinted).min(MAX_BACKOFF);
+                    attempt += 1;
+                    tracing::warn!(ctid = %task.ctid, attempt, wait_ms = wait.as_millis() as u64, error = %err, "gateway refused before processing; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    async fn send_once(&self, body: String) -> Result<Exchange, GatewayError> {
         let request_xml = redact(&body);
         self.pacer.wait().await;
         let response = self
@@ -184,6 +221,18 @@ fn classify(err: reqwest::Error) -> GatewayError {
     } else {
         GatewayError::OutcomeUnknown(crate::error_chain(&err))
     }
+}
+
+/// The longest wait between two attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(20);
+
+/// A number in [0, 1) for jitter; the clock's nanoseconds are random enough.
+fn rand_fraction() -> f64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    f64::from(nanos % 1_000) / 1_000.0
 }
 
 /// Cuts text to at most `max` bytes at a character boundary.

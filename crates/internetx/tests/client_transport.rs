@@ -14,6 +14,8 @@ fn client(url: String) -> GatewayClient {
         connect_timeout: Duration::from_millis(500),
         timeout: Duration::from_millis(700),
         max_requests_per_second: 1000.0,
+        retries: 2,
+        retry_base_delay: Duration::from_millis(10),
     };
     let envelope = Envelope::new(Credentials {
         user: "u".into(),
@@ -156,4 +158,70 @@ async fn requests_are_paced_to_the_configured_rate() {
         "{:?}",
         start.elapsed()
     );
+}
+
+/// Answers the given responses in turn (the last one from then on) and
+/// counts the requests.
+async fn sequence(
+    answers: Vec<&'static str>,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = std::sync::Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let n = seen.fetch_add(1, Ordering::SeqCst);
+            let answer = answers[n.min(answers.len() - 1)];
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 65536];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    (format!("http://{addr}/gateway"), count)
+}
+
+const BUSY: &str =
+    "HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy";
+const LIMITED: &str =
+    "HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nContent-Length: 4\r\n\r\nslow";
+const BROKEN: &str =
+    "HTTP/1.1 500 Internal Server Error\r\nConnection: close\r\nContent-Length: 4\r\n\r\noops";
+
+#[tokio::test]
+async fn refusals_before_processing_are_retried_until_it_goes_through() {
+    let (url, count) = sequence(vec![BUSY, LIMITED, ok_answer()]).await;
+    let exchange = client(url).send(&task()).await.unwrap();
+    assert_eq!(exchange.answer.status.code, "S0105");
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn retries_stop_at_the_limit_and_never_touch_other_errors() {
+    let (url, count) = sequence(vec![BUSY]).await;
+    let err = client(url).send(&task()).await.unwrap_err();
+    assert!(
+        matches!(err, GatewayError::Http { status: 503, .. }),
+        "{err:?}"
+    );
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "one try and two retries"
+    );
+
+    // A 500 may come after processing: it is never resent.
+    let (url, count) = sequence(vec![BROKEN, ok_answer()]).await;
+    let err = client(url).send(&task()).await.unwrap_err();
+    assert!(
+        matches!(err, GatewayError::Http { status: 500, .. }),
+        "{err:?}"
+    );
+    assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
 }

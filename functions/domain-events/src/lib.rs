@@ -36,6 +36,7 @@ pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
         connect_timeout: config.gateway_connect_timeout,
         timeout: config.gateway_timeout,
         max_requests_per_second: config.gateway_rate,
+        ..ClientConfig::new(config.internetx_url.clone())
     };
     let secret = config.reply_token_secret.expose().as_bytes();
     Ok(Submitter {
