@@ -294,3 +294,63 @@ async fn transport_failures_are_told_apart() {
         .iter()
         .any(|e| e.action == "gateway.failed"));
 }
+
+#[tokio::test]
+async fn hostile_items_are_refused_one_by_one_and_the_rest_goes_on() {
+    let s = submitter(ScriptedGateway::default());
+    let long = format!("{}.de", "a".repeat(300));
+    let mut items = vec![
+        json!({"item_id": "H-1", "type": "domain_registration", "domain": long, "contacts": {"owner": owner()}}),
+        json!({"item_id": "H-2", "type": "domain_registration", "domain": "ctl\u{7}char.de", "contacts": {"owner": owner()}}),
+        json!({"item_id": "H-3", "type": "domain_registration", "domain": "<x>&amp;.de", "contacts": {"owner": owner()}}),
+        json!({"item_id": "H-4", "type": "domain_registration", "domain": ["not", "a", "string"]}),
+        json!({"item_id": "H-5", "type": "domain_registration", "domain": "ok-after-all.de",
+               "contacts": {"owner": {"first_name": "A\u{0}B", "last_name": "x"}}}),
+        json!({"item_id": "H-6", "type": "domain_transfer", "domain": "xfer.de", "auth_code": "a\u{1b}b"}),
+        json!({"item_id": "H-7", "type": "domain_registration", "domain": "glue.de", "contacts": {"owner": owner()},
+               "nameservers": (0..500).map(|i| json!({"name": format!("ns{i}.x.net")})).collect::<Vec<_>>()}),
+        json!({"item_id": "H-8", "type": 7}),
+        json!(null),
+    ];
+    items.push(
+        json!({"item_id": "GOOD", "type": "domain_registration", "domain": "Fine-Domain.DE.",
+                      "contacts": {"owner": owner()}}),
+    );
+    let detail =
+        json!({"order_id": "ORD-H", "account": {"id": "C", "kind": "customer"}, "items": items});
+    let report = run(&s, "OrderPaid", detail).await;
+    let outcome = |item: &str| {
+        report
+            .items
+            .iter()
+            .find(|i| i.item == item)
+            .map(|i| i.outcome)
+    };
+    for bad in ["H-1", "H-2", "H-3", "H-4", "H-5", "H-6", "H-7", "H-8", "#9"] {
+        assert_eq!(
+            outcome(bad),
+            Some(ItemOutcome::Invalid),
+            "{bad}: {:?}",
+            report.items
+        );
+    }
+    assert_eq!(outcome("GOOD"), Some(ItemOutcome::Accepted));
+    let seen = s.gateway.seen();
+    assert_eq!(seen.len(), 1, "only the good item reached the gateway");
+    assert_eq!(seen[0].kind.domain_name(), "fine-domain.de");
+    for item in report.failed() {
+        let reason = item.reason.as_deref().unwrap_or_default();
+        assert!(!reason.is_empty() && reason.len() < 600, "{reason}");
+    }
+
+    // Too many items: the event itself is refused, nothing is written.
+    let huge: Vec<_> = (0..5_001)
+        .map(|i| json!({"item_id": format!("I-{i}"), "type": "hosting_plan"}))
+        .collect();
+    let err = parse_event(
+        "OrderPaid",
+        &json!({"order_id": "ORD-BIG", "account": {"id": "C", "kind": "customer"}, "items": huge}),
+    )
+    .unwrap_err();
+    assert!(err.0.contains("at most 5000"), "{err}");
+}

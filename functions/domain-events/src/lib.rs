@@ -50,10 +50,14 @@ pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
 
 /// Handles one EventBridge event (the full envelope).
 pub async fn handle(app: &App, event: Value) -> Result<Value, Error> {
-    let detail_type = event
+    let detail_type: String = event
         .get("detail-type")
         .and_then(Value::as_str)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .chars()
+        .take(80)
+        .collect();
+    let detail_type = detail_type.as_str();
     let detail = event.get("detail").cloned().unwrap_or(Value::Null);
     let parsed = parse_event(detail_type, &detail).map_err(|e| {
         tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
