@@ -85,6 +85,15 @@ impl Moto {
         }
     }
 
+    /// An S3 client for moto, which serves buckets by path.
+    pub fn s3(&self, aws: &SdkConfig) -> aws_sdk_s3::Client {
+        aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(aws)
+                .force_path_style(true)
+                .build(),
+        )
+    }
+
     pub async fn sdk_config(&self) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
@@ -234,11 +243,7 @@ impl World {
         capture_logs();
         let moto = Moto::start().await;
         let aws = moto.sdk_config().await;
-        let s3 = aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(&aws)
-                .force_path_style(true)
-                .build(),
-        );
+        let s3 = moto.s3(&aws);
         let stack = create_stack(&moto.endpoint).await;
         let mail_bucket = stack.output("MailBucketName").to_owned();
         let inbound_prefix = stack.output("InboundPrefix").to_owned();

@@ -14,11 +14,7 @@ use internetx::{
 async fn the_simulator_binary_answers_and_mails_its_result() {
     let moto = Moto::start().await;
     let aws = moto.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&aws)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = moto.s3(&aws);
     s3.create_bucket().bucket("sim-mail").send().await.unwrap();
     let port = free_port();
     let binary = workspace_root().join("target/debug/internetx-simulator");

@@ -38,21 +38,11 @@ pub fn resolve(
     let mut next = current.clone();
     next.version += 1;
     next.updated_at = timestamp(now);
-    next.status = target;
-    if let Some(ctid) = next.ctid.take() {
-        next.last_ctid = Some(ctid);
-    }
     match target {
-        Status::Error => {
-            next.drop_requested();
-            next.last_error = Some(format!("resolved by {operator}: {reason}"));
-        }
-        _ => {
-            next.adopt_requested();
-            next.registered = true;
-            next.last_error = None;
-        }
+        Status::Error => next.settle_failure(format!("resolved by {operator}: {reason}")),
+        _ => next.settle_success(),
     }
+    next.status = target;
     let message = format!(
         "{}: {} → {target} resolved by hand by {operator}: {reason}",
         current.domain, current.status

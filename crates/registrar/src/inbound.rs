@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::ports::{Change, Clock, DomainStore, StoreError};
 use crate::record::{action, DomainRecord, LogEntry, Outcome};
 use crate::reply::ReplyAddress;
-use crate::status::{Operation, Status};
+use crate::status::Operation;
 use crate::submit::status_entry;
 use crate::text::clip;
 
@@ -299,24 +299,29 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             e.text = Some(job.status.text.clone()).filter(|t| !t.is_empty());
             e
         };
-        if let Some(named) = job
-            .domain
-            .as_deref()
-            .filter(|d| *d != current.domain && *d != current.domain_unicode)
-        {
-            let reason = format!(
-                "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
-                current.domain
-            );
+        let ignored = |next: DomainRecord, reason: String| {
             let change = Change {
                 record: next,
                 expected_version: Some(current.version),
                 log: vec![entry(Outcome::Ignored, reason.clone())],
                 claims_request: None,
             };
-            return Decided::Write(
+            Decided::Write(
                 Box::new(change),
                 MailVerdict::new(MailOutcome::Ignored, reason),
+            )
+        };
+        if let Some(named) = job
+            .domain
+            .as_deref()
+            .filter(|d| *d != current.domain && *d != current.domain_unicode)
+        {
+            return ignored(
+                next,
+                format!(
+                    "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
+                    current.domain
+                ),
             );
         }
         if current.ctid.as_deref() != Some(ctid) {
@@ -326,68 +331,34 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     format!("result for ctid {ctid} was applied before ({summary})"),
                 ));
             }
-            let reason = format!(
-                "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
-                current.domain,
-                current.status,
-                current.ctid.as_deref().unwrap_or("none")
-            );
-            let change = Change {
-                record: next,
-                expected_version: Some(current.version),
-                log: vec![entry(Outcome::Ignored, reason.clone())],
-                claims_request: None,
-            };
-            return Decided::Write(
-                Box::new(change),
-                MailVerdict::new(MailOutcome::Ignored, reason),
+            return ignored(
+                next,
+                format!(
+                    "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
+                    current.domain,
+                    current.status,
+                    current.ctid.as_deref().unwrap_or("none")
+                ),
             );
         }
-        let (log, verdict) = match settlement(current.operation, job) {
-            Settlement::Pending => {
-                let message = format!(
-                    "InterNetX reported progress on the {noun} of {}: {summary}; waiting for the final result",
-                    current.domain
-                );
-                (
-                    entry(Outcome::Ok, message.clone()),
-                    MailVerdict::new(MailOutcome::Applied, message),
-                )
-            }
+        let domain = &current.domain;
+        let (outcome, message) = match settlement(current.operation, job) {
+            Settlement::Pending => (
+                Outcome::Ok,
+                format!("InterNetX reported progress on the {noun} of {domain}: {summary}; waiting for the final result"),
+            ),
             Settlement::Success => {
-                next.adopt_requested();
-                next.status = current.operation.done_status();
-                next.registered = true;
-                next.ctid = None;
-                next.last_ctid = Some(ctid.to_owned());
-                next.last_error = None;
-                let message = format!(
-                    "InterNetX confirmed the {noun} of {}: {summary}",
-                    current.domain
-                );
-                (
-                    entry(Outcome::Ok, message.clone()),
-                    MailVerdict::new(MailOutcome::Applied, message),
-                )
+                next.settle_success();
+                (Outcome::Ok, format!("InterNetX confirmed the {noun} of {domain}: {summary}"))
             }
             Settlement::Failure => {
-                let reason = format!(
-                    "InterNetX reported the {noun} of {} failed: {summary}",
-                    current.domain
-                );
-                next.status = Status::Error;
-                if matches!(current.operation, Operation::Register | Operation::Transfer) {
-                    next.registered = false;
-                }
-                next.ctid = None;
-                next.last_ctid = Some(ctid.to_owned());
-                next.last_error = Some(reason.clone());
-                (
-                    entry(Outcome::Error, reason.clone()),
-                    MailVerdict::new(MailOutcome::Applied, reason),
-                )
+                let reason = format!("InterNetX reported the {noun} of {domain} failed: {summary}");
+                next.settle_failure(reason.clone());
+                (Outcome::Error, reason)
             }
         };
+        let log = entry(outcome, message.clone());
+        let verdict = MailVerdict::new(MailOutcome::Applied, message);
         let mut entries = vec![log];
         if let Some(mut changed) = status_entry(Some(current), &next, now, Some(ctid)) {
             changed.s3_key = Some(s3_key.to_owned());

@@ -141,9 +141,31 @@ impl DomainRecord {
         }
     }
 
-    /// The confirmed state after a successful operation: what a change
-    /// requested becomes what the domain has.
-    pub fn adopt_requested(&mut self) {
+    /// The operation in flight succeeded: its final status, what a change
+    /// requested becomes what the domain has, the ctid is retired.
+    pub fn settle_success(&mut self) {
+        self.adopt_requested();
+        self.status = self.operation.done_status();
+        self.registered = true;
+        self.last_ctid = self.ctid.take().or(self.last_ctid.take());
+        self.last_error = None;
+    }
+
+    /// The operation in flight failed: `Error` with the reason; a failed
+    /// registration or transfer leaves the domain unregistered, a failed
+    /// change leaves it as it was.
+    pub fn settle_failure(&mut self, reason: String) {
+        self.drop_requested();
+        self.status = Status::Error;
+        if matches!(self.operation, Operation::Register | Operation::Transfer) {
+            self.registered = false;
+        }
+        self.last_ctid = self.ctid.take().or(self.last_ctid.take());
+        self.last_error = Some(reason);
+    }
+
+    /// What a change requested becomes what the domain has.
+    fn adopt_requested(&mut self) {
         if let Some(ns) = self.requested_nameservers.take() {
             self.nameservers = ns;
         }
@@ -153,7 +175,7 @@ impl DomainRecord {
     }
 
     /// A failed change leaves the domain as it was.
-    pub fn drop_requested(&mut self) {
+    pub(crate) fn drop_requested(&mut self) {
         self.requested_nameservers = None;
         self.requested_contacts = None;
     }
@@ -260,6 +282,29 @@ pub fn timestamp(at: OffsetDateTime) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_change_leaves_nothing_for_the_next_success_to_adopt() {
+        let at = time::OffsetDateTime::now_utc();
+        let mut d = DomainRecord::in_flight("x.de", Operation::UpdateNameservers, "ib-1", at);
+        d.nameservers = vec!["old.ns.net".into(), "old2.ns.net".into()];
+        d.requested_nameservers = Some(vec!["new.ns.net".into(), "new2.ns.net".into()]);
+        d.settle_failure("registry refused".into());
+        assert_eq!(d.status, Status::Error);
+        assert!(d.registered, "a failed change leaves the domain registered");
+        assert_eq!(d.last_ctid.as_deref(), Some("ib-1"));
+        assert!(d.ctid.is_none() && d.requested_nameservers.is_none());
+
+        d.operation = Operation::UpdateContacts;
+        d.ctid = Some("ib-2".into());
+        d.requested_contacts = Some([("admin".to_owned(), "4711".to_owned())].into());
+        d.settle_success();
+        assert_eq!(d.status, Status::Registered);
+        assert_eq!(d.nameservers, ["old.ns.net", "old2.ns.net"]);
+        assert_eq!(d.contacts["admin"], "4711");
+        assert_eq!(d.last_ctid.as_deref(), Some("ib-2"));
+        assert!(d.last_error.is_none());
+    }
 
     #[test]
     fn timestamps_are_fixed_width_utc_with_microseconds() {

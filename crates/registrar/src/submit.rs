@@ -739,8 +739,6 @@ struct Reply {
     message: String,
     /// No answer document: logged as `gateway.failed`.
     no_answer: bool,
-    operation: Operation,
-    done: Status,
 }
 
 impl Reply {
@@ -762,8 +760,6 @@ impl Reply {
             response_xml: None,
             message: String::new(),
             no_answer: false,
-            operation,
-            done: operation.done_status(),
         };
         match result {
             Ok(exchange) => {
@@ -851,23 +847,9 @@ impl Reply {
             }
             match self.outcome {
                 ItemOutcome::Accepted => record.registered = true,
-                ItemOutcome::Completed => {
-                    record.adopt_requested();
-                    record.registered = true;
-                    record.status = self.done;
-                    record.ctid = None;
-                    record.last_ctid = Some(ctid.to_owned());
-                    record.last_error = None;
-                }
+                ItemOutcome::Completed => record.settle_success(),
                 ItemOutcome::Rejected | ItemOutcome::Failed => {
-                    record.drop_requested();
-                    record.status = Status::Error;
-                    if matches!(self.operation, Operation::Register | Operation::Transfer) {
-                        record.registered = false;
-                    }
-                    record.ctid = None;
-                    record.last_ctid = Some(ctid.to_owned());
-                    record.last_error = self.reason.clone();
+                    record.settle_failure(self.reason.clone().unwrap_or_default())
                 }
                 _ => {}
             }
