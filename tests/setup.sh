@@ -13,6 +13,5 @@ if ! cmp -s "$root/tests/requirements.txt" "$stamp" 2>/dev/null; then
   cp "$root/tests/requirements.txt" "$stamp"
 fi
 export PATH="$venv/bin:$PATH"
-export MOTO_SERVER="$venv/bin/moto_server"
 export PYTHON="$venv/bin/python"
 export SAM_CLI_TELEMETRY=0

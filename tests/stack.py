@@ -136,7 +136,9 @@ def main():
     }
     lam = client("lambda", endpoint)
     functions = {}
-    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn")):
+    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn")):
+        if arn_output not in outputs:
+            continue
         conf = lam.get_function_configuration(FunctionName=outputs[arn_output])
         functions[logical] = {
             "environment": conf.get("Environment", {}).get("Variables", {}),

@@ -16,7 +16,7 @@ use adapters::{Config, DynamoStore, MailConfig};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
 use internetx::Secret;
-use internetx_simulator::{MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
+use internetx_simulator::{Fault, MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
@@ -55,8 +55,12 @@ pub struct Moto {
 impl Moto {
     pub async fn start() -> Moto {
         let port = free_port();
-        let program = std::env::var("MOTO_SERVER").unwrap_or_else(|_| "moto_server".into());
+        // moto's own server, started through tests/moto_server.py (DynamoDB
+        // writes serialised as DynamoDB does; see there).
+        let program = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_server.py");
         let child = Command::new(&program)
+            .arg(&shim)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -64,10 +68,11 @@ impl Moto {
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
-                    "cannot start moto ({program}: {e}). Install it with \
+                    "cannot start moto ({program} {}: {e}). Install it with \
                      `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` \
-                     and put .venv/bin on PATH, or run the README's test command (tests/run.sh), \
-                     which does both"
+                     and set PYTHON=.venv/bin/python, or run the README's test command \
+                     (tests/run.sh), which does both",
+                    shim.display()
                 )
             });
         let endpoint = format!("http://127.0.0.1:{port}");
@@ -94,6 +99,31 @@ impl Moto {
         )
     }
 
+    /// How many mails SES has sent (`GetSendQuota`'s `SentLast24Hours`;
+    /// moto's model dump, which would show their text, fails on its Lambda
+    /// models without Docker, so the text is checked where it is composed).
+    pub async fn sent_mail_count(&self) -> u64 {
+        let response = reqwest::Client::new()
+            .post(&self.endpoint)
+            .header(
+                "Authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20261129/us-east-1/ses/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body("Action=GetSendQuota&Version=2010-12-01")
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("SES GetSendQuota");
+        let xml = response.text().await.expect("SES answer");
+        xml.split("<SentLast24Hours>")
+            .nth(1)
+            .and_then(|rest| rest.split('<').next())
+            .and_then(|n| n.trim().parse::<f64>().ok())
+            .unwrap_or_else(|| panic!("no SentLast24Hours in {xml}")) as u64
+    }
+
     pub async fn sdk_config(&self) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&self.endpoint)
@@ -109,6 +139,7 @@ impl Moto {
 /// The stack the tests create from `infra/template.yaml` in moto.
 pub const STACK_NAME: &str = "bridge-e2e";
 pub const INBOUND_DOMAIN: &str = "inbound.example.net";
+pub const STATUS_MAIL_FROM: &str = "noreply@provider.example";
 
 /// What `tests/stack.py` reports about the stack it created.
 #[derive(Debug, Clone)]
@@ -132,7 +163,7 @@ impl StackInfo {
 
 /// Translates the SAM template and creates it as a stack in moto (and its
 /// SES receipt rule through the SES API), through `tests/stack.py`.
-pub async fn create_stack(endpoint: &str) -> StackInfo {
+pub async fn create_stack(endpoint: &str, parameters: &[&str]) -> StackInfo {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(&python)
@@ -145,6 +176,7 @@ pub async fn create_stack(endpoint: &str) -> StackInfo {
             "DeletionProtection=false",
             &format!("InboundDomain={INBOUND_DOMAIN}"),
         ])
+        .args(parameters)
         .output()
         .await
         .unwrap_or_else(|e| panic!("cannot run {python} tests/stack.py: {e}"));
@@ -186,6 +218,12 @@ pub struct Options {
     pub answer_delay: Duration,
     /// Where the simulator hands the S3 events.
     pub deliver: Delivery,
+    /// Deploy with `StatusMails=enabled` (sender verified in SES).
+    pub status_mails: bool,
+    /// Faults the simulator injects, `(domain, fault)`.
+    pub faults: Vec<(String, Fault)>,
+    /// How long the gateway client waits for an answer.
+    pub gateway_timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -205,6 +243,9 @@ impl Default for Options {
             mail_delay: Duration::from_millis(20),
             answer_delay: Duration::ZERO,
             deliver: Delivery::InProcess,
+            status_mails: false,
+            faults: Vec::new(),
+            gateway_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -244,7 +285,21 @@ impl World {
         let moto = Moto::start().await;
         let aws = moto.sdk_config().await;
         let s3 = moto.s3(&aws);
-        let stack = create_stack(&moto.endpoint).await;
+        let from = format!("StatusMailFrom={STATUS_MAIL_FROM}");
+        let stack = if options.status_mails {
+            create_stack(&moto.endpoint, &["StatusMails=enabled", &from]).await
+        } else {
+            create_stack(&moto.endpoint, &[]).await
+        };
+        // A deployment verifies its sender domain in SES once.
+        aws_sdk_sesv2::Client::new(&aws)
+            .create_email_identity()
+            .email_identity(STATUS_MAIL_FROM.split('@').nth(1).unwrap_or_default())
+            .send()
+            .await
+            .expect("verify the status-mail sender in SES");
+        let status_mails =
+            stack.parameters.get("StatusMails").and_then(Value::as_str) == Some("enabled");
         let mail_bucket = stack.output("MailBucketName").to_owned();
         let inbound_prefix = stack.output("InboundPrefix").to_owned();
         let reply_to_address = stack.output("InboundAddress").to_owned();
@@ -270,6 +325,7 @@ impl World {
                 context: "4".into(),
                 mail,
                 answer_delay: options.answer_delay,
+                faults: options.faults.clone(),
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -286,6 +342,7 @@ impl World {
             max_mail_bytes: 10 * 1024 * 1024,
             allowed_senders: Vec::new(),
             s3_force_path_style: true,
+            status_mails,
         };
         let mail_app =
             Arc::new(inbound_mail::build(&mail_config, &aws).expect("build the mail function"));
@@ -311,9 +368,10 @@ impl World {
             reply_to_address,
             reply_token_secret: Secret::new(REPLY_SECRET),
             gateway_connect_timeout: Duration::from_secs(2),
-            gateway_timeout: Duration::from_secs(10),
+            gateway_timeout: options.gateway_timeout,
             // The simulator has no rate limit; keep the tests quick.
             gateway_rate: 200.0,
+            status_mails,
         };
         let app = domain_events::build(&config, &aws).expect("build the function");
         World {
@@ -447,10 +505,25 @@ impl World {
             ("MAIL_BUCKET", self.mail_config.mail_bucket.as_str()),
             ("INBOUND_PREFIX", self.mail_config.inbound_prefix.as_str()),
             ("S3_FORCE_PATH_STYLE", "true"),
+            (
+                "STATUS_MAILS",
+                if c.status_mails {
+                    "enabled"
+                } else {
+                    "disabled"
+                },
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
+    }
+
+    /// One reconciliation run, as the scheduled function makes it.
+    pub async fn reconcile(&self, policy: registrar::reconcile::ReconcilePolicy) -> Value {
+        reconcile::handle(&self.app, policy)
+            .await
+            .expect("reconciliation run")
     }
 
     /// Invokes the domain-events handler with an event.

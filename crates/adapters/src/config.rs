@@ -23,6 +23,8 @@ pub struct Config {
     pub gateway_timeout: Duration,
     /// `INTERNETX_MAX_REQUESTS_PER_SECOND` (default 3, InterNetX's limit per IP).
     pub gateway_rate: f64,
+    /// `STATUS_MAILS=enabled`: state changes queue status mails.
+    pub status_mails: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +102,7 @@ impl Config {
                         problem: format!("{v:?} is not a rate from 0 to 1000"),
                     })?,
             },
+            status_mails: status_mails(env)?,
         })
     }
 }
@@ -119,6 +122,7 @@ pub struct MailConfig {
     /// `S3_FORCE_PATH_STYLE=true` for S3-compatible endpoints that serve
     /// buckets by path (a local emulator); AWS itself needs no setting.
     pub s3_force_path_style: bool,
+    pub status_mails: bool,
 }
 
 impl MailConfig {
@@ -155,6 +159,80 @@ impl MailConfig {
             s3_force_path_style: env
                 .get("S3_FORCE_PATH_STYLE")
                 .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
+            status_mails: status_mails(env)?,
+        })
+    }
+}
+
+/// `STATUS_MAILS`: `enabled` or `disabled` (the default), as the template's
+/// `StatusMails` parameter passes it.
+pub fn status_mails(env: &impl Env) -> Result<bool, ConfigError> {
+    match env.get("STATUS_MAILS").map(|v| v.to_ascii_lowercase()) {
+        None => Ok(false),
+        Some(v) if v == "enabled" || v == "true" => Ok(true),
+        Some(v) if v == "disabled" || v == "false" => Ok(false),
+        Some(v) => Err(ConfigError::Invalid {
+            name: "STATUS_MAILS",
+            problem: format!("{v:?} is not enabled or disabled"),
+        }),
+    }
+}
+
+/// A whole number from the environment within `range`, or `default`.
+pub fn bounded(
+    env: &impl Env,
+    name: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    match env.get(name) {
+        None => Ok(default),
+        Some(v) => {
+            v.parse::<u64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or(ConfigError::Invalid {
+                    name,
+                    problem: format!(
+                        "{v:?} is not a number from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                })
+        }
+    }
+}
+
+/// The `status-mails` function's configuration.
+#[derive(Debug, Clone)]
+pub struct StatusMailConfig {
+    pub domain_table: String,
+    /// `STATUS_MAIL_FROM`: a sender SES has verified.
+    pub from: String,
+    /// `STATUS_MAIL_CONFIGURATION_SET`: optional SES configuration set.
+    pub configuration_set: Option<String>,
+    /// `STATUS_MAIL_BATCH`: notices per run (default 200).
+    pub batch: usize,
+    /// `STATUS_MAIL_MAX_ATTEMPTS`: sends before a notice is given up (default 5).
+    pub max_attempts: u32,
+}
+
+impl StatusMailConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
+        let from = required("STATUS_MAIL_FROM")?;
+        if !registrar::notice::valid_email(&from) {
+            return Err(ConfigError::Invalid {
+                name: "STATUS_MAIL_FROM",
+                problem: format!("{from:?} is not a mail address"),
+            });
+        }
+        Ok(Self {
+            domain_table: required("DOMAIN_TABLE")?,
+            from,
+            configuration_set: env.get("STATUS_MAIL_CONFIGURATION_SET"),
+            batch: bounded(env, "STATUS_MAIL_BATCH", 200, 1..=1000)? as usize,
+            max_attempts: bounded(env, "STATUS_MAIL_MAX_ATTEMPTS", 5, 1..=50)? as u32,
         })
     }
 }
@@ -265,6 +343,22 @@ mod tests {
             let err = Config::from_env(&env, &aws()).await.unwrap_err();
             assert!(err.to_string().contains(missing), "{err}");
         }
+    }
+
+    #[tokio::test]
+    async fn status_mails_are_off_unless_enabled() {
+        assert!(!Config::from_env(&FULL, &aws()).await.unwrap().status_mails);
+        assert!(status_mails(&[("STATUS_MAILS", "Enabled")]).unwrap());
+        assert!(!status_mails(&[("STATUS_MAILS", "disabled")]).unwrap());
+        assert!(status_mails(&[("STATUS_MAILS", "yes please")]).is_err());
+        let err = StatusMailConfig::from_env(&[("DOMAIN_TABLE", "t")]).unwrap_err();
+        assert!(err.to_string().contains("STATUS_MAIL_FROM"), "{err}");
+        let c = StatusMailConfig::from_env(&[
+            ("DOMAIN_TABLE", "t"),
+            ("STATUS_MAIL_FROM", "noreply@provider.example"),
+        ])
+        .unwrap();
+        assert_eq!((c.batch, c.max_attempts), (200, 5));
     }
 
     #[test]

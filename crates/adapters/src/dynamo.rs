@@ -8,6 +8,7 @@
 //! | paid order | `ORDER#<order>` | `PAID` |
 //! | sent request | `CTID#<ctid>` | `CTID` |
 //! | handled mail | `MAIL#<s3 key>#<n>` | `CLAIM` |
+//! | status mail owed | `NOTICE#<name>#<version>` | `NOTICE` |
 //!
 //! A state change is one `TransactWriteItems`: the domain item under a
 //! condition on `version` (or on its absence), its log entries, and the
@@ -34,6 +35,7 @@ const INFLIGHT_PK: &str = "INFLIGHT";
 pub struct DynamoStore {
     client: Client,
     table: String,
+    status_notices: bool,
 }
 
 impl DynamoStore {
@@ -41,7 +43,15 @@ impl DynamoStore {
         Self {
             client,
             table: table.into(),
+            status_notices: false,
         }
+    }
+
+    /// Queue a status mail with every change that moves a domain with a
+    /// notification address into a final status (`STATUS_MAILS=enabled`).
+    pub fn with_status_notices(mut self, enabled: bool) -> Self {
+        self.status_notices = enabled;
+        self
     }
 
     pub fn client(&self) -> &Client {
@@ -132,6 +142,18 @@ impl DomainStore for DynamoStore {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(item))
+                .build()
+                .map_err(malformed)?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        if let Some(notice) = change.notice().filter(|_| self.status_notices) {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(crate::notices::notice_to_item(
+                    &notice,
+                    &record.updated_at,
+                )))
+                .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
@@ -270,6 +292,56 @@ impl DomainStore for DynamoStore {
             paid_at: req_s(&item, "paid_at")?,
         }))
     }
+
+    async fn in_flight(
+        &self,
+        started_before: &str,
+        limit: usize,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(INFLIGHT_INDEX)
+            .key_condition_expression("inflight_pk = :pk AND inflight_since < :before")
+            .expression_attribute_values(":pk", s(INFLIGHT_PK))
+            .expression_attribute_values(":before", s(started_before));
+        query_index(query, limit, record_from_item).await
+    }
+}
+
+/// Pages through an index query until `limit` items are read; an item that
+/// cannot be read is logged and skipped, so one bad item stops nothing.
+pub(crate) async fn query_index<T>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+    read: impl Fn(&Item) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut found = Vec::new();
+    let mut start = None;
+    while found.len() < limit {
+        let page = query
+            .clone()
+            .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        for item in page.items.unwrap_or_default() {
+            match read(&item) {
+                Ok(value) => found.push(value),
+                Err(e) => tracing::error!(
+                    pk = opt_s(&item, "pk").unwrap_or_default(),
+                    "index item skipped: {e}"
+                ),
+            }
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => break,
+        }
+    }
+    Ok(found)
 }
 
 pub fn domain_pk(domain: &str) -> String {
@@ -301,6 +373,8 @@ fn record_to_item(r: &DomainRecord) -> Item {
         ("job_id", &r.job_id),
         ("pending_request", &r.pending_request),
         ("pending_auth_code", &r.pending_auth_code),
+        ("notify_email", &r.notify_email),
+        ("notify_language", &r.notify_language),
     ];
     for (name, value) in optional {
         if let Some(v) = value {
@@ -378,10 +452,12 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
             .then(|| list_s(item, "requested_nameservers")),
         contacts: read_map_s(item, "contacts").unwrap_or_default(),
         requested_contacts: read_map_s(item, "requested_contacts"),
+        notify_email: opt_s(item, "notify_email"),
+        notify_language: opt_s(item, "notify_language"),
     })
 }
 
-fn log_to_item(domain: &str, e: &LogEntry) -> Item {
+pub(crate) fn log_to_item(domain: &str, e: &LogEntry) -> Item {
     let mut suffix = [0u8; 6];
     rand::rng().fill_bytes(&mut suffix);
     let mut item = Item::new();
@@ -419,11 +495,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn s(v: impl Into<String>) -> AttributeValue {
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
     AttributeValue::S(v.into())
 }
 
-fn n(v: u64) -> AttributeValue {
+pub(crate) fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
@@ -442,14 +518,14 @@ fn read_map_s(item: &Item, name: &str) -> Option<std::collections::BTreeMap<Stri
     }
 }
 
-fn opt_s(item: &Item, name: &str) -> Option<String> {
+pub(crate) fn opt_s(item: &Item, name: &str) -> Option<String> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Some(v.clone()),
         _ => None,
     }
 }
 
-fn req_s(item: &Item, name: &str) -> Result<String, StoreError> {
+pub(crate) fn req_s(item: &Item, name: &str) -> Result<String, StoreError> {
     opt_s(item, name).ok_or_else(|| StoreError::Malformed(format!("attribute {name} is missing")))
 }
 
@@ -463,10 +539,10 @@ fn list_s(item: &Item, name: &str) -> Vec<String> {
     }
 }
 
-fn unavailable<E: std::error::Error + 'static>(err: E) -> StoreError {
+pub(crate) fn unavailable<E: std::error::Error + 'static>(err: E) -> StoreError {
     StoreError::Unavailable(internetx::error_chain(&err))
 }
 
-fn malformed(err: impl std::fmt::Display) -> StoreError {
+pub(crate) fn malformed(err: impl std::fmt::Display) -> StoreError {
     StoreError::Malformed(err.to_string())
 }

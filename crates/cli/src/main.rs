@@ -109,7 +109,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         .table
         .ok_or("no table: pass --table or set DOMAIN_TABLE")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table);
+    // A hand-made settlement owes the customer the same status mail.
+    let notices =
+        adapters::config::status_mails(&adapters::config::ProcessEnv).map_err(|e| e.to_string())?;
+    let store =
+        DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table).with_status_notices(notices);
     match cli.command {
         Command::Domains {
             status,

@@ -12,6 +12,9 @@ pub struct Exchange {
     pub request_xml: String,
     pub response_xml: String,
     pub answer: Answer,
+    /// Refusals before processing that were retried before this answer
+    /// (`HTTP 503`, …), for the action log.
+    pub retried: Vec<String>,
 }
 
 /// Why no usable answer came back. What matters to the caller is whether the
@@ -140,7 +143,6 @@ impl GatewayClient {
         &self.envelope
     }
 
-    /// Posts one task and reads the answer.
     /// Posts one task and reads the answer. Failures that prove the gateway
     /// did not process the request (no connection; HTTP 429/503) are retried
     /// with capped exponential backoff and jitter (honouring `Retry-After`);
@@ -148,6 +150,7 @@ impl GatewayClient {
     pub async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
         let body = task.to_xml(&self.envelope);
         let mut attempt = 0;
+        let mut retried = Vec::new();
         loop {
             match self.send_once(body.clone()).await {
                 Err(err) if err.is_safe_to_resend() && attempt < self.retries => {
@@ -163,7 +166,15 @@ impl GatewayClient {
                     let wait = (backoff + jitter).max(hinted).min(MAX_BACKOFF);
                     attempt += 1;
                     tracing::warn!(ctid = %task.ctid, attempt, wait_ms = wait.as_millis() as u64, error = %err, "gateway refused before processing; retrying");
+                    retried.push(match &err {
+                        GatewayError::Http { status, .. } => format!("HTTP {status}"),
+                        other => clip(&other.to_string(), 120),
+                    });
                     tokio::time::sleep(wait).await;
+                }
+                Ok(mut exchange) => {
+                    exchange.retried = retried;
+                    return Ok(exchange);
                 }
                 result => return result,
             }
@@ -205,6 +216,7 @@ impl GatewayClient {
                 request_xml,
                 response_xml,
                 answer,
+                retried: Vec::new(),
             }),
             Err(source) => Err(GatewayError::Protocol {
                 source,

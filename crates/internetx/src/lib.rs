@@ -25,7 +25,7 @@ pub use request::{
     Contact, ContactKind, ContactRef, Credentials, DomainOrder, DomainUpdate, Envelope, Nameserver,
     Secret, Subuser, Task, TaskKind,
 };
-pub use response::{Answer, AnswerKind, Message, ProtocolError, StatusInfo};
+pub use response::{Answer, AnswerKind, DomainData, Message, ProtocolError, StatusInfo};
 
 /// An error with all its sources, on one line (SDK and HTTP errors hide the
 /// useful part in their sources).

@@ -47,6 +47,16 @@ pub struct Answer {
     pub messages: Vec<Message>,
     pub stid: Option<String>,
     pub job_id: Option<String>,
+    /// `result/data/domain` of a domain info (`0105`) answer.
+    pub domain: Option<DomainData>,
+}
+
+/// What a domain info answer says of the domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainData {
+    pub name: String,
+    /// `nserver/name`, lower-case, without a trailing dot.
+    pub nameservers: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -109,7 +119,11 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
     let mut statuses = Vec::new();
     let mut messages = Vec::new();
     let mut job_id = None;
+    let mut domain = None;
     for result in root.children_named("result") {
+        if domain.is_none() {
+            domain = result.at(&["data", "domain"]).and_then(parse_domain_data);
+        }
         if let Some(status) = result.child("status") {
             statuses.push(parse_status(status)?);
         }
@@ -128,7 +142,19 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
         messages,
         stid: root.text_at(&["stid"]).map(str::to_owned),
         job_id,
+        domain,
     })
+}
+
+fn parse_domain_data(domain: &Element) -> Option<DomainData> {
+    let name = domain.text_at(&["name"])?.trim().to_ascii_lowercase();
+    let nameservers = domain
+        .children_named("nserver")
+        .filter_map(|ns| ns.text_at(&["name"]))
+        .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    Some(DomainData { name, nameservers })
 }
 
 pub(crate) fn parse_status(status: &Element) -> Result<StatusInfo, ProtocolError> {

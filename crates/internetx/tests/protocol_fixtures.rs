@@ -240,3 +240,16 @@ fn unusable_answers_are_typed_errors() {
     assert!(parse_answer("").is_err());
     assert!(parse_answer("\u{feff}<response/>").is_err());
 }
+
+#[test]
+fn reads_the_domain_of_a_domain_info_answer() {
+    let info = parse_answer(&fixture("answer-domain-info.xml")).unwrap();
+    let domain = info.domain.expect("data/domain");
+    assert_eq!(domain.name, "example.com");
+    assert_eq!(domain.nameservers, ["ns1.provider.net", "ns.example.com"]);
+
+    let missing = parse_answer(&fixture("answer-domain-info-missing.xml")).unwrap();
+    assert!(missing.domain.is_none());
+    assert_eq!(missing.status.code, "E0105");
+    assert_eq!(missing.messages[0].code, "EF01050");
+}

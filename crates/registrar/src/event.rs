@@ -87,6 +87,10 @@ pub struct DomainRequested {
 struct AccountInput {
     id: String,
     kind: String,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    language: Option<String>,
 }
 
 /// Limits that keep a hostile event from costing more than a real one.
@@ -304,7 +308,27 @@ fn account(detail: &Value) -> Result<Account, EventError> {
             clip(&input.kind, 40)
         ))
     })?;
-    Ok(Account { id: input.id, kind })
+    let email = match input.email.map(|e| e.trim().to_owned()) {
+        Some(e) if e.is_empty() => None,
+        Some(e) if crate::notice::valid_email(&e) => Some(e),
+        Some(e) => {
+            return Err(EventError(format!(
+                "account.email {:?} is not a usable address",
+                clip(&e, 60)
+            )))
+        }
+        None => None,
+    };
+    let language = input
+        .language
+        .map(|l| l.parse().map_err(EventError))
+        .transpose()?;
+    Ok(Account {
+        id: input.id,
+        kind,
+        email,
+        language,
+    })
 }
 
 fn id_field(detail: &Value, field: &str) -> Result<String, EventError> {

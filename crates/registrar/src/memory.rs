@@ -100,4 +100,26 @@ impl DomainStore for MemoryStore {
     async fn paid_order(&self, order_id: &str) -> Result<Option<PaidOrder>, StoreError> {
         Ok(self.lock().orders.get(order_id).cloned())
     }
+
+    async fn in_flight(
+        &self,
+        started_before: &str,
+        limit: usize,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let mut found: Vec<DomainRecord> = self
+            .lock()
+            .domains
+            .values()
+            .filter(|d| d.status.in_flight())
+            .filter(|d| {
+                d.operation_started_at
+                    .as_deref()
+                    .is_some_and(|at| at < started_before)
+            })
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| a.operation_started_at.cmp(&b.operation_started_at));
+        found.truncate(limit);
+        Ok(found)
+    }
 }

@@ -79,6 +79,10 @@ pub struct DomainRecord {
     pub contacts: BTreeMap<String, String>,
     /// The contact slots of a change in flight.
     pub requested_contacts: Option<BTreeMap<String, String>>,
+    /// Where status mails go (`account.email` of the event that created or
+    /// last ordered the domain) and in which language.
+    pub notify_email: Option<String>,
+    pub notify_language: Option<String>,
 }
 
 impl DomainRecord {
@@ -138,6 +142,8 @@ impl DomainRecord {
             requested_nameservers: None,
             contacts: BTreeMap::new(),
             requested_contacts: None,
+            notify_email: None,
+            notify_language: None,
         }
     }
 

@@ -79,6 +79,9 @@ impl Source {
 pub struct Account {
     pub id: String,
     pub kind: AccountKind,
+    /// Notification address for status mails (`account.email`), checked.
+    pub email: Option<String>,
+    pub language: Option<crate::notice::Language>,
 }
 
 /// A validated registration or transfer: past this point every value is valid.

@@ -7,10 +7,46 @@
 
 use crate::change::ChangeRequest;
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
+use crate::record::DomainRecord;
 use crate::request::{Account, DomainRequest, Source};
 use crate::status::{Operation, Status};
 use crate::submit::{stored_input, ItemReport, Submitter};
 use crate::DomainName;
+
+impl<S, G, C> Submitter<S, G, C> {
+    /// The registration or transfer kept on the domain item, as a request
+    /// from `source` (auth code unsealed), or why there is none.
+    pub(crate) fn stored_request(
+        &self,
+        current: &DomainRecord,
+        domain: &DomainName,
+        source: Source,
+    ) -> Result<DomainRequest, String> {
+        let input = stored_input(current, &self.sealer).ok_or_else(|| {
+            format!(
+                "{domain} has no stored request to retry; send it again from the storefront or control center"
+            )
+        })?;
+        let account = Account {
+            id: current.account_id.clone(),
+            kind: current.account_kind,
+            email: current.notify_email.clone(),
+            language: current
+                .notify_language
+                .as_deref()
+                .and_then(|l| l.parse().ok()),
+        };
+        DomainRequest::validate(
+            source,
+            current.operation,
+            account,
+            current.order_id.clone(),
+            domain.clone(),
+            input,
+        )
+        .map_err(|problem| format!("the stored request is not valid: {problem}"))
+    }
+}
 
 /// Why a retry was not made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -47,25 +83,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         };
         match current.operation {
             Operation::Register | Operation::Transfer => {
-                let Some(input) = stored_input(&current, &self.sealer) else {
-                    return refuse(format!(
-                        "{domain} has no stored request to retry; send it again from the storefront or control center"
-                    ));
-                };
-                let account = Account {
-                    id: current.account_id.clone(),
-                    kind: current.account_kind,
-                };
-                let request = match DomainRequest::validate(
-                    source,
-                    current.operation,
-                    account,
-                    current.order_id.clone(),
-                    domain.clone(),
-                    input,
-                ) {
+                let request = match self.stored_request(&current, domain, source) {
                     Ok(request) => request,
-                    Err(problem) => return refuse(format!("the stored request is not valid: {problem}")),
+                    Err(problem) => return refuse(problem),
                 };
                 self.submit(request, true, Some(current)).await.map(Ok)
             }

@@ -788,6 +788,13 @@ impl Reply {
                         status.code, status.text
                     );
                 }
+                if !exchange.retried.is_empty() {
+                    reply.message.push_str(&format!(
+                        " (after {} refusal(s) before processing, retried: {})",
+                        exchange.retried.len(),
+                        exchange.retried.join(", ")
+                    ));
+                }
             }
             Err(err) => {
                 let safe = err.is_safe_to_resend();
@@ -950,6 +957,10 @@ fn base_record(
     record.operation = request.operation;
     record.account_id = request.account.id.clone();
     record.account_kind = request.account.kind;
+    if let Some(email) = &request.account.email {
+        record.notify_email = Some(email.clone());
+        record.notify_language = request.account.language.map(|l| l.as_str().to_owned());
+    }
     record.order_id = request.order_id.clone().or(record.order_id);
     record.last_error = None;
     record.request_ref = Some(request.source.key());
@@ -968,6 +979,8 @@ fn new_record(
 ) -> DomainRecord {
     let mut record = DomainRecord::new(ascii, unicode, operation, &account.id, account.kind, now);
     record.order_id = order_id.map(str::to_owned);
+    record.notify_email = account.email.clone();
+    record.notify_language = account.language.map(|l| l.as_str().to_owned());
     record
 }
 

@@ -55,6 +55,7 @@ impl Gateway for ScriptedGateway {
             request_xml: "<request/>".into(),
             response_xml: xml.clone(),
             answer: parse_answer(&xml).unwrap(),
+            retried: Vec::new(),
         })
     }
 }

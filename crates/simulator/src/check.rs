@@ -1,6 +1,6 @@
 //! What the gateway checks before it accepts a task.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use internetx::tree::{self, Element};
 
@@ -11,12 +11,29 @@ const CONTACT_FIELDS: [&str; 8] = [
     "type", "fname", "lname", "address", "pcode", "city", "country", "email",
 ];
 
-/// Checks one request document; returns what to record and the answer.
-pub fn handle(
-    config: &SimulatorConfig,
-    text: &str,
-    registered: &mut HashSet<String>,
-) -> (Recorded, Answer) {
+/// The simulated registry: the domains in the account and their name servers.
+#[derive(Debug, Default)]
+pub struct Registry {
+    pub domains: HashSet<String>,
+    pub nameservers: HashMap<String, Vec<String>>,
+}
+
+impl Registry {
+    fn set_nameservers(&mut self, name: &str, domain: &Element) {
+        let ns: Vec<String> = domain
+            .children_named("nserver")
+            .filter_map(|n| n.text_at(&["name"]))
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if !ns.is_empty() {
+            self.nameservers.insert(name.to_owned(), ns);
+        }
+    }
+}
+
+/// What a request names (code, ctid, reply address, domain), read without
+/// checking anything: what fault injection and the record need.
+pub fn peek(text: &str) -> Recorded {
     let mut recorded = Recorded {
         code: None,
         ctid: None,
@@ -25,6 +42,31 @@ pub fn handle(
         answered: String::new(),
         xml: String::new(),
     };
+    let Ok(root) = tree::parse(text) else {
+        return recorded;
+    };
+    let task = root.child("task");
+    recorded.code = task.and_then(|t| t.text_at(&["code"])).map(str::to_owned);
+    recorded.ctid = task.and_then(|t| t.text_at(&["ctid"])).map(str::to_owned);
+    recorded.reply_to = task
+        .and_then(|t| t.text_at(&["reply_to"]))
+        .map(str::to_owned);
+    recorded.domain = task
+        .and_then(|t| {
+            t.text_at(&["domain", "name"])
+                .or_else(|| t.text_at(&["cancelation", "domain"]))
+        })
+        .map(str::to_ascii_lowercase);
+    recorded
+}
+
+/// Checks one request document; returns what to record and the answer.
+pub fn handle(
+    config: &SimulatorConfig,
+    text: &str,
+    registered: &mut Registry,
+) -> (Recorded, Answer) {
+    let recorded = peek(text);
     let root = match tree::parse(text) {
         Ok(root) if root.name == "request" => root,
         Ok(_) | Err(_) => {
@@ -40,18 +82,6 @@ pub fn handle(
         }
     };
     let task = root.child("task");
-    recorded.code = task.and_then(|t| t.text_at(&["code"])).map(str::to_owned);
-    recorded.ctid = task.and_then(|t| t.text_at(&["ctid"])).map(str::to_owned);
-    recorded.reply_to = task
-        .and_then(|t| t.text_at(&["reply_to"]))
-        .map(str::to_owned);
-    recorded.domain = task
-        .and_then(|t| {
-            t.text_at(&["domain", "name"])
-                .or_else(|| t.text_at(&["cancelation", "domain"]))
-        })
-        .map(str::to_ascii_lowercase);
-
     let auth_ok = root.text_at(&["auth", "user"]) == Some(config.user.as_str())
         && root.at(&["auth", "password"]).map(|p| p.text.as_str())
             == Some(config.password.as_str())
@@ -82,7 +112,7 @@ pub fn handle(
         Some("0101") => domain_create(config, task, registered),
         Some("0104") => domain_transfer(config, task, registered),
         Some("0105") => domain_info(task, registered),
-        Some("0102") => domain_update(task, registered),
+        Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
@@ -100,17 +130,13 @@ pub fn handle(
     (recorded, answer)
 }
 
-fn domain_create(
-    config: &SimulatorConfig,
-    task: &Element,
-    registered: &mut HashSet<String>,
-) -> Answer {
+fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
     let (name, domain) = match domain_block(task, "0101") {
         Ok(found) => found,
         Err(answer) => return *answer,
     };
     let object = Some(("domain", name.as_str()));
-    if config.taken.contains(&name) || registered.contains(&name) {
+    if config.taken.contains(&name) || registered.domains.contains(&name) {
         return Answer::error(
             "E0101",
             "Domain could not be registered.",
@@ -128,7 +154,8 @@ fn domain_create(
     }
     // A registration that will fail never makes the domain ours.
     if !config.fails_async(&name, "0101") {
-        registered.insert(name.clone());
+        registered.domains.insert(name.clone());
+        registered.set_nameservers(&name, domain);
     }
     Answer::notify(
         "N0101",
@@ -137,11 +164,7 @@ fn domain_create(
     )
 }
 
-fn domain_transfer(
-    config: &SimulatorConfig,
-    task: &Element,
-    registered: &mut HashSet<String>,
-) -> Answer {
+fn domain_transfer(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
     let (name, domain) = match domain_block(task, "0104") {
         Ok(found) => found,
         Err(answer) => return *answer,
@@ -166,7 +189,8 @@ fn domain_transfer(
         }
     }
     if !config.fails_async(&name, "0104") {
-        registered.insert(name.clone());
+        registered.domains.insert(name.clone());
+        registered.set_nameservers(&name, domain);
     }
     Answer::notify(
         "N0104",
@@ -175,13 +199,13 @@ fn domain_transfer(
     )
 }
 
-fn domain_update(task: &Element, registered: &HashSet<String>) -> Answer {
+fn domain_update(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
     let (name, domain) = match domain_block(task, "0102") {
         Ok(found) => found,
         Err(answer) => return *answer,
     };
     let object = Some(("domain", name.as_str()));
-    if !registered.contains(&name) {
+    if !registered.domains.contains(&name) {
         return Answer::error(
             "E0102",
             "Domain update failed.",
@@ -203,21 +227,24 @@ fn domain_update(task: &Element, registered: &HashSet<String>) -> Answer {
             return Answer::error("E0102", "Domain update failed.", object, &problem);
         }
     }
+    if !config.fails_async(&name, "0102") {
+        registered.set_nameservers(&name, domain);
+    }
     let mut answer = Answer::notify("N0102", "Domain update started successfully.", object);
     answer.data = format!(
         "<domain_job><job><id>{}</id><status>NOT_SET</status></job></domain_job>",
-        4_295_210_000u64 + registered.len() as u64
+        4_295_210_000u64 + registered.domains.len() as u64
     );
     answer
 }
 
-fn cancelation(task: &Element, registered: &HashSet<String>) -> Answer {
+fn cancelation(task: &Element, registered: &Registry) -> Answer {
     let name = task
         .text_at(&["cancelation", "domain"])
         .unwrap_or_default()
         .to_ascii_lowercase();
     let object = Some(("domain", name.as_str()));
-    if !registered.contains(&name) {
+    if !registered.domains.contains(&name) {
         return Answer::error(
             "E0103101",
             "Cancelation could not be created.",
@@ -242,18 +269,26 @@ fn cancelation(task: &Element, registered: &HashSet<String>) -> Answer {
     Answer::notify("N0103101", "Cancelation is being created.", object)
 }
 
-fn domain_info(task: &Element, registered: &HashSet<String>) -> Answer {
+fn domain_info(task: &Element, registered: &Registry) -> Answer {
     let name = task
         .text_at(&["domain", "name"])
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if registered.contains(&name) {
+    if registered.domains.contains(&name) {
         let mut answer = Answer::success(
             "S0105",
             "Domain data was inquired successfully.",
             Some(("domain", &name)),
         );
-        answer.data = format!("<domain><name>{name}</name><status>success</status></domain>");
+        let nserver: String = registered
+            .nameservers
+            .get(&name)
+            .into_iter()
+            .flatten()
+            .map(|ns| format!("<nserver><name>{ns}</name></nserver>"))
+            .collect();
+        answer.data =
+            format!("<domain><name>{name}</name>{nserver}<status>success</status></domain>");
         answer
     } else {
         Answer::error(

@@ -9,9 +9,10 @@
 
 mod answer;
 mod check;
+pub mod fault;
 pub mod mailer;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -26,6 +27,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 pub use answer::Answer;
+pub use fault::Fault;
 pub use mailer::{MailDelivery, MailFormat, Notify};
 
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct SimulatorConfig {
     /// Holds every HTTP answer back this long (the result mail can then
     /// arrive before the answer).
     pub answer_delay: std::time::Duration,
+    /// Faults to inject, `(domain, fault)`, each once (see [`Fault`]).
+    pub faults: Vec<(String, Fault)>,
 }
 
 impl SimulatorConfig {
@@ -69,6 +73,7 @@ impl Default for SimulatorConfig {
             ],
             mail: None,
             answer_delay: std::time::Duration::ZERO,
+            faults: Vec::new(),
         }
     }
 }
@@ -80,7 +85,9 @@ pub struct Recorded {
     pub ctid: Option<String>,
     pub reply_to: Option<String>,
     pub domain: Option<String>,
-    /// The status code it answered with.
+    /// The status code it answered with, or what went wrong instead
+    /// (`HTTP 500`, `HTTP 503`, `reset`) when an injected fault kept the
+    /// task from being processed.
     pub answered: String,
     /// The request document as received (with the password: keep it local).
     pub xml: String,
@@ -89,9 +96,10 @@ pub struct Recorded {
 #[derive(Default)]
 struct Inner {
     requests: Vec<Recorded>,
-    registered: HashSet<String>,
+    registered: check::Registry,
     stid_counter: u64,
     mails: Vec<String>,
+    faults: HashMap<String, VecDeque<Fault>>,
 }
 
 pub struct Shared {
@@ -102,6 +110,31 @@ pub struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The faults due for this request: all those queued for its domain
+    /// fire together, once (a 503 stays for its remaining `times`).
+    fn take_faults(&self, request: &Recorded) -> Vec<Fault> {
+        let domain_task = request
+            .code
+            .as_deref()
+            .is_some_and(|c| c.starts_with("010") && c != "0105");
+        let Some(domain) = request.domain.as_deref().filter(|_| domain_task) else {
+            return Vec::new();
+        };
+        let mut inner = self.lock();
+        let Some(queue) = inner.faults.get_mut(domain) else {
+            return Vec::new();
+        };
+        let faults: Vec<Fault> = queue.drain(..).collect();
+        for fault in &faults {
+            if let Fault::Unavailable { times } = fault {
+                if *times > 1 {
+                    queue.push_back(Fault::Unavailable { times: times - 1 });
+                }
+            }
+        }
+        faults
     }
 }
 
@@ -117,9 +150,17 @@ impl Simulator {
     pub async fn start(config: SimulatorConfig, addr: SocketAddr) -> std::io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        let mut inner = Inner::default();
+        for (domain, fault) in &config.faults {
+            inner
+                .faults
+                .entry(domain.to_ascii_lowercase())
+                .or_default()
+                .push_back(fault.clone());
+        }
         let shared = Arc::new(Shared {
             config,
-            inner: Mutex::new(Inner::default()),
+            inner: Mutex::new(inner),
         });
         let app = Router::new()
             .route("/_sim/requests", get(list_requests))
@@ -139,6 +180,26 @@ impl Simulator {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().requests.clone()
+    }
+
+    /// Injects a fault for the next domain task on `domain`.
+    pub fn inject(&self, domain: &str, fault: Fault) {
+        self.shared
+            .lock()
+            .faults
+            .entry(domain.to_ascii_lowercase())
+            .or_default()
+            .push_back(fault);
+    }
+
+    /// Domain tasks the gateway processed (answered with a status), per
+    /// domain: what "at most one registration per item" is counted on.
+    pub fn processed(&self, domain: &str, code: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.domain.as_deref() == Some(domain) && r.code.as_deref() == Some(code))
+            .filter(|r| r.answered.starts_with(['N', 'S', 'E']))
+            .count()
     }
 
     /// Requests with a domain task code (`0101`, `0104`, `0102`, …).
@@ -184,6 +245,16 @@ async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes)
         return xml_response(StatusCode::OK, answer.to_xml("-"));
     }
     let text = String::from_utf8_lossy(&body).into_owned();
+    let faults = shared.take_faults(&check::peek(&text));
+    if let Some(fault) = faults.iter().find(|f| !f.processes()) {
+        let (answered, response) = unprocessed(fault);
+        shared.lock().requests.push(Recorded {
+            answered: answered.into(),
+            xml: text.clone(),
+            ..check::peek(&text)
+        });
+        return response;
+    }
     let (recorded, answer) = check::handle(&shared.config, &text, &mut shared.lock().registered);
     let stid = {
         let mut inner = shared.lock();
@@ -197,12 +268,70 @@ async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes)
         stid
     };
     if answer.kind == "notify" {
-        schedule_results(&shared, &recorded);
+        schedule_results(&shared, &recorded, &faults);
     }
     if !shared.config.answer_delay.is_zero() {
         tokio::time::sleep(shared.config.answer_delay).await;
     }
+    for fault in faults {
+        match fault {
+            Fault::Slow(delay) => tokio::time::sleep(delay).await,
+            // Longer than any client waits; the client has long given up.
+            Fault::TimeoutAfterAccept => {
+                tokio::time::sleep(std::time::Duration::from_secs(300)).await
+            }
+            Fault::ResetAfterProcessing => return broken_answer(),
+            Fault::MalformedAnswer => {
+                let xml = answer.to_xml(&stid);
+                return xml_response(StatusCode::OK, xml[..xml.len() / 2].to_owned());
+            }
+            _ => {}
+        }
+    }
     xml_response(StatusCode::OK, answer.to_xml(&stid))
+}
+
+/// The answer to a request a fault kept from being processed.
+fn unprocessed(fault: &Fault) -> (&'static str, Response) {
+    match fault {
+        Fault::ServerError => (
+            "HTTP 500",
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><body><h1>500 Internal Server Error</h1></body></html>",
+            )
+                .into_response(),
+        ),
+        Fault::Unavailable { .. } => (
+            "HTTP 503",
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [
+                    (header::CONTENT_TYPE, "text/html"),
+                    (header::RETRY_AFTER, "1"),
+                ],
+                "<html><body><h1>503 Service Unavailable</h1></body></html>",
+            )
+                .into_response(),
+        ),
+        _ => ("reset", broken_answer()),
+    }
+}
+
+/// Headers, then the connection breaks: the client gets no answer document.
+fn broken_answer() -> Response {
+    let body = futures_util::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated connection reset",
+        ))
+    });
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "text/xml; charset=utf-8")
+        .body(axum::body::Body::from_stream(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
 /// The result messages of each task, as it succeeds or fails: transfers
@@ -313,7 +442,16 @@ const RESULTS: &[(&str, bool, &[Step])] = &[
 ];
 
 /// Sends the job's result mails after the configured delay.
-fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
+fn schedule_results(shared: &Arc<Shared>, request: &Recorded, faults: &[Fault]) {
+    if faults.contains(&Fault::MailNever) {
+        return;
+    }
+    let copies = if faults.contains(&Fault::MailTwice) {
+        2
+    } else {
+        1
+    };
+    let wrong_domain = faults.contains(&Fault::MailWrongDomain);
     let (Some(mail), Some(ctid), Some(reply_to), Some(domain), Some(code)) = (
         shared.config.mail.clone(),
         request.ctid.clone(),
@@ -324,10 +462,15 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
         return;
     };
     let fails = shared.config.fails_async(&domain, &code);
+    let named = if wrong_domain {
+        format!("other-{domain}")
+    } else {
+        domain.clone()
+    };
     let job = |code: &str, text: &str, kind: &'static str, nic: Option<&str>| mailer::JobMessage {
         ctid: ctid.clone(),
         reply_to: reply_to.clone(),
-        domain: domain.clone(),
+        domain: named.clone(),
         code: code.to_owned(),
         text: text.to_owned(),
         kind,
@@ -347,10 +490,12 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded) {
     tokio::spawn(async move {
         for job in jobs {
             tokio::time::sleep(mail.delay).await;
-            match mail.deliver(&job).await {
-                Ok(key) => shared.lock().mails.push(key),
-                Err(e) => {
-                    tracing::error!(error = %e, ctid = %job.ctid, "result mail not delivered")
+            for _ in 0..copies {
+                match mail.deliver(&job).await {
+                    Ok(key) => shared.lock().mails.push(key),
+                    Err(e) => {
+                        tracing::error!(error = %e, ctid = %job.ctid, "result mail not delivered")
+                    }
                 }
             }
         }

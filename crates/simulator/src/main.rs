@@ -36,6 +36,11 @@ struct Args {
     /// Accept, then fail in the result mail: `domain` or `domain/code`; repeatable.
     #[arg(long = "fail-async")]
     fail_async: Vec<String>,
+    /// `domain=fault`, once each: slow:2s, timeout-after-accept, reset-before,
+    /// reset-after, http-500, http-503:N, malformed-xml, mail-never,
+    /// mail-twice, mail-wrong-domain.
+    #[arg(long = "fault", value_parser = parse_fault)]
+    faults: Vec<(String, internetx_simulator::Fault)>,
     /// Deliver result mails into this bucket.
     #[arg(long)]
     mail_bucket: Option<String>,
@@ -64,6 +69,7 @@ async fn main() -> std::io::Result<()> {
     };
     config.taken.extend(args.taken);
     config.fail_async.extend(args.fail_async);
+    config.faults = args.faults;
     if let Some(bucket) = args.mail_bucket {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(
@@ -89,4 +95,11 @@ async fn main() -> std::io::Result<()> {
     eprintln!("internetx-simulator listening on {}", sim.url());
     sim.wait().await;
     Ok(())
+}
+
+fn parse_fault(text: &str) -> Result<(String, internetx_simulator::Fault), String> {
+    let (domain, fault) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?}: expected domain=fault"))?;
+    Ok((domain.to_ascii_lowercase(), fault.parse()?))
 }

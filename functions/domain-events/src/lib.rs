@@ -10,42 +10,18 @@
 //! event that cannot be read at all fails too, so that it ends in the
 //! dead-letter queue instead of vanishing.
 
-use adapters::{Config, DynamoStore};
+use adapters::Config;
 use aws_config::SdkConfig;
-use internetx::client::ClientConfig;
-use internetx::{Credentials, Envelope, GatewayClient};
 use lambda_runtime::Error;
 use registrar::event::parse_event;
-use registrar::ports::SystemClock;
-use registrar::reply::ReplyAddress;
-use registrar::seal::Sealer;
-use registrar::submit::{Report, Submitter};
+use registrar::submit::Report;
 use serde_json::{json, Value};
 
-pub type App = Submitter<DynamoStore, GatewayClient, SystemClock>;
+pub type App = adapters::Bridge;
 
 /// Builds the clients once, at cold start.
 pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
-    let envelope = Envelope::new(Credentials {
-        user: config.internetx_user.clone(),
-        password: config.internetx_password.clone(),
-        context: config.internetx_context.clone(),
-    });
-    let client_config = ClientConfig {
-        url: config.internetx_url.clone(),
-        connect_timeout: config.gateway_connect_timeout,
-        timeout: config.gateway_timeout,
-        max_requests_per_second: config.gateway_rate,
-        ..ClientConfig::new(config.internetx_url.clone())
-    };
-    let secret = config.reply_token_secret.expose().as_bytes();
-    Ok(Submitter {
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
-        gateway: GatewayClient::new(client_config, envelope)?,
-        clock: SystemClock,
-        reply: ReplyAddress::new(&config.reply_to_address, secret)?,
-        sealer: Sealer::new(secret),
-    })
+    Ok(adapters::bridge(config, aws)?)
 }
 
 /// Handles one EventBridge event (the full envelope).

@@ -28,7 +28,8 @@ pub fn build(config: &MailConfig, aws: &SdkConfig) -> Result<App, Error> {
     let secret = config.reply_token_secret.expose().as_bytes();
     Ok(App {
         inbound: Inbound {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table)
+                .with_status_notices(config.status_mails),
             clock: SystemClock,
             reply: ReplyAddress::new(&config.reply_to_address, secret)?,
             config: InboundConfig {

@@ -1,0 +1,414 @@
+//! Status mails to the account: when a domain reaches `Registered`,
+//! `Cancelled` or `Error`, the state change that does so also queues one
+//! notice (same transaction), so a notice exists exactly when the transition
+//! was committed. Sending is a separate, retryable step ([`crate::notify`]).
+
+use std::str::FromStr;
+
+use crate::ports::Change;
+use crate::status::{Operation, Status};
+use crate::text::is_clean;
+
+/// The language of a status mail (`account.language`); English unless the
+/// account asks for German.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    En,
+    De,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::En => "en",
+            Language::De => "de",
+        }
+    }
+}
+
+impl FromStr for Language {
+    type Err = String;
+    /// `de`, `de-DE`, `DE_at` → German; `en…` → English.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let primary = s.split(['-', '_']).next().unwrap_or_default();
+        match primary.to_ascii_lowercase().as_str() {
+            "de" => Ok(Language::De),
+            "en" => Ok(Language::En),
+            _ => Err(format!("language {s:?} is not supported (en, de)")),
+        }
+    }
+}
+
+/// Checks a notification address: one `@`, a dotted domain, no spaces or
+/// control characters, at most 254 characters (RFC 5321).
+pub fn valid_email(address: &str) -> bool {
+    let Some((local, domain)) = address.split_once('@') else {
+        return false;
+    };
+    address.len() <= 254
+        && !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && is_clean(address)
+        && !address
+            .chars()
+            .any(|c| c.is_whitespace() || "<>,;\"()[]\\".contains(c))
+}
+
+/// One status mail owed to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusNotice {
+    pub domain: String,
+    pub domain_unicode: String,
+    pub status: Status,
+    pub operation: Operation,
+    pub to: String,
+    pub language: Language,
+    /// `last_error` of the domain when the status is `Error`.
+    pub reason: Option<String>,
+    /// The domain item's version that made the transition: one notice per
+    /// version, so a repeated transition is a new notice, a repeated write not.
+    pub version: u64,
+}
+
+impl Change {
+    /// The status mail this change owes, if it moves a domain with a
+    /// notification address into a final status. Every status change carries
+    /// a `status.changed` (or `operator.resolved`) log entry naming both ends,
+    /// which is what tells a transition from a rewrite.
+    pub fn notice(&self) -> Option<StatusNotice> {
+        let record = &self.record;
+        if !matches!(
+            record.status,
+            Status::Registered | Status::Cancelled | Status::Error
+        ) {
+            return None;
+        }
+        let to = record.notify_email.clone()?;
+        let moved = self.log.iter().any(|entry| {
+            entry.status_to.as_deref() == Some(record.status.as_str())
+                && entry.status_from.as_deref() != entry.status_to.as_deref()
+        });
+        if !moved {
+            return None;
+        }
+        Some(StatusNotice {
+            domain: record.domain.clone(),
+            domain_unicode: record.domain_unicode.clone(),
+            status: record.status,
+            operation: record.operation,
+            to,
+            language: record
+                .notify_language
+                .as_deref()
+                .and_then(|l| l.parse().ok())
+                .unwrap_or_default(),
+            reason: record
+                .last_error
+                .clone()
+                .filter(|_| record.status == Status::Error),
+            version: record.version,
+        })
+    }
+}
+
+/// A plain-text mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusMail {
+    pub subject: String,
+    pub body: String,
+}
+
+impl StatusNotice {
+    /// The mail, in the account's language. It names the domain, the
+    /// outcome and, on error, the cause in plain words; the technical detail
+    /// follows for the provider's support, and no secret is ever in it (auth
+    /// codes never reach `last_error`).
+    pub fn compose(&self) -> StatusMail {
+        let name = if self.domain_unicode != self.domain {
+            format!("{} ({})", self.domain_unicode, self.domain)
+        } else {
+            self.domain.clone()
+        };
+        let words = Words::of(self.language);
+        let (subject, lead) = match self.status {
+            Status::Cancelled => (words.cancelled_subject, words.cancelled),
+            Status::Error => (words.error_subject, words.error),
+            _ => match self.operation {
+                Operation::Register => (words.registered_subject, words.registered),
+                Operation::Transfer => (words.transferred_subject, words.transferred),
+                _ => (words.updated_subject, words.updated),
+            },
+        };
+        let mut body = format!(
+            "{}\n\n{}\n",
+            words.greeting,
+            lead.replace("{domain}", &name)
+        );
+        if self.status == Status::Error {
+            body.push_str(&format!(
+                "\n{}\n",
+                cause(self.operation, self.reason.as_deref(), self.language)
+            ));
+            if let Some(detail) = &self.reason {
+                body.push_str(&format!("\n{} {detail}\n", words.detail));
+            }
+            body.push_str(&format!("\n{}\n", words.next_steps));
+        }
+        body.push_str(&format!("\n{}\n", words.signature));
+        StatusMail {
+            subject: subject.replace("{domain}", &name),
+            body,
+        }
+    }
+}
+
+/// The fixed sentences of a status mail in one language.
+struct Words {
+    greeting: &'static str,
+    registered_subject: &'static str,
+    registered: &'static str,
+    transferred_subject: &'static str,
+    transferred: &'static str,
+    updated_subject: &'static str,
+    updated: &'static str,
+    cancelled_subject: &'static str,
+    cancelled: &'static str,
+    error_subject: &'static str,
+    error: &'static str,
+    detail: &'static str,
+    next_steps: &'static str,
+    signature: &'static str,
+}
+
+impl Words {
+    fn of(language: Language) -> &'static Words {
+        match language {
+            Language::En => &EN,
+            Language::De => &DE,
+        }
+    }
+}
+
+const EN: Words = Words {
+    greeting: "Hello,",
+    registered_subject: "{domain} is registered",
+    registered: "your domain {domain} is now registered and ready to use.",
+    transferred_subject: "{domain} has been transferred",
+    transferred: "the transfer of your domain {domain} is complete.",
+    updated_subject: "{domain} has been updated",
+    updated: "the change to your domain {domain} is complete.",
+    cancelled_subject: "{domain} is cancelled",
+    cancelled: "the cancellation of your domain {domain} is confirmed. The domain stays active until the end of its current term and is then not renewed.",
+    error_subject: "{domain}: your request could not be completed",
+    error: "we could not complete your request for the domain {domain}.",
+    detail: "Technical detail for our support:",
+    next_steps: "Please check the details above or reply to this mail; our support will help you.",
+    signature: "This message was sent automatically.",
+};
+
+const DE: Words = Words {
+    greeting: "Guten Tag,",
+    registered_subject: "{domain} ist registriert",
+    registered: "Ihre Domain {domain} ist jetzt registriert und einsatzbereit.",
+    transferred_subject: "{domain} wurde übertragen",
+    transferred: "der Transfer Ihrer Domain {domain} ist abgeschlossen.",
+    updated_subject: "{domain} wurde geändert",
+    updated: "die Änderung an Ihrer Domain {domain} ist abgeschlossen.",
+    cancelled_subject: "{domain} ist gekündigt",
+    cancelled: "die Kündigung Ihrer Domain {domain} ist bestätigt. Die Domain bleibt bis zum Ende der laufenden Laufzeit aktiv und wird danach nicht verlängert.",
+    error_subject: "{domain}: Ihr Auftrag konnte nicht ausgeführt werden",
+    error: "Ihr Auftrag für die Domain {domain} konnte nicht ausgeführt werden.",
+    detail: "Technische Angabe für unseren Support:",
+    next_steps: "Bitte prüfen Sie die Angaben oder antworten Sie auf diese Nachricht; unser Support hilft Ihnen gern.",
+    signature: "Diese Nachricht wurde automatisch versandt.",
+};
+
+/// The likely cause in a customer's words, read from the gateway's reason.
+fn cause(operation: Operation, reason: Option<&str>, language: Language) -> &'static str {
+    let reason = reason.unwrap_or_default().to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| reason.contains(w));
+    let de = language == Language::De;
+    if operation == Operation::Transfer && has(&["auth", "authinfo", "refus", "denied", "reject"]) {
+        return if de {
+            "Der bisherige Anbieter oder Inhaber hat den Transfer abgelehnt, oder der Auth-Code war nicht gültig."
+        } else {
+            "The current registrar or holder refused the transfer, or the auth code was not valid."
+        };
+    }
+    if has(&[
+        "exist",
+        "taken",
+        "not available",
+        "already registered",
+        "unavailable",
+    ]) {
+        return if de {
+            "Die Domain ist bereits vergeben."
+        } else {
+            "The domain is already registered to someone else."
+        };
+    }
+    if has(&["contact", "owner", "handle", "address", "phone", "country"]) {
+        return if de {
+            "Die Kontaktdaten des Inhabers wurden von der Registry nicht akzeptiert."
+        } else {
+            "The registry did not accept the holder's contact details."
+        };
+    }
+    if has(&["nameserver", "name server", "name-server", "dns", "glue"]) {
+        return if de {
+            "Die Nameserver wurden von der Registry nicht akzeptiert."
+        } else {
+            "The registry did not accept the name servers."
+        };
+    }
+    match (operation, de) {
+        (Operation::Register, false) => "The registry did not accept the registration.",
+        (Operation::Register, true) => "Die Registry hat die Registrierung nicht angenommen.",
+        (Operation::Transfer, false) => "The transfer did not complete.",
+        (Operation::Transfer, true) => "Der Transfer wurde nicht abgeschlossen.",
+        (Operation::Cancel, false) => "The registry did not accept the cancellation.",
+        (Operation::Cancel, true) => "Die Registry hat die Kündigung nicht angenommen.",
+        (_, false) => "The registry did not accept the change.",
+        (_, true) => "Die Registry hat die Änderung nicht angenommen.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{DomainRecord, LogEntry, Outcome};
+    use time::OffsetDateTime;
+
+    fn settled(status: Status, from: &str, email: Option<&str>) -> Change {
+        let now = OffsetDateTime::now_utc();
+        let mut record = DomainRecord::in_flight("example.de", Operation::Register, "c1", now);
+        record.notify_email = email.map(str::to_owned);
+        record.version = 4;
+        match status {
+            Status::Error => record.settle_failure("EF01090 owner contact country missing".into()),
+            _ => record.settle_success(),
+        }
+        let mut entry = LogEntry::new(now, "status.changed", Outcome::Ok, "x".into());
+        entry.status_from = Some(from.to_owned());
+        entry.status_to = Some(record.status.to_string());
+        Change {
+            record,
+            expected_version: Some(3),
+            log: vec![entry],
+            claims_request: None,
+        }
+    }
+
+    #[test]
+    fn a_transition_into_a_final_status_owes_one_notice() {
+        let notice = settled(Status::Registered, "Registering", Some("c@example.net"))
+            .notice()
+            .expect("notice");
+        assert_eq!(notice.status, Status::Registered);
+        assert_eq!(notice.to, "c@example.net");
+        assert_eq!(notice.version, 4);
+        assert!(notice.reason.is_none());
+    }
+
+    #[test]
+    fn no_notice_without_an_address_or_without_a_transition() {
+        assert!(settled(Status::Registered, "Registering", None)
+            .notice()
+            .is_none());
+        assert!(settled(Status::Error, "Error", Some("c@example.net"))
+            .notice()
+            .is_none());
+        let mut rewrite = settled(Status::Registered, "Registering", Some("c@example.net"));
+        rewrite.log.clear();
+        assert!(
+            rewrite.notice().is_none(),
+            "a write without a status change"
+        );
+        let mut pending = settled(Status::Registered, "Registering", Some("c@example.net"));
+        pending.record.status = Status::Updating;
+        assert!(pending.notice().is_none(), "Updating is not final");
+    }
+
+    #[test]
+    fn an_error_mail_names_the_cause_in_plain_words_and_the_detail() {
+        let notice = settled(Status::Error, "Registering", Some("c@example.net"))
+            .notice()
+            .expect("notice");
+        let mail = notice.compose();
+        assert_eq!(
+            mail.subject,
+            "example.de: your request could not be completed"
+        );
+        assert!(mail
+            .body
+            .contains("The registry did not accept the holder's contact details."));
+        assert!(mail.body.contains("EF01090 owner contact country missing"));
+
+        let german = StatusNotice {
+            language: Language::De,
+            ..notice
+        }
+        .compose();
+        assert!(german.body.contains("Kontaktdaten des Inhabers"));
+        assert!(german.subject.contains("nicht ausgeführt"));
+    }
+
+    #[test]
+    fn success_mails_say_what_was_done_with_the_unicode_name() {
+        let mut notice = settled(Status::Registered, "Registering", Some("c@example.net"))
+            .notice()
+            .expect("notice");
+        notice.domain = "xn--mller-kva.de".into();
+        notice.domain_unicode = "müller.de".into();
+        let mail = notice.compose();
+        assert_eq!(mail.subject, "müller.de (xn--mller-kva.de) is registered");
+        assert!(!mail.body.contains("Technical detail"));
+        notice.status = Status::Cancelled;
+        notice.operation = Operation::Cancel;
+        assert!(notice.compose().subject.ends_with("is cancelled"));
+    }
+
+    #[test]
+    fn transfer_refusals_and_taken_names_read_as_such() {
+        assert!(cause(
+            Operation::Transfer,
+            Some("0104 authinfo wrong"),
+            Language::En
+        )
+        .contains("auth code"));
+        assert!(cause(
+            Operation::Register,
+            Some("EF02010 domain already exists"),
+            Language::En
+        )
+        .contains("already registered"));
+        assert!(cause(Operation::Cancel, None, Language::De).contains("Kündigung"));
+    }
+
+    #[test]
+    fn addresses_and_languages_are_checked() {
+        assert!(valid_email("billing@customer.example"));
+        for bad in [
+            "",
+            "a",
+            "a@b",
+            "@x.de",
+            "a b@x.de",
+            "a@x.de\n",
+            "a@.de",
+            "a@x.de,b@y.de",
+            "<a@x.de>",
+        ] {
+            assert!(!valid_email(bad), "{bad:?}");
+        }
+        assert_eq!("de-DE".parse::<Language>(), Ok(Language::De));
+        assert_eq!("EN".parse::<Language>(), Ok(Language::En));
+        assert!("fr".parse::<Language>().is_err());
+    }
+}

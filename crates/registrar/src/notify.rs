@@ -1,0 +1,440 @@
+//! Sends the queued status mails: claim → send → record, one notice at a
+//! time, so each mail goes out once even when two runs overlap.
+//!
+//! A notice is claimed (`pending` → `sending`) before the mail is sent and
+//! marked `sent` with a log entry afterwards. A send that fails returns it
+//! to `pending` (retried next run) until `max_attempts`, then it is `failed`.
+//! A claim left in `sending` by a run that died mid-way is never resent
+//! (the mail may have gone out): after `stale_after` it is closed as
+//! `unknown`, with a log entry. None of this touches the domain item, so a
+//! failing mail service never holds up a status change.
+
+use std::future::Future;
+
+use time::{Duration, OffsetDateTime};
+
+use crate::notice::{StatusMail, StatusNotice};
+use crate::ports::{Clock, StoreError};
+use crate::record::{LogEntry, Outcome};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeState {
+    Pending,
+    Sending,
+}
+
+/// A notice as the queue holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedNotice {
+    pub notice: StatusNotice,
+    pub state: NoticeState,
+    pub attempts: u32,
+    pub claimed_at: Option<OffsetDateTime>,
+}
+
+/// How a notice ends (or goes back to waiting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeEnd {
+    Sent {
+        message_id: String,
+    },
+    /// Back to `pending` for the next run.
+    Retry {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// A claim abandoned mid-send: whether the mail went out is unknown.
+    Unknown,
+}
+
+pub trait NoticeQueue: Send + Sync {
+    /// Notices waiting or claimed, oldest first, at most `limit`.
+    fn waiting(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<QueuedNotice>, StoreError>> + Send;
+    /// `pending` → `sending`; `Err(Conflict)` when another run has it.
+    fn claim(
+        &self,
+        notice: &QueuedNotice,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends the claim (or the stale claim) with its log entry, in one write.
+    fn finish(
+        &self,
+        notice: &QueuedNotice,
+        end: &NoticeEnd,
+        log: &LogEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct MailError {
+    pub message: String,
+    /// A refusal that will not change (address rejected, sender not verified).
+    pub permanent: bool,
+}
+
+pub trait Mailer: Send + Sync {
+    /// Sends a plain-text mail; the provider's message id.
+    fn send(
+        &self,
+        to: &str,
+        mail: &StatusMail,
+    ) -> impl Future<Output = Result<String, MailError>> + Send;
+}
+
+pub struct Notifier<Q, M, C> {
+    pub queue: Q,
+    pub mailer: M,
+    pub clock: C,
+    pub max_attempts: u32,
+    pub stale_after: Duration,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NotifyReport {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+    pub unknown: usize,
+    /// Claimed by another run, or still fresh in `sending`.
+    pub skipped: usize,
+}
+
+pub const NOTICE_SENT: &str = "notice.sent";
+pub const NOTICE_FAILED: &str = "notice.failed";
+
+impl<Q: NoticeQueue, M: Mailer, C: Clock> Notifier<Q, M, C> {
+    /// Works through at most `limit` notices.
+    pub async fn run(&self, limit: usize) -> Result<NotifyReport, StoreError> {
+        let mut report = NotifyReport::default();
+        for queued in self.queue.waiting(limit).await? {
+            let now = self.clock.now();
+            if queued.state == NoticeState::Sending {
+                let stale = queued
+                    .claimed_at
+                    .is_none_or(|at| now - at >= self.stale_after);
+                if stale {
+                    self.end(&queued, NoticeEnd::Unknown, &mut report).await?;
+                } else {
+                    report.skipped += 1;
+                }
+                continue;
+            }
+            match self.queue.claim(&queued, now).await {
+                Ok(()) => {}
+                Err(StoreError::Conflict) => {
+                    report.skipped += 1;
+                    continue;
+                }
+                Err(other) => return Err(other),
+            }
+            let claimed = QueuedNotice {
+                state: NoticeState::Sending,
+                claimed_at: Some(now),
+                ..queued
+            };
+            let mail = claimed.notice.compose();
+            let end = match self.mailer.send(&claimed.notice.to, &mail).await {
+                Ok(message_id) => NoticeEnd::Sent { message_id },
+                Err(e) if e.permanent || claimed.attempts + 1 >= self.max_attempts => {
+                    NoticeEnd::Failed { reason: e.message }
+                }
+                Err(e) => NoticeEnd::Retry { reason: e.message },
+            };
+            self.end(&claimed, end, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    async fn end(
+        &self,
+        queued: &QueuedNotice,
+        end: NoticeEnd,
+        report: &mut NotifyReport,
+    ) -> Result<(), StoreError> {
+        let notice = &queued.notice;
+        let what = format!(
+            "status mail for {} → {} to {}",
+            notice.domain,
+            notice.status,
+            mask(&notice.to)
+        );
+        let (action, outcome, message) = match &end {
+            NoticeEnd::Sent { message_id } => {
+                report.sent += 1;
+                (
+                    NOTICE_SENT,
+                    Outcome::Ok,
+                    format!("{what} sent (message id {message_id})"),
+                )
+            }
+            NoticeEnd::Retry { reason } => {
+                report.retrying += 1;
+                (
+                    NOTICE_FAILED,
+                    Outcome::Error,
+                    format!(
+                        "{what} not sent (attempt {}), will retry: {reason}",
+                        queued.attempts + 1
+                    ),
+                )
+            }
+            NoticeEnd::Failed { reason } => {
+                report.failed += 1;
+                (
+                    NOTICE_FAILED,
+                    Outcome::Error,
+                    format!(
+                        "{what} not sent after {} attempt(s), given up: {reason}",
+                        queued.attempts + 1
+                    ),
+                )
+            }
+            NoticeEnd::Unknown => {
+                report.unknown += 1;
+                (
+                    NOTICE_FAILED,
+                    Outcome::Ignored,
+                    format!("{what}: a run stopped while sending it; not resent, as it may have gone out"),
+                )
+            }
+        };
+        match outcome {
+            Outcome::Ok => tracing::info!(domain = %notice.domain, "{message}"),
+            _ => tracing::warn!(domain = %notice.domain, "{message}"),
+        }
+        let log = LogEntry::new(self.clock.now(), action, outcome, message);
+        match self.queue.finish(queued, &end, &log).await {
+            Err(StoreError::Conflict) => {
+                tracing::warn!(domain = %notice.domain, "status mail claim changed under this run; left to its owner");
+                Ok(())
+            }
+            other => other,
+        }
+    }
+}
+
+/// `c***@example.net`: enough for an operator to recognise the address
+/// without writing a customer's full address into every log line.
+pub fn mask(address: &str) -> String {
+    match address.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notice::Language;
+    use crate::status::{Operation, Status};
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Queue {
+        items: Mutex<Vec<QueuedNotice>>,
+        ends: Mutex<Vec<(String, NoticeEnd, LogEntry)>>,
+        steal_claims: bool,
+    }
+
+    impl NoticeQueue for Queue {
+        async fn waiting(&self, limit: usize) -> Result<Vec<QueuedNotice>, StoreError> {
+            Ok(self
+                .items
+                .lock()
+                .unwrap()
+                .iter()
+                .take(limit)
+                .cloned()
+                .collect())
+        }
+        async fn claim(&self, n: &QueuedNotice, at: OffsetDateTime) -> Result<(), StoreError> {
+            if self.steal_claims {
+                return Err(StoreError::Conflict);
+            }
+            let mut items = self.items.lock().unwrap();
+            let item = items
+                .iter_mut()
+                .find(|q| q.notice == n.notice && q.state == NoticeState::Pending)
+                .ok_or(StoreError::Conflict)?;
+            item.state = NoticeState::Sending;
+            item.claimed_at = Some(at);
+            Ok(())
+        }
+        async fn finish(
+            &self,
+            n: &QueuedNotice,
+            end: &NoticeEnd,
+            log: &LogEntry,
+        ) -> Result<(), StoreError> {
+            let mut items = self.items.lock().unwrap();
+            let pos = items
+                .iter()
+                .position(|q| q.notice == n.notice)
+                .ok_or(StoreError::Conflict)?;
+            if let NoticeEnd::Retry { .. } = end {
+                items[pos].state = NoticeState::Pending;
+                items[pos].attempts += 1;
+            } else {
+                items.remove(pos);
+            }
+            self.ends
+                .lock()
+                .unwrap()
+                .push((n.notice.domain.clone(), end.clone(), log.clone()));
+            Ok(())
+        }
+    }
+
+    struct Mail {
+        fail: Option<bool>,
+        sent: Mutex<Vec<(String, StatusMail)>>,
+    }
+
+    impl Mailer for Mail {
+        async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
+            if let Some(permanent) = self.fail {
+                return Err(MailError {
+                    message: "Throttling".into(),
+                    permanent,
+                });
+            }
+            self.sent.lock().unwrap().push((to.into(), mail.clone()));
+            Ok("msg-1".into())
+        }
+    }
+
+    struct Fixed(OffsetDateTime);
+    impl Clock for Fixed {
+        fn now(&self) -> OffsetDateTime {
+            self.0
+        }
+    }
+
+    fn queued(
+        domain: &str,
+        state: NoticeState,
+        claimed_at: Option<OffsetDateTime>,
+    ) -> QueuedNotice {
+        QueuedNotice {
+            notice: StatusNotice {
+                domain: domain.into(),
+                domain_unicode: domain.into(),
+                status: Status::Registered,
+                operation: Operation::Register,
+                to: "customer@example.net".into(),
+                language: Language::En,
+                reason: None,
+                version: 3,
+            },
+            state,
+            attempts: 0,
+            claimed_at,
+        }
+    }
+
+    fn notifier(queue: Queue, fail: Option<bool>) -> Notifier<Queue, Mail, Fixed> {
+        Notifier {
+            queue,
+            mailer: Mail {
+                fail,
+                sent: Mutex::default(),
+            },
+            clock: Fixed(time::macros::datetime!(2026-11-29 12:00 UTC)),
+            max_attempts: 2,
+            stale_after: Duration::minutes(15),
+        }
+    }
+
+    #[tokio::test]
+    async fn each_notice_is_sent_once_with_a_log_entry() {
+        let queue = Queue::default();
+        queue
+            .items
+            .lock()
+            .unwrap()
+            .push(queued("a.de", NoticeState::Pending, None));
+        let n = notifier(queue, None);
+        assert_eq!(n.run(10).await.unwrap().sent, 1);
+        assert_eq!(
+            n.run(10).await.unwrap(),
+            NotifyReport::default(),
+            "nothing left"
+        );
+        let sent = n.mailer.sent.lock().unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].1.subject, "a.de is registered");
+        let ends = n.queue.ends.lock().unwrap();
+        assert_eq!(ends[0].2.action, NOTICE_SENT);
+        assert!(
+            ends[0].2.message.contains("c***@example.net"),
+            "{}",
+            ends[0].2.message
+        );
+        assert!(!ends[0].2.message.contains("customer@"));
+    }
+
+    #[tokio::test]
+    async fn a_failing_send_is_retried_then_given_up_and_permanent_refusals_at_once() {
+        let queue = Queue::default();
+        queue
+            .items
+            .lock()
+            .unwrap()
+            .push(queued("a.de", NoticeState::Pending, None));
+        let n = notifier(queue, Some(false));
+        assert_eq!(n.run(10).await.unwrap().retrying, 1);
+        assert_eq!(n.run(10).await.unwrap().failed, 1, "max_attempts 2");
+        assert_eq!(n.run(10).await.unwrap(), NotifyReport::default());
+
+        let queue = Queue::default();
+        queue
+            .items
+            .lock()
+            .unwrap()
+            .push(queued("b.de", NoticeState::Pending, None));
+        let n = notifier(queue, Some(true));
+        assert_eq!(n.run(10).await.unwrap().failed, 1);
+        let ends = n.queue.ends.lock().unwrap();
+        assert!(ends[0].2.message.contains("given up: Throttling"));
+    }
+
+    #[tokio::test]
+    async fn a_claim_held_elsewhere_is_skipped_and_a_stale_one_never_resent() {
+        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let queue = Queue {
+            steal_claims: true,
+            ..Queue::default()
+        };
+        {
+            let mut items = queue.items.lock().unwrap();
+            items.push(queued("raced.de", NoticeState::Pending, None));
+            items.push(queued(
+                "fresh.de",
+                NoticeState::Sending,
+                Some(now - Duration::minutes(1)),
+            ));
+            items.push(queued(
+                "stale.de",
+                NoticeState::Sending,
+                Some(now - Duration::hours(1)),
+            ));
+        }
+        let n = notifier(queue, None);
+        let report = n.run(10).await.unwrap();
+        assert_eq!((report.skipped, report.unknown, report.sent), (2, 1, 0));
+        assert!(n.mailer.sent.lock().unwrap().is_empty());
+        let ends = n.queue.ends.lock().unwrap();
+        assert_eq!(ends.len(), 1);
+        assert_eq!(ends[0].0, "stale.de");
+        assert_eq!(ends[0].1, NoticeEnd::Unknown);
+    }
+}

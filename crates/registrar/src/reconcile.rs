@@ -1,0 +1,318 @@
+//! Reconciliation: the safety net under the result mails (INTERNETX.md,
+//! "Delivery channels"). Operations in flight longer than a threshold — the
+//! mail was lost or is late, or the gateway's answer never came — are checked
+//! against InterNetX's domain info (`0105`) and settled:
+//!
+//! | evidence | operation | result |
+//! |---|---|---|
+//! | InterNetX lists the domain | registration, transfer | `Registered` |
+//! | it lists the requested name servers | name-server change | `Registered` |
+//! | it does not list the domain, and never accepted the request (outcome unknown) | registration, transfer | sent again with a new ctid |
+//! | no evidence after `give_up` | any | `Error`, with what is known |
+//! | otherwise | any | left waiting (function log only) |
+//!
+//! Every settlement is one conditional commit on the version read, so two
+//! overlapping runs cannot both act: the second one's commit conflicts and it
+//! moves on. A resend happens only when InterNetX answered "no such domain"
+//! and never acknowledged the request, so it cannot register twice. A
+//! change's data (glue addresses, contact details) is not kept and a second
+//! cancelation would be refused as a duplicate, so those are never resent:
+//! the mail settles them, or they are given up.
+
+use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
+use time::{Duration, OffsetDateTime};
+
+use crate::ports::{Change, Clock, DomainStore, Gateway, StoreError};
+use crate::record::{timestamp, DomainRecord, LogEntry, Outcome};
+use crate::request::{DomainRequest, Source};
+use crate::status::Operation;
+use crate::submit::{new_ctid, status_entry, ItemOutcome, Submitter};
+use crate::DomainName;
+
+pub const RECONCILE_CHECKED: &str = "reconcile.checked";
+
+/// What InterNetX's domain info says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    Listed(DomainData),
+    /// `E0105`: InterNetX does not have the domain.
+    Absent,
+    /// Any other answer (authorisation, syntax): no evidence either way.
+    Unclear(String),
+}
+
+/// Asks InterNetX about `domain` (`0105`).
+pub async fn domain_info<G: Gateway>(gateway: &G, domain: &str) -> Result<Presence, GatewayError> {
+    let task = Task {
+        kind: TaskKind::DomainInfo {
+            name: domain.to_owned(),
+        },
+        ctid: new_ctid(),
+        reply_to: None,
+    };
+    let answer = gateway.send(&task).await?.answer;
+    Ok(match answer.status.kind {
+        AnswerKind::Success => Presence::Listed(answer.domain.clone().unwrap_or(DomainData {
+            name: domain.to_owned(),
+            nameservers: Vec::new(),
+        })),
+        AnswerKind::Error if answer.status.code == "E0105" => Presence::Absent,
+        _ => Presence::Unclear(answer.summary()),
+    })
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ReconcilePolicy {
+    /// Operations in flight at least this long are checked.
+    pub after: Duration,
+    /// Without evidence after this long, the operation ends in `Error`.
+    pub give_up: Duration,
+    /// Domains per run.
+    pub batch: usize,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReconcileReport {
+    pub checked: usize,
+    pub settled: usize,
+    pub resent: usize,
+    pub given_up: usize,
+    pub waiting: usize,
+    /// Another writer changed the domain meanwhile, or InterNetX could not
+    /// be asked: left for the next run.
+    pub skipped: usize,
+}
+
+enum Verdict {
+    Done(String),
+    Resend(String, Box<DomainRequest>),
+    GiveUp(String),
+    Wait(String),
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
+    /// One reconciliation run.
+    pub async fn reconcile(&self, policy: ReconcilePolicy) -> Result<ReconcileReport, StoreError> {
+        let now = self.clock.now();
+        let mut report = ReconcileReport::default();
+        let due = self
+            .store
+            .in_flight(&timestamp(now - policy.after), policy.batch)
+            .await?;
+        for listed in due {
+            // The index lags behind the table: decide on the item itself.
+            let Some(current) = self.store.load(&listed.domain).await? else {
+                continue;
+            };
+            if !current.status.in_flight() || current.ctid != listed.ctid {
+                report.skipped += 1;
+                continue;
+            }
+            report.checked += 1;
+            let presence = match domain_info(&self.gateway, &current.domain).await {
+                Ok(presence) => presence,
+                Err(e) => {
+                    tracing::warn!(domain = %current.domain, error = %e, "reconciliation could not ask InterNetX; next run");
+                    report.skipped += 1;
+                    continue;
+                }
+            };
+            let age = started(&current).map_or(Duration::ZERO, |at| now - at);
+            match self.verdict(&current, &presence, age, policy) {
+                Verdict::Wait(why) => {
+                    tracing::info!(domain = %current.domain, ctid = current.ctid.as_deref().unwrap_or(""), "{why}");
+                    report.waiting += 1;
+                }
+                Verdict::Done(why) => {
+                    let mut next = current.clone();
+                    next.settle_success();
+                    self.settle(
+                        &current,
+                        next,
+                        Outcome::Ok,
+                        why,
+                        &mut report.settled,
+                        &mut report.skipped,
+                    )
+                    .await?;
+                }
+                Verdict::GiveUp(why) => {
+                    let mut next = current.clone();
+                    next.settle_failure(why.clone());
+                    self.settle(
+                        &current,
+                        next,
+                        Outcome::Error,
+                        why,
+                        &mut report.given_up,
+                        &mut report.skipped,
+                    )
+                    .await?;
+                }
+                Verdict::Resend(why, request) => {
+                    if self.resend(&current, why, &request).await? {
+                        report.resent += 1;
+                    } else {
+                        report.skipped += 1;
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    fn verdict(
+        &self,
+        current: &DomainRecord,
+        presence: &Presence,
+        age: Duration,
+        policy: ReconcilePolicy,
+    ) -> Verdict {
+        let domain = &current.domain;
+        let noun = current.operation.noun();
+        let hours = age.whole_minutes() as f64 / 60.0;
+        let accepted = current.stid.is_some();
+        let waited = format!("no result mail for the {noun} of {domain} after {hours:.1} h");
+        match (current.operation, presence) {
+            (Operation::Register | Operation::Transfer, Presence::Listed(_)) => Verdict::Done(format!(
+                "{waited}; InterNetX lists the domain in this account (domain info S0105): {noun} complete"
+            )),
+            (Operation::UpdateNameservers, Presence::Listed(data))
+                if current
+                    .requested_nameservers
+                    .as_deref()
+                    .is_some_and(|wanted| same_nameservers(wanted, &data.nameservers)) =>
+            {
+                Verdict::Done(format!(
+                    "{waited}; InterNetX shows the requested name servers ({}): change complete",
+                    data.nameservers.join(", ")
+                ))
+            }
+            (Operation::Register | Operation::Transfer, Presence::Absent) if !accepted => {
+                let source = Source::Request {
+                    request_id: format!("reconcile-{}", ulid::Ulid::new()),
+                };
+                let stored = DomainName::parse(domain)
+                    .map_err(|e| e.to_string())
+                    .and_then(|name| self.stored_request(current, &name, source));
+                match stored {
+                    Ok(request) => Verdict::Resend(
+                        format!(
+                            "{waited}; InterNetX never acknowledged the request (outcome unknown) and does not list the domain (E0105): sending it again"
+                        ),
+                        Box::new(request),
+                    ),
+                    Err(problem) => Verdict::GiveUp(format!(
+                        "{waited}; InterNetX never acknowledged the request and does not list the domain, but it cannot be sent again: {problem}"
+                    )),
+                }
+            }
+            _ if age >= policy.give_up => {
+                let evidence = match presence {
+                    Presence::Listed(data) if current.operation == Operation::UpdateNameservers => format!(
+                        "InterNetX still shows the name servers {}",
+                        data.nameservers.join(", ")
+                    ),
+                    Presence::Listed(_) => "InterNetX lists the domain but sent no result".into(),
+                    Presence::Absent => "InterNetX does not list the domain (E0105)".into(),
+                    Presence::Unclear(summary) => format!("domain info was inconclusive: {summary}"),
+                };
+                let acknowledged = if accepted {
+                    format!(
+                        "InterNetX had accepted it (stid {})",
+                        current.stid.as_deref().unwrap_or("")
+                    )
+                } else {
+                    "InterNetX never acknowledged it".into()
+                };
+                Verdict::GiveUp(format!(
+                    "{waited}, given up: {acknowledged}; {evidence}. Check it at InterNetX, then `internetx-bridge resolve` or `retry`"
+                ))
+            }
+            _ => Verdict::Wait(format!("{waited}; no evidence yet, still waiting")),
+        }
+    }
+
+    /// Commits a settlement found by reconciliation; a conflict means another
+    /// writer (a late mail, an overlapping run) got there first.
+    async fn settle(
+        &self,
+        current: &DomainRecord,
+        mut next: DomainRecord,
+        outcome: Outcome,
+        why: String,
+        counter: &mut usize,
+        skipped: &mut usize,
+    ) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        next.version += 1;
+        next.updated_at = timestamp(now);
+        let ctid = current.ctid.as_deref();
+        match outcome {
+            Outcome::Ok => tracing::info!(domain = %current.domain, ctid, "{why}"),
+            _ => tracing::error!(domain = %current.domain, ctid, "{why}"),
+        }
+        let mut log = vec![LogEntry::new(now, RECONCILE_CHECKED, outcome, why).ctid(ctid)];
+        log.extend(status_entry(Some(current), &next, now, ctid));
+        let change = Change {
+            expected_version: Some(current.version),
+            record: next,
+            log,
+            claims_request: None,
+        };
+        match self.store.commit(&change).await {
+            Ok(()) => *counter += 1,
+            Err(StoreError::Conflict) => *skipped += 1,
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+
+    /// Sends the registration or transfer again with a new ctid, after
+    /// logging why on the version read (a conflict: someone else moved the
+    /// domain, nothing is sent).
+    async fn resend(
+        &self,
+        current: &DomainRecord,
+        why: String,
+        request: &DomainRequest,
+    ) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let mut noted = current.clone();
+        noted.version += 1;
+        noted.updated_at = timestamp(now);
+        tracing::warn!(domain = %current.domain, ctid = current.ctid.as_deref(), "{why}");
+        let change = Change {
+            expected_version: Some(current.version),
+            record: noted.clone(),
+            log: vec![LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why)
+                .ctid(current.ctid.as_deref())],
+            claims_request: None,
+        };
+        match self.store.commit(&change).await {
+            Ok(()) => {}
+            Err(StoreError::Conflict) => return Ok(false),
+            Err(e) => return Err(e),
+        }
+        let sent = self.send(Some(&noted), request).await?;
+        Ok(sent.is_some_and(|r| r.outcome != ItemOutcome::Duplicate))
+    }
+}
+
+fn started(record: &DomainRecord) -> Option<OffsetDateTime> {
+    let at = record.operation_started_at.as_deref()?;
+    OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()
+}
+
+fn same_nameservers(wanted: &[String], listed: &[String]) -> bool {
+    let norm = |v: &[String]| {
+        let mut v: Vec<String> = v
+            .iter()
+            .map(|n| n.trim_end_matches('.').to_ascii_lowercase())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    norm(wanted) == norm(listed)
+}

@@ -1,0 +1,16 @@
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    adapters::telemetry::init();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let env = adapters::config::ProcessEnv;
+    let config = adapters::Config::from_env(&env, &aws).await?;
+    let policy = reconcile::policy(&env)?;
+    let app = adapters::bridge(&config, &aws)?;
+    run(service_fn(|_: LambdaEvent<Value>| {
+        reconcile::handle(&app, policy)
+    }))
+    .await
+}

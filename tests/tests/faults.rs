@@ -1,0 +1,258 @@
+//! Issue 6: the fault matrix. One paid order whose every domain meets a
+//! different fault of the gateway or of the mail; after the mails and
+//! reconciliation, every domain is in its right final status, InterNetX
+//! processed at most one registration per item, and every fault left an
+//! action-log entry that says what happened.
+
+use std::time::Duration;
+
+use e2e::{event, text, Options, World};
+use internetx_simulator::Fault;
+use registrar::reconcile::ReconcilePolicy;
+use serde_json::{json, Value};
+
+struct Case {
+    domain: &'static str,
+    faults: Vec<Fault>,
+    /// Settled by the mail alone, before reconciliation.
+    by_mail: bool,
+    status: &'static str,
+    /// An action that must be in the domain's log.
+    logged: &'static str,
+    /// …whose message contains this.
+    saying: &'static str,
+}
+
+fn cases() -> Vec<Case> {
+    use Fault::*;
+    let case = |domain, faults, by_mail, status, logged, saying| Case {
+        domain,
+        faults,
+        by_mail,
+        status,
+        logged,
+        saying,
+    };
+    vec![
+        case(
+            "slow-answer.de",
+            vec![Slow(Duration::from_millis(1500))],
+            true,
+            "Registered",
+            "gateway.replied",
+            "already moved on to Registered",
+        ),
+        case(
+            "timeout-after-accept.de",
+            vec![TimeoutAfterAccept],
+            true,
+            "Registered",
+            "gateway.failed",
+            "outcome of the registration",
+        ),
+        case(
+            "lost-answer-and-mail.de",
+            vec![TimeoutAfterAccept, MailNever],
+            false,
+            "Registered",
+            "reconcile.checked",
+            "lists the domain",
+        ),
+        case(
+            "reset-before.de",
+            vec![ResetBeforeProcessing],
+            false,
+            "Registered",
+            "reconcile.checked",
+            "sending it again",
+        ),
+        case(
+            "reset-after.de",
+            vec![ResetAfterProcessing, MailNever],
+            false,
+            "Registered",
+            "reconcile.checked",
+            "lists the domain",
+        ),
+        case(
+            "http-500.de",
+            vec![ServerError],
+            false,
+            "Registered",
+            "reconcile.checked",
+            "sending it again",
+        ),
+        case(
+            "http-503.de",
+            vec![Unavailable { times: 2 }],
+            true,
+            "Registered",
+            "gateway.replied",
+            "after 2 refusal(s) before processing, retried: HTTP 503, HTTP 503",
+        ),
+        case(
+            "malformed-answer.de",
+            vec![MalformedAnswer],
+            true,
+            "Registered",
+            "gateway.failed",
+            "outcome of the registration",
+        ),
+        case(
+            "mail-never.de",
+            vec![MailNever],
+            false,
+            "Registered",
+            "reconcile.checked",
+            "lists the domain",
+        ),
+        case(
+            "mail-twice.de",
+            vec![MailTwice],
+            true,
+            "Registered",
+            "mail.received",
+            "confirmed",
+        ),
+        case(
+            "mail-wrong-domain.de",
+            vec![MailWrongDomain],
+            false,
+            "Registered",
+            "mail.received",
+            "names other-mail-wrong-domain.de",
+        ),
+        // Accepted, then the registry refuses, and the mail saying so is lost:
+        // no evidence ever comes; given up after the deadline.
+        case(
+            "registry-refuses.de",
+            vec![MailNever],
+            false,
+            "Error",
+            "reconcile.checked",
+            "given up",
+        ),
+    ]
+}
+
+fn order(cases: &[Case]) -> Value {
+    let mut order = event("order-paid.json");
+    let template = order["detail"]["items"][0].clone();
+    let items: Vec<Value> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let mut item = template.clone();
+            item["item_id"] = json!(format!("FAULT-{i}"));
+            item["domain"] = json!(c.domain);
+            item
+        })
+        .collect();
+    order["detail"]["order_id"] = json!("ORD-FAULTS");
+    order["detail"]["items"] = json!(items);
+    order
+}
+
+#[tokio::test]
+async fn every_fault_ends_in_the_right_status_without_a_second_registration() {
+    let cases = cases();
+    let w = World::start_with(Options {
+        faults: cases
+            .iter()
+            .flat_map(|c| c.faults.iter().map(|f| (c.domain.to_owned(), f.clone())))
+            .collect(),
+        gateway_timeout: Duration::from_secs(2),
+        ..Options::default()
+    })
+    .await;
+    w.send(&order(&cases)).await.unwrap();
+    for case in cases.iter().filter(|c| c.by_mail) {
+        w.wait_for_status(case.domain, case.status).await;
+    }
+
+    // Two overlapping runs: whatever one settles or resends, the other
+    // leaves alone.
+    let policy = ReconcilePolicy {
+        after: time::Duration::ZERO,
+        give_up: time::Duration::hours(1),
+        batch: 100,
+    };
+    let (a, b) = tokio::join!(w.reconcile(policy), w.reconcile(policy));
+    let resent = a["resent"].as_u64().unwrap() + b["resent"].as_u64().unwrap();
+    assert_eq!(
+        resent, 2,
+        "reset-before and http-500 are sent again: {a} {b}"
+    );
+    for case in cases.iter().filter(|c| c.status == "Registered") {
+        w.wait_for_status(case.domain, "Registered").await;
+    }
+    let waiting = w.domain("registry-refuses.de").await.unwrap();
+    assert_eq!(
+        text(&waiting, "status"),
+        "Registering",
+        "no evidence yet: waits"
+    );
+
+    // Past the deadline, what has no evidence is given up.
+    let late = w
+        .reconcile(ReconcilePolicy {
+            give_up: time::Duration::ZERO,
+            ..policy
+        })
+        .await;
+    assert_eq!(late["given_up"], 1, "{late}");
+
+    for case in &cases {
+        let d = w.domain(case.domain).await.unwrap();
+        assert_eq!(text(&d, "status"), case.status, "{}", case.domain);
+        assert!(
+            w.simulator.processed(case.domain, "0101") <= 1,
+            "{}: InterNetX processed a second registration",
+            case.domain
+        );
+        let log = w.log(case.domain).await;
+        assert!(
+            log.iter()
+                .any(|e| text(e, "action") == case.logged
+                    && text(e, "message").contains(case.saying)),
+            "{}: no {} entry saying {:?}: {:#?}",
+            case.domain,
+            case.logged,
+            case.saying,
+            log.iter()
+                .map(|e| format!("{} {}", text(e, "action"), text(e, "message")))
+                .collect::<Vec<_>>()
+        );
+    }
+    // Resent ones: the first request never reached processing.
+    for domain in ["reset-before.de", "http-500.de"] {
+        let requests: Vec<_> = w
+            .simulator
+            .tasks_with_code("0101")
+            .into_iter()
+            .filter(|r| r.domain.as_deref() == Some(domain))
+            .map(|r| r.answered)
+            .collect();
+        assert_eq!(requests.len(), 2, "{domain}: {requests:?}");
+        assert_eq!(w.simulator.processed(domain, "0101"), 1);
+    }
+    // 503 twice, then accepted: three requests, one processed.
+    assert_eq!(
+        w.simulator
+            .tasks_with_code("0101")
+            .iter()
+            .filter(|r| r.domain.as_deref() == Some("http-503.de"))
+            .count(),
+        3
+    );
+    // The repeated mail is a duplicate, the stray one ignored.
+    let twice = w.log("mail-twice.de").await;
+    assert_eq!(
+        twice
+            .iter()
+            .filter(|e| text(e, "action") == "mail.received")
+            .count(),
+        1,
+        "the copy is not applied twice"
+    );
+}
