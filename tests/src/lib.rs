@@ -519,6 +519,27 @@ impl World {
         .collect()
     }
 
+    /// Runs the operator CLI (`internetx-bridge`) with the functions'
+    /// environment: success, standard output, standard error.
+    pub async fn cli(&self, args: &[&str]) -> (bool, String, String) {
+        let binary = lambda::workspace_root().join("target/debug/internetx-bridge");
+        assert!(
+            binary.exists(),
+            "build the binaries first (tests/run.sh does)"
+        );
+        let out = Command::new(binary)
+            .args(args)
+            .envs(self.function_env())
+            .output()
+            .await
+            .expect("run internetx-bridge");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// One reconciliation run, as the scheduled function makes it.
     pub async fn reconcile(&self, policy: registrar::reconcile::ReconcilePolicy) -> Value {
         reconcile::handle(&self.app, policy)

@@ -1,26 +1,9 @@
 //! The operator CLI (`internetx-bridge`) against a table in moto.
 
-use e2e::lambda::workspace_root;
 use e2e::{event, text, World};
 
-/// Runs the CLI with the functions' environment (table, gateway, AWS).
 async fn cli(w: &World, args: &[&str]) -> (bool, String, String) {
-    let binary = workspace_root().join("target/debug/internetx-bridge");
-    assert!(
-        binary.exists(),
-        "build the binaries first (tests/run.sh does)"
-    );
-    let out = tokio::process::Command::new(binary)
-        .args(args)
-        .envs(w.function_env())
-        .output()
-        .await
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    w.cli(args).await
 }
 
 #[tokio::test]

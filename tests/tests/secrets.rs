@@ -1,0 +1,119 @@
+//! Issue 6: secrets never leave their place. Every workflow runs with
+//! recognisable password, token key and auth-code values — registration,
+//! transfers (one lost at the gateway, so reconciliation unseals its auth
+//! code and sends it again), result mails, name-server and contact changes,
+//! cancellation, status mails and the operator CLI — and none of those values
+//! may appear in a log line, an action-log entry, a stored XML document, a
+//! queued status mail or the CLI's output.
+
+use std::time::Duration;
+
+use e2e::{captured_logs, event, text, Options, World, GATEWAY_PASSWORD, REPLY_SECRET};
+use internetx_simulator::Fault;
+use registrar::reconcile::ReconcilePolicy;
+use serde_json::json;
+
+const AUTH_CODE: &str = "Auth-S3cr3t-<&>\"'-7731";
+
+fn secrets() -> Vec<String> {
+    vec![
+        GATEWAY_PASSWORD.to_owned(),
+        REPLY_SECRET.to_owned(),
+        AUTH_CODE.to_owned(),
+        // As it travels in XML, and its distinctive core.
+        "Auth-S3cr3t-&lt;&amp;&gt;".to_owned(),
+        "S3cr3t".to_owned(),
+        "X7#k2".to_owned(),
+    ]
+}
+
+#[tokio::test]
+async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
+    let w = World::start_with(Options {
+        status_mails: true,
+        faults: vec![("moving-example.com".into(), Fault::ResetBeforeProcessing)],
+        gateway_timeout: Duration::from_secs(2),
+        ..Options::default()
+    })
+    .await;
+    let mut order = event("order-paid.json");
+    order["detail"]["account"]["email"] = json!("billing@customer.example");
+    w.send(&order).await.unwrap();
+    let mut transfer = event("domain-requested-transfer-provider.json");
+    transfer["detail"]["auth_code"] = json!(AUTH_CODE);
+    transfer["detail"]["account"]["email"] = json!("ops@provider.example");
+    w.send(&transfer).await.unwrap();
+    w.send(&event("domain-requested-provider.json"))
+        .await
+        .unwrap();
+    w.wait_for_status("provider-example.net", "Registered")
+        .await;
+    for change in [
+        "nameservers-change-requested.json",
+        "contacts-change-requested.json",
+    ] {
+        w.send(&event(change)).await.unwrap();
+        w.wait_for_status("provider-example.net", "Registered")
+            .await;
+    }
+    w.send(&event("cancellation-requested.json")).await.unwrap();
+    w.wait_for_status("provider-example.net", "Cancelled").await;
+
+    // The lost transfer is sent again by reconciliation, auth code unsealed.
+    let run = w
+        .reconcile(ReconcilePolicy {
+            after: time::Duration::ZERO,
+            give_up: time::Duration::hours(1),
+            batch: 100,
+        })
+        .await;
+    assert_eq!(run["resent"], 1, "{run}");
+    w.wait_for_status("moving-example.com", "Registered").await;
+    let resent = w.simulator.tasks_with_code("0104");
+    assert!(
+        resent
+            .iter()
+            .any(|r| r.xml.contains("Auth-S3cr3t-&lt;&amp;&gt;")),
+        "the resend carried the auth code to InterNetX"
+    );
+
+    let mails = status_mails::build(
+        &adapters::StatusMailConfig {
+            domain_table: w.config.domain_table.clone(),
+            from: e2e::STATUS_MAIL_FROM.into(),
+            configuration_set: None,
+            batch: 100,
+            max_attempts: 3,
+        },
+        &w.aws,
+    );
+    let sent = status_mails::handle(&mails, 100).await.unwrap();
+    assert!(sent["sent"].as_u64().unwrap() >= 3, "{sent}");
+
+    let (ok, show, _) = w.cli(&["show", "moving-example.com"]).await;
+    assert!(ok);
+    let (ok, list, _) = w.cli(&["domains", "--json"]).await;
+    assert!(ok);
+
+    let table = format!("{:?}", w.scan().await);
+    assert!(
+        table.contains("request_xml") && table.contains("NOTICE"),
+        "the table holds the XML and the notices"
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.contains("request claimed"),
+        "the logs were not captured"
+    );
+    for secret in secrets() {
+        assert!(!table.contains(&secret), "{secret:?} stored in the table");
+        assert!(!logs.contains(&secret), "{secret:?} written to the log");
+        assert!(
+            !show.contains(&secret) && !list.contains(&secret),
+            "{secret:?} shown by the CLI"
+        );
+    }
+    // The transfer's auth code is kept for retries only sealed.
+    let item = w.domain("moving-example.com").await.unwrap();
+    assert!(!text(&item, "pending_auth_code").is_empty());
+}
