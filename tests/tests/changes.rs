@@ -188,6 +188,53 @@ async fn changes_are_refused_unless_the_domain_is_registered_and_idle() {
 }
 
 #[tokio::test]
+async fn racing_changes_send_one_request_and_refuse_the_other_in_the_log() {
+    let w = World::start_with(e2e::Options {
+        mail_format: None,
+        ..e2e::Options::default()
+    })
+    .await;
+    w.send(&event("domain-requested-provider.json"))
+        .await
+        .unwrap();
+    let ctid = text(&w.domain("provider-example.net").await.unwrap(), "ctid");
+    // Settle the registration by hand, so both changes meet a Registered domain.
+    let (ok, _, err) = w
+        .cli(&[
+            "resolve",
+            "provider-example.net",
+            "--as",
+            "Registered",
+            "--reason",
+            "test",
+        ])
+        .await;
+    assert!(ok, "{err} {ctid}");
+
+    let nameservers = event("nameservers-change-requested.json");
+    let contacts = event("contacts-change-requested.json");
+    let (a, b) = tokio::join!(w.send(&nameservers), w.send(&contacts));
+    let outcomes = [
+        a.unwrap()["items"][0]["outcome"].clone(),
+        b.unwrap()["items"][0]["outcome"].clone(),
+    ];
+    assert!(
+        outcomes.contains(&json!("accepted")) && outcomes.contains(&json!("refused")),
+        "exactly one wins: {outcomes:?}"
+    );
+    assert_eq!(w.simulator.tasks_with_code("0102").len(), 1);
+    let log = w.log("provider-example.net").await;
+    let refused = log
+        .iter()
+        .find(|e| text(e, "action") == "request.rejected")
+        .expect("the loser is in the action log");
+    assert!(
+        text(refused, "message").contains("in flight"),
+        "{refused:?}"
+    );
+}
+
+#[tokio::test]
 async fn bad_change_requests_are_logged_on_the_domain_and_not_sent() {
     let w = World::start().await;
     registered(&w).await;
