@@ -136,6 +136,91 @@ impl Moto {
     }
 }
 
+/// Plays Lambda's SQS poller for `order-items`: moto would invoke the
+/// function itself (in Docker, absent here), so its event source mapping is
+/// disabled and `pollers` tasks receive batches, run the handler and delete
+/// what it did not report as failed, as Lambda does.
+async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
+    let lambda = aws_sdk_lambda::Client::new(aws);
+    let mappings = lambda
+        .list_event_source_mappings()
+        .send()
+        .await
+        .expect("list event source mappings");
+    for mapping in mappings.event_source_mappings() {
+        lambda
+            .update_event_source_mapping()
+            .uuid(mapping.uuid().unwrap_or_default())
+            .enabled(false)
+            .send()
+            .await
+            .expect("disable moto's own invocation");
+    }
+    let queue = config
+        .item_queue_url
+        .clone()
+        .expect("fan-out needs the queue");
+    for _ in 0..pollers {
+        let bridge = adapters::bridge(config, aws).expect("build order-items");
+        let sqs = aws_sdk_sqs::Client::new(aws);
+        let queue = queue.clone();
+        tokio::spawn(async move {
+            loop {
+                let Ok(batch) = sqs
+                    .receive_message()
+                    .queue_url(&queue)
+                    // The template's BatchSize.
+                    .max_number_of_messages(2)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await
+                else {
+                    return;
+                };
+                let messages = batch.messages.unwrap_or_default();
+                let records: Vec<Value> = messages
+                    .iter()
+                    .map(|m| {
+                        serde_json::json!({
+                            "messageId": m.message_id(),
+                            "receiptHandle": m.receipt_handle(),
+                            "body": m.body(),
+                            "eventSource": "aws:sqs",
+                            "awsRegion": "us-east-1",
+                        })
+                    })
+                    .collect();
+                if records.is_empty() {
+                    continue;
+                }
+                let event = serde_json::from_value(serde_json::json!({ "Records": records }))
+                    .expect("an SQS event");
+                let failed: Vec<String> = match order_items::handle(&bridge, event).await {
+                    Ok(response) => response
+                        .batch_item_failures
+                        .into_iter()
+                        .map(|f| f.item_identifier)
+                        .collect(),
+                    Err(_) => messages
+                        .iter()
+                        .filter_map(|m| m.message_id.clone())
+                        .collect(),
+                };
+                for m in messages {
+                    if !failed.iter().any(|id| Some(id.as_str()) == m.message_id()) {
+                        let _ = sqs
+                            .delete_message()
+                            .queue_url(&queue)
+                            .set_receipt_handle(m.receipt_handle)
+                            .send()
+                            .await;
+                    }
+                }
+            }
+        });
+    }
+}
+
 /// The stack the tests create from `infra/template.yaml` in moto.
 pub const STACK_NAME: &str = "bridge-e2e";
 pub const INBOUND_DOMAIN: &str = "inbound.example.net";
@@ -224,6 +309,14 @@ pub struct Options {
     pub faults: Vec<(String, Fault)>,
     /// How long the gateway client waits for an answer.
     pub gateway_timeout: Duration,
+    /// Order items go through the template's item queue to `order-items`,
+    /// whose SQS poller this harness plays (two of them, as the template's
+    /// `MaximumConcurrency`).
+    pub fan_out: bool,
+    /// The simulator's requests per second (HTTP 429 above).
+    pub rate_limit: Option<usize>,
+    /// The bridge's `INTERNETX_MAX_REQUESTS_PER_SECOND`.
+    pub gateway_rate: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +339,10 @@ impl Default for Options {
             status_mails: false,
             faults: Vec::new(),
             gateway_timeout: Duration::from_secs(10),
+            fan_out: false,
+            rate_limit: None,
+            // The simulator has no rate limit by default; keep tests quick.
+            gateway_rate: 200.0,
         }
     }
 }
@@ -326,6 +423,7 @@ impl World {
                 mail,
                 answer_delay: options.answer_delay,
                 faults: options.faults.clone(),
+                rate_limit: options.rate_limit,
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -369,10 +467,15 @@ impl World {
             reply_token_secret: Secret::new(REPLY_SECRET),
             gateway_connect_timeout: Duration::from_secs(2),
             gateway_timeout: options.gateway_timeout,
-            // The simulator has no rate limit; keep the tests quick.
-            gateway_rate: 200.0,
+            gateway_rate: options.gateway_rate,
             status_mails,
+            item_queue_url: options
+                .fan_out
+                .then(|| stack.output("ItemQueueUrl").to_owned()),
         };
+        if options.fan_out {
+            sqs_pollers(&aws, &config, 2).await;
+        }
         let app = domain_events::build(&config, &aws).expect("build the function");
         World {
             store: DynamoStore::new(dynamo, table),
@@ -542,7 +645,7 @@ impl World {
 
     /// One reconciliation run, as the scheduled function makes it.
     pub async fn reconcile(&self, policy: registrar::reconcile::ReconcilePolicy) -> Value {
-        reconcile::handle(&self.app, policy)
+        reconcile::handle(&self.app.bridge, policy)
             .await
             .expect("reconciliation run")
     }

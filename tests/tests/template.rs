@@ -132,17 +132,21 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
     let template = &info.facts["template"];
     let functions: Vec<(&String, &Value)> =
         resources_of(template, "AWS::Lambda::Function").collect();
-    // domain-events, inbound-mail, reconcile and (when enabled) status-mails.
-    assert_eq!(functions.len(), 4);
+    // domain-events, inbound-mail, order-items, reconcile and (when
+    // enabled) status-mails.
+    assert_eq!(functions.len(), 5);
     for (name, f) in &functions {
         let p = &f["Properties"];
         assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{name}");
         assert_eq!(p["Runtime"], "provided.al2023");
-        // Scheduled runs are repeated by their schedule; what an event or a
-        // mail started must not vanish.
-        let scheduled = name.starts_with("Reconcile") || name.starts_with("StatusMails");
+        // Scheduled runs are repeated by their schedule; the item queue
+        // keeps its own dead letters (redrive policy, below); what an event
+        // or a mail started must not vanish.
+        let exempt = name.starts_with("Reconcile")
+            || name.starts_with("StatusMails")
+            || name.starts_with("OrderItems");
         assert!(
-            scheduled || p["DeadLetterConfig"]["TargetArn"].is_object(),
+            exempt || p["DeadLetterConfig"]["TargetArn"].is_object(),
             "{name} has a dead-letter queue"
         );
         let env = p["Environment"]["Variables"].as_object().unwrap();
@@ -155,6 +159,13 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             "{name}"
         );
     }
+    let (_, items) = resources_of(template, "AWS::SQS::Queue")
+        .find(|(name, _)| name.as_str() == "ItemQueue")
+        .expect("the item queue");
+    assert_eq!(
+        items["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0],
+        "DeadLetterQueue"
+    );
     let events_env = &info.facts["functions"]["DomainEventsFunction"]["environment"];
     assert_eq!(events_env["DOMAIN_TABLE"], info.output("DomainTableName"));
     for var in ["INTERNETX_URL", "INTERNETX_USER", "INTERNETX_CONTEXT"] {

@@ -9,6 +9,9 @@ use registrar::reply::ReplyAddress;
 use registrar::seal::Sealer;
 use registrar::submit::Submitter;
 
+use std::sync::Arc;
+
+use crate::limiter::SharedRateLimit;
 use crate::{Config, ConfigError, DynamoStore};
 
 pub type Bridge = Submitter<DynamoStore, GatewayClient, SystemClock>;
@@ -28,13 +31,20 @@ pub fn bridge(config: &Config, aws: &SdkConfig) -> Result<Bridge, ConfigError> {
         ..ClientConfig::new(config.internetx_url.clone())
     };
     let secret = config.reply_token_secret.expose().as_bytes();
+    let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    // The gateway counts per source IP: every instance of every function
+    // shares one limit.
+    let shared_limit =
+        SharedRateLimit::new(dynamo.clone(), &config.domain_table, config.gateway_rate);
     Ok(Submitter {
-        store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table)
+        store: DynamoStore::new(dynamo, &config.domain_table)
             .with_status_notices(config.status_mails),
-        gateway: GatewayClient::new(client_config, envelope).map_err(|e| ConfigError::Invalid {
-            name: "INTERNETX_URL",
-            problem: internetx::error_chain(&e),
-        })?,
+        gateway: GatewayClient::new(client_config, envelope)
+            .map_err(|e| ConfigError::Invalid {
+                name: "INTERNETX_URL",
+                problem: internetx::error_chain(&e),
+            })?
+            .with_throttle(Arc::new(shared_limit)),
         clock: SystemClock,
         reply: ReplyAddress::new(&config.reply_to_address, secret).map_err(|e| {
             ConfigError::Invalid {

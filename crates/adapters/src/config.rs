@@ -25,6 +25,9 @@ pub struct Config {
     pub gateway_rate: f64,
     /// `STATUS_MAILS=enabled`: state changes queue status mails.
     pub status_mails: bool,
+    /// `ITEM_QUEUE_URL`: where the domain items of paid orders go to be sent
+    /// at the gateway's pace; without it they are sent in the event handler.
+    pub item_queue_url: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +106,7 @@ impl Config {
                     })?,
             },
             status_mails: status_mails(env)?,
+            item_queue_url: env.get("ITEM_QUEUE_URL"),
         })
     }
 }

@@ -5,8 +5,10 @@
 pub mod bridge;
 pub mod config;
 pub mod dynamo;
+pub mod limiter;
 pub mod mailbox;
 pub mod notices;
+pub mod queue;
 pub mod ses;
 pub mod telemetry;
 

@@ -246,30 +246,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
             let app = gateway_app(&aws).await?;
             if force {
-                let task = internetx::Task {
-                    kind: internetx::TaskKind::DomainInfo {
-                        name: name.ascii().to_owned(),
-                    },
-                    ctid: registrar::submit::new_ctid(),
-                    reply_to: None,
-                };
-                let info = app
-                    .gateway
-                    .send(&task)
+                use registrar::reconcile::{domain_info, Presence};
+                match domain_info(&app.bridge.gateway, name.ascii())
                     .await
-                    .map_err(|e| format!("asking InterNetX about {name}: {e}"))?;
-                if info.answer.accepted() {
-                    return Err(format!(
-                        "InterNetX lists {name} ({} {}): do not retry; resolve it as Registered instead",
-                        info.answer.status.code, info.answer.status.text
-                    ));
+                    .map_err(|e| format!("asking InterNetX about {name}: {e}"))?
+                {
+                    Presence::Listed(_) => {
+                        return Err(format!(
+                            "InterNetX lists {name} (domain info S0105): do not retry; resolve it as Registered instead"
+                        ))
+                    }
+                    Presence::Unclear(answer) => {
+                        return Err(format!(
+                            "InterNetX's domain info for {name} is inconclusive ({answer}): not retried"
+                        ))
+                    }
+                    Presence::Absent => println!("InterNetX does not list {name} (E0105); retrying"),
                 }
-                println!(
-                    "InterNetX does not list {name} ({}); retrying",
-                    info.answer.status.code
-                );
             }
             let report = app
+                .bridge
                 .retry(&name, force)
                 .await
                 .map_err(|e| e.to_string())?
@@ -311,9 +307,18 @@ async fn run(cli: Cli) -> Result<(), String> {
                     let body = message.body.clone().unwrap_or_default();
                     let event: serde_json::Value =
                         serde_json::from_str(&body).unwrap_or(serde_json::Value::Null);
+                    let kind = match event["detail-type"].as_str() {
+                        Some(kind) => kind.to_owned(),
+                        None if event[0]["item_id"].is_string() => format!(
+                            "{} order item(s) of {}",
+                            event.as_array().map_or(0, Vec::len),
+                            event[0]["order_id"].as_str().unwrap_or("")
+                        ),
+                        None => "(not an event)".into(),
+                    };
                     let label = format!(
                         "{} {}",
-                        event["detail-type"].as_str().unwrap_or("(not an event)"),
+                        kind,
                         event["id"]
                             .as_str()
                             .unwrap_or(message.message_id.as_deref().unwrap_or(""))
@@ -323,7 +328,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         listed.extend(message.receipt_handle.clone());
                         continue;
                     };
-                    match domain_events::handle(app, event).await {
+                    match domain_events::replay(app, &body).await {
                         Ok(out) => {
                             sqs.delete_message()
                                 .queue_url(&queue)

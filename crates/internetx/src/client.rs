@@ -111,15 +111,36 @@ impl Pacer {
     }
 }
 
+/// A rate limit shared by every process that talks to the gateway (the
+/// gateway counts per source IP, not per process): `acquire` returns when
+/// this process may start one request. An error means the limit could not
+/// be consulted; nothing is sent then.
+pub trait Throttle: Send + Sync {
+    fn acquire(
+        &self,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>>;
+}
+
 /// The gateway client: one reqwest client (connection pool), built once.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewayClient {
     http: reqwest::Client,
     url: String,
     envelope: Envelope,
     pacer: std::sync::Arc<Pacer>,
+    throttle: Option<std::sync::Arc<dyn Throttle>>,
     retries: u32,
     retry_base_delay: Duration,
+}
+
+impl std::fmt::Debug for GatewayClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayClient")
+            .field("url", &self.url)
+            .field("envelope", &self.envelope)
+            .field("shared_throttle", &self.throttle.is_some())
+            .finish()
+    }
 }
 
 impl GatewayClient {
@@ -134,9 +155,16 @@ impl GatewayClient {
             url: config.url,
             envelope,
             pacer: std::sync::Arc::new(Pacer::new(config.max_requests_per_second)),
+            throttle: None,
             retries: config.retries,
             retry_base_delay: config.retry_base_delay,
         })
+    }
+
+    /// Adds the limit shared with other processes (see [`Throttle`]).
+    pub fn with_throttle(mut self, throttle: std::sync::Arc<dyn Throttle>) -> Self {
+        self.throttle = Some(throttle);
+        self
     }
 
     pub fn envelope(&self) -> &Envelope {
@@ -184,6 +212,11 @@ impl GatewayClient {
     async fn send_once(&self, body: String) -> Result<Exchange, GatewayError> {
         let request_xml = redact(&body);
         self.pacer.wait().await;
+        if let Some(throttle) = &self.throttle {
+            throttle.acquire().await.map_err(|e| {
+                GatewayError::NotSent(format!("the shared rate limit could not be read: {e}"))
+            })?;
+        }
         let response = self
             .http
             .post(&self.url)

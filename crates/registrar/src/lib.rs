@@ -10,6 +10,7 @@ pub mod contact;
 mod country;
 pub mod domain_name;
 pub mod event;
+pub mod fanout;
 pub mod inbound;
 pub mod memory;
 pub mod nameserver;

@@ -47,6 +47,8 @@ pub enum ItemOutcome {
     Failed,
     /// Not a domain item.
     Ignored,
+    /// Handed to the item queue; its consumer sends it.
+    Queued,
 }
 
 impl ItemOutcome {
@@ -125,7 +127,21 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
 
     /// `OrderPaid`: every domain item is sent; one bad item fails alone.
     pub async fn order_paid(&self, order: &OrderPaid) -> Report {
+        self.order_paid_with(order, None::<&crate::fanout::Inline>)
+            .await
+    }
+
+    /// `OrderPaid`, with the domain items either sent here (`queue` is
+    /// `None`) or handed to a queue whose consumer sends them at the
+    /// gateway's pace. Items that need no gateway call (not a domain,
+    /// invalid) are settled here either way.
+    pub async fn order_paid_with<Q: crate::fanout::ItemQueue>(
+        &self,
+        order: &OrderPaid,
+        queue: Option<&Q>,
+    ) -> Report {
         let mut report = Report::default();
+        let mut queued = Vec::new();
         let domains = order
             .items
             .iter()
@@ -181,6 +197,20 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                     item_id,
                     operation,
                     input,
+                } if queue.is_some() => {
+                    queued.push(crate::fanout::QueuedItem::new(
+                        order,
+                        item_id,
+                        *operation,
+                        input,
+                        &self.sealer,
+                    ));
+                    continue;
+                }
+                OrderItem::Domain {
+                    item_id,
+                    operation,
+                    input,
                 } => {
                     let source = Source::OrderItem {
                         order_id: order.order_id.clone(),
@@ -198,6 +228,22 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 }
             };
             collect(&mut report, result, item_label(item));
+        }
+        if let (Some(queue), false) = (queue, queued.is_empty()) {
+            match queue.enqueue(&queued).await {
+                Ok(()) => report.items.extend(queued.iter().map(|q| ItemReport {
+                    item: q.item_id.clone(),
+                    domain: q.input.domain.clone(),
+                    outcome: ItemOutcome::Queued,
+                    ctid: None,
+                    reason: None,
+                })),
+                // A redelivery queues them again; their claims make the
+                // copies of items already sent do nothing.
+                Err(e) => report
+                    .transient
+                    .push(format!("{} domain item(s) not queued: {e}", queued.len())),
+            }
         }
         report
     }
@@ -242,7 +288,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         report
     }
 
-    async fn handle_request(
+    pub(crate) async fn handle_request(
         &self,
         source: Source,
         operation: Operation,

@@ -48,6 +48,10 @@ pub struct SimulatorConfig {
     pub answer_delay: std::time::Duration,
     /// Faults to inject, `(domain, fault)`, each once (see [`Fault`]).
     pub faults: Vec<(String, Fault)>,
+    /// Requests accepted in any one second (InterNetX: 3 per source IP);
+    /// more are answered HTTP 429 with `Retry-After`, unprocessed. `None`:
+    /// no limit.
+    pub rate_limit: Option<usize>,
 }
 
 impl SimulatorConfig {
@@ -74,6 +78,7 @@ impl Default for SimulatorConfig {
             mail: None,
             answer_delay: std::time::Duration::ZERO,
             faults: Vec::new(),
+            rate_limit: None,
         }
     }
 }
@@ -100,6 +105,8 @@ struct Inner {
     stid_counter: u64,
     mails: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Arrival times of the requests of the last second (rate limit).
+    recent: VecDeque<tokio::time::Instant>,
 }
 
 pub struct Shared {
@@ -110,6 +117,27 @@ pub struct Shared {
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Counts this request against the limit; `false` when it is over.
+    fn within_rate(&self) -> bool {
+        let Some(limit) = self.config.rate_limit else {
+            return true;
+        };
+        let now = tokio::time::Instant::now();
+        let mut inner = self.lock();
+        while inner
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= std::time::Duration::from_secs(1))
+        {
+            inner.recent.pop_front();
+        }
+        if inner.recent.len() >= limit {
+            return false;
+        }
+        inner.recent.push_back(now);
+        true
     }
 
     /// The faults due for this request: all those queued for its domain
@@ -245,6 +273,19 @@ async fn gateway(State(shared): State<Arc<Shared>>, method: Method, body: Bytes)
         return xml_response(StatusCode::OK, answer.to_xml("-"));
     }
     let text = String::from_utf8_lossy(&body).into_owned();
+    if !shared.within_rate() {
+        shared.lock().requests.push(Recorded {
+            answered: "HTTP 429".into(),
+            xml: text.clone(),
+            ..check::peek(&text)
+        });
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [(header::CONTENT_TYPE, "text/html"), (header::RETRY_AFTER, "1")],
+            "<html><body><h1>429 Too Many Requests</h1><p>Only 3 requests per second and IP can be executed.</p></body></html>",
+        )
+            .into_response();
+    }
     let faults = shared.take_faults(&check::peek(&text));
     if let Some(fault) = faults.iter().find(|f| !f.processes()) {
         let (answered, response) = unprocessed(fault);

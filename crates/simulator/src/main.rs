@@ -41,6 +41,9 @@ struct Args {
     /// mail-twice, mail-wrong-domain.
     #[arg(long = "fault", value_parser = parse_fault)]
     faults: Vec<(String, internetx_simulator::Fault)>,
+    /// Requests accepted per second; more get HTTP 429 (InterNetX: 3).
+    #[arg(long)]
+    rate_limit: Option<usize>,
     /// Deliver result mails into this bucket.
     #[arg(long)]
     mail_bucket: Option<String>,
@@ -70,6 +73,7 @@ async fn main() -> std::io::Result<()> {
     config.taken.extend(args.taken);
     config.fail_async.extend(args.fail_async);
     config.faults = args.faults;
+    config.rate_limit = args.rate_limit;
     if let Some(bucket) = args.mail_bucket {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -9,19 +9,49 @@
 //! Lambda retries, and the claims make the items already done a no-op. An
 //! event that cannot be read at all fails too, so that it ends in the
 //! dead-letter queue instead of vanishing.
+//!
+//! With `ITEM_QUEUE_URL` set, the domain items of an `OrderPaid` go to the
+//! item queue and `order-items` sends them at the gateway's pace; the rest
+//! is handled here.
 
+use adapters::queue::SqsItemQueue;
 use adapters::Config;
 use aws_config::SdkConfig;
 use lambda_runtime::Error;
-use registrar::event::parse_event;
+use registrar::event::{parse_event, InboundEvent};
+use registrar::fanout::QueuedItem;
 use registrar::submit::Report;
 use serde_json::{json, Value};
 
-pub type App = adapters::Bridge;
+pub struct App {
+    pub bridge: adapters::Bridge,
+    pub queue: Option<SqsItemQueue>,
+}
 
 /// Builds the clients once, at cold start.
 pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
-    Ok(adapters::bridge(config, aws)?)
+    Ok(App {
+        bridge: adapters::bridge(config, aws)?,
+        queue: config
+            .item_queue_url
+            .as_ref()
+            .map(|url| SqsItemQueue::new(aws_sdk_sqs::Client::new(aws), url)),
+    })
+}
+
+/// A dead letter again: an EventBridge event, or a message of the item queue.
+pub async fn replay(app: &App, body: &str) -> Result<Value, Error> {
+    if let Ok(items) = serde_json::from_str::<Vec<QueuedItem>>(body) {
+        let mut report = Report::default();
+        for item in &items {
+            match app.bridge.queued_item(item).await? {
+                Ok(done) => report.items.push(done),
+                Err(bad) => return Err(bad.into()),
+            }
+        }
+        return respond("QueuedItems", &format!("{} item(s)", items.len()), report);
+    }
+    handle(app, serde_json::from_str(body).unwrap_or(Value::Null)).await
 }
 
 /// Handles one EventBridge event (the full envelope).
@@ -39,7 +69,12 @@ pub async fn handle(app: &App, event: Value) -> Result<Value, Error> {
         tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
         Error::from(format!("{detail_type} event not processed: {e}"))
     })?;
-    let report = app.handle(&parsed).await;
+    let report = match (&parsed, &app.queue) {
+        (InboundEvent::OrderPaid(order), Some(queue)) => {
+            app.bridge.order_paid_with(order, Some(queue)).await
+        }
+        _ => app.bridge.handle(&parsed).await,
+    };
     respond(detail_type, parsed.reference(), report)
 }
 

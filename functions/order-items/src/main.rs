@@ -1,0 +1,14 @@
+use aws_lambda_events::sqs::SqsEvent;
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    adapters::telemetry::init();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
+    let app = adapters::bridge(&config, &aws)?;
+    run(service_fn(|event: LambdaEvent<SqsEvent>| {
+        order_items::handle(&app, event.payload)
+    }))
+    .await
+}
