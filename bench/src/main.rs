@@ -5,7 +5,13 @@
 //!   decision and the state change) over the `events/mail` corpus, with the
 //!   in-memory store so only our CPU time counts;
 //! * a large result mail (9 MiB, just under the 10 MiB limit);
-//! * building a registration request and parsing the gateway's answer.
+//! * building a registration request and parsing the gateway's answer;
+//! * the peer job (parse the MIME message, find the InterNetX XML, extract
+//!   ctid and status) that `bench/peers/run.sh` compares with Python and
+//!   Node (`bench mail-job` prints only that figure, as JSON);
+//! * cold start of each function binary (process start → first Runtime-API
+//!   `next` request, config read and clients built) against a local stub
+//!   of the Runtime API (see `cold_start.rs`).
 
 use std::path::Path;
 use std::time::Instant;
@@ -69,14 +75,16 @@ fn inbound(store: MemoryStore) -> Inbound<MemoryStore, SystemClock> {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() {
+mod cold_start;
+
+/// The corpus as (file, bytes).
+fn corpus() -> (Vec<Value>, Vec<(String, Vec<u8>)>) {
     let dir = events_dir().join("mail");
     let manifest: Vec<Value> = serde_json::from_str(
         &std::fs::read_to_string(dir.join("manifest.json")).expect("manifest"),
     )
     .expect("manifest is JSON");
-    let mails: Vec<(String, Vec<u8>)> = manifest
+    let mails = manifest
         .iter()
         .map(|e| {
             let file = e["file"].as_str().unwrap_or_default().to_owned();
@@ -84,6 +92,45 @@ async fn main() {
             (file, raw)
         })
         .collect();
+    (manifest, mails)
+}
+
+/// The peers' job: MIME, the InterNetX document, ctid and status code.
+/// Median µs per mail over `rounds` passes of the corpus.
+fn mail_job(mails: &[(String, Vec<u8>)], rounds: usize) -> f64 {
+    let mut samples = Vec::with_capacity(mails.len() * rounds);
+    for _ in 0..rounds {
+        for (_, raw) in mails {
+            let start = Instant::now();
+            let found = internetx::mail::parse_result_mail(raw)
+                .ok()
+                .and_then(|mail| {
+                    mail.notifications.into_iter().find_map(|n| match n {
+                        internetx::notification::Notification::Job(job) => {
+                            Some((job.ctids.first().cloned(), job.status.code))
+                        }
+                        _ => None,
+                    })
+                });
+            samples.push(start.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box(found);
+        }
+    }
+    median(samples)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    if std::env::args().nth(1).as_deref() == Some("mail-job") {
+        let (_, mails) = corpus();
+        let us = mail_job(&mails, 500);
+        println!(
+            "{}",
+            json!({"implementation": "rust (mail-parser + quick-xml)", "median_us_per_mail": us, "mails": mails.len()})
+        );
+        return;
+    }
+    let (manifest, mails) = corpus();
 
     // Result mails: each round handles the whole corpus on a fresh store.
     const ROUNDS: usize = 200;
@@ -176,8 +223,12 @@ async fn main() {
         std::hint::black_box((xml, parsed));
     }
     let request_us = median(build_parse);
+    let job_us = mail_job(&mails, 500);
+    let cold = cold_start::measure(21);
 
     let figures = json!({
+        "peer_mail_job_median_us": job_us,
+        "cold_start_median_ms": cold.iter().map(|(name, ms)| (name.clone(), json!(ms))).collect::<serde_json::Map<String, Value>>(),
         "mail_handling_median_us": mail_median_us,
         "mail_handling_mb_per_s": mail_mb_s,
         "mail_corpus_size": mails.len(),
@@ -198,6 +249,15 @@ async fn main() {
         verdict.outcome.as_str()
     );
     println!("| registration request built + answer parsed | {request_us:.1} µs |");
+    println!("| peer job: MIME + XML + ctid/status (median) | {job_us:.1} µs |");
+    for (name, ms) in &cold {
+        match ms {
+            Some(ms) => {
+                println!("| cold start {name} (median of 21, to first `next`) | {ms:.1} ms |")
+            }
+            None => println!("| cold start {name} | not measured (see stderr) |"),
+        }
+    }
     let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench.json");
     if let Err(e) = std::fs::write(
         &out,

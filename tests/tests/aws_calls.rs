@@ -1,0 +1,141 @@
+//! Issue 7: what one operation costs in AWS and gateway requests, counted
+//! by an interceptor on the DynamoDB client of the functions' real store
+//! (against moto) and by the simulator's record. Targets: one DynamoDB
+//! transaction per state change, one gateway request per operation.
+//! Prints the counts (the README's Performance table quotes them).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use adapters::DynamoStore;
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use e2e::{event, text, Delivery, Options, World};
+use registrar::event::parse_event;
+
+/// Counts DynamoDB operations by name.
+#[derive(Debug, Clone, Default)]
+struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
+
+impl Intercept for Calls {
+    fn name(&self) -> &'static str {
+        "CountCalls"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use aws_sdk_dynamodb::operation as op;
+        let input = context.input();
+        let name = if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
+            "GetItem"
+        } else if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
+            "PutItem"
+        } else if input
+            .downcast_ref::<op::update_item::UpdateItemInput>()
+            .is_some()
+        {
+            "UpdateItem"
+        } else if input
+            .downcast_ref::<op::delete_item::DeleteItemInput>()
+            .is_some()
+        {
+            "DeleteItem"
+        } else if input
+            .downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()
+            .is_some()
+        {
+            "TransactWriteItems"
+        } else if input.downcast_ref::<op::query::QueryInput>().is_some() {
+            "Query"
+        } else {
+            "other"
+        };
+        *self.0.lock().unwrap().entry(name.to_owned()).or_default() += 1;
+        Ok(())
+    }
+}
+
+impl Calls {
+    fn take(&self) -> BTreeMap<String, usize> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+fn counted_store(w: &World, calls: &Calls) -> DynamoStore {
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&w.aws)
+            .interceptor(calls.clone())
+            .build(),
+    );
+    DynamoStore::new(client, &w.config.domain_table)
+}
+
+fn writes(calls: &BTreeMap<String, usize>) -> usize {
+    ["PutItem", "UpdateItem", "DeleteItem", "other"]
+        .iter()
+        .map(|op| calls.get(*op).copied().unwrap_or(0))
+        .sum()
+}
+
+#[tokio::test]
+async fn one_transaction_per_state_change_and_one_request_per_operation() {
+    let w = World::start_with(Options {
+        deliver: Delivery::Nobody,
+        ..Options::default()
+    })
+    .await;
+    let calls = Calls::default();
+    let mut events = domain_events::build(&w.config, &w.aws).unwrap();
+    events.bridge.store = counted_store(&w, &calls);
+    let mut mail = inbound_mail::build(&w.mail_config, &w.aws).unwrap();
+    mail.inbound.store = counted_store(&w, &calls);
+
+    // A registration: claimed (→ Registering), answered (accepted).
+    let request = event("domain-requested-provider.json");
+    let parsed = parse_event("DomainRequested", &request["detail"]).unwrap();
+    events.bridge.handle(&parsed).await;
+    let submit = calls.take();
+    let domain = "provider-example.net";
+    let changes = w
+        .log(domain)
+        .await
+        .iter()
+        .filter(|e| ["request.sent", "gateway.replied"].contains(&text(e, "action").as_str()))
+        .count();
+    assert_eq!(changes, 2);
+    assert_eq!(submit.get("TransactWriteItems"), Some(&2), "{submit:?}");
+    assert_eq!(
+        writes(&submit),
+        0,
+        "no write outside the transactions: {submit:?}"
+    );
+    assert_eq!(w.simulator.domain_tasks().len(), 1, "one gateway request");
+
+    // Its result mail: one state change (→ Registered), one transaction.
+    let key = w.first_mail_key().await;
+    let raw = w.mail_bytes(&key).await;
+    let verdict = mail.inbound.handle(&key, &raw).await.unwrap();
+    assert_eq!(verdict.outcome.as_str(), "applied");
+    let settle = calls.take();
+    assert_eq!(settle.get("TransactWriteItems"), Some(&1), "{settle:?}");
+    assert_eq!(writes(&settle), 0, "{settle:?}");
+    assert_eq!(
+        text(&w.domain(domain).await.unwrap(), "status"),
+        "Registered"
+    );
+    // The shared rate limit: one slot per gateway request.
+    let slots = w
+        .scan()
+        .await
+        .iter()
+        .filter(|i| text(i, "pk").starts_with("RATE#"))
+        .count();
+    assert_eq!(slots, 1);
+    eprintln!(
+        "registration: {submit:?} for 2 state changes, 1 gateway request, 1 rate slot; \
+         result mail: {settle:?} for 1 state change"
+    );
+}
