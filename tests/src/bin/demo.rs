@@ -1,13 +1,20 @@
 //! The demo: the whole flow on this machine. moto stands in for AWS, the
 //! simulator for InterNetX (it mails its results into the mail bucket as SES
-//! would and invokes the mail function), and `cargo lambda watch` runs both
+//! would and invokes the mail function), and `cargo lambda watch` runs the
 //! functions as Lambda would. Events from `events/` go in through
-//! `cargo lambda invoke`; the domain table and action logs come out as tables.
+//! `cargo lambda invoke`; one result mail is lost on purpose, so the
+//! scheduled `reconcile` has something to settle, and `status-mails` mails
+//! the customers (SES in moto); the domain table and action logs come out as
+//! tables.
 
 use std::time::{Duration, Instant};
 
 use e2e::lambda::{workspace_root, LambdaWatch};
-use e2e::{flag, text, Delivery, Options, World};
+use e2e::{flag, text, Delivery, Options, World, STATUS_MAIL_FROM};
+use internetx_simulator::Fault;
+
+/// The transfer of the first order whose result mail InterNetX never sends.
+const LOST_MAIL: &str = "example.com";
 
 const EVENTS: [(&str, &str); 7] = [
     (
@@ -41,13 +48,33 @@ async fn main() {
     let world = World::start_with(Options {
         mail_delay: Duration::from_millis(500),
         deliver: Delivery::Invoke(LambdaWatch::invoke_url_at(port, "inbound-mail")),
+        status_mails: true,
+        faults: vec![(LOST_MAIL.into(), Fault::MailNever)],
         ..Options::default()
     })
     .await;
-    let watch = LambdaWatch::start(port, &world.function_env(), true).await;
+    let mut env = world.function_env();
+    env.extend([
+        ("STATUS_MAIL_FROM".to_owned(), STATUS_MAIL_FROM.to_owned()),
+        // The demo cannot wait an hour for a mail to count as lost.
+        ("RECONCILE_AFTER_MINUTES".to_owned(), "0".to_owned()),
+    ]);
+    let watch = LambdaWatch::start(port, &env, true).await;
     for (file, what) in EVENTS {
         println!("\n▶ {what} (events/{file})");
         let path = workspace_root().join("events").join(file);
+        let file = if file == "order-paid.json" {
+            // The customer's notification address, for the status mails.
+            let mut order: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            order["detail"]["account"]["email"] = "billing@customer.example".into();
+            let with_address = std::env::temp_dir().join("order-paid-with-email.json");
+            std::fs::write(&with_address, order.to_string()).unwrap();
+            with_address
+        } else {
+            path
+        };
+        let path = file;
         match watch.invoke_file("domain-events", &path).await {
             Ok(answer) => {
                 for item in answer["items"].as_array().into_iter().flatten() {
@@ -63,8 +90,14 @@ async fn main() {
             Err(e) => println!("  invocation failed: {e}"),
         }
     }
-    println!("\nwaiting for InterNetX's result mails …");
-    wait_until_settled(&world).await;
+    println!("\nwaiting for InterNetX's result mails (the one for {LOST_MAIL} never comes) …");
+    wait_until_settled(&world, &[LOST_MAIL]).await;
+    let scheduled = workspace_root().join("events/scheduled.json");
+    println!("\n▶ the scheduled reconciliation runs (events/scheduled.json)");
+    match watch.invoke_file("reconcile", &scheduled).await {
+        Ok(report) => println!("  {report}"),
+        Err(e) => println!("  invocation failed: {e}"),
+    }
     for (file, what) in [
         (
             "nameservers-change-requested.json",
@@ -81,19 +114,26 @@ async fn main() {
             Ok(answer) => println!("  {}", answer["items"][0]["outcome"].as_str().unwrap_or("")),
             Err(e) => println!("  invocation failed: {e}"),
         }
-        wait_until_settled(&world).await;
+        wait_until_settled(&world, &[]).await;
+    }
+    println!("\n▶ the scheduled status mails go out (events/scheduled.json)");
+    match watch.invoke_file("status-mails", &scheduled).await {
+        Ok(report) => println!("  {report}"),
+        Err(e) => println!("  invocation failed: {e}"),
     }
     print_table(&world).await;
     println!(
-        "\nThe InterNetX simulator received {} domain request(s) and sent {} result mail(s).",
+        "\nThe InterNetX simulator received {} domain request(s) and sent {} result mail(s); SES sent {} status mail(s).",
         world.simulator.domain_tasks().len(),
-        world.simulator.mails().len()
+        world.simulator.mails().len(),
+        world.moto.sent_mail_count().await
     );
     watch.stop().await;
 }
 
-/// Until no domain has an operation in flight (or a minute passed).
-async fn wait_until_settled(world: &World) {
+/// Until no domain but `except` has an operation in flight (or a minute
+/// passed).
+async fn wait_until_settled(world: &World, except: &[&str]) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         let pending = world
@@ -101,6 +141,7 @@ async fn wait_until_settled(world: &World) {
             .await
             .iter()
             .filter(|i| text(i, "sk") == "DOMAIN")
+            .filter(|i| !except.contains(&text(i, "domain").as_str()))
             .filter(|i| {
                 matches!(
                     text(i, "status").as_str(),
