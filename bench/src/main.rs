@@ -209,20 +209,63 @@ async fn main() {
     )
     .expect("valid");
     let answer = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><data/><status><code>N0101</code><text>The domain registration was started successfully.</text><type>notify</type><object><type>domain</type><value>example.de</value></object></status></result><stid>20261129-app1-1</stid></response>";
-    let mut build_parse = Vec::new();
-    for i in 0..20_000 {
-        let start = Instant::now();
-        let xml = request
-            .task(
-                &format!("ib-{i}"),
-                Some("internetx+t@inbound.example.net".into()),
-            )
-            .to_xml(&envelope);
-        let parsed = parse_answer(answer).expect("answer parses");
-        build_parse.push(start.elapsed().as_secs_f64() * 1e6);
-        std::hint::black_box((xml, parsed));
+    let register = request.task("ib-0", Some("internetx+t@inbound.example.net".into()));
+    let internetx::TaskKind::DomainCreate(order) = register.kind.clone() else {
+        unreachable!()
+    };
+    let update = |nameservers: bool| {
+        internetx::TaskKind::DomainUpdate(internetx::request::DomainUpdate {
+            name: order.name.clone(),
+            owner: None,
+            admin: (!nameservers).then(|| order.admin.clone()).flatten(),
+            tech: (!nameservers).then(|| order.tech.clone()).flatten(),
+            zone: None,
+            nameservers: nameservers.then(|| order.nameservers.clone()),
+            confirm_owner_consent: false,
+        })
+    };
+    let operations = [
+        ("register (0101, create plus)", register.kind.clone()),
+        (
+            "transfer (0104)",
+            internetx::TaskKind::DomainTransfer {
+                order: order.clone(),
+                auth_code: Secret::new("X7#k2<&>AuthCode-9f3"),
+            },
+        ),
+        ("name-server change (0102)", update(true)),
+        ("contact change (0102)", update(false)),
+        (
+            "cancellation (0103101)",
+            internetx::TaskKind::CancelationAtExpiry {
+                name: order.name.clone(),
+            },
+        ),
+        (
+            "domain info (0105)",
+            internetx::TaskKind::DomainInfo {
+                name: order.name.clone(),
+            },
+        ),
+    ];
+    let mut per_operation = Vec::new();
+    for (name, kind) in operations {
+        let mut samples = Vec::new();
+        for i in 0..20_000 {
+            let task = internetx::Task {
+                kind: kind.clone(),
+                ctid: format!("ib-{i}"),
+                reply_to: Some("internetx+t@inbound.example.net".into()),
+            };
+            let start = Instant::now();
+            let xml = task.to_xml(&envelope);
+            let parsed = parse_answer(answer).expect("answer parses");
+            samples.push(start.elapsed().as_secs_f64() * 1e6);
+            std::hint::black_box((xml, parsed));
+        }
+        per_operation.push((name, median(samples)));
     }
-    let request_us = median(build_parse);
+    let request_us = per_operation[0].1;
     let job_us = mail_job(&mails, 500);
     let cold = cold_start::measure(21);
 
@@ -236,6 +279,7 @@ async fn main() {
         "large_mail_ms": large_ms,
         "large_mail_outcome": verdict.outcome.as_str(),
         "register_request_build_and_answer_parse_median_us": request_us,
+        "request_build_and_answer_parse_median_us": per_operation.iter().map(|(n, us)| (n.to_string(), json!(us))).collect::<serde_json::Map<String, Value>>(),
     });
     println!("| figure | value |\n|---|---|");
     println!(
@@ -248,7 +292,9 @@ async fn main() {
         large.len() as f64 / 1048576.0,
         verdict.outcome.as_str()
     );
-    println!("| registration request built + answer parsed | {request_us:.1} µs |");
+    for (name, us) in &per_operation {
+        println!("| request built + answer parsed: {name} | {us:.1} µs |");
+    }
     println!("| peer job: MIME + XML + ctid/status (median) | {job_us:.1} µs |");
     for (name, ms) in &cold {
         match ms {

@@ -126,6 +126,29 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
         text(&w.domain(domain).await.unwrap(), "status"),
         "Registered"
     );
+    // A name-server change: claimed (→ Updating), answered; its mail.
+    let change = event("nameservers-change-requested.json");
+    let parsed = parse_event("NameserversChangeRequested", &change["detail"]).unwrap();
+    events.bridge.handle(&parsed).await;
+    let update = calls.take();
+    assert_eq!(update.get("TransactWriteItems"), Some(&2), "{update:?}");
+    assert_eq!(writes(&update), 0, "{update:?}");
+    assert_eq!(w.simulator.tasks_with_code("0102").len(), 1);
+    let mut waited = 0;
+    while w.simulator.mails().len() < 2 && waited < 100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+    }
+    let key = w.simulator.mails().last().unwrap().clone();
+    let raw = w.mail_bytes(&key).await;
+    mail.inbound.handle(&key, &raw).await.unwrap();
+    let settled = calls.take();
+    assert_eq!(settled.get("TransactWriteItems"), Some(&1), "{settled:?}");
+    assert_eq!(
+        text(&w.domain(domain).await.unwrap(), "status"),
+        "Registered"
+    );
+
     // The shared rate limit: one slot per gateway request.
     let slots = w
         .scan()
@@ -133,9 +156,10 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
         .iter()
         .filter(|i| text(i, "pk").starts_with("RATE#"))
         .count();
-    assert_eq!(slots, 1);
+    assert_eq!(slots, 2);
     eprintln!(
-        "registration: {submit:?} for 2 state changes, 1 gateway request, 1 rate slot; \
-         result mail: {settle:?} for 1 state change"
+        "registration: {submit:?} for 2 state changes, 1 gateway request; \
+         result mail: {settle:?} for 1 state change; name-server change: {update:?} \
+         for 2 state changes, 1 gateway request; its mail: {settled:?}; {slots} rate slots"
     );
 }
