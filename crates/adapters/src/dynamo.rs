@@ -295,17 +295,24 @@ impl DomainStore for DynamoStore {
 
     async fn in_flight(
         &self,
-        started_before: &str,
+        from: &str,
+        before: &str,
         limit: usize,
     ) -> Result<Vec<DomainRecord>, StoreError> {
+        // `inflight_since` is `<timestamp>#<domain>`: "#" sorts before the
+        // digits a later timestamp continues with, so the bounds work as
+        // timestamps.
         let query = self
             .client
             .query()
             .table_name(&self.table)
             .index_name(INFLIGHT_INDEX)
-            .key_condition_expression("inflight_pk = :pk AND inflight_since < :before")
+            .key_condition_expression(
+                "inflight_pk = :pk AND inflight_since BETWEEN :from AND :before",
+            )
             .expression_attribute_values(":pk", s(INFLIGHT_PK))
-            .expression_attribute_values(":before", s(started_before));
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":before", s(before));
         query_index(query, limit, record_from_item).await
     }
 }

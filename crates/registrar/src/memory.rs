@@ -103,7 +103,8 @@ impl DomainStore for MemoryStore {
 
     async fn in_flight(
         &self,
-        started_before: &str,
+        from: &str,
+        before: &str,
         limit: usize,
     ) -> Result<Vec<DomainRecord>, StoreError> {
         let mut found: Vec<DomainRecord> = self
@@ -111,10 +112,12 @@ impl DomainStore for MemoryStore {
             .domains
             .values()
             .filter(|d| d.status.in_flight())
+            // The same keys as the DynamoDB index: `<sent at>#<domain>`.
             .filter(|d| {
-                d.operation_started_at
-                    .as_deref()
-                    .is_some_and(|at| at < started_before)
+                d.operation_started_at.as_deref().is_some_and(|at| {
+                    let key = format!("{at}#{}", d.domain);
+                    key.as_str() >= from && key.as_str() <= before
+                })
             })
             .cloned()
             .collect();

@@ -65,11 +65,13 @@ pub trait DomainStore: Send + Sync {
         &self,
         order_id: &str,
     ) -> impl Future<Output = Result<Option<PaidOrder>, StoreError>> + Send;
-    /// Domains whose operation in flight was sent before `started_before`,
-    /// oldest first, at most `limit` (an index, never a scan).
+    /// Domains whose operation in flight was sent at or after `from` and
+    /// before `before` (RFC 3339 timestamps), oldest first, at most `limit`
+    /// (an index, never a scan).
     fn in_flight(
         &self,
-        started_before: &str,
+        from: &str,
+        before: &str,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
 }

@@ -95,10 +95,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
     pub async fn reconcile(&self, policy: ReconcilePolicy) -> Result<ReconcileReport, StoreError> {
         let now = self.clock.now();
         let mut report = ReconcileReport::default();
-        let due = self
-            .store
-            .in_flight(&timestamp(now - policy.after), policy.batch)
-            .await?;
+        let mut due = Vec::new();
+        for (from, before) in due_windows(now, policy) {
+            let room = policy.batch - due.len();
+            if room == 0 {
+                break;
+            }
+            due.extend(self.store.in_flight(&from, &before, room).await?);
+        }
         for listed in due {
             // The index lags behind the table: decide on the item itself.
             let Some(current) = self.store.load(&listed.domain).await? else {
@@ -299,6 +303,25 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
     }
 }
 
+/// Where a run looks, as `[from, before)` ranges of send times: everything
+/// sent before `now - after`, but starting at a random point of the waiting
+/// window and wrapping round. Operations that wait legitimately (a transfer
+/// takes days) would otherwise fill every batch with the oldest ones, and
+/// an operation whose mail was lost behind them would never be looked at;
+/// this way each is checked in a fair share of runs, without writing down
+/// which were checked.
+fn due_windows(now: OffsetDateTime, policy: ReconcilePolicy) -> [(String, String); 2] {
+    let before = now - policy.after;
+    let span = (policy.give_up - policy.after).whole_seconds().max(0);
+    let pivot = before - Duration::seconds(rand::random_range(0..=span));
+    // Index keys are `<timestamp>#<domain>`: a bound `<timestamp>#` excludes
+    // that timestamp, a bare `<timestamp>` includes it, "0" is before all.
+    [
+        (timestamp(pivot), format!("{}#", timestamp(before))),
+        ("0".to_owned(), format!("{}#", timestamp(pivot))),
+    ]
+}
+
 fn started(record: &DomainRecord) -> Option<OffsetDateTime> {
     let at = record.operation_started_at.as_deref()?;
     OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()
@@ -315,4 +338,43 @@ fn same_nameservers(wanted: &[String], listed: &[String]) -> bool {
         v
     };
     norm(wanted) == norm(listed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn covered(windows: &[(String, String); 2], key: &str) -> usize {
+        windows
+            .iter()
+            .filter(|(from, before)| key >= from.as_str() && key <= before.as_str())
+            .count()
+    }
+
+    /// Whatever the random pivot, every operation sent before the threshold
+    /// is in exactly one window, and none sent after it.
+    #[test]
+    fn the_windows_cover_what_is_due_once() {
+        let now = time::macros::datetime!(2026-11-29 12:00 UTC);
+        let policy = ReconcilePolicy {
+            after: Duration::hours(1),
+            give_up: Duration::days(7),
+            batch: 10,
+        };
+        let key = |at: OffsetDateTime| format!("{}#x.de", timestamp(at));
+        for _ in 0..200 {
+            let windows = due_windows(now, policy);
+            for age in [
+                Duration::hours(1) + Duration::microseconds(1),
+                Duration::hours(2),
+                Duration::days(3),
+                Duration::days(7),
+                Duration::days(30),
+            ] {
+                assert_eq!(covered(&windows, &key(now - age)), 1, "{age}");
+            }
+            assert_eq!(covered(&windows, &key(now - Duration::minutes(59))), 0);
+            assert_eq!(covered(&windows, &key(now - Duration::hours(1))), 0);
+        }
+    }
 }
