@@ -11,4 +11,7 @@ cfn-lint infra/template.yaml
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The functions' binaries first: the cargo-lambda tests run them.
 cargo build --workspace --bins --locked
+# The property tests' bounded run (about a minute in all); set
+# PROPTEST_CASES higher for a longer one.
+export PROPTEST_CASES="${PROPTEST_CASES:-16384}"
 cargo test --workspace --locked

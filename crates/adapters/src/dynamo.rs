@@ -146,7 +146,7 @@ impl DomainStore for DynamoStore {
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        if let Some(notice) = change.notice().filter(|_| self.status_notices) {
+        if let Some(notice) = self.status_notices.then(|| change.notice()).flatten() {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(crate::notices::notice_to_item(
@@ -426,12 +426,7 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
     let account_kind = parse("account_kind")?
         .parse()
         .map_err(|e| StoreError::Malformed(format!("{e}")))?;
-    let version = match item.get("version") {
-        Some(AttributeValue::N(v)) => v
-            .parse()
-            .map_err(|_| StoreError::Malformed(format!("version {v:?}")))?,
-        _ => return Err(StoreError::Malformed("version is missing".into())),
-    };
+    let version = req_n(item, "version")?;
     Ok(DomainRecord {
         domain: parse("domain")?,
         domain_unicode: parse("domain_unicode")?,
@@ -529,6 +524,17 @@ pub(crate) fn opt_s(item: &Item, name: &str) -> Option<String> {
     match item.get(name) {
         Some(AttributeValue::S(v)) => Some(v.clone()),
         _ => None,
+    }
+}
+
+pub(crate) fn req_n(item: &Item, name: &str) -> Result<u64, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|_| StoreError::Malformed(format!("{name} {v:?}"))),
+        _ => Err(StoreError::Malformed(format!(
+            "attribute {name} is missing"
+        ))),
     }
 }
 

@@ -14,12 +14,11 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use registrar::notice::StatusNotice;
 use registrar::notify::{NoticeEnd, NoticeQueue, NoticeState, QueuedNotice};
 use registrar::ports::StoreError;
-use registrar::record::{timestamp, LogEntry};
-use time::format_description::well_known::Rfc3339;
+use registrar::record::{parse_timestamp, timestamp, LogEntry};
 use time::OffsetDateTime;
 
 use crate::dynamo::{
-    log_to_item, malformed, n, opt_s, query_index, req_s, s, unavailable, DynamoStore,
+    log_to_item, malformed, n, opt_s, query_index, req_n, req_s, s, unavailable, DynamoStore,
 };
 
 type Item = HashMap<String, AttributeValue>;
@@ -54,16 +53,6 @@ fn notice_pk(domain: &str, version: u64) -> String {
 }
 
 fn notice_from_item(item: &Item) -> Result<QueuedNotice, StoreError> {
-    let number = |name: &str| -> Result<u64, StoreError> {
-        match item.get(name) {
-            Some(AttributeValue::N(v)) => v
-                .parse()
-                .map_err(|_| StoreError::Malformed(format!("{name} {v:?}"))),
-            _ => Err(StoreError::Malformed(format!(
-                "attribute {name} is missing"
-            ))),
-        }
-    };
     let parsed = |name: &str| -> Result<String, StoreError> { req_s(item, name) };
     let bad = |e: registrar::status::UnknownName| StoreError::Malformed(e.to_string());
     let state = match parsed("state")?.as_str() {
@@ -86,12 +75,11 @@ fn notice_from_item(item: &Item) -> Result<QueuedNotice, StoreError> {
                 .and_then(|l| l.parse().ok())
                 .unwrap_or_default(),
             reason: opt_s(item, "reason"),
-            version: number("version")?,
+            version: req_n(item, "version")?,
         },
         state,
-        attempts: u32::try_from(number("attempts")?).unwrap_or(u32::MAX),
-        claimed_at: opt_s(item, "claimed_at")
-            .and_then(|t| OffsetDateTime::parse(&t, &Rfc3339).ok()),
+        attempts: u32::try_from(req_n(item, "attempts")?).unwrap_or(u32::MAX),
+        claimed_at: opt_s(item, "claimed_at").and_then(|t| parse_timestamp(&t)),
     })
 }
 

@@ -52,7 +52,12 @@ pub fn resolve(
     } else {
         Outcome::Ok
     };
-    let mut entry = LogEntry::new(now, "operator.resolved", outcome, message);
+    let mut entry = LogEntry::new(
+        now,
+        registrar::record::action::OPERATOR_RESOLVED,
+        outcome,
+        message,
+    );
     entry.ctid = current.ctid.clone();
     entry.status_from = Some(current.status.to_string());
     entry.status_to = Some(target.to_string());

@@ -308,21 +308,26 @@ fn account(detail: &Value) -> Result<Account, EventError> {
             clip(&input.kind, 40)
         ))
     })?;
-    let email = match input.email.map(|e| e.trim().to_owned()) {
-        Some(e) if e.is_empty() => None,
-        Some(e) if crate::notice::valid_email(&e) => Some(e),
-        Some(e) => {
-            return Err(EventError(format!(
-                "account.email {:?} is not a usable address",
-                clip(&e, 60)
-            )))
+    // Only status mails use these: an unusable value costs the customer
+    // their mail, never the order (it is logged and dropped).
+    let email = input
+        .email
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .and_then(|e| {
+            let usable = crate::notice::valid_email(&e);
+            if !usable {
+                tracing::warn!(account = %input.id, email = %clip(&e, 60), "account.email is not a usable address; no status mails");
+            }
+            usable.then_some(e)
+        });
+    let language = input.language.and_then(|l| match l.parse::<crate::notice::Language>() {
+        Ok(language) => Some(language),
+        Err(e) => {
+            tracing::warn!(account = %input.id, "account.language: {}; status mails in English", clip(&e, 80));
+            None
         }
-        None => None,
-    };
-    let language = input
-        .language
-        .map(|l| l.parse().map_err(EventError))
-        .transpose()?;
+    });
     Ok(Account {
         id: input.id,
         kind,
@@ -354,6 +359,26 @@ fn valid_id(id: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_unusable_notification_address_or_language_never_refuses_the_order() {
+        let detail = json!({"order_id": "O-1",
+            "account": {"id": "C", "kind": "customer", "email": "not an address", "language": "klingon"},
+            "items": []});
+        let InboundEvent::OrderPaid(order) = parse_event("OrderPaid", &detail).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(order.account.email, None);
+        assert_eq!(order.account.language, None);
+        let detail = json!({"order_id": "O-2",
+            "account": {"id": "C", "kind": "customer", "email": " a@b.example ", "language": "de-DE"},
+            "items": []});
+        let InboundEvent::OrderPaid(order) = parse_event("OrderPaid", &detail).unwrap() else {
+            unreachable!()
+        };
+        assert_eq!(order.account.email.as_deref(), Some("a@b.example"));
+        assert_eq!(order.account.language, Some(crate::notice::Language::De));
+    }
 
     #[test]
     fn parses_the_contract_example_item_by_item() {

@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::notice::{StatusMail, StatusNotice};
 use crate::ports::{Clock, StoreError};
+use crate::record::action::{NOTICE_FAILED, NOTICE_SENT};
 use crate::record::{LogEntry, Outcome};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +105,6 @@ pub struct NotifyReport {
     /// Claimed by another run, or still fresh in `sending`.
     pub skipped: usize,
 }
-
-pub const NOTICE_SENT: &str = "notice.sent";
-pub const NOTICE_FAILED: &str = "notice.failed";
 
 impl<Q: NoticeQueue, M: Mailer, C: Clock> Notifier<Q, M, C> {
     /// Works through at most `limit` notices.
@@ -294,6 +292,15 @@ mod tests {
         }
     }
 
+    impl Queue {
+        fn holding(items: Vec<QueuedNotice>) -> Self {
+            Self {
+                items: Mutex::new(items),
+                ..Self::default()
+            }
+        }
+    }
+
     struct Mail {
         fail: Option<bool>,
         sent: Mutex<Vec<(String, StatusMail)>>,
@@ -356,12 +363,7 @@ mod tests {
 
     #[tokio::test]
     async fn each_notice_is_sent_once_with_a_log_entry() {
-        let queue = Queue::default();
-        queue
-            .items
-            .lock()
-            .unwrap()
-            .push(queued("a.de", NoticeState::Pending, None));
+        let queue = Queue::holding(vec![queued("a.de", NoticeState::Pending, None)]);
         let n = notifier(queue, None);
         assert_eq!(n.run(10).await.unwrap().sent, 1);
         assert_eq!(
@@ -384,23 +386,13 @@ mod tests {
 
     #[tokio::test]
     async fn a_failing_send_is_retried_then_given_up_and_permanent_refusals_at_once() {
-        let queue = Queue::default();
-        queue
-            .items
-            .lock()
-            .unwrap()
-            .push(queued("a.de", NoticeState::Pending, None));
+        let queue = Queue::holding(vec![queued("a.de", NoticeState::Pending, None)]);
         let n = notifier(queue, Some(false));
         assert_eq!(n.run(10).await.unwrap().retrying, 1);
         assert_eq!(n.run(10).await.unwrap().failed, 1, "max_attempts 2");
         assert_eq!(n.run(10).await.unwrap(), NotifyReport::default());
 
-        let queue = Queue::default();
-        queue
-            .items
-            .lock()
-            .unwrap()
-            .push(queued("b.de", NoticeState::Pending, None));
+        let queue = Queue::holding(vec![queued("b.de", NoticeState::Pending, None)]);
         let n = notifier(queue, Some(true));
         assert_eq!(n.run(10).await.unwrap().failed, 1);
         let ends = n.queue.ends.lock().unwrap();

@@ -23,13 +23,12 @@ use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
 use time::{Duration, OffsetDateTime};
 
 use crate::ports::{Change, Clock, DomainStore, Gateway, StoreError};
-use crate::record::{timestamp, DomainRecord, LogEntry, Outcome};
+use crate::record::action::RECONCILE_CHECKED;
+use crate::record::{parse_timestamp, timestamp, DomainRecord, LogEntry, Outcome};
 use crate::request::{DomainRequest, Source};
 use crate::status::Operation;
-use crate::submit::{new_ctid, status_entry, ItemOutcome, Submitter};
+use crate::submit::{new_ctid, status_entry, touch, ItemOutcome, Submitter};
 use crate::DomainName;
-
-pub const RECONCILE_CHECKED: &str = "reconcile.checked";
 
 /// What InterNetX's domain info says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,28 +129,20 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 Verdict::Done(why) => {
                     let mut next = current.clone();
                     next.settle_success();
-                    self.settle(
-                        &current,
-                        next,
-                        Outcome::Ok,
-                        why,
-                        &mut report.settled,
-                        &mut report.skipped,
-                    )
-                    .await?;
+                    if self.settle(&current, next, Outcome::Ok, why).await? {
+                        report.settled += 1;
+                    } else {
+                        report.skipped += 1;
+                    }
                 }
                 Verdict::GiveUp(why) => {
                     let mut next = current.clone();
                     next.settle_failure(why.clone());
-                    self.settle(
-                        &current,
-                        next,
-                        Outcome::Error,
-                        why,
-                        &mut report.given_up,
-                        &mut report.skipped,
-                    )
-                    .await?;
+                    if self.settle(&current, next, Outcome::Error, why).await? {
+                        report.given_up += 1;
+                    } else {
+                        report.skipped += 1;
+                    }
                 }
                 Verdict::Resend(why, request) => {
                     if self.resend(&current, why, &request).await? {
@@ -237,7 +228,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
     }
 
-    /// Commits a settlement found by reconciliation; a conflict means another
+    /// Commits a settlement found by reconciliation; `false` when another
     /// writer (a late mail, an overlapping run) got there first.
     async fn settle(
         &self,
@@ -245,12 +236,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         mut next: DomainRecord,
         outcome: Outcome,
         why: String,
-        counter: &mut usize,
-        skipped: &mut usize,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        next.version += 1;
-        next.updated_at = timestamp(now);
+        touch(&mut next, now);
         let ctid = current.ctid.as_deref();
         match outcome {
             Outcome::Ok => tracing::info!(domain = %current.domain, ctid, "{why}"),
@@ -265,11 +253,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             claims_request: None,
         };
         match self.store.commit(&change).await {
-            Ok(()) => *counter += 1,
-            Err(StoreError::Conflict) => *skipped += 1,
-            Err(e) => return Err(e),
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
         }
-        Ok(())
     }
 
     /// Sends the registration or transfer again with a new ctid, after
@@ -283,8 +270,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
     ) -> Result<bool, StoreError> {
         let now = self.clock.now();
         let mut noted = current.clone();
-        noted.version += 1;
-        noted.updated_at = timestamp(now);
+        touch(&mut noted, now);
         tracing::warn!(domain = %current.domain, ctid = current.ctid.as_deref(), "{why}");
         let change = Change {
             expected_version: Some(current.version),
@@ -323,8 +309,7 @@ fn due_windows(now: OffsetDateTime, policy: ReconcilePolicy) -> [(String, String
 }
 
 fn started(record: &DomainRecord) -> Option<OffsetDateTime> {
-    let at = record.operation_started_at.as_deref()?;
-    OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()
+    parse_timestamp(record.operation_started_at.as_deref()?)
 }
 
 fn same_nameservers(wanted: &[String], listed: &[String]) -> bool {

@@ -274,6 +274,15 @@ pub mod action {
     pub const GATEWAY_FAILED: &str = "gateway.failed";
     pub const STATUS_CHANGED: &str = "status.changed";
     pub const MAIL_RECEIVED: &str = "mail.received";
+    pub const RECONCILE_CHECKED: &str = "reconcile.checked";
+    pub const OPERATOR_RESOLVED: &str = "operator.resolved";
+    pub const NOTICE_SENT: &str = "notice.sent";
+    pub const NOTICE_FAILED: &str = "notice.failed";
+}
+
+/// A timestamp as written by [`timestamp`] (any RFC 3339 form).
+pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
 }
 
 /// RFC 3339 UTC with microseconds: sortable as text, as the log keys need.

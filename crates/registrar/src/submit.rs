@@ -1030,7 +1030,7 @@ fn new_record(
     record
 }
 
-fn touch(record: &mut DomainRecord, now: OffsetDateTime) {
+pub(crate) fn touch(record: &mut DomainRecord, now: OffsetDateTime) {
     record.version += 1;
     record.updated_at = timestamp(now);
 }

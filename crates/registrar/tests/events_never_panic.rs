@@ -6,8 +6,7 @@
 //! every request that goes out is well-formed XML that names the item's own
 //! domain.
 //!
-//! `PROPTEST_CASES=100000 cargo test -p registrar --test events_never_panic`
-//! runs it longer.
+//! Cases: proptest's `PROPTEST_CASES` (the test command sets 16,384).
 
 use std::sync::Mutex;
 
@@ -173,17 +172,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// The bounded run of the test command, or `PROPTEST_CASES` for a longer one.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(16384)))]
-
     #[test]
     fn arbitrary_events_never_panic(kind in prop::sample::select(TYPES.to_vec()), detail in json_value()) {
         if let Ok(event) = parse_event(kind, &detail) {

@@ -106,17 +106,7 @@ fn apply(mut raw: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
     raw
 }
 
-/// The bounded run of the test command, or `PROPTEST_CASES` for a longer one.
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases(16384)))]
-
     #[test]
     fn arbitrary_bytes_never_panic(raw in prop::collection::vec(any::<u8>(), 0..4096)) {
         run(&raw);
