@@ -74,6 +74,16 @@ pub enum OrderItem {
     },
 }
 
+impl OrderItem {
+    pub fn id(&self) -> &str {
+        match self {
+            OrderItem::Domain { item_id, .. }
+            | OrderItem::Other { item_id, .. }
+            | OrderItem::Invalid { item_id, .. } => item_id,
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct DomainRequested {
     pub request_id: String,
@@ -315,13 +325,13 @@ fn account(detail: &Value) -> Result<Account, EventError> {
         .map(|e| e.trim().to_owned())
         .filter(|e| !e.is_empty())
         .and_then(|e| {
-            let usable = crate::notice::valid_email(&e);
+            let usable = crate::status_mail::valid_email(&e);
             if !usable {
                 tracing::warn!(account = %input.id, email = %clip(&e, 60), "account.email is not a usable address; no status mails");
             }
             usable.then_some(e)
         });
-    let language = input.language.and_then(|l| match l.parse::<crate::notice::Language>() {
+    let language = input.language.and_then(|l| match l.parse::<crate::status_mail::Language>() {
         Ok(language) => Some(language),
         Err(e) => {
             tracing::warn!(account = %input.id, "account.language: {}; status mails in English", clip(&e, 80));
@@ -377,7 +387,7 @@ mod tests {
             unreachable!()
         };
         assert_eq!(order.account.email.as_deref(), Some("a@b.example"));
-        assert_eq!(order.account.language, Some(crate::notice::Language::De));
+        assert_eq!(order.account.language, Some(crate::status_mail::Language::De));
     }
 
     #[test]

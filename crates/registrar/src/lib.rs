@@ -1,32 +1,45 @@
 //! The domain model and workflows of the InterNetX bridge.
 //!
-//! Events are parsed and validated at the edge ([`event`], [`DomainName`],
-//! [`contact`], [`nameserver`]); the status machine lives in [`status`]; the
-//! workflows ([`submit`]) talk to the world only through the ports in
-//! [`ports`], so they run the same against DynamoDB or in memory.
+//! # Layout
+//! - Validated input, parsed once at the edge: [`event`], [`DomainName`],
+//!   [`contact`], [`nameserver`], [`request`].
+//! - The domain table's contents: [`record`] (the domain item), [`log`]
+//!   (the action log), [`status`] (statuses and the one policy table,
+//!   [`Status::allows`]).
+//! - [`lifecycle`]: the only writer of a domain's status, version,
+//!   `registered`, ctid and status-mail notice, and the one
+//!   read → decide → commit loop.
+//! - [`dispatch`]: one gateway request, claim → send → record the answer.
+//! - [`workflows`]: one file per function's job (order, order items,
+//!   change, inbound mail, reconcile, retry/resolve, status mails).
+//! - [`ports`]: every trait the workflows use to reach the world;
+//!   [`testing`] (feature `test-util`): in-memory doubles of each.
+//! - [`status_mail`] (texts), [`reply_address`] (tokenised reply-to),
+//!   [`seal`] (auth codes at rest), [`report`] (what a workflow answers).
 
-pub mod change;
 pub mod contact;
 mod country;
+pub mod dispatch;
 pub mod domain_name;
 pub mod event;
-pub mod fanout;
-pub mod inbound;
-pub mod memory;
+pub mod lifecycle;
+pub mod log;
 pub mod nameserver;
-pub mod notice;
-pub mod notify;
 pub mod ports;
-pub mod reconcile;
 pub mod record;
-pub mod reply;
+pub mod reply_address;
+pub mod report;
 pub mod request;
-pub mod retry;
 pub mod seal;
 pub mod status;
-pub mod submit;
+pub mod status_mail;
+#[cfg(any(test, feature = "test-util"))]
+pub mod testing;
 mod text;
+pub mod workflows;
 
 pub use domain_name::{DomainName, DomainNameError};
-pub use record::{AccountKind, DomainRecord, LogEntry, Outcome};
+pub use log::{LogEntry, Outcome};
+pub use record::{AccountKind, DomainRecord};
 pub use status::{Operation, Status};
+pub use workflows::Registrar;

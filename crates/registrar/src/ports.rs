@@ -1,22 +1,50 @@
-//! What the workflows need from the world, as small traits.
+//! Every port: what the workflows need from the world, as small traits
+//! (the domain table, the gateway, the clock, the item queue, the status-mail
+//! queue and the mailer). Adapters implement them for AWS; `testing` (feature
+//! `test-util`) has an in-memory double for each.
 
 use std::future::Future;
 
 use internetx::{Exchange, GatewayClient, GatewayError, Task};
 use time::OffsetDateTime;
 
-use crate::record::{DomainRecord, LogEntry};
+use crate::log::LogEntry;
+use crate::record::DomainRecord;
+use crate::request::QueuedItem;
+use crate::status_mail::{StatusMail, StatusNotice};
 
-/// One state change: the new domain item and its log entries, written
-/// together or not at all.
+/// One state change: the new domain item, its log entries, the status mail
+/// it owes and the claim of the event that caused it, written together or
+/// not at all. Only [`crate::lifecycle`] builds one; stores write what it holds.
 #[derive(Debug, Clone)]
 pub struct Change {
-    pub record: DomainRecord,
+    pub(crate) record: DomainRecord,
+    pub(crate) expected_version: Option<u64>,
+    pub(crate) log: Vec<LogEntry>,
+    pub(crate) claim: Option<String>,
+    pub(crate) notice: Option<StatusNotice>,
+}
+
+impl Change {
+    /// The domain item as it is to be written.
+    pub fn record(&self) -> &DomainRecord {
+        &self.record
+    }
     /// The version the decision was based on; `None`: the item must not exist.
-    pub expected_version: Option<u64>,
-    pub log: Vec<LogEntry>,
+    pub fn expected_version(&self) -> Option<u64> {
+        self.expected_version
+    }
+    pub fn log(&self) -> &[LogEntry] {
+        &self.log
+    }
     /// Marks the event as handled, so a redelivery does nothing.
-    pub claims_request: Option<String>,
+    pub fn claim(&self) -> Option<&str> {
+        self.claim.as_deref()
+    }
+    /// The status mail this change owes (only when status mails are on).
+    pub fn notice(&self) -> Option<&StatusNotice> {
+        self.notice.as_ref()
+    }
 }
 
 /// A paid order, remembered so a control-center request that arrives later
@@ -37,6 +65,10 @@ pub enum StoreError {
     /// The event was handled before.
     #[error("request {0} was handled before")]
     AlreadyClaimed(String),
+    /// A workflow asked for a status change the life cycle does not allow:
+    /// a defect, never retried into success.
+    #[error(transparent)]
+    Refused(#[from] crate::lifecycle::TransitionRefused),
     /// Worth a retry: throttling, network, service errors.
     #[error("domain table unavailable: {0}")]
     Unavailable(String),
@@ -66,12 +98,12 @@ pub trait DomainStore: Send + Sync {
         order_id: &str,
     ) -> impl Future<Output = Result<Option<PaidOrder>, StoreError>> + Send;
     /// Domains whose operation in flight was sent at or after `from` and
-    /// before `before` (RFC 3339 timestamps), oldest first, at most `limit`
-    /// (an index, never a scan).
+    /// strictly before `before` (`None`: since the beginning), oldest first,
+    /// at most `limit` (an index, never a scan).
     fn in_flight(
         &self,
-        from: &str,
-        before: &str,
+        from: Option<OffsetDateTime>,
+        before: OffsetDateTime,
         limit: usize,
     ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
 }
@@ -97,4 +129,80 @@ impl Clock for SystemClock {
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
     }
+}
+
+/// Where queued order items go (SQS in production).
+pub trait ItemQueue: Send + Sync {
+    fn enqueue(&self, items: &[QueuedItem]) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoticeState {
+    Pending,
+    Sending,
+}
+
+/// A status mail as the queue holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedNotice {
+    pub notice: StatusNotice,
+    pub state: NoticeState,
+    pub attempts: u32,
+    pub claimed_at: Option<OffsetDateTime>,
+}
+
+/// How a notice ends (or goes back to waiting).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoticeEnd {
+    Sent {
+        message_id: String,
+    },
+    /// Back to `pending` for the next run.
+    Retry {
+        reason: String,
+    },
+    Failed {
+        reason: String,
+    },
+    /// A claim abandoned mid-send: whether the mail went out is unknown.
+    Unknown,
+}
+
+/// The status mails owed, written by state changes (see [`Change::notice`]).
+pub trait NoticeQueue: Send + Sync {
+    /// Notices waiting or claimed, oldest first, at most `limit`.
+    fn waiting(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<QueuedNotice>, StoreError>> + Send;
+    /// `pending` → `sending`; `Err(Conflict)` when another run has it.
+    fn claim(
+        &self,
+        notice: &QueuedNotice,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Ends the claim (or the stale claim) with its log entry, in one write.
+    fn finish(
+        &self,
+        notice: &QueuedNotice,
+        end: &NoticeEnd,
+        log: &LogEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct MailError {
+    pub message: String,
+    /// A refusal that will not change (address rejected, sender not verified).
+    pub permanent: bool,
+}
+
+pub trait Mailer: Send + Sync {
+    /// Sends a plain-text mail; the provider's message id.
+    fn send(
+        &self,
+        to: &str,
+        mail: &StatusMail,
+    ) -> impl Future<Output = Result<String, MailError>> + Send;
 }

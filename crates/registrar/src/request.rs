@@ -1,12 +1,17 @@
-//! A registration or transfer request, from whichever event it came.
+//! A registration or transfer request, from whichever event it came: as it
+//! arrives, validated, queued (an order item on the item queue) and kept on
+//! the domain item for a later retry.
 
 use internetx::{ContactRef, DomainOrder, Nameserver, Secret, Task, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contacts, ContactsInput};
 use crate::nameserver::{validate_nameservers, NameserverInput};
-use crate::record::AccountKind;
+use crate::event::OrderPaid;
+use crate::record::{AccountKind, DomainRecord};
+use crate::seal::Sealer;
 use crate::status::Operation;
+use crate::status_mail::Language;
 use crate::text::is_clean;
 use crate::DomainName;
 
@@ -66,6 +71,14 @@ impl Source {
         }
     }
 
+    /// The item or request id, as reports name it.
+    pub fn label(&self) -> &str {
+        match self {
+            Source::OrderItem { item_id, .. } => item_id,
+            Source::Request { request_id } => request_id,
+        }
+    }
+
     /// "order ORD-1 item ORD-1-2" / "request REQ-7", for log lines.
     pub fn describe(&self) -> String {
         match self {
@@ -81,7 +94,7 @@ pub struct Account {
     pub kind: AccountKind,
     /// Notification address for status mails (`account.email`), checked.
     pub email: Option<String>,
-    pub language: Option<crate::notice::Language>,
+    pub language: Option<crate::status_mail::Language>,
 }
 
 /// A validated registration or transfer: past this point every value is valid.
@@ -184,4 +197,160 @@ impl DomainRequest {
             reply_to,
         }
     }
+}
+
+/// One domain item of a paid order, as a queue message.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueuedItem {
+    pub order_id: String,
+    pub item_id: String,
+    pub account_id: String,
+    pub account_kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    pub operation: String,
+    /// The item without its auth code.
+    pub input: DomainRequestInput,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_auth_code: Option<String>,
+}
+
+impl QueuedItem {
+    pub fn new(
+        order: &OrderPaid,
+        item_id: &str,
+        operation: Operation,
+        input: &DomainRequestInput,
+        sealer: &Sealer,
+    ) -> Self {
+        let mut input = input.clone();
+        let sealed_auth_code = input.auth_code.take().map(|code| sealer.seal(&code));
+        Self {
+            order_id: order.order_id.clone(),
+            item_id: item_id.to_owned(),
+            account_id: order.account.id.clone(),
+            account_kind: order.account.kind.as_str().to_owned(),
+            email: order.account.email.clone(),
+            language: order.account.language.map(|l| l.as_str().to_owned()),
+            operation: operation.as_str().to_owned(),
+            input,
+            sealed_auth_code,
+        }
+    }
+
+    /// The claim key of the order item: what makes a redelivery harmless.
+    pub fn key(&self) -> String {
+        self.source().key()
+    }
+
+    pub fn source(&self) -> Source {
+        Source::OrderItem {
+            order_id: self.order_id.clone(),
+            item_id: self.item_id.clone(),
+        }
+    }
+}
+
+
+impl DomainRequest {
+    /// The domain item this request creates when there is none yet (its
+    /// status is the life cycle's to set).
+    pub fn fresh_record(&self, now: time::OffsetDateTime) -> DomainRecord {
+        new_domain_record(
+            self.domain.ascii(),
+            self.domain.unicode(),
+            self.operation,
+            &self.account,
+            self.order_id.as_deref(),
+            now,
+        )
+    }
+
+    /// What this request says about the domain (operation, owner account,
+    /// order, where status mails go), and the request kept for a retry with
+    /// its auth code sealed.
+    pub fn adopt(&self, record: &mut DomainRecord, sealer: &Sealer) {
+        record.operation = self.operation;
+        record.account_id = self.account.id.clone();
+        record.account_kind = self.account.kind;
+        if let Some(email) = &self.account.email {
+            record.notify_email = Some(email.clone());
+            record.notify_language = self.account.language.map(|l| l.as_str().to_owned());
+        }
+        record.order_id = self.order_id.clone().or(record.order_id.take());
+        record.last_error = None;
+        record.request_ref = Some(self.source.key());
+        record.stid = None;
+        record.job_id = None;
+        record.pending_request = serde_json::to_string(&self.input).ok();
+        record.pending_auth_code = self.auth_code.as_ref().map(|a| sealer.seal(a.expose()));
+    }
+}
+
+/// A domain item not yet written, owned by `account`.
+pub fn new_domain_record(
+    ascii: &str,
+    unicode: &str,
+    operation: Operation,
+    account: &Account,
+    order_id: Option<&str>,
+    now: time::OffsetDateTime,
+) -> DomainRecord {
+    let mut record = DomainRecord::new(ascii, unicode, operation, &account.id, account.kind, now);
+    record.order_id = order_id.map(str::to_owned);
+    record.notify_email = account.email.clone();
+    record.notify_language = account.language.map(|l| l.as_str().to_owned());
+    record
+}
+
+/// A new client transaction id: ours, unique, sortable by time.
+pub fn new_ctid() -> String {
+    format!("ib-{}", ulid::Ulid::new())
+}
+
+/// The registration or transfer request kept on the domain item (auth code
+/// unsealed).
+pub fn stored_input(record: &DomainRecord, sealer: &Sealer) -> Option<DomainRequestInput> {
+    let mut input: DomainRequestInput =
+        serde_json::from_str(record.pending_request.as_deref()?).ok()?;
+    input.auth_code = record
+        .pending_auth_code
+        .as_deref()
+        .and_then(|sealed| sealer.open(sealed).ok());
+    Some(input)
+}
+
+/// The registration or transfer kept on the domain item, as a request from
+/// `source` (auth code unsealed), or why there is none.
+pub fn stored_request(
+    current: &DomainRecord,
+    domain: &DomainName,
+    source: Source,
+    sealer: &Sealer,
+) -> Result<DomainRequest, String> {
+    let input = stored_input(current, sealer).ok_or_else(|| {
+        format!(
+            "{domain} has no stored request to retry; send it again from the storefront or control center"
+        )
+    })?;
+    let account = Account {
+        id: current.account_id.clone(),
+        kind: current.account_kind,
+        email: current.notify_email.clone(),
+        language: current
+            .notify_language
+            .as_deref()
+            .and_then(|l| l.parse::<Language>().ok()),
+    };
+    DomainRequest::validate(
+        source,
+        current.operation,
+        account,
+        current.order_id.clone(),
+        domain.clone(),
+        input,
+    )
+    .map_err(|problem| format!("the stored request is not valid: {problem}"))
 }

@@ -26,7 +26,7 @@ pub struct UnsealError;
 
 impl Sealer {
     pub fn new(secret: &[u8]) -> Self {
-        let key = crate::reply::derive(secret, b"internetx-bridge seal v1");
+        let key = crate::reply_address::derive(secret, b"internetx-bridge seal v1");
         Self {
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
         }

@@ -1,4 +1,5 @@
-//! The domain's status machine (CONTRACT.md §2), decided in one place.
+//! The domain's status machine (CONTRACT.md §2): [`Status::allows`] is the
+//! one policy table, which [`crate::lifecycle`] checks on every write.
 
 use std::fmt;
 use std::str::FromStr;
@@ -69,6 +70,11 @@ impl Status {
             (Some(Registering | Transferring | Updating), Registered | Error) => true,
             (Some(Cancelling), Cancelled | Error) => true,
             (Some(Registered), Updating | Cancelling) => true,
+            // Only an operator moves a domain with nothing in flight out of
+            // `Error` this way: `resolve` after checking at InterNetX, or
+            // `retry` of a failed cancellation. No mail or answer can, as
+            // they settle only the ctid in flight.
+            (Some(Error), Registered | Cancelled | Cancelling) => true,
             // A cancelled domain can be ordered again once it is gone at InterNetX.
             (Some(Cancelled), Registering | Transferring | AwaitingPayment) => true,
             _ => false,

@@ -8,17 +8,11 @@
 //!
 //! Cases: proptest's `PROPTEST_CASES` (the test command sets 16,384).
 
-use std::sync::Mutex;
-
-use internetx::response::parse_answer;
-use internetx::{Exchange, GatewayError, Task};
 use proptest::prelude::*;
 use registrar::event::{parse_event, InboundEvent};
-use registrar::memory::MemoryStore;
-use registrar::ports::{Gateway, SystemClock};
-use registrar::reply::ReplyAddress;
-use registrar::seal::Sealer;
-use registrar::submit::{ItemOutcome, Submitter};
+use registrar::report::ItemOutcome;
+use registrar::testing::{registrar, TestClock, MemoryStore, ScriptedGateway};
+use registrar::Registrar;
 use serde_json::{json, Value};
 
 const TYPES: [&str; 5] = [
@@ -29,51 +23,10 @@ const TYPES: [&str; 5] = [
     "CancellationRequested",
 ];
 
-/// Accepts everything, after checking the request is well-formed XML.
-#[derive(Default)]
-struct CheckingGateway {
-    sent: Mutex<Vec<String>>,
-}
-
-impl Gateway for CheckingGateway {
-    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
-        let xml = task.to_xml(&internetx::Envelope::new(internetx::Credentials {
-            user: "u".into(),
-            password: internetx::Secret::new("p"),
-            context: "4".into(),
-        }));
-        let root = internetx::tree::parse(&xml)
-            .unwrap_or_else(|e| panic!("malformed request XML ({e}): {xml}"));
-        let name = root
-            .text_at(&["task", "domain", "name"])
-            .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
-            .unwrap_or_default()
-            .to_owned();
-        assert_eq!(
-            name,
-            task.kind.domain_name(),
-            "the request names its domain"
-        );
-        self.sent.lock().unwrap().push(name);
-        let answer = "<response><result><status><code>N0101</code><text>Started.</text><type>notify</type></status></result><stid>s</stid></response>";
-        Ok(Exchange {
-            request_xml: xml,
-            response_xml: answer.into(),
-            answer: parse_answer(answer).unwrap(),
-            retried: Vec::new(),
-        })
-    }
-}
-
-fn submitter() -> Submitter<MemoryStore, CheckingGateway, SystemClock> {
-    Submitter {
-        store: MemoryStore::default(),
-        gateway: CheckingGateway::default(),
-        clock: SystemClock,
-        reply: ReplyAddress::new("internetx@inbound.example.net", b"fuzz-secret-0123456789")
-            .unwrap(),
-        sealer: Sealer::new(b"fuzz-secret-0123456789"),
-    }
+/// The scripted gateway checks that every request is well-formed XML
+/// naming its own domain.
+fn submitter() -> Registrar<MemoryStore, ScriptedGateway, TestClock> {
+    registrar(ScriptedGateway::default())
 }
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -203,7 +156,12 @@ proptest! {
             }
         }
         prop_assert!(report.transient.is_empty());
-        let sent = s.gateway.sent.lock().unwrap().clone();
+        let sent: Vec<String> = s
+            .gateway
+            .seen()
+            .iter()
+            .map(|t| t.kind.domain_name().to_owned())
+            .collect();
         prop_assert!(sent.iter().filter(|d| *d == "example.com").count() == 1);
     }
 }

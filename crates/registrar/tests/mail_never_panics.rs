@@ -5,10 +5,11 @@
 use std::path::Path;
 
 use proptest::prelude::*;
-use registrar::inbound::{Inbound, InboundConfig};
-use registrar::memory::MemoryStore;
+use registrar::lifecycle::NoticePolicy;
 use registrar::ports::SystemClock;
-use registrar::reply::ReplyAddress;
+use registrar::reply_address::ReplyAddress;
+use registrar::testing::MemoryStore;
+use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
 
 fn inbound() -> Inbound<MemoryStore, SystemClock> {
     Inbound {
@@ -20,6 +21,7 @@ fn inbound() -> Inbound<MemoryStore, SystemClock> {
         )
         .unwrap(),
         config: InboundConfig::default(),
+        notices: NoticePolicy::default(),
     }
 }
 

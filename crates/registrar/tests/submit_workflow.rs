@@ -1,73 +1,16 @@
-//! The submission workflow against in-memory ports.
+//! The order workflow against in-memory ports.
 
-use std::sync::Mutex;
-
-use internetx::response::parse_answer;
-use internetx::{Exchange, GatewayError, Task, TaskKind};
+use internetx::TaskKind;
 use registrar::event::parse_event;
-use registrar::memory::MemoryStore;
-use registrar::ports::{Gateway, SystemClock};
-use registrar::reply::ReplyAddress;
-use registrar::seal::Sealer;
-use registrar::submit::{ItemOutcome, Report, Submitter};
-use registrar::{Outcome, Status};
+use registrar::report::{ItemOutcome, Report};
+use registrar::testing::{registrar, TestClock, MemoryStore, Script, ScriptedGateway};
+use registrar::{Outcome, Registrar, Status};
 use serde_json::{json, Value};
 
-const SECRET: &[u8] = b"test-secret-0123456789";
+type TestRegistrar = Registrar<MemoryStore, ScriptedGateway, TestClock>;
 
-/// Answers every task with notify, except for domains listed as refused.
-#[derive(Default)]
-struct ScriptedGateway {
-    seen: Mutex<Vec<Task>>,
-    refuse: Vec<&'static str>,
-    unreachable: bool,
-    no_answer: bool,
-}
-
-impl ScriptedGateway {
-    fn seen(&self) -> Vec<Task> {
-        self.seen.lock().unwrap().clone()
-    }
-}
-
-fn domain_of(task: &Task) -> &str {
-    task.kind.domain_name()
-}
-
-impl Gateway for ScriptedGateway {
-    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
-        self.seen.lock().unwrap().push(task.clone());
-        if self.unreachable {
-            return Err(GatewayError::NotSent("connection refused".into()));
-        }
-        if self.no_answer {
-            return Err(GatewayError::OutcomeUnknown("timed out".into()));
-        }
-        let xml = if self.refuse.contains(&domain_of(task)) {
-            "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned()
-        } else {
-            format!(
-                "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
-                code = task.kind.code()
-            )
-        };
-        Ok(Exchange {
-            request_xml: "<request/>".into(),
-            response_xml: xml.clone(),
-            answer: parse_answer(&xml).unwrap(),
-            retried: Vec::new(),
-        })
-    }
-}
-
-fn submitter(gateway: ScriptedGateway) -> Submitter<MemoryStore, ScriptedGateway, SystemClock> {
-    Submitter {
-        store: MemoryStore::default(),
-        gateway,
-        clock: SystemClock,
-        reply: ReplyAddress::new("internetx@inbound.example.net", SECRET).unwrap(),
-        sealer: Sealer::new(SECRET),
-    }
+fn submitter(gateway: ScriptedGateway) -> TestRegistrar {
+    registrar(gateway)
 }
 
 fn owner() -> Value {
@@ -77,7 +20,7 @@ fn owner() -> Value {
 }
 
 async fn run(
-    s: &Submitter<MemoryStore, ScriptedGateway, SystemClock>,
+    s: &TestRegistrar,
     detail_type: &str,
     detail: Value,
 ) -> Report {
@@ -150,10 +93,7 @@ async fn a_paid_order_sends_each_valid_item_once_and_fails_the_bad_one_alone() {
 
 #[tokio::test]
 async fn a_gateway_rejection_puts_the_domain_in_error_with_its_codes() {
-    let s = submitter(ScriptedGateway {
-        refuse: vec!["example.de"],
-        ..Default::default()
-    });
+    let s = submitter(ScriptedGateway::default().script("example.de", Script::Refuse));
     run(&s, "OrderPaid", order()).await;
     let de = s.store.domain("example.de").unwrap();
     assert_eq!(de.status, Status::Error);
@@ -270,19 +210,13 @@ async fn a_domain_in_flight_is_not_sent_again_and_says_why() {
 
 #[tokio::test]
 async fn transport_failures_are_told_apart() {
-    let s = submitter(ScriptedGateway {
-        unreachable: true,
-        ..Default::default()
-    });
+    let s = submitter(ScriptedGateway::answering(Script::Unreachable));
     run(&s, "OrderPaid", order()).await;
     let d = s.store.domain("example.de").unwrap();
     assert_eq!(d.status, Status::Error);
     assert!(d.last_error.unwrap().contains("not sent"));
 
-    let s = submitter(ScriptedGateway {
-        no_answer: true,
-        ..Default::default()
-    });
+    let s = submitter(ScriptedGateway::answering(Script::NoAnswer));
     let r = run(&s, "OrderPaid", order()).await;
     assert_eq!(r.items[0].outcome, ItemOutcome::Unknown);
     let d = s.store.domain("example.de").unwrap();

@@ -1,11 +1,11 @@
 //! Status mails to the account: when a domain reaches `Registered`,
 //! `Cancelled` or `Error`, the state change that does so also queues one
 //! notice (same transaction), so a notice exists exactly when the transition
-//! was committed. Sending is a separate, retryable step ([`crate::notify`]).
+//! was committed (see [`crate::lifecycle`]). Sending is a separate, retryable
+//! step ([`crate::workflows::status_mails`]).
 
 use std::str::FromStr;
 
-use crate::ports::Change;
 use crate::status::{Operation, Status};
 use crate::text::is_clean;
 
@@ -73,47 +73,6 @@ pub struct StatusNotice {
     /// The domain item's version that made the transition: one notice per
     /// version, so a repeated transition is a new notice, a repeated write not.
     pub version: u64,
-}
-
-impl Change {
-    /// The status mail this change owes, if it moves a domain with a
-    /// notification address into a final status. Every status change carries
-    /// a `status.changed` (or `operator.resolved`) log entry naming both ends,
-    /// which is what tells a transition from a rewrite.
-    pub fn notice(&self) -> Option<StatusNotice> {
-        let record = &self.record;
-        if !matches!(
-            record.status,
-            Status::Registered | Status::Cancelled | Status::Error
-        ) {
-            return None;
-        }
-        let to = record.notify_email.clone()?;
-        let moved = self.log.iter().any(|entry| {
-            entry.status_to.as_deref() == Some(record.status.as_str())
-                && entry.status_from.as_deref() != entry.status_to.as_deref()
-        });
-        if !moved {
-            return None;
-        }
-        Some(StatusNotice {
-            domain: record.domain.clone(),
-            domain_unicode: record.domain_unicode.clone(),
-            status: record.status,
-            operation: record.operation,
-            to,
-            language: record
-                .notify_language
-                .as_deref()
-                .and_then(|l| l.parse().ok())
-                .unwrap_or_default(),
-            reason: record
-                .last_error
-                .clone()
-                .filter(|_| record.status == Status::Error),
-            version: record.version,
-        })
-    }
 }
 
 /// A plain-text mail.
@@ -282,64 +241,24 @@ fn cause(operation: Operation, reason: Option<&str>, language: Language) -> &'st
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{DomainRecord, LogEntry, Outcome};
-    use time::OffsetDateTime;
 
-    fn settled(status: Status, from: &str, email: Option<&str>) -> Change {
-        let now = OffsetDateTime::now_utc();
-        let mut record = DomainRecord::in_flight("example.de", Operation::Register, "c1", now);
-        record.notify_email = email.map(str::to_owned);
-        record.version = 4;
-        match status {
-            Status::Error => record.settle_failure("EF01090 owner contact country missing".into()),
-            _ => record.settle_success(),
-        }
-        let mut entry = LogEntry::new(now, "status.changed", Outcome::Ok, "x".into());
-        entry.status_from = Some(from.to_owned());
-        entry.status_to = Some(record.status.to_string());
-        Change {
-            record,
-            expected_version: Some(3),
-            log: vec![entry],
-            claims_request: None,
-        }
-    }
-
-    #[test]
-    fn a_transition_into_a_final_status_owes_one_notice() {
-        let notice = settled(Status::Registered, "Registering", Some("c@example.net"))
-            .notice()
-            .expect("notice");
-        assert_eq!(notice.status, Status::Registered);
-        assert_eq!(notice.to, "c@example.net");
-        assert_eq!(notice.version, 4);
-        assert!(notice.reason.is_none());
-    }
-
-    #[test]
-    fn no_notice_without_an_address_or_without_a_transition() {
-        assert!(settled(Status::Registered, "Registering", None)
-            .notice()
-            .is_none());
-        assert!(settled(Status::Error, "Error", Some("c@example.net"))
-            .notice()
-            .is_none());
-        let mut rewrite = settled(Status::Registered, "Registering", Some("c@example.net"));
-        rewrite.log.clear();
-        assert!(
-            rewrite.notice().is_none(),
-            "a write without a status change"
-        );
-        let mut pending = settled(Status::Registered, "Registering", Some("c@example.net"));
-        pending.record.status = Status::Updating;
-        assert!(pending.notice().is_none(), "Updating is not final");
+    fn settled(status: Status, email: Option<&str>) -> Option<StatusNotice> {
+        Some(StatusNotice {
+            domain: "example.de".into(),
+            domain_unicode: "example.de".into(),
+            status,
+            operation: Operation::Register,
+            to: email?.to_owned(),
+            language: Language::En,
+            reason: (status == Status::Error)
+                .then(|| "EF01090 owner contact country missing".to_owned()),
+            version: 4,
+        })
     }
 
     #[test]
     fn an_error_mail_names_the_cause_in_plain_words_and_the_detail() {
-        let notice = settled(Status::Error, "Registering", Some("c@example.net"))
-            .notice()
-            .expect("notice");
+        let notice = settled(Status::Error, Some("c@example.net")).expect("notice");
         let mail = notice.compose();
         assert_eq!(
             mail.subject,
@@ -361,9 +280,7 @@ mod tests {
 
     #[test]
     fn success_mails_say_what_was_done_with_the_unicode_name() {
-        let mut notice = settled(Status::Registered, "Registering", Some("c@example.net"))
-            .notice()
-            .expect("notice");
+        let mut notice = settled(Status::Registered, Some("c@example.net")).expect("notice");
         notice.domain = "xn--mller-kva.de".into();
         notice.domain_unicode = "müller.de".into();
         let mail = notice.compose();

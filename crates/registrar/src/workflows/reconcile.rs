@@ -1,4 +1,4 @@
-//! Reconciliation: the safety net under the result mails (INTERNETX.md,
+//! Reconciliation (`reconcile`): the safety net under the result mails (INTERNETX.md,
 //! "Delivery channels"). Operations in flight longer than a threshold — the
 //! mail was lost or is late, or the gateway's answer never came — are checked
 //! against InterNetX's domain info (`0105`) and settled:
@@ -22,12 +22,15 @@
 use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
 use time::{Duration, OffsetDateTime};
 
-use crate::ports::{Change, Clock, DomainStore, Gateway, StoreError};
-use crate::record::action::RECONCILE_CHECKED;
-use crate::record::{parse_timestamp, timestamp, DomainRecord, LogEntry, Outcome};
-use crate::request::{DomainRequest, Source};
+use crate::lifecycle::{Attempt, Transition};
+use crate::log::action::RECONCILE_CHECKED;
+use crate::log::{parse_timestamp, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, Gateway, StoreError};
+use crate::record::DomainRecord;
+use crate::report::ItemOutcome;
+use crate::request::{new_ctid, stored_request, DomainRequest, Source};
 use crate::status::Operation;
-use crate::submit::{new_ctid, status_entry, touch, ItemOutcome, Submitter};
+use crate::workflows::Registrar;
 use crate::DomainName;
 
 /// What InterNetX's domain info says.
@@ -89,7 +92,7 @@ enum Verdict {
     Wait(String),
 }
 
-impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// One reconciliation run.
     pub async fn reconcile(&self, policy: ReconcilePolicy) -> Result<ReconcileReport, StoreError> {
         let now = self.clock.now();
@@ -100,7 +103,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
             if room == 0 {
                 break;
             }
-            due.extend(self.store.in_flight(&from, &before, room).await?);
+            due.extend(self.store.in_flight(from, before, room).await?);
         }
         for listed in due {
             // The index lags behind the table: decide on the item itself.
@@ -127,18 +130,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                     report.waiting += 1;
                 }
                 Verdict::Done(why) => {
-                    let mut next = current.clone();
-                    next.settle_success();
-                    if self.settle(&current, next, Outcome::Ok, why).await? {
+                    if self.settle(&current, Outcome::Ok, why).await? {
                         report.settled += 1;
                     } else {
                         report.skipped += 1;
                     }
                 }
                 Verdict::GiveUp(why) => {
-                    let mut next = current.clone();
-                    next.settle_failure(why.clone());
-                    if self.settle(&current, next, Outcome::Error, why).await? {
+                    if self.settle(&current, Outcome::Error, why).await? {
                         report.given_up += 1;
                     } else {
                         report.skipped += 1;
@@ -189,7 +188,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                 };
                 let stored = DomainName::parse(domain)
                     .map_err(|e| e.to_string())
-                    .and_then(|name| self.stored_request(current, &name, source));
+                    .and_then(|name| stored_request(current, &name, source, &self.sealer));
                 match stored {
                     Ok(request) => Verdict::Resend(
                         format!(
@@ -228,35 +227,34 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         }
     }
 
-    /// Commits a settlement found by reconciliation; `false` when another
-    /// writer (a late mail, an overlapping run) got there first.
+    /// Commits a settlement found by reconciliation (`Ok`: done, else
+    /// given up); `false` when another writer (a late mail, an overlapping
+    /// run) got there first.
     async fn settle(
         &self,
         current: &DomainRecord,
-        mut next: DomainRecord,
         outcome: Outcome,
         why: String,
     ) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        touch(&mut next, now);
         let ctid = current.ctid.as_deref();
+        let mut t = Transition::of(current, now);
         match outcome {
-            Outcome::Ok => tracing::info!(domain = %current.domain, ctid, "{why}"),
-            _ => tracing::error!(domain = %current.domain, ctid, "{why}"),
+            Outcome::Ok => {
+                tracing::info!(domain = %current.domain, ctid, "{why}");
+                t.succeed();
+            }
+            _ => {
+                tracing::error!(domain = %current.domain, ctid, "{why}");
+                t.fail(why.clone());
+            }
         }
-        let mut log = vec![LogEntry::new(now, RECONCILE_CHECKED, outcome, why).ctid(ctid)];
-        log.extend(status_entry(Some(current), &next, now, ctid));
-        let change = Change {
-            expected_version: Some(current.version),
-            record: next,
-            log,
-            claims_request: None,
-        };
-        match self.store.commit(&change).await {
-            Ok(()) => Ok(true),
-            Err(StoreError::Conflict) => Ok(false),
-            Err(e) => Err(e),
-        }
+        t.log(LogEntry::new(now, RECONCILE_CHECKED, outcome, why).ctid(ctid))
+            .status_note(ctid, None);
+        Ok(matches!(
+            self.lifecycle().commit(t).await?,
+            Attempt::Written(_)
+        ))
     }
 
     /// Sends the registration or transfer again with a new ctid, after
@@ -269,21 +267,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         request: &DomainRequest,
     ) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        let mut noted = current.clone();
-        touch(&mut noted, now);
         tracing::warn!(domain = %current.domain, ctid = current.ctid.as_deref(), "{why}");
-        let change = Change {
-            expected_version: Some(current.version),
-            record: noted.clone(),
-            log: vec![LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why)
-                .ctid(current.ctid.as_deref())],
-            claims_request: None,
+        let mut t = Transition::of(current, now);
+        t.log(LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why).ctid(current.ctid.as_deref()));
+        let Attempt::Written(noted) = self.lifecycle().commit(t).await? else {
+            return Ok(false);
         };
-        match self.store.commit(&change).await {
-            Ok(()) => {}
-            Err(StoreError::Conflict) => return Ok(false),
-            Err(e) => return Err(e),
-        }
         let sent = self.send(Some(&noted), request).await?;
         Ok(sent.is_some_and(|r| r.outcome != ItemOutcome::Duplicate))
     }
@@ -296,16 +285,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
 /// an operation whose mail was lost behind them would never be looked at;
 /// this way each is checked in a fair share of runs, without writing down
 /// which were checked.
-fn due_windows(now: OffsetDateTime, policy: ReconcilePolicy) -> [(String, String); 2] {
+fn due_windows(
+    now: OffsetDateTime,
+    policy: ReconcilePolicy,
+) -> [(Option<OffsetDateTime>, OffsetDateTime); 2] {
     let before = now - policy.after;
     let span = (policy.give_up - policy.after).whole_seconds().max(0);
     let pivot = before - Duration::seconds(rand::random_range(0..=span));
-    // Index keys are `<timestamp>#<domain>`: a bound `<timestamp>#` excludes
-    // that timestamp, a bare `<timestamp>` includes it, "0" is before all.
-    [
-        (timestamp(pivot), format!("{}#", timestamp(before))),
-        ("0".to_owned(), format!("{}#", timestamp(pivot))),
-    ]
+    [(Some(pivot), before), (None, pivot)]
 }
 
 fn started(record: &DomainRecord) -> Option<OffsetDateTime> {
@@ -329,10 +316,10 @@ fn same_nameservers(wanted: &[String], listed: &[String]) -> bool {
 mod tests {
     use super::*;
 
-    fn covered(windows: &[(String, String); 2], key: &str) -> usize {
+    fn covered(windows: &[(Option<OffsetDateTime>, OffsetDateTime); 2], at: OffsetDateTime) -> usize {
         windows
             .iter()
-            .filter(|(from, before)| key >= from.as_str() && key <= before.as_str())
+            .filter(|(from, before)| from.is_none_or(|from| at >= from) && at < *before)
             .count()
     }
 
@@ -346,7 +333,6 @@ mod tests {
             give_up: Duration::days(7),
             batch: 10,
         };
-        let key = |at: OffsetDateTime| format!("{}#x.de", timestamp(at));
         for _ in 0..200 {
             let windows = due_windows(now, policy);
             for age in [
@@ -356,10 +342,10 @@ mod tests {
                 Duration::days(7),
                 Duration::days(30),
             ] {
-                assert_eq!(covered(&windows, &key(now - age)), 1, "{age}");
+                assert_eq!(covered(&windows, now - age), 1, "{age}");
             }
-            assert_eq!(covered(&windows, &key(now - Duration::minutes(59))), 0);
-            assert_eq!(covered(&windows, &key(now - Duration::hours(1))), 0);
+            assert_eq!(covered(&windows, now - Duration::minutes(59)), 0);
+            assert_eq!(covered(&windows, now - Duration::hours(1)), 0);
         }
     }
 }

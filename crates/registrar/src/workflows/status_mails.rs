@@ -1,4 +1,4 @@
-//! Sends the queued status mails: claim → send → record, one notice at a
+//! The queued status mails (`status-mails`): claim → send → record, one notice at a
 //! time, so each mail goes out once even when two runs overlap.
 //!
 //! A notice is claimed (`pending` → `sending`) before the mail is sent and
@@ -9,84 +9,11 @@
 //! `unknown`, with a log entry. None of this touches the domain item, so a
 //! failing mail service never holds up a status change.
 
-use std::future::Future;
+use time::Duration;
 
-use time::{Duration, OffsetDateTime};
-
-use crate::notice::{StatusMail, StatusNotice};
-use crate::ports::{Clock, StoreError};
-use crate::record::action::{NOTICE_FAILED, NOTICE_SENT};
-use crate::record::{LogEntry, Outcome};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NoticeState {
-    Pending,
-    Sending,
-}
-
-/// A notice as the queue holds it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueuedNotice {
-    pub notice: StatusNotice,
-    pub state: NoticeState,
-    pub attempts: u32,
-    pub claimed_at: Option<OffsetDateTime>,
-}
-
-/// How a notice ends (or goes back to waiting).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoticeEnd {
-    Sent {
-        message_id: String,
-    },
-    /// Back to `pending` for the next run.
-    Retry {
-        reason: String,
-    },
-    Failed {
-        reason: String,
-    },
-    /// A claim abandoned mid-send: whether the mail went out is unknown.
-    Unknown,
-}
-
-pub trait NoticeQueue: Send + Sync {
-    /// Notices waiting or claimed, oldest first, at most `limit`.
-    fn waiting(
-        &self,
-        limit: usize,
-    ) -> impl Future<Output = Result<Vec<QueuedNotice>, StoreError>> + Send;
-    /// `pending` → `sending`; `Err(Conflict)` when another run has it.
-    fn claim(
-        &self,
-        notice: &QueuedNotice,
-        at: OffsetDateTime,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// Ends the claim (or the stale claim) with its log entry, in one write.
-    fn finish(
-        &self,
-        notice: &QueuedNotice,
-        end: &NoticeEnd,
-        log: &LogEntry,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
-}
-
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct MailError {
-    pub message: String,
-    /// A refusal that will not change (address rejected, sender not verified).
-    pub permanent: bool,
-}
-
-pub trait Mailer: Send + Sync {
-    /// Sends a plain-text mail; the provider's message id.
-    fn send(
-        &self,
-        to: &str,
-        mail: &StatusMail,
-    ) -> impl Future<Output = Result<String, MailError>> + Send;
-}
+use crate::log::action::{NOTICE_FAILED, NOTICE_SENT};
+use crate::log::{LogEntry, Outcome};
+use crate::ports::{Clock, Mailer, NoticeEnd, NoticeQueue, NoticeState, QueuedNotice, StoreError};
 
 pub struct Notifier<Q, M, C> {
     pub queue: Q,
@@ -232,7 +159,9 @@ pub fn mask(address: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::notice::Language;
+    use crate::ports::{MailError, Mailer};
+    use crate::status_mail::{Language, StatusMail, StatusNotice};
+    use time::OffsetDateTime;
     use crate::status::{Operation, Status};
     use std::sync::Mutex;
 

@@ -1,4 +1,4 @@
-//! Changes to a registered domain: name servers, contacts, cancellation.
+//! Changes to a registered domain (`domain-events`): name servers, contacts, cancellation.
 //!
 //! Allowed only while the domain is `Registered` with nothing in flight; a
 //! change for a domain in any other state is refused with a
@@ -10,13 +10,18 @@ use internetx::{DomainUpdate, Nameserver, Task, TaskKind};
 use time::OffsetDateTime;
 
 use crate::contact::Contacts;
+use crate::dispatch::{claim, refusal, Outgoing, Planned};
 use crate::event::{ChangeInput, ChangeRequested};
+use crate::lifecycle::{Committed, Step};
+use crate::log::Outcome;
 use crate::nameserver::validate_nameservers;
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
-use crate::record::{DomainRecord, Outcome};
+use crate::record::{AccountKind, DomainRecord};
+use crate::report::{ItemOutcome, ItemReport, Report};
 use crate::request::Source;
+use crate::seal::Sealer;
 use crate::status::{Operation, Status};
-use crate::submit::{ItemOutcome, ItemReport, Outgoing, Report, Submitter};
+use crate::workflows::Registrar;
 use crate::DomainName;
 
 /// A validated change.
@@ -95,32 +100,31 @@ impl Outgoing for ChangeRequest {
             reply_to,
         }
     }
-    fn claim(&self, current: Option<&DomainRecord>, _now: OffsetDateTime) -> DomainRecord {
-        let mut record = current
-            .cloned()
-            .expect("a change is only sent for an existing domain");
+    /// Changes are only sent for a domain in the table; this never writes.
+    fn new_record(&self, now: OffsetDateTime) -> DomainRecord {
+        DomainRecord::new(
+            self.domain.ascii(),
+            self.domain.unicode(),
+            self.operation,
+            "",
+            AccountKind::Provider,
+            now,
+        )
+    }
+    fn prepare(&self, record: &mut DomainRecord, _sealer: &Sealer) {
         record.requested_nameservers = self
             .nameservers
             .as_ref()
             .map(|ns| ns.iter().map(|n| n.name.clone()).collect());
         record.requested_contacts = self.contacts.as_ref().map(Contacts::slots);
-        record
     }
 }
 
-const MAX_ATTEMPTS: usize = 5;
-
-impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// A name-server, contact or cancellation request from the control center.
     pub async fn change_requested(&self, event: &ChangeRequested) -> Report {
         let mut report = Report::default();
-        match self.change(event).await {
-            Ok(item) => report.items.push(item),
-            Err(e) => {
-                tracing::error!(request_id = %event.request_id, error = %e, "change not processed; the event will be retried");
-                report.transient.push(format!("{}: {e}", event.request_id));
-            }
-        }
+        report.push(self.change(event).await, &event.request_id);
         report
     }
 
@@ -146,37 +150,38 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
         if self.store.request_claimed(&source.key()).await? {
             return Ok(unsent(ItemOutcome::Duplicate, "handled before".into()));
         }
-        for _ in 0..MAX_ATTEMPTS {
-            let Some(current) = self.store.load(domain.ascii()).await? else {
-                let reason = format!(
-                    "{what} of {domain} for request {} not sent: the domain is not managed here",
-                    event.request_id
-                );
-                tracing::error!(domain = %domain, request_id = %event.request_id, "{reason}");
-                return Ok(unsent(ItemOutcome::Refused, reason));
-            };
-            let request = match ChangeRequest::validate(event, domain.clone()) {
-                Ok(request) => request,
-                Err(problem) => {
+        let validated = ChangeRequest::validate(event, domain.clone());
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(domain.ascii(), None, |current, now| {
+                let Some(current) = current else {
                     let reason = format!(
-                        "{what} of {domain} for request {} not sent: {problem}",
+                        "{what} of {domain} for request {} not sent: the domain is not managed here",
                         event.request_id
                     );
-                    match self
-                        .refuse(&current, &source, &domain, Outcome::Error, reason)
-                        .await?
-                    {
-                        Some(mut item) => {
-                            item.outcome = ItemOutcome::Invalid;
-                            return Ok(item);
-                        }
-                        None => continue,
+                    tracing::error!(domain = %domain, request_id = %event.request_id, "{reason}");
+                    return Step::Skip(Planned::Refuse(ItemOutcome::Refused, reason));
+                };
+                let request = match &validated {
+                    Ok(request) => request,
+                    Err(problem) => {
+                        let reason = format!(
+                            "{what} of {domain} for request {} not sent: {problem}",
+                            event.request_id
+                        );
+                        return match refusal(current, &source, Outcome::Error, reason, now) {
+                            Step::Write(t, Planned::Refuse(_, reason)) => {
+                                Step::Write(t, Planned::Refuse(ItemOutcome::Invalid, reason))
+                            }
+                            other => other,
+                        };
                     }
+                };
+                // Changes need a registered domain with nothing in flight:
+                // the control center's policy, stricter than the life cycle's.
+                if current.status == Status::Registered && current.ctid.is_none() {
+                    return claim(Some(current), request, &self.sealer, now);
                 }
-            };
-            let result = if current.status == Status::Registered && current.ctid.is_none() {
-                self.send(Some(&current), &request).await?
-            } else {
                 let state = match (&current.ctid, current.status.in_flight()) {
                     (Some(ctid), true) => format!(
                         "a {} is in flight (status {}, ctid {ctid})",
@@ -192,13 +197,16 @@ impl<S: DomainStore, G: Gateway, C: Clock> Submitter<S, G, C> {
                     "{what} of {domain} for request {} not sent: {state}",
                     event.request_id
                 );
-                self.refuse(&current, &source, &domain, Outcome::Error, reason)
-                    .await?
-            };
-            if let Some(item) = result {
-                return Ok(item);
+                refusal(current, &source, Outcome::Error, reason, now)
+            })
+            .await?;
+        match (&validated, committed) {
+            (Ok(request), committed) => self.carry_out(committed, request).await,
+            (Err(_), Committed::Written(Planned::Refuse(outcome, reason), _))
+            | (Err(_), Committed::Skipped(Planned::Refuse(outcome, reason))) => {
+                Ok(unsent(outcome, reason))
             }
+            (Err(_), _) => Ok(unsent(ItemOutcome::Duplicate, "handled before".into())),
         }
-        Err(StoreError::Unavailable(format!("{domain} kept changing")))
     }
 }

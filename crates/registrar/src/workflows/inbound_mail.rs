@@ -1,4 +1,4 @@
-//! Result mails in: authenticate, correlate by ctid, apply once.
+//! Result mails in (`inbound-mail`): authenticate, correlate by ctid, apply once.
 //!
 //! A mail may change a domain only if it proves it answers a request we
 //! sent: it was delivered to the tokenised `reply_to` we issued for the ctid
@@ -11,11 +11,12 @@ use internetx::notification::{JobResult, Notification, RegistryEvent};
 use internetx::response::AnswerKind;
 use time::OffsetDateTime;
 
-use crate::ports::{Change, Clock, DomainStore, StoreError};
-use crate::record::{action, DomainRecord, LogEntry, Outcome};
-use crate::reply::ReplyAddress;
+use crate::lifecycle::{Committed, Lifecycle, NoticePolicy, Step, Transition};
+use crate::log::{action, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, StoreError};
+use crate::record::DomainRecord;
+use crate::reply_address::ReplyAddress;
 use crate::status::Operation;
-use crate::submit::status_entry;
 use crate::text::clip;
 
 /// The S3 tag a processed mail gets.
@@ -124,12 +125,18 @@ pub struct Inbound<S, C> {
     pub clock: C,
     pub reply: ReplyAddress,
     pub config: InboundConfig,
+    pub notices: NoticePolicy,
 }
 
-/// How many times a decision is retaken after losing a race.
-const MAX_ATTEMPTS: usize = 5;
-
 impl<S: DomainStore, C: Clock> Inbound<S, C> {
+    fn lifecycle(&self) -> Lifecycle<'_, S, C> {
+        Lifecycle {
+            store: &self.store,
+            clock: &self.clock,
+            notices: self.notices,
+        }
+    }
+
     /// The verdict for a mail too large to read.
     pub fn too_large(&self, size: u64) -> Option<MailVerdict> {
         (size > self.config.max_bytes).then(|| {
@@ -244,38 +251,25 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                 d => format!(" ({d})"),
             }
         );
-        for _ in 0..MAX_ATTEMPTS {
-            let Some(current) = self.store.load(&domain).await? else {
-                return Ok(MailVerdict::new(
-                    MailOutcome::Ignored,
-                    format!("result for ctid {ctid}: domain {domain} is gone"),
-                ));
-            };
-            let now = self.clock.now();
-            let (change, verdict) = match self.decide(&current, ctid, job, &summary, s3_key, now) {
-                Decided::Write(change, verdict) => (change, verdict),
-                Decided::Nothing(verdict) => return Ok(with_domain(verdict, &domain)),
-            };
-            let change = Change {
-                claims_request: Some(claim.to_owned()),
-                ..*change
-            };
-            match self.store.commit(&change).await {
-                Ok(()) => return Ok(with_domain(verdict, &domain)),
-                Err(StoreError::Conflict) => continue,
-                Err(StoreError::AlreadyClaimed(_)) => {
-                    return Ok(with_domain(
-                        MailVerdict::new(
-                            MailOutcome::Duplicate,
-                            format!("mail {s3_key} was handled before"),
-                        ),
-                        &domain,
-                    ))
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(&domain, None, |current, now| {
+                let Some(current) = current else {
+                    return Step::Skip(MailVerdict::new(
+                        MailOutcome::Ignored,
+                        format!("result for ctid {ctid}: domain {domain} is gone"),
+                    ));
+                };
+                match self.decide(current, ctid, job, &summary, s3_key, now) {
+                    Step::Write(mut t, verdict) => {
+                        t.claim(claim);
+                        Step::Write(t, verdict)
+                    }
+                    skip => skip,
                 }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Unavailable(format!("{domain} kept changing")))
+            })
+            .await?;
+        Ok(with_domain(written(committed, s3_key), &domain))
     }
 
     fn decide(
@@ -286,10 +280,8 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         summary: &str,
         s3_key: &str,
         now: OffsetDateTime,
-    ) -> Decided {
-        let mut next = current.clone();
-        next.version += 1;
-        next.updated_at = crate::record::timestamp(now);
+    ) -> Step<MailVerdict> {
+        let mut t = Transition::of(current, now);
         let noun = current.operation.noun();
         let entry = |outcome: Outcome, message: String| {
             let mut e =
@@ -299,47 +291,33 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             e.text = Some(job.status.text.clone()).filter(|t| !t.is_empty());
             e
         };
-        let ignored = |next: DomainRecord, reason: String| {
-            let change = Change {
-                record: next,
-                expected_version: Some(current.version),
-                log: vec![entry(Outcome::Ignored, reason.clone())],
-                claims_request: None,
-            };
-            Decided::Write(
-                Box::new(change),
-                MailVerdict::new(MailOutcome::Ignored, reason),
-            )
+        let mut ignored = |reason: String| {
+            t.log(entry(Outcome::Ignored, reason.clone()));
+            Step::write(t.clone(), MailVerdict::new(MailOutcome::Ignored, reason))
         };
         if let Some(named) = job
             .domain
             .as_deref()
             .filter(|d| *d != current.domain && *d != current.domain_unicode)
         {
-            return ignored(
-                next,
-                format!(
-                    "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
-                    current.domain
-                ),
-            );
+            return ignored(format!(
+                "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
+                current.domain
+            ));
         }
         if current.ctid.as_deref() != Some(ctid) {
             if current.last_ctid.as_deref() == Some(ctid) {
-                return Decided::Nothing(MailVerdict::new(
+                return Step::Skip(MailVerdict::new(
                     MailOutcome::Duplicate,
                     format!("result for ctid {ctid} was applied before ({summary})"),
                 ));
             }
-            return ignored(
-                next,
-                format!(
-                    "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
-                    current.domain,
-                    current.status,
-                    current.ctid.as_deref().unwrap_or("none")
-                ),
-            );
+            return ignored(format!(
+                "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
+                current.domain,
+                current.status,
+                current.ctid.as_deref().unwrap_or("none")
+            ));
         }
         let domain = &current.domain;
         let (outcome, message) = match settlement(current.operation, job) {
@@ -348,31 +326,18 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                 format!("InterNetX reported progress on the {noun} of {domain}: {summary}; waiting for the final result"),
             ),
             Settlement::Success => {
-                next.settle_success();
+                t.succeed();
                 (Outcome::Ok, format!("InterNetX confirmed the {noun} of {domain}: {summary}"))
             }
             Settlement::Failure => {
                 let reason = format!("InterNetX reported the {noun} of {domain} failed: {summary}");
-                next.settle_failure(reason.clone());
+                t.fail(reason.clone());
                 (Outcome::Error, reason)
             }
         };
-        let log = entry(outcome, message.clone());
-        let verdict = MailVerdict::new(MailOutcome::Applied, message);
-        let mut entries = vec![log];
-        if let Some(mut changed) = status_entry(Some(current), &next, now, Some(ctid)) {
-            changed.s3_key = Some(s3_key.to_owned());
-            entries.push(changed);
-        }
-        Decided::Write(
-            Box::new(Change {
-                record: next,
-                expected_version: Some(current.version),
-                log: entries,
-                claims_request: None,
-            }),
-            verdict,
-        )
+        t.log(entry(outcome, message.clone()))
+            .status_note(Some(ctid), Some(s3_key));
+        Step::write(t, MailVerdict::new(MailOutcome::Applied, message))
     }
 
     /// A registry event (no ctid of ours): logged against the domain, never
@@ -391,58 +356,41 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         let Some(domain) = &event.domain else {
             return Ok(MailVerdict::new(MailOutcome::Ignored, reason));
         };
-        for _ in 0..MAX_ATTEMPTS {
-            let Some(current) = self.store.load(domain).await? else {
-                return Ok(MailVerdict::new(
-                    MailOutcome::Ignored,
-                    format!("{reason} (domain unknown here)"),
-                ));
-            };
-            let now = self.clock.now();
-            let mut next = current.clone();
-            next.version += 1;
-            next.updated_at = crate::record::timestamp(now);
-            let mut entry = LogEntry::new(
-                now,
-                action::MAIL_RECEIVED,
-                Outcome::Ignored,
-                format!("InterNetX reported the registry event {} for {domain}; not acted on until domain info confirms it", event.kind),
-            );
-            entry.s3_key = Some(s3_key.to_owned());
-            entry.code = Some(event.kind.clone());
-            let change = Change {
-                record: next,
-                expected_version: Some(current.version),
-                log: vec![entry],
-                claims_request: Some(claim.to_owned()),
-            };
-            match self.store.commit(&change).await {
-                Ok(()) => {
-                    return Ok(with_domain(
-                        MailVerdict::new(MailOutcome::Ignored, reason),
-                        domain,
-                    ))
-                }
-                Err(StoreError::Conflict) => continue,
-                Err(StoreError::AlreadyClaimed(_)) => {
-                    return Ok(with_domain(
-                        MailVerdict::new(
-                            MailOutcome::Duplicate,
-                            format!("mail {s3_key} was handled before"),
-                        ),
-                        domain,
-                    ))
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        Err(StoreError::Unavailable(format!("{domain} kept changing")))
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(domain, None, |current, now| {
+                let Some(current) = current else {
+                    return Step::Skip(MailVerdict::new(
+                        MailOutcome::Ignored,
+                        format!("{reason} (domain unknown here)"),
+                    ));
+                };
+                let mut entry = LogEntry::new(
+                    now,
+                    action::MAIL_RECEIVED,
+                    Outcome::Ignored,
+                    format!("InterNetX reported the registry event {} for {domain}; not acted on until domain info confirms it", event.kind),
+                );
+                entry.s3_key = Some(s3_key.to_owned());
+                entry.code = Some(event.kind.clone());
+                let mut t = Transition::of(current, now);
+                t.log(entry).claim(claim);
+                Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason.clone()))
+            })
+            .await?;
+        Ok(with_domain(written(committed, s3_key), domain))
     }
 }
 
-enum Decided {
-    Write(Box<Change>, MailVerdict),
-    Nothing(MailVerdict),
+/// The verdict of a mail's write; a mail claimed before is a duplicate.
+fn written(committed: Committed<MailVerdict>, s3_key: &str) -> MailVerdict {
+    match committed {
+        Committed::Written(verdict, _) | Committed::Skipped(verdict) => verdict,
+        Committed::AlreadyClaimed => MailVerdict::new(
+            MailOutcome::Duplicate,
+            format!("mail {s3_key} was handled before"),
+        ),
+    }
 }
 
 fn with_domain(mut verdict: MailVerdict, domain: &str) -> MailVerdict {

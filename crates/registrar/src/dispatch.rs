@@ -1,0 +1,379 @@
+//! One gateway request: claim → send → record the answer, whichever
+//! workflow asks for it (order, change, reconciliation, retry).
+//!
+//! Claim first, then act: the domain item moves to its pending status, with
+//! a fresh ctid and the event marked as handled, in one transaction *before*
+//! the request is posted. A redelivered event then finds its claim and does
+//! nothing; a concurrent one loses the version check and is refused; and a
+//! crash after posting leaves a ctid that reconciliation can look up.
+
+use internetx::{AnswerKind, Exchange, GatewayError};
+use time::OffsetDateTime;
+
+use crate::lifecycle::{Attempt, Committed, Step, Transition};
+use crate::log::{action, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, Gateway, StoreError};
+use crate::record::DomainRecord;
+use crate::report::{ItemOutcome, ItemReport};
+use crate::request::{new_ctid, DomainRequest, Source};
+use crate::seal::Sealer;
+use crate::status::Operation;
+use crate::text::clip;
+use crate::workflows::Registrar;
+use crate::DomainName;
+
+/// A request on its way to the gateway: what the claim, send and answer
+/// steps need, whichever operation it is.
+pub trait Outgoing: Sync {
+    fn source(&self) -> &Source;
+    fn domain(&self) -> &DomainName;
+    fn operation(&self) -> Operation;
+    fn task(&self, ctid: &str, reply_to: Option<String>) -> internetx::Task;
+    /// The domain item this request creates when there is none yet.
+    fn new_record(&self, now: OffsetDateTime) -> DomainRecord;
+    /// What this request sets on the domain item besides the claim itself
+    /// (and what a retry of it needs kept there).
+    fn prepare(&self, record: &mut DomainRecord, sealer: &Sealer);
+}
+
+impl Outgoing for DomainRequest {
+    fn source(&self) -> &Source {
+        &self.source
+    }
+    fn domain(&self) -> &DomainName {
+        &self.domain
+    }
+    fn operation(&self) -> Operation {
+        self.operation
+    }
+    fn task(&self, ctid: &str, reply_to: Option<String>) -> internetx::Task {
+        DomainRequest::task(self, ctid, reply_to)
+    }
+    fn new_record(&self, now: OffsetDateTime) -> DomainRecord {
+        self.fresh_record(now)
+    }
+    fn prepare(&self, record: &mut DomainRecord, sealer: &Sealer) {
+        self.adopt(record, sealer);
+        record.nameservers = self.nameservers.iter().map(|n| n.name.clone()).collect();
+        record.contacts = self.contacts.slots();
+        record.requested_nameservers = None;
+        record.requested_contacts = None;
+    }
+}
+
+/// What a workflow decided to do with a request, committed before anything
+/// is posted.
+#[derive(Debug, Clone)]
+pub enum Planned {
+    /// Claimed under this ctid: post it now.
+    Send(String),
+    /// Recorded, waiting for payment.
+    Await,
+    /// Not sent, with the report's outcome and why.
+    Refuse(ItemOutcome, String),
+}
+
+/// The claim of `request` on the item read: pending status, fresh ctid, the
+/// event marked as handled, `request.sent` logged.
+pub fn claim(
+    current: Option<&DomainRecord>,
+    request: &impl Outgoing,
+    sealer: &Sealer,
+    now: OffsetDateTime,
+) -> Step<Planned> {
+    let ctid = new_ctid();
+    let key = request.source().key();
+    let mut t = Transition::of_or_new(current, now, || request.new_record(now));
+    t.edit(|record| request.prepare(record, sealer))
+        .send(request.operation(), &ctid, &key)
+        .claim(key.clone())
+        .log(
+            LogEntry::new(
+                now,
+                action::REQUEST_SENT,
+                Outcome::Ok,
+                format!(
+                    "{} of {} sent to InterNetX for {} (ctid {ctid})",
+                    request.operation().noun(),
+                    request.domain(),
+                    request.source().describe()
+                ),
+            )
+            .ctid(Some(&ctid))
+            .request_ref(&key),
+        );
+    Step::write(t, Planned::Send(ctid))
+}
+
+/// Why a request is not sent, logged on the domain with the event marked
+/// as handled. `Ignored`: a repeat of what is already done.
+pub fn refusal(
+    existing: &DomainRecord,
+    source: &Source,
+    outcome: Outcome,
+    reason: String,
+    now: OffsetDateTime,
+) -> Step<Planned> {
+    let key = source.key();
+    tracing::warn!(domain = %existing.domain, request = %key, %reason, "request not sent");
+    let mut t = Transition::of(existing, now);
+    t.claim(key.clone()).log(
+        LogEntry::new(now, action::REQUEST_REJECTED, outcome, reason.clone())
+            .ctid(existing.ctid.as_deref())
+            .request_ref(&key),
+    );
+    let reported = if outcome == Outcome::Ignored {
+        ItemOutcome::Duplicate
+    } else {
+        ItemOutcome::Refused
+    };
+    Step::write(t, Planned::Refuse(reported, reason))
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// Carries out what was committed for `request`: posts a claimed
+    /// request and records the answer, or reports why it was not sent.
+    pub(crate) async fn carry_out(
+        &self,
+        committed: Committed<Planned>,
+        request: &impl Outgoing,
+    ) -> Result<ItemReport, StoreError> {
+        let report = |outcome, reason| {
+            ItemReport::of(
+                request.source(),
+                request.domain().ascii(),
+                outcome,
+                None,
+                reason,
+            )
+        };
+        Ok(match committed {
+            Committed::AlreadyClaimed => ItemReport::duplicate(request.source(), request.domain()),
+            Committed::Written(Planned::Send(ctid), record) => {
+                return self.post(record, request, &ctid).await
+            }
+            Committed::Written(Planned::Await, _) | Committed::Skipped(Planned::Await) => {
+                report(ItemOutcome::AwaitingPayment, None)
+            }
+            Committed::Written(Planned::Refuse(outcome, reason), _)
+            | Committed::Skipped(Planned::Refuse(outcome, reason)) => report(outcome, Some(reason)),
+            Committed::Skipped(Planned::Send(_)) => {
+                report(ItemOutcome::Refused, Some("nothing was claimed".into()))
+            }
+        })
+    }
+
+    /// Claims the domain for `request` on the item read and sends it, in one
+    /// attempt. `None`: the domain changed since it was read.
+    pub(crate) async fn send(
+        &self,
+        current: Option<&DomainRecord>,
+        request: &impl Outgoing,
+    ) -> Result<Option<ItemReport>, StoreError> {
+        let Step::Write(transition, Planned::Send(ctid)) =
+            claim(current, request, &self.sealer, self.clock.now())
+        else {
+            return Ok(None);
+        };
+        match self.lifecycle().commit(*transition).await? {
+            Attempt::Written(record) => self.post(record, request, &ctid).await.map(Some),
+            Attempt::Conflict => Ok(None),
+            Attempt::AlreadyClaimed => Ok(Some(ItemReport::duplicate(
+                request.source(),
+                request.domain(),
+            ))),
+        }
+    }
+
+    /// Posts the claimed request and stores the answer on the domain item.
+    async fn post(
+        &self,
+        claimed: DomainRecord,
+        request: &impl Outgoing,
+        ctid: &str,
+    ) -> Result<ItemReport, StoreError> {
+        tracing::info!(domain = %request.domain(), ctid, request = %request.source().key(), operation = %request.operation(), "request claimed, sending to InterNetX");
+        let task = request.task(ctid, Some(self.reply.for_ctid(ctid)));
+        let result = self.gateway.send(&task).await;
+        let reply = GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
+        // The result mail (or an operator) may get there first: the answer
+        // is then applied to the fresh item.
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(request.domain().ascii(), Some(Some(claimed)), |current, now| {
+                match current {
+                    Some(current) => Step::write(reply.transition(current, ctid, now), ()),
+                    None => Step::Skip(()),
+                }
+            })
+            .await?;
+        match committed {
+            Committed::Written((), _) => {
+                tracing::info!(domain = %request.domain(), ctid, outcome = ?reply.outcome, reason = reply.reason.as_deref().unwrap_or(""), "gateway answer recorded");
+                Ok(ItemReport::of(
+                    request.source(),
+                    request.domain().ascii(),
+                    reply.outcome,
+                    Some(ctid.to_owned()),
+                    reply.reason.clone(),
+                ))
+            }
+            _ => Err(StoreError::Malformed(format!(
+                "{} vanished before the gateway answer (ctid {ctid}) was recorded",
+                request.domain()
+            ))),
+        }
+    }
+}
+
+/// The gateway's answer, reduced to what changes the domain item.
+struct GatewayReply {
+    outcome: ItemOutcome,
+    reason: Option<String>,
+    code: Option<String>,
+    text: Option<String>,
+    stid: Option<String>,
+    job_id: Option<String>,
+    request_xml: Option<String>,
+    response_xml: Option<String>,
+    message: String,
+    /// No answer document: logged as `gateway.failed`.
+    no_answer: bool,
+}
+
+impl GatewayReply {
+    fn from_result(
+        operation: Operation,
+        domain: &DomainName,
+        ctid: &str,
+        result: Result<Exchange, GatewayError>,
+    ) -> Self {
+        let what = format!("{} of {}", operation.noun(), domain);
+        let mut reply = GatewayReply {
+            outcome: ItemOutcome::Accepted,
+            reason: None,
+            code: None,
+            text: None,
+            stid: None,
+            job_id: None,
+            request_xml: None,
+            response_xml: None,
+            message: String::new(),
+            no_answer: false,
+        };
+        match result {
+            Ok(exchange) => {
+                let answer = &exchange.answer;
+                let status = answer.deciding_status();
+                reply.code = Some(status.code.clone());
+                reply.text = Some(status.text.clone());
+                reply.stid = answer.stid.clone();
+                reply.job_id = answer.job_id.clone();
+                reply.request_xml = Some(exchange.request_xml);
+                reply.response_xml = Some(exchange.response_xml);
+                if !answer.accepted() {
+                    let reason = format!("InterNetX rejected the {what}: {}", answer.summary());
+                    reply.outcome = ItemOutcome::Rejected;
+                    reply.message = reason.clone();
+                    reply.reason = Some(reason);
+                } else if status.kind == AnswerKind::Success {
+                    reply.outcome = ItemOutcome::Completed;
+                    reply.message = format!(
+                        "InterNetX completed the {what} at once: {} {}",
+                        status.code, status.text
+                    );
+                } else {
+                    reply.message = format!(
+                        "InterNetX accepted the {what}: {} {}; the result follows by mail (ctid {ctid})",
+                        status.code, status.text
+                    );
+                }
+                if !exchange.retried.is_empty() {
+                    reply.message.push_str(&format!(
+                        " (after {} refusal(s) before processing, retried: {})",
+                        exchange.retried.len(),
+                        exchange.retried.join(", ")
+                    ));
+                }
+            }
+            Err(err) => {
+                if let GatewayError::Protocol {
+                    request_xml,
+                    response_xml,
+                    ..
+                } = &err
+                {
+                    reply.request_xml = Some(request_xml.clone());
+                    reply.response_xml = Some(clip(response_xml, 20_000));
+                }
+                if let GatewayError::Http { status, .. } = &err {
+                    reply.code = Some(format!("HTTP {status}"));
+                }
+                let reason = if err.is_safe_to_resend() {
+                    reply.outcome = ItemOutcome::Failed;
+                    format!("{what} not sent: {err}")
+                } else {
+                    reply.outcome = ItemOutcome::Unknown;
+                    format!(
+                        "outcome of the {what} is unknown: {err}; not resent (that could order twice), reconciliation will settle it (ctid {ctid})"
+                    )
+                };
+                reply.message = reason.clone();
+                reply.reason = Some(reason);
+                reply.no_answer = true;
+            }
+        }
+        reply
+    }
+
+    /// The answer applied to the domain item. When the item has moved on
+    /// from this ctid (the mail came first), only the log entry is added.
+    fn transition(&self, current: &DomainRecord, ctid: &str, now: OffsetDateTime) -> Transition {
+        let mut t = Transition::of(current, now);
+        let action = if self.no_answer {
+            action::GATEWAY_FAILED
+        } else {
+            action::GATEWAY_REPLIED
+        };
+        let outcome = match self.outcome {
+            ItemOutcome::Accepted | ItemOutcome::Completed => Outcome::Ok,
+            _ => Outcome::Error,
+        };
+        let mut message = self.message.clone();
+        if current.ctid.as_deref() == Some(ctid) {
+            t.edit(|record| {
+                if self.stid.is_some() {
+                    record.stid = self.stid.clone();
+                }
+                if self.job_id.is_some() {
+                    record.job_id = self.job_id.clone();
+                }
+            });
+            match self.outcome {
+                ItemOutcome::Accepted => {
+                    t.accepted();
+                }
+                ItemOutcome::Completed => {
+                    t.succeed();
+                }
+                ItemOutcome::Rejected | ItemOutcome::Failed => {
+                    t.fail(self.reason.clone().unwrap_or_default());
+                }
+                _ => {}
+            }
+        } else {
+            message.push_str(&format!(
+                " (the domain had already moved on to {}; status left as is)",
+                current.status
+            ));
+        }
+        let mut entry = LogEntry::new(now, action, outcome, message).ctid(Some(ctid));
+        entry.stid = self.stid.clone();
+        entry.code = self.code.clone();
+        entry.text = self.text.clone();
+        entry.request_xml = self.request_xml.clone();
+        entry.response_xml = self.response_xml.clone();
+        t.log(entry).status_note(Some(ctid), None);
+        t
+    }
+}

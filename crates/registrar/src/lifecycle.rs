@@ -1,0 +1,505 @@
+//! The life cycle of a domain item: the only writer of its `status`,
+//! `version`, `registered` flag, `ctid` and of the status mail a change owes.
+//!
+//! A workflow reads the item, decides what should happen (its policy), and
+//! describes it as a [`Transition`]: the state move (`send`, `await_payment`,
+//! `accepted`, `succeed`, `fail`, `reject`, `resolve`), the other fields it
+//! edits, its log entries and the claim of the event that caused it.
+//! [`Transition::into_change`] checks the move against [`Status::allows`]
+//! (the one policy table), bumps the version, adds the `status.changed`
+//! entry and the status-mail notice, and yields the one [`Change`] a store
+//! writes atomically. [`Lifecycle::commit_with_retry`] is the one
+//! read → decide → commit loop: a lost race reloads the item and decides again.
+
+use time::OffsetDateTime;
+
+use crate::log::{action, timestamp, LogEntry, Outcome};
+use crate::ports::{Change, Clock, DomainStore, StoreError};
+use crate::record::DomainRecord;
+use crate::status::{Operation, Status};
+use crate::status_mail::StatusNotice;
+
+/// How often a decision is retaken after losing a race for the domain item.
+pub const MAX_ATTEMPTS: usize = 5;
+
+/// A status move [`Status::allows`] forbids.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{domain}: the status may not move from {} to {to}", from.map_or("(new)", Status::as_str))]
+pub struct TransitionRefused {
+    pub domain: String,
+    pub from: Option<Status>,
+    pub to: Status,
+}
+
+/// Whether state changes queue status mails (`STATUS_MAILS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NoticePolicy {
+    pub enabled: bool,
+}
+
+/// One intended change of a domain item, built on the version read.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    before: Option<DomainRecord>,
+    record: DomainRecord,
+    now: OffsetDateTime,
+    log: Vec<LogEntry>,
+    claim: Option<String>,
+    status_ctid: Option<String>,
+    status_s3_key: Option<String>,
+    /// The operator's own entry names the move; no `status.changed` beside it.
+    by_operator: bool,
+}
+
+/// The fields only the life cycle writes.
+struct Guarded {
+    status: Status,
+    version: u64,
+    registered: bool,
+    ctid: Option<String>,
+}
+
+impl Guarded {
+    fn of(record: &DomainRecord) -> Self {
+        Self {
+            status: record.status,
+            version: record.version,
+            registered: record.registered,
+            ctid: record.ctid.clone(),
+        }
+    }
+
+    fn restore(self, record: &mut DomainRecord) {
+        record.status = self.status;
+        record.version = self.version;
+        record.registered = self.registered;
+        record.ctid = self.ctid;
+    }
+}
+
+impl Transition {
+    /// A change of the item as read.
+    pub fn of(current: &DomainRecord, now: OffsetDateTime) -> Self {
+        Self::new(Some(current.clone()), current.clone(), now)
+    }
+
+    /// A change of the item as read, or of `fresh()` when there is none yet
+    /// (a new item: its status is whatever the transition moves it to).
+    pub fn of_or_new(
+        current: Option<&DomainRecord>,
+        now: OffsetDateTime,
+        fresh: impl FnOnce() -> DomainRecord,
+    ) -> Self {
+        match current {
+            Some(current) => Self::of(current, now),
+            None => {
+                let mut record = fresh();
+                record.version = 0;
+                Self::new(None, record, now)
+            }
+        }
+    }
+
+    fn new(before: Option<DomainRecord>, record: DomainRecord, now: OffsetDateTime) -> Self {
+        Self {
+            before,
+            record,
+            now,
+            log: Vec::new(),
+            claim: None,
+            status_ctid: None,
+            status_s3_key: None,
+            by_operator: false,
+        }
+    }
+
+    pub fn record(&self) -> &DomainRecord {
+        &self.record
+    }
+
+    pub fn before(&self) -> Option<&DomainRecord> {
+        self.before.as_ref()
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        self.now
+    }
+
+    /// Edits anything but the life cycle's own fields (status, version,
+    /// `registered`, ctid): changes to those are undone.
+    pub fn edit(&mut self, edit: impl FnOnce(&mut DomainRecord)) -> &mut Self {
+        let kept = Guarded::of(&self.record);
+        edit(&mut self.record);
+        kept.restore(&mut self.record);
+        self
+    }
+
+    pub fn log(&mut self, entry: LogEntry) -> &mut Self {
+        self.log.push(entry);
+        self
+    }
+
+    /// Marks the event as handled in the same write.
+    pub fn claim(&mut self, key: impl Into<String>) -> &mut Self {
+        self.claim = Some(key.into());
+        self
+    }
+
+    /// The ctid (and mail) the `status.changed` entry names.
+    pub fn status_note(&mut self, ctid: Option<&str>, s3_key: Option<&str>) -> &mut Self {
+        self.status_ctid = ctid.map(str::to_owned);
+        self.status_s3_key = s3_key.map(str::to_owned);
+        self
+    }
+
+    /// Whether the domain may move to `to` from the state read.
+    pub fn may_become(&self, to: Status) -> bool {
+        let from = self.before.as_ref().map(|b| b.status);
+        from == Some(to) || Status::allows(from, to)
+    }
+
+    /// `operation` claimed under a fresh `ctid`: its pending status, sent now.
+    /// A registration or transfer starts unregistered; a change keeps the tick.
+    pub fn send(&mut self, operation: Operation, ctid: &str, request_ref: &str) -> &mut Self {
+        let r = &mut self.record;
+        r.status = operation.pending_status();
+        r.operation = operation;
+        if matches!(operation, Operation::Register | Operation::Transfer) {
+            r.registered = false;
+        }
+        r.ctid = Some(ctid.to_owned());
+        r.operation_started_at = Some(timestamp(self.now));
+        r.request_ref = Some(request_ref.to_owned());
+        r.last_error = None;
+        r.stid = None;
+        r.job_id = None;
+        self.status_ctid = Some(ctid.to_owned());
+        self
+    }
+
+    /// Recorded, not sent: the order is not paid yet.
+    pub fn await_payment(&mut self) -> &mut Self {
+        let r = &mut self.record;
+        r.status = Status::AwaitingPayment;
+        r.registered = false;
+        r.ctid = None;
+        self
+    }
+
+    /// The gateway accepted the operation in flight (`N…`): InterNetX has it.
+    pub fn accepted(&mut self) -> &mut Self {
+        self.record.registered = true;
+        self
+    }
+
+    /// The operation in flight succeeded: its final status, what a change
+    /// requested becomes what the domain has, the ctid is retired.
+    pub fn succeed(&mut self) -> &mut Self {
+        let r = &mut self.record;
+        if let Some(ns) = r.requested_nameservers.take() {
+            r.nameservers = ns;
+        }
+        if let Some(contacts) = r.requested_contacts.take() {
+            r.contacts.extend(contacts);
+        }
+        r.status = r.operation.done_status();
+        r.registered = true;
+        r.last_ctid = r.ctid.take().or(r.last_ctid.take());
+        r.last_error = None;
+        self
+    }
+
+    /// The operation in flight failed: `Error` with the reason; a failed
+    /// registration or transfer leaves the domain unregistered, a failed
+    /// change leaves it as it was.
+    pub fn fail(&mut self, reason: String) -> &mut Self {
+        let r = &mut self.record;
+        r.requested_nameservers = None;
+        r.requested_contacts = None;
+        r.status = Status::Error;
+        if matches!(r.operation, Operation::Register | Operation::Transfer) {
+            r.registered = false;
+        }
+        r.last_ctid = r.ctid.take().or(r.last_ctid.take());
+        r.last_error = Some(reason);
+        self
+    }
+
+    /// A request that could not be sent at all (invalid): the domain shows
+    /// it as `Error` with nothing in flight.
+    pub fn reject(&mut self, operation: Operation, reason: String, request_ref: &str) -> &mut Self {
+        let r = &mut self.record;
+        r.status = Status::Error;
+        r.registered = false;
+        r.operation = operation;
+        r.last_error = Some(reason);
+        r.ctid = None;
+        r.request_ref = Some(request_ref.to_owned());
+        r.pending_request = None;
+        r.pending_auth_code = None;
+        self
+    }
+
+    /// An operator settles the domain by hand; `entry` is their log line,
+    /// which names the move itself.
+    pub fn resolve(&mut self, target: Status, reason: String, mut entry: LogEntry) -> &mut Self {
+        let from = self.record.status;
+        match target {
+            Status::Error => self.fail(reason),
+            _ => self.succeed(),
+        };
+        self.record.status = target;
+        entry.status_from = Some(from.to_string());
+        entry.status_to = Some(target.to_string());
+        self.by_operator = true;
+        self.log(entry)
+    }
+
+    /// The one write: checked against [`Status::allows`], version bumped,
+    /// the `status.changed` entry and the status mail added.
+    pub fn into_change(self, notices: NoticePolicy) -> Result<Change, TransitionRefused> {
+        let Transition {
+            before,
+            mut record,
+            now,
+            mut log,
+            claim,
+            status_ctid,
+            status_s3_key,
+            by_operator,
+        } = self;
+        let from = before.as_ref().map(|b| b.status);
+        if from != Some(record.status) && !Status::allows(from, record.status) {
+            return Err(TransitionRefused {
+                domain: record.domain.clone(),
+                from,
+                to: record.status,
+            });
+        }
+        record.version = before.as_ref().map_or(1, |b| b.version + 1);
+        record.updated_at = timestamp(now);
+        if !by_operator {
+            log.extend(status_entry(
+                from,
+                &record,
+                now,
+                status_ctid.as_deref(),
+                status_s3_key.as_deref(),
+            ));
+        }
+        let notice = notices
+            .enabled
+            .then(|| owed_notice(&record, &log))
+            .flatten();
+        Ok(Change {
+            expected_version: before.as_ref().map(|b| b.version),
+            record,
+            log,
+            claim,
+            notice,
+        })
+    }
+}
+
+/// A `status.changed` entry when the status differs (or the item is new).
+fn status_entry(
+    from: Option<Status>,
+    after: &DomainRecord,
+    now: OffsetDateTime,
+    ctid: Option<&str>,
+    s3_key: Option<&str>,
+) -> Option<LogEntry> {
+    if from == Some(after.status) {
+        return None;
+    }
+    let from_text = from.map_or("(new)".to_owned(), |s| s.to_string());
+    let mut message = format!("{}: {from_text} → {}", after.domain, after.status);
+    if let Some(reason) = after
+        .last_error
+        .as_deref()
+        .filter(|_| after.status == Status::Error)
+    {
+        message.push_str(&format!(" ({reason})"));
+    }
+    let outcome = if after.status == Status::Error {
+        Outcome::Error
+    } else {
+        Outcome::Ok
+    };
+    let mut entry = LogEntry::new(now, action::STATUS_CHANGED, outcome, message).ctid(ctid);
+    entry.status_from = from.map(|s| s.to_string());
+    entry.status_to = Some(after.status.to_string());
+    entry.s3_key = s3_key.map(str::to_owned);
+    // Keep entries of one change in order even within one microsecond.
+    entry.at = now + time::Duration::microseconds(1);
+    Some(entry)
+}
+
+/// The status mail a change owes: it moves a domain with a notification
+/// address into a final status. Every status move carries a log entry naming
+/// both ends (`status.changed` or `operator.resolved`), which is what tells a
+/// transition from a rewrite.
+fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> {
+    if !matches!(
+        record.status,
+        Status::Registered | Status::Cancelled | Status::Error
+    ) {
+        return None;
+    }
+    let to = record.notify_email.clone()?;
+    let moved = log.iter().any(|entry| {
+        entry.status_to.as_deref() == Some(record.status.as_str())
+            && entry.status_from.as_deref() != entry.status_to.as_deref()
+    });
+    if !moved {
+        return None;
+    }
+    Some(StatusNotice {
+        domain: record.domain.clone(),
+        domain_unicode: record.domain_unicode.clone(),
+        status: record.status,
+        operation: record.operation,
+        to,
+        language: record
+            .notify_language
+            .as_deref()
+            .and_then(|l| l.parse().ok())
+            .unwrap_or_default(),
+        reason: record
+            .last_error
+            .clone()
+            .filter(|_| record.status == Status::Error),
+        version: record.version,
+    })
+}
+
+/// What one decision on the item read comes to.
+pub enum Step<T> {
+    /// Write this transition; `T` is the workflow's result if it commits.
+    Write(Box<Transition>, T),
+    /// Nothing to write.
+    Skip(T),
+}
+
+impl<T> Step<T> {
+    pub fn write(transition: Transition, value: T) -> Self {
+        Step::Write(Box::new(transition), value)
+    }
+}
+
+/// How a commit ended.
+#[derive(Debug)]
+pub enum Committed<T> {
+    /// Written; the item as it now is.
+    Written(T, DomainRecord),
+    /// The decision wrote nothing.
+    Skipped(T),
+    /// The event's claim exists: it was handled before.
+    AlreadyClaimed,
+}
+
+/// The life cycle bound to a store and a clock.
+pub struct Lifecycle<'a, S, C> {
+    pub store: &'a S,
+    pub clock: &'a C,
+    pub notices: NoticePolicy,
+}
+
+/// How one attempt ended.
+#[derive(Debug)]
+pub enum Attempt {
+    Written(DomainRecord),
+    /// The item changed since it was read.
+    Conflict,
+    AlreadyClaimed,
+}
+
+impl<S: DomainStore, C: Clock> Lifecycle<'_, S, C> {
+    pub fn now(&self) -> OffsetDateTime {
+        self.clock.now()
+    }
+
+    /// One write, no retry: a lost race is the caller's to judge.
+    pub async fn commit(&self, transition: Transition) -> Result<Attempt, StoreError> {
+        let change = transition.into_change(self.notices)?;
+        match self.store.commit(&change).await {
+            Ok(()) => Ok(Attempt::Written(change.record)),
+            Err(StoreError::Conflict) => Ok(Attempt::Conflict),
+            Err(StoreError::AlreadyClaimed(_)) => Ok(Attempt::AlreadyClaimed),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Read → decide → commit, deciding again on the fresh item after a lost
+    /// race, at most [`MAX_ATTEMPTS`] times. `current` is the item as the
+    /// caller already read it (`None` with `loaded = false`: read it first).
+    pub async fn commit_with_retry<T>(
+        &self,
+        domain: &str,
+        current: Option<Option<DomainRecord>>,
+        mut decide: impl FnMut(Option<&DomainRecord>, OffsetDateTime) -> Step<T>,
+    ) -> Result<Committed<T>, StoreError> {
+        let mut current = match current {
+            Some(read) => read,
+            None => self.store.load(domain).await?,
+        };
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                current = self.store.load(domain).await?;
+            }
+            match decide(current.as_ref(), self.clock.now()) {
+                Step::Skip(value) => return Ok(Committed::Skipped(value)),
+                Step::Write(transition, value) => match self.commit(*transition).await? {
+                    Attempt::Written(record) => return Ok(Committed::Written(value, record)),
+                    Attempt::AlreadyClaimed => return Ok(Committed::AlreadyClaimed),
+                    Attempt::Conflict => continue,
+                },
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "{domain} kept changing; gave up after {MAX_ATTEMPTS} attempts"
+        )))
+    }
+}
+
+/// A domain with `operation` in flight under `ctid`, sent by a provider
+/// account: what tests, benchmarks and tools seed a table with.
+#[cfg(any(test, feature = "test-util"))]
+pub fn in_flight_record(
+    domain: &str,
+    operation: Operation,
+    ctid: &str,
+    at: OffsetDateTime,
+) -> DomainRecord {
+    let mut record = DomainRecord::new(
+        domain,
+        domain,
+        operation,
+        "PROVIDER",
+        crate::record::AccountKind::Provider,
+        at,
+    );
+    record.status = operation.pending_status();
+    record.registered = true;
+    record.ctid = Some(ctid.to_owned());
+    record.version = 1;
+    record.request_ref = Some(format!("REQUEST#{ctid}"));
+    record.operation_started_at = Some(record.created_at.clone());
+    record
+}
+
+/// A change that writes `record` as it is, over whatever is there: for
+/// seeding tables in tests and benchmarks only.
+#[cfg(any(test, feature = "test-util"))]
+pub fn seed(record: DomainRecord, expected_version: Option<u64>) -> Change {
+    Change {
+        record,
+        expected_version,
+        log: Vec::new(),
+        claim: None,
+        notice: None,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,451 @@
+//! In-memory doubles of every port (feature `test-util`), for unit tests of
+//! the workflows and the function handlers, and for benchmarks: a store with
+//! the same semantics as the DynamoDB one (conditional, all-or-nothing
+//! commits that also queue the status mail they carry), a scripted gateway,
+//! a fixed clock, an item queue and a mailer that record what they get.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Mutex, MutexGuard};
+
+use internetx::response::parse_answer;
+use internetx::{Exchange, GatewayError, Task, TaskKind};
+use time::OffsetDateTime;
+
+use crate::lifecycle::NoticePolicy;
+use crate::log::{timestamp, LogEntry};
+use crate::ports::{
+    Change, Clock, DomainStore, Gateway, ItemQueue, MailError, Mailer, NoticeEnd, NoticeQueue,
+    NoticeState, PaidOrder, QueuedNotice, StoreError,
+};
+use crate::record::DomainRecord;
+use crate::reply_address::ReplyAddress;
+use crate::request::QueuedItem;
+use crate::seal::Sealer;
+use crate::status_mail::StatusMail;
+use crate::workflows::Registrar;
+
+pub use crate::lifecycle::{in_flight_record, seed};
+
+/// The secret the doubles' reply addresses and sealer use.
+pub const SECRET: &[u8] = b"test-secret-0123456789";
+/// The reply address the doubles use.
+pub const REPLY_TO: &str = "internetx@inbound.example.net";
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding the lock leaves consistent data: every update is all-or-nothing.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A registrar over in-memory ports, with status mails queued.
+pub fn registrar<G: Gateway>(gateway: G) -> Registrar<MemoryStore, G, TestClock> {
+    Registrar {
+        store: MemoryStore::default(),
+        gateway,
+        clock: TestClock::default(),
+        reply: reply_address(),
+        sealer: Sealer::new(SECRET),
+        notices: NoticePolicy { enabled: true },
+    }
+}
+
+pub fn reply_address() -> ReplyAddress {
+    ReplyAddress::new(REPLY_TO, SECRET).unwrap_or_else(|e| panic!("test reply address: {e}"))
+}
+
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    domains: HashMap<String, DomainRecord>,
+    logs: BTreeMap<(String, String), LogEntry>,
+    claims: HashSet<String>,
+    orders: HashMap<String, PaidOrder>,
+    ctids: HashMap<String, String>,
+    notices: BTreeMap<(String, u64), QueuedNotice>,
+    commits: usize,
+    /// Commits still to fail with `Unavailable` (a table outage).
+    outages: usize,
+}
+
+impl MemoryStore {
+    pub fn domain(&self, name: &str) -> Option<DomainRecord> {
+        lock(&self.inner).domains.get(name).cloned()
+    }
+
+    pub fn domains(&self) -> Vec<DomainRecord> {
+        let mut all: Vec<_> = lock(&self.inner).domains.values().cloned().collect();
+        all.sort_by(|a, b| a.domain.cmp(&b.domain));
+        all
+    }
+
+    /// The domain's log in time order.
+    pub fn log(&self, name: &str) -> Vec<LogEntry> {
+        lock(&self.inner)
+            .logs
+            .iter()
+            .filter(|((d, _), _)| d == name)
+            .map(|(_, e)| e.clone())
+            .collect()
+    }
+
+    /// The domain's log as its action names.
+    pub fn actions(&self, name: &str) -> Vec<&'static str> {
+        self.log(name).iter().map(|e| e.action).collect()
+    }
+
+    pub fn commits(&self) -> usize {
+        lock(&self.inner).commits
+    }
+
+    /// The status mails waiting or claimed.
+    pub fn notices(&self) -> Vec<QueuedNotice> {
+        lock(&self.inner).notices.values().cloned().collect()
+    }
+
+    /// The next `n` commits fail as if the table were unavailable.
+    pub fn fail_next_commits(&self, n: usize) {
+        lock(&self.inner).outages = n;
+    }
+}
+
+impl DomainStore for MemoryStore {
+    async fn load(&self, domain: &str) -> Result<Option<DomainRecord>, StoreError> {
+        Ok(self.domain(domain))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        if inner.outages > 0 {
+            inner.outages -= 1;
+            return Err(StoreError::Unavailable("memory store outage".into()));
+        }
+        let record = change.record();
+        let found = inner.domains.get(&record.domain).map(|d| d.version);
+        if found != change.expected_version() {
+            return Err(StoreError::Conflict);
+        }
+        if let Some(key) = change.claim() {
+            if !inner.claims.insert(key.to_owned()) {
+                return Err(StoreError::AlreadyClaimed(key.to_owned()));
+            }
+        }
+        if let Some(ctid) = &record.ctid {
+            inner.ctids.insert(ctid.clone(), record.domain.clone());
+        }
+        if let Some(notice) = change.notice() {
+            inner.notices.insert(
+                (notice.domain.clone(), notice.version),
+                QueuedNotice {
+                    notice: notice.clone(),
+                    state: NoticeState::Pending,
+                    attempts: 0,
+                    claimed_at: None,
+                },
+            );
+        }
+        inner.domains.insert(record.domain.clone(), record.clone());
+        for (i, entry) in change.log().iter().enumerate() {
+            let sk = format!("LOG#{}#{:06}", timestamp(entry.at), inner.logs.len() + i);
+            inner
+                .logs
+                .insert((record.domain.clone(), sk), entry.clone());
+        }
+        inner.commits += 1;
+        Ok(())
+    }
+
+    async fn request_claimed(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(lock(&self.inner).claims.contains(key))
+    }
+
+    async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {
+        Ok(lock(&self.inner).ctids.get(ctid).cloned())
+    }
+
+    async fn record_paid_order(&self, order: &PaidOrder) -> Result<(), StoreError> {
+        lock(&self.inner)
+            .orders
+            .insert(order.order_id.clone(), order.clone());
+        Ok(())
+    }
+
+    async fn paid_order(&self, order_id: &str) -> Result<Option<PaidOrder>, StoreError> {
+        Ok(lock(&self.inner).orders.get(order_id).cloned())
+    }
+
+    async fn in_flight(
+        &self,
+        from: Option<OffsetDateTime>,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let sent = |d: &DomainRecord| {
+            d.operation_started_at
+                .as_deref()
+                .and_then(crate::log::parse_timestamp)
+        };
+        let mut found: Vec<DomainRecord> = lock(&self.inner)
+            .domains
+            .values()
+            .filter(|d| d.status.in_flight())
+            .filter(|d| {
+                sent(d).is_some_and(|at| from.is_none_or(|from| at >= from) && at < before)
+            })
+            .cloned()
+            .collect();
+        found.sort_by_key(|d| sent(d));
+        found.truncate(limit);
+        Ok(found)
+    }
+}
+
+impl NoticeQueue for MemoryStore {
+    async fn waiting(&self, limit: usize) -> Result<Vec<QueuedNotice>, StoreError> {
+        Ok(self.notices().into_iter().take(limit).collect())
+    }
+
+    async fn claim(&self, notice: &QueuedNotice, at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        let key = (notice.notice.domain.clone(), notice.notice.version);
+        match inner.notices.get_mut(&key) {
+            Some(held) if held.state == NoticeState::Pending => {
+                held.state = NoticeState::Sending;
+                held.claimed_at = Some(at);
+                Ok(())
+            }
+            _ => Err(StoreError::Conflict),
+        }
+    }
+
+    async fn finish(
+        &self,
+        notice: &QueuedNotice,
+        end: &NoticeEnd,
+        log: &LogEntry,
+    ) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        let key = (notice.notice.domain.clone(), notice.notice.version);
+        let Some(held) = inner.notices.get_mut(&key) else {
+            return Err(StoreError::Conflict);
+        };
+        if let NoticeEnd::Retry { .. } = end {
+            held.state = NoticeState::Pending;
+            held.attempts += 1;
+        } else {
+            inner.notices.remove(&key);
+        }
+        let sk = format!("LOG#{}#{:06}", timestamp(log.at), inner.logs.len());
+        inner
+            .logs
+            .insert((notice.notice.domain.clone(), sk), log.clone());
+        Ok(())
+    }
+}
+
+/// What the scripted gateway answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Script {
+    /// `N…`: accepted, the result follows by mail.
+    #[default]
+    Accept,
+    /// `E…` with a detail code.
+    Refuse,
+    /// The request never left (connection refused).
+    Unreachable,
+    /// Sent, no answer (timeout).
+    NoAnswer,
+}
+
+/// Answers each task as scripted per domain (default: accept); domain info
+/// (`0105`) lists the domains in `listed` and answers `E0105` for the rest.
+#[derive(Debug, Default)]
+pub struct ScriptedGateway {
+    seen: Mutex<Vec<Task>>,
+    scripts: Mutex<HashMap<String, Script>>,
+    listed: Mutex<HashSet<String>>,
+    default: Script,
+}
+
+impl ScriptedGateway {
+    /// Every task answered by `script` unless a domain has its own.
+    pub fn answering(script: Script) -> Self {
+        Self {
+            default: script,
+            ..Self::default()
+        }
+    }
+
+    pub fn script(self, domain: &str, script: Script) -> Self {
+        lock(&self.scripts).insert(domain.to_owned(), script);
+        self
+    }
+
+    /// Domain info lists `domain` from now on.
+    pub fn list(&self, domain: &str) {
+        lock(&self.listed).insert(domain.to_owned());
+    }
+
+    /// Every task sent, in order.
+    pub fn seen(&self) -> Vec<Task> {
+        lock(&self.seen).clone()
+    }
+
+    /// The tasks that were not domain info.
+    pub fn operations(&self) -> Vec<Task> {
+        self.seen()
+            .into_iter()
+            .filter(|t| !matches!(t.kind, TaskKind::DomainInfo { .. }))
+            .collect()
+    }
+}
+
+impl Gateway for ScriptedGateway {
+    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
+        let request_xml = well_formed(task);
+        lock(&self.seen).push(task.clone());
+        let domain = task.kind.domain_name().to_owned();
+        let xml = if let TaskKind::DomainInfo { .. } = task.kind {
+            if lock(&self.listed).contains(&domain) {
+                format!("<response><result><data><domain><name>{domain}</name></domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
+            } else {
+                "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
+            }
+        } else {
+            let script = lock(&self.scripts)
+                .get(&domain)
+                .copied()
+                .unwrap_or(self.default);
+            match script {
+                Script::Unreachable => {
+                    return Err(GatewayError::NotSent("connection refused".into()))
+                }
+                Script::NoAnswer => return Err(GatewayError::OutcomeUnknown("timed out".into())),
+                Script::Refuse => "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned(),
+                Script::Accept => format!(
+                    "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
+                    code = task.kind.code()
+                ),
+            }
+        };
+        let answer = parse_answer(&xml)
+            .map_err(|e| GatewayError::OutcomeUnknown(format!("scripted answer: {e}")))?;
+        Ok(Exchange {
+            request_xml,
+            response_xml: xml,
+            answer,
+            retried: Vec::new(),
+        })
+    }
+}
+
+/// The task as the gateway would receive it; a double's assertion that it
+/// is well-formed XML naming the task's own domain.
+fn well_formed(task: &Task) -> String {
+    let xml = task.to_xml(&internetx::Envelope::new(internetx::Credentials {
+        user: "test-user".into(),
+        password: internetx::Secret::new("test-password"),
+        context: "4".into(),
+    }));
+    let root = internetx::tree::parse(&xml)
+        .unwrap_or_else(|e| panic!("malformed request XML ({e}): {xml}"));
+    let name = root
+        .text_at(&["task", "domain", "name"])
+        .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
+        .unwrap_or_default();
+    assert_eq!(
+        name,
+        task.kind.domain_name(),
+        "the request names its domain: {xml}"
+    );
+    xml
+}
+
+/// A clock that starts at a fixed time and moves one millisecond per
+/// reading (so log entries of successive steps keep their order), or as
+/// far as [`TestClock::advance`] says.
+#[derive(Debug)]
+pub struct TestClock(Mutex<OffsetDateTime>);
+
+impl Default for TestClock {
+    fn default() -> Self {
+        Self::at(time::macros::datetime!(2026-11-29 12:00 UTC))
+    }
+}
+
+impl TestClock {
+    pub fn at(at: OffsetDateTime) -> Self {
+        Self(Mutex::new(at))
+    }
+
+    pub fn advance(&self, by: time::Duration) {
+        *lock(&self.0) += by;
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> OffsetDateTime {
+        let mut now = lock(&self.0);
+        *now += time::Duration::milliseconds(1);
+        *now
+    }
+}
+
+/// Records the items queued; fails while `failing` is set.
+#[derive(Debug, Default)]
+pub struct VecItemQueue {
+    pub items: Mutex<Vec<QueuedItem>>,
+    pub failing: bool,
+}
+
+impl VecItemQueue {
+    pub fn queued(&self) -> Vec<QueuedItem> {
+        lock(&self.items).clone()
+    }
+}
+
+impl ItemQueue for VecItemQueue {
+    async fn enqueue(&self, items: &[QueuedItem]) -> Result<(), StoreError> {
+        if self.failing {
+            return Err(StoreError::Unavailable("item queue unavailable".into()));
+        }
+        lock(&self.items).extend_from_slice(items);
+        Ok(())
+    }
+}
+
+/// Records the mails sent; `fail`: every send fails (`Some(true)`: for good).
+#[derive(Debug, Default)]
+pub struct RecordingMailer {
+    pub fail: Option<bool>,
+    sent: Mutex<Vec<(String, StatusMail)>>,
+}
+
+impl RecordingMailer {
+    pub fn failing(permanent: bool) -> Self {
+        Self {
+            fail: Some(permanent),
+            ..Self::default()
+        }
+    }
+
+    pub fn sent(&self) -> Vec<(String, StatusMail)> {
+        lock(&self.sent).clone()
+    }
+}
+
+impl Mailer for RecordingMailer {
+    async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
+        if let Some(permanent) = self.fail {
+            return Err(MailError {
+                message: "Throttling".into(),
+                permanent,
+            });
+        }
+        let mut sent = lock(&self.sent);
+        sent.push((to.to_owned(), mail.clone()));
+        Ok(format!("msg-{}", sent.len()))
+    }
+}

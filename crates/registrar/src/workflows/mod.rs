@@ -1,0 +1,70 @@
+//! The workflows, one file per function's job, so a behaviour is found by
+//! the name of the function that runs it:
+//!
+//! | file | function | what |
+//! |---|---|---|
+//! | [`order`] | `domain-events` | `OrderPaid`, `DomainRequested`: registrations and transfers, payment, invalid items |
+//! | [`order_items`] | `order-items` | the queued domain items of large orders |
+//! | [`change`] | `domain-events` | name-server, contact and cancellation requests |
+//! | [`inbound_mail`] | `inbound-mail` | result mails: authenticate, correlate, apply once |
+//! | [`reconcile`] | `reconcile` | operations in flight too long, checked against InterNetX |
+//! | [`retry`] | CLI `retry`, `resolve` | an operator's retry or settlement by hand |
+//! | [`status_mails`] | `status-mails` | the queued status mails, sent once |
+//!
+//! Every state change goes through [`crate::lifecycle`]; every gateway
+//! request through [`crate::dispatch`].
+
+pub mod change;
+pub mod inbound_mail;
+pub mod order;
+pub mod order_items;
+pub mod reconcile;
+pub mod retry;
+pub mod status_mails;
+
+use crate::event::InboundEvent;
+use crate::lifecycle::{Lifecycle, NoticePolicy};
+use crate::ports::{Clock, DomainStore, Gateway};
+use crate::reply_address::ReplyAddress;
+use crate::report::Report;
+use crate::seal::Sealer;
+
+/// The registrar: the workflows that talk to InterNetX, over their ports.
+pub struct Registrar<S, G, C> {
+    pub store: S,
+    pub gateway: G,
+    pub clock: C,
+    pub reply: ReplyAddress,
+    pub sealer: Sealer,
+    pub notices: NoticePolicy,
+}
+
+impl<S, G, C> Registrar<S, G, C> {
+    pub(crate) fn lifecycle(&self) -> Lifecycle<'_, S, C> {
+        Lifecycle {
+            store: &self.store,
+            clock: &self.clock,
+            notices: self.notices,
+        }
+    }
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// Any event of CONTRACT.md §1, by its kind.
+    pub async fn handle(&self, event: &InboundEvent) -> Report {
+        match event {
+            InboundEvent::OrderPaid(order) => {
+                tracing::info!(order_id = %order.order_id, items = order.items.len(), "OrderPaid received");
+                self.order_paid(order).await
+            }
+            InboundEvent::DomainRequested(request) => {
+                tracing::info!(request_id = %request.request_id, operation = %request.operation, "DomainRequested received");
+                self.domain_requested(request).await
+            }
+            InboundEvent::Change(change) => {
+                tracing::info!(request_id = %change.request_id, domain = %change.domain, operation = %change.operation, "change requested");
+                self.change_requested(change).await
+            }
+        }
+    }
+}

@@ -1,0 +1,546 @@
+//! Registrations and transfers (`domain-events`): an `OrderPaid` sends every
+//! paid domain item; a `DomainRequested` from a provider goes out at once, a
+//! customer's waits for its order to be paid (either may arrive first). An
+//! invalid item fails alone, with its reason on the domain's log; the other
+//! items go on.
+
+use crate::dispatch::{claim, refusal, Planned};
+use crate::event::{DomainRequested, OrderItem, OrderPaid};
+use crate::lifecycle::{Step, Transition};
+use crate::log::{action, timestamp, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, Gateway, ItemQueue, PaidOrder, StoreError};
+use crate::record::{AccountKind, DomainRecord};
+use crate::report::{ItemOutcome, ItemReport, Report};
+use crate::request::{
+    new_domain_record, stored_input, Account, DomainRequest, DomainRequestInput, QueuedItem,
+    Source,
+};
+use crate::status::{Operation, Status};
+use crate::text::{clip, is_clean};
+use crate::workflows::Registrar;
+use crate::DomainName;
+
+/// Whether the order behind a request is paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Payment {
+    Paid,
+    Unpaid,
+}
+
+/// What the order workflow decides for a valid request on the item read.
+enum Decision<'a> {
+    Send,
+    AwaitPayment,
+    Refuse {
+        existing: &'a DomainRecord,
+        outcome: Outcome,
+        reason: String,
+    },
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// `OrderPaid`, every domain item sent here.
+    pub async fn order_paid(&self, order: &OrderPaid) -> Report {
+        let mut report = Report::default();
+        if !self.remember_paid(order, &mut report).await {
+            return report;
+        }
+        for item in &order.items {
+            let result = match item {
+                OrderItem::Domain {
+                    item_id,
+                    operation,
+                    input,
+                } => {
+                    self.handle_request(
+                        order_source(order, item_id),
+                        *operation,
+                        &order.account,
+                        Some(&order.order_id),
+                        input,
+                        Payment::Paid,
+                    )
+                    .await
+                }
+                other => self.not_a_request(order, other).await,
+            };
+            report.push(result, item.id());
+        }
+        report
+    }
+
+    /// `OrderPaid`, the domain items handed to `queue`, whose consumer sends
+    /// them at the gateway's pace; items that need no gateway call (not a
+    /// domain, invalid) are settled here.
+    pub async fn order_paid_queued(&self, order: &OrderPaid, queue: &impl ItemQueue) -> Report {
+        let mut report = Report::default();
+        if !self.remember_paid(order, &mut report).await {
+            return report;
+        }
+        let mut queued = Vec::new();
+        for item in &order.items {
+            match item {
+                OrderItem::Domain {
+                    item_id,
+                    operation,
+                    input,
+                } => queued.push(QueuedItem::new(
+                    order,
+                    item_id,
+                    *operation,
+                    input,
+                    &self.sealer,
+                )),
+                other => report.push(self.not_a_request(order, other).await, other.id()),
+            }
+        }
+        if queued.is_empty() {
+            return report;
+        }
+        match queue.enqueue(&queued).await {
+            Ok(()) => report.items.extend(queued.iter().map(|q| ItemReport {
+                item: q.item_id.clone(),
+                domain: q.input.domain.clone(),
+                outcome: ItemOutcome::Queued,
+                ctid: None,
+                reason: None,
+            })),
+            // A redelivery queues them again; their claims make the copies
+            // of items already sent do nothing.
+            Err(e) => report
+                .transient
+                .push(format!("{} domain item(s) not queued: {e}", queued.len())),
+        }
+        report
+    }
+
+    /// Remembers the order as paid, so a control-center request that comes
+    /// later goes out at once; `false` (and a transient error) if it cannot.
+    async fn remember_paid(&self, order: &OrderPaid, report: &mut Report) -> bool {
+        let domains = order
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                OrderItem::Domain { input, .. } => input.domain.as_deref(),
+                _ => None,
+            })
+            .filter_map(|d| DomainName::parse(d).ok())
+            .map(|d| d.ascii().to_owned())
+            .collect();
+        let paid = PaidOrder {
+            order_id: order.order_id.clone(),
+            account_id: order.account.id.clone(),
+            domains,
+            paid_at: timestamp(self.clock.now()),
+        };
+        match self.store.record_paid_order(&paid).await {
+            Ok(()) => true,
+            Err(e) => {
+                report.transient.push(e.to_string());
+                false
+            }
+        }
+    }
+
+    /// An order item that is not a domain request: ignored, or invalid.
+    async fn not_a_request(
+        &self,
+        order: &OrderPaid,
+        item: &OrderItem,
+    ) -> Result<ItemReport, StoreError> {
+        match item {
+            OrderItem::Invalid {
+                item_id,
+                domain,
+                reason,
+            } => {
+                self.reject_invalid(
+                    &order_source(order, item_id),
+                    &order.account,
+                    Some(&order.order_id),
+                    None,
+                    domain.as_deref(),
+                    reason,
+                )
+                .await
+            }
+            OrderItem::Other { item_id, kind } => {
+                tracing::debug!(order_id = %order.order_id, item_id, kind, "not a domain item; ignored");
+                Ok(ItemReport {
+                    item: item_id.clone(),
+                    domain: None,
+                    outcome: ItemOutcome::Ignored,
+                    ctid: None,
+                    reason: None,
+                })
+            }
+            OrderItem::Domain { item_id, .. } => Ok(ItemReport {
+                item: item_id.clone(),
+                domain: None,
+                outcome: ItemOutcome::Ignored,
+                ctid: None,
+                reason: Some("a domain item is a request".into()),
+            }),
+        }
+    }
+
+    /// `DomainRequested`: a provider's request goes out at once; a
+    /// customer's waits until its order is paid (or goes out if it already is).
+    pub async fn domain_requested(&self, request: &DomainRequested) -> Report {
+        let mut report = Report::default();
+        let paid = match (&request.account.kind, &request.order_id) {
+            (AccountKind::Provider, _) => Ok(Payment::Paid),
+            (AccountKind::Customer, Some(order_id)) => {
+                let domain = request
+                    .input
+                    .domain
+                    .as_deref()
+                    .and_then(|d| DomainName::parse(d).ok());
+                self.store.paid_order(order_id).await.map(|paid| {
+                    let covered = paid
+                        .zip(domain)
+                        .is_some_and(|(p, d)| p.domains.iter().any(|x| x == d.ascii()));
+                    if covered {
+                        Payment::Paid
+                    } else {
+                        Payment::Unpaid
+                    }
+                })
+            }
+            (AccountKind::Customer, None) => Ok(Payment::Unpaid),
+        };
+        let source = Source::Request {
+            request_id: request.request_id.clone(),
+        };
+        let result = match paid {
+            Ok(paid) => {
+                self.handle_request(
+                    source,
+                    request.operation,
+                    &request.account,
+                    request.order_id.as_deref(),
+                    &request.input,
+                    paid,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        report.push(result, &request.request_id);
+        report
+    }
+
+    /// One registration or transfer request, validated against what the
+    /// table already holds for its domain.
+    pub(crate) async fn handle_request(
+        &self,
+        source: Source,
+        operation: Operation,
+        account: &Account,
+        order_id: Option<&str>,
+        input: &DomainRequestInput,
+        paid: Payment,
+    ) -> Result<ItemReport, StoreError> {
+        let raw_domain = input.domain.as_deref();
+        let domain = match raw_domain.map(DomainName::parse) {
+            Some(Ok(domain)) => domain,
+            problem => {
+                let reason = match problem {
+                    Some(Err(e)) => e.to_string(),
+                    _ => "domain is missing".to_owned(),
+                };
+                return self
+                    .reject_invalid(
+                        &source,
+                        account,
+                        order_id,
+                        Some(operation),
+                        raw_domain,
+                        &reason,
+                    )
+                    .await;
+            }
+        };
+        if self.store.request_claimed(&source.key()).await? {
+            return Ok(ItemReport::duplicate(&source, &domain));
+        }
+        let current = self.store.load(domain.ascii()).await?;
+        // A request that waited for payment supplies what the paid item leaves out.
+        let input = match current
+            .as_ref()
+            .filter(|c| c.status == Status::AwaitingPayment)
+            .and_then(|c| stored_input(c, &self.sealer))
+        {
+            Some(earlier) if paid == Payment::Paid => input.clone().or_from(earlier),
+            _ => input.clone(),
+        };
+        match DomainRequest::validate(
+            source.clone(),
+            operation,
+            account.clone(),
+            order_id.map(str::to_owned),
+            domain.clone(),
+            input,
+        ) {
+            Ok(request) => self.submit(request, paid, current).await,
+            Err(reason) => {
+                let key = DomainKey::from(&domain);
+                self.record_invalid(&source, account, order_id, operation, &key, &reason, current)
+                    .await
+            }
+        }
+    }
+
+    /// Sends, parks until payment, or refuses a valid request, deciding
+    /// again if the domain changes meanwhile.
+    pub(crate) async fn submit(
+        &self,
+        request: DomainRequest,
+        paid: Payment,
+        current: Option<DomainRecord>,
+    ) -> Result<ItemReport, StoreError> {
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(request.domain.ascii(), Some(current), |current, now| {
+                match decide(current, &request, paid) {
+                    Decision::Send => claim(current, &request, &self.sealer, now),
+                    Decision::AwaitPayment => self.await_payment(current, &request, now),
+                    Decision::Refuse {
+                        existing,
+                        outcome,
+                        reason,
+                    } => refusal(existing, &request.source, outcome, reason, now),
+                }
+            })
+            .await?;
+        self.carry_out(committed, &request).await
+    }
+
+    fn await_payment(
+        &self,
+        current: Option<&DomainRecord>,
+        request: &DomainRequest,
+        now: time::OffsetDateTime,
+    ) -> Step<Planned> {
+        let key = request.source.key();
+        let mut t = Transition::of_or_new(current, now, || request.fresh_record(now));
+        t.edit(|record| request.adopt(record, &self.sealer))
+            .await_payment()
+            .claim(key.clone())
+            .log(
+                LogEntry::new(
+                    now,
+                    action::REQUEST_AWAITING_PAYMENT,
+                    Outcome::Ok,
+                    format!(
+                        "{} of {} for {} waits until order {} is paid",
+                        request.operation.noun(),
+                        request.domain,
+                        request.source.describe(),
+                        request.order_id.as_deref().unwrap_or("?")
+                    ),
+                )
+                .request_ref(&key),
+            );
+        Step::write(t, Planned::Await)
+    }
+
+    /// An item whose domain name is itself unusable: recorded under the
+    /// name as given when it can key an item, else only in the function log.
+    async fn reject_invalid(
+        &self,
+        source: &Source,
+        account: &Account,
+        order_id: Option<&str>,
+        operation: Option<Operation>,
+        raw_domain: Option<&str>,
+        reason: &str,
+    ) -> Result<ItemReport, StoreError> {
+        let Some(shown) = raw_domain.and_then(presentable_name) else {
+            tracing::error!(request = %source.key(), reason, "invalid item, no usable domain name: not recorded in the table");
+            return Ok(ItemReport {
+                item: source.label().to_owned(),
+                domain: raw_domain.map(|d| clip(d, 80)),
+                outcome: ItemOutcome::Invalid,
+                ctid: None,
+                reason: Some(reason.to_owned()),
+            });
+        };
+        if self.store.request_claimed(&source.key()).await? {
+            return Ok(ItemReport::of(
+                source,
+                &shown,
+                ItemOutcome::Duplicate,
+                None,
+                None,
+            ));
+        }
+        let current = self.store.load(&shown).await?;
+        let key = DomainKey {
+            unicode: shown.clone(),
+            ascii: shown,
+        };
+        self.record_invalid(
+            source,
+            account,
+            order_id,
+            operation.unwrap_or(Operation::Register),
+            &key,
+            reason,
+            current,
+        )
+        .await
+    }
+
+    /// Writes an invalid request to the domain's log (and `Error`, when the
+    /// domain has nothing better to show), marking the event as handled.
+    #[allow(clippy::too_many_arguments)]
+    async fn record_invalid(
+        &self,
+        source: &Source,
+        account: &Account,
+        order_id: Option<&str>,
+        operation: Operation,
+        domain: &DomainKey,
+        reason: &str,
+        current: Option<DomainRecord>,
+    ) -> Result<ItemReport, StoreError> {
+        let key = source.key();
+        let message = format!(
+            "{} of {} for {} not sent: {reason}",
+            operation.noun(),
+            domain.ascii,
+            source.describe()
+        );
+        tracing::error!(domain = %domain.ascii, request = %key, reason, "invalid request");
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(&domain.ascii, Some(current), |current, now| {
+                let mut t = Transition::of_or_new(current, now, || {
+                    new_domain_record(
+                        &domain.ascii,
+                        &domain.unicode,
+                        operation,
+                        account,
+                        order_id,
+                        now,
+                    )
+                });
+                if t.may_become(Status::Error) {
+                    t.reject(operation, message.clone(), &key);
+                }
+                t.claim(key.clone()).log(
+                    LogEntry::new(now, action::REQUEST_REJECTED, Outcome::Error, message.clone())
+                        .request_ref(&key),
+                );
+                Step::write(t, ())
+            })
+            .await?;
+        let outcome = match committed {
+            crate::lifecycle::Committed::AlreadyClaimed => ItemOutcome::Duplicate,
+            _ => ItemOutcome::Invalid,
+        };
+        let reason = (outcome == ItemOutcome::Invalid).then(|| reason.to_owned());
+        Ok(ItemReport::of(source, &domain.ascii, outcome, None, reason))
+    }
+}
+
+fn order_source(order: &OrderPaid, item_id: &str) -> Source {
+    Source::OrderItem {
+        order_id: order.order_id.clone(),
+        item_id: item_id.to_owned(),
+    }
+}
+
+/// The order policy for a valid request: send it, park it until payment,
+/// or refuse it, given what the table holds for its domain.
+fn decide<'a>(
+    current: Option<&'a DomainRecord>,
+    request: &DomainRequest,
+    paid: Payment,
+) -> Decision<'a> {
+    let target = match paid {
+        Payment::Paid => request.operation.pending_status(),
+        Payment::Unpaid => Status::AwaitingPayment,
+    };
+    let go = match paid {
+        Payment::Paid => Decision::Send,
+        Payment::Unpaid => Decision::AwaitPayment,
+    };
+    let Some(existing) = current else {
+        return go;
+    };
+    let what = format!("{} of {}", request.operation.noun(), request.domain);
+    if existing.status == Status::AwaitingPayment && existing.account_id != request.account.id {
+        return Decision::Refuse {
+            existing,
+            outcome: Outcome::Error,
+            reason: format!(
+                "{what} for {} not sent: the domain awaits payment for account {}",
+                request.source.describe(),
+                existing.account_id
+            ),
+        };
+    }
+    if Status::allows(Some(existing.status), target) {
+        return go;
+    }
+    let same_order = existing.order_id.is_some() && existing.order_id == request.order_id;
+    let outcome = if same_order && existing.operation == request.operation {
+        Outcome::Ignored
+    } else {
+        Outcome::Error
+    };
+    let state = if existing.status.in_flight() {
+        format!(
+            "a {} is in flight (status {}, ctid {})",
+            existing.operation.noun(),
+            existing.status,
+            existing.ctid.as_deref().unwrap_or("unknown")
+        )
+    } else {
+        format!("the domain is {}", existing.status)
+    };
+    let reason = if outcome == Outcome::Ignored {
+        format!(
+            "{what} for {} not sent again: already handled for order {}; {state}",
+            request.source.describe(),
+            existing.order_id.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!("{what} for {} not sent: {state}", request.source.describe())
+    };
+    Decision::Refuse {
+        existing,
+        outcome,
+        reason,
+    }
+}
+
+/// The string that keys a domain item: a valid name, or an invalid one that
+/// is still presentable, so the operator sees the error where they look.
+struct DomainKey {
+    ascii: String,
+    unicode: String,
+}
+
+impl From<&DomainName> for DomainKey {
+    fn from(name: &DomainName) -> Self {
+        Self {
+            ascii: name.ascii().to_owned(),
+            unicode: name.unicode().to_owned(),
+        }
+    }
+}
+
+/// An invalid name that can still key a domain item: lower-cased,
+/// printable, bounded.
+fn presentable_name(raw: &str) -> Option<String> {
+    let name = raw.trim().trim_end_matches('.').to_lowercase();
+    (!name.is_empty()
+        && name.chars().count() <= 253
+        && is_clean(&name)
+        && !name.contains(char::is_whitespace)
+        && !name.contains('#'))
+    .then_some(name)
+}

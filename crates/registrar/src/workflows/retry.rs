@@ -1,0 +1,162 @@
+//! What an operator does by hand (CLI `retry` and `resolve`), decided like
+//! every other state change.
+//!
+//! `retry`: a domain in `Error` gets its last operation again, with a new
+//! ctid, through the same claim → send → answer cycle. Refused when
+//! InterNetX may already have the domain (it accepted the last request,
+//! `stid` recorded) unless the caller checked first (domain info) and says
+//! so; refused for changes, whose data the control center holds.
+//!
+//! `resolve`: an operation in flight, or a domain in `Error`, is settled as
+//! `Registered`, `Cancelled` or `Error`, with a log entry naming who and why.
+
+use time::OffsetDateTime;
+
+use crate::lifecycle::{Attempt, Lifecycle, Transition};
+use crate::log::{action, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, Gateway, StoreError};
+use crate::record::DomainRecord;
+use crate::report::ItemReport;
+use crate::request::{stored_request, Source};
+use crate::status::{Operation, Status};
+use crate::workflows::change::ChangeRequest;
+use crate::workflows::order::Payment;
+use crate::workflows::Registrar;
+use crate::DomainName;
+
+/// Why an operator's request was not carried out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Refused(pub String);
+
+/// Whether the caller asked InterNetX first and it does not list the domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Absence {
+    Checked,
+    Unchecked,
+}
+
+/// The outcome of an operator's request: done, or refused with why.
+pub type OperatorResult<T> = Result<Result<T, Refused>, StoreError>;
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// Retries `domain`'s last operation.
+    pub async fn retry(&self, domain: &DomainName, absence: Absence) -> OperatorResult<ItemReport> {
+        let refuse = |why: String| Ok(Err(Refused(why)));
+        let Some(current) = self.store.load(domain.ascii()).await? else {
+            return refuse(format!("{domain} is not in the domain table"));
+        };
+        if current.status != Status::Error {
+            return refuse(format!(
+                "{domain} is {}: only a domain in Error is retried",
+                current.status
+            ));
+        }
+        if let (Some(stid), Absence::Unchecked) = (&current.stid, absence) {
+            return refuse(format!(
+                "InterNetX accepted the last {} of {domain} (stid {stid}) and may already have it; \
+                 retry with --force, which asks InterNetX first",
+                current.operation.noun()
+            ));
+        }
+        let source = Source::Request {
+            request_id: format!("retry-{}", ulid::Ulid::new()),
+        };
+        match current.operation {
+            Operation::Register | Operation::Transfer => {
+                match stored_request(&current, domain, source, &self.sealer) {
+                    Ok(request) => self
+                        .submit(request, Payment::Paid, Some(current))
+                        .await
+                        .map(Ok),
+                    Err(problem) => refuse(problem),
+                }
+            }
+            Operation::Cancel => {
+                let request = ChangeRequest {
+                    source,
+                    domain: domain.clone(),
+                    operation: Operation::Cancel,
+                    nameservers: None,
+                    contacts: None,
+                };
+                match self.send(Some(&current), &request).await? {
+                    Some(report) => Ok(Ok(report)),
+                    None => refuse(format!("{domain} changed meanwhile; look again")),
+                }
+            }
+            Operation::UpdateNameservers | Operation::UpdateContacts => refuse(format!(
+                "the failed {} of {domain} is not retried here: send it again from the control center",
+                current.operation.noun()
+            )),
+        }
+    }
+}
+
+/// The settlement by hand of `current` as `target`, or why it is refused.
+pub fn resolution(
+    current: &DomainRecord,
+    target: Status,
+    operator: &str,
+    reason: &str,
+    now: OffsetDateTime,
+) -> Result<Transition, Refused> {
+    let refuse = |why: String| Err(Refused(why));
+    if !matches!(
+        target,
+        Status::Registered | Status::Error | Status::Cancelled
+    ) {
+        return refuse(format!(
+            "--as must be Registered, Error or Cancelled, not {target}"
+        ));
+    }
+    if reason.trim().is_empty() {
+        return refuse("--reason must say why".into());
+    }
+    if !(current.status.in_flight() || current.status == Status::Error) {
+        return refuse(format!(
+            "{} is {}: only a domain with an operation in flight or in Error is settled by hand",
+            current.domain, current.status
+        ));
+    }
+    if target == Status::Cancelled && current.operation != Operation::Cancel {
+        return refuse(format!("{} has no cancellation to settle", current.domain));
+    }
+    let outcome = if target == Status::Error {
+        Outcome::Error
+    } else {
+        Outcome::Ok
+    };
+    let message = format!(
+        "{}: {} → {target} resolved by hand by {operator}: {reason}",
+        current.domain, current.status
+    );
+    let entry = LogEntry::new(now, action::OPERATOR_RESOLVED, outcome, message)
+        .ctid(current.ctid.as_deref());
+    let mut t = Transition::of(current, now);
+    t.resolve(target, format!("resolved by {operator}: {reason}"), entry);
+    Ok(t)
+}
+
+/// Settles `domain` by hand; the status it had.
+pub async fn resolve<S: DomainStore, C: Clock>(
+    lifecycle: &Lifecycle<'_, S, C>,
+    domain: &DomainName,
+    target: Status,
+    operator: &str,
+    reason: &str,
+) -> OperatorResult<Status> {
+    let Some(current) = lifecycle.store.load(domain.ascii()).await? else {
+        return Ok(Err(Refused(format!("{domain} is not in the domain table"))));
+    };
+    let transition = match resolution(&current, target, operator, reason, lifecycle.now()) {
+        Ok(transition) => transition,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    Ok(match lifecycle.commit(transition).await? {
+        Attempt::Written(_) => Ok(current.status),
+        Attempt::Conflict | Attempt::AlreadyClaimed => Err(Refused(format!(
+            "{domain} changed meanwhile; look again with `show {domain}`"
+        ))),
+    })
+}
