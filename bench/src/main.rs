@@ -18,11 +18,11 @@ use std::time::Instant;
 
 use internetx::response::parse_answer;
 use internetx::{Credentials, Envelope, Secret};
-use registrar::inbound::{Inbound, InboundConfig};
-use registrar::memory::MemoryStore;
-use registrar::ports::{Change, DomainStore, SystemClock};
-use registrar::record::DomainRecord;
-use registrar::reply::ReplyAddress;
+use registrar::lifecycle::NoticePolicy;
+use registrar::ports::{DomainStore, SystemClock};
+use registrar::reply_address::ReplyAddress;
+use registrar::testing::{self, MemoryStore};
+use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
 use registrar::Operation;
 use serde_json::{json, Value};
 
@@ -49,19 +49,16 @@ async fn seeded_store(manifest: &[Value]) -> MemoryStore {
             .unwrap_or("register")
             .parse()
             .unwrap_or(Operation::Register);
-        let record = DomainRecord::in_flight(
+        let record = testing::in_flight_record(
             seed["domain"].as_str().unwrap_or_default(),
             operation,
             seed["ctid"].as_str().unwrap_or_default(),
             time::OffsetDateTime::now_utc(),
         );
-        let change = Change {
-            record,
-            expected_version: None,
-            log: vec![],
-            claims_request: None,
-        };
-        store.commit(&change).await.expect("memory store");
+        store
+            .commit(&testing::seed(record, None))
+            .await
+            .expect("memory store");
     }
     store
 }
@@ -72,6 +69,7 @@ fn inbound(store: MemoryStore) -> Inbound<MemoryStore, SystemClock> {
         clock: SystemClock,
         reply: ReplyAddress::new("internetx@inbound.example.net", SECRET).expect("reply address"),
         config: InboundConfig::default(),
+        notices: NoticePolicy::default(),
     }
 }
 

@@ -12,6 +12,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
+use adapters::dynamo::layout::domain_pk;
 use adapters::{Config, DynamoStore, MailConfig};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -161,7 +162,7 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
         .clone()
         .expect("fan-out needs the queue");
     for _ in 0..pollers {
-        let bridge = adapters::bridge(config, aws).expect("build order-items");
+        let bridge = adapters::wiring::registrar(config, aws).expect("build order-items");
         let sqs = aws_sdk_sqs::Client::new(aws);
         let queue = queue.clone();
         tokio::spawn(async move {
@@ -354,9 +355,12 @@ pub struct World {
     pub aws: SdkConfig,
     pub config: Config,
     pub mail_config: MailConfig,
-    pub app: domain_events::App,
-    pub mail_app: Arc<inbound_mail::App>,
+    pub app: adapters::wiring::DomainEvents,
+    pub mail_app: Arc<adapters::wiring::InboundMail>,
     pub store: DynamoStore,
+    /// The table read raw, as the domain manager's screens read it.
+    pub dynamo: aws_sdk_dynamodb::Client,
+    pub table: String,
     pub s3: aws_sdk_s3::Client,
     pub stack: StackInfo,
     pub mail_bucket: String,
@@ -442,8 +446,9 @@ impl World {
             s3_force_path_style: true,
             status_mails,
         };
-        let mail_app =
-            Arc::new(inbound_mail::build(&mail_config, &aws).expect("build the mail function"));
+        let mail_app = Arc::new(
+            adapters::wiring::inbound_mail(&mail_config, &aws).expect("build the mail function"),
+        );
         let consumer = mail_app.clone();
         tokio::spawn(async move {
             while let Some(event) = events_rx.recv().await {
@@ -476,9 +481,11 @@ impl World {
         if options.fan_out {
             sqs_pollers(&aws, &config, 2).await;
         }
-        let app = domain_events::build(&config, &aws).expect("build the function");
+        let app = adapters::wiring::domain_events(&config, &aws).expect("build the function");
         World {
-            store: DynamoStore::new(dynamo, table),
+            store: DynamoStore::new(dynamo.clone(), table.clone()),
+            dynamo,
+            table,
             stack,
             mail_bucket,
             moto,
@@ -644,25 +651,27 @@ impl World {
     }
 
     /// One reconciliation run, as the scheduled function makes it.
-    pub async fn reconcile(&self, policy: registrar::reconcile::ReconcilePolicy) -> Value {
-        reconcile::handle(&self.app.bridge, policy)
+    pub async fn reconcile(
+        &self,
+        policy: registrar::workflows::reconcile::ReconcilePolicy,
+    ) -> Value {
+        reconcile::handle(&self.app.registrar, policy)
             .await
             .expect("reconciliation run")
     }
 
     /// Invokes the domain-events handler with an event.
     pub async fn send(&self, event: &Value) -> Result<Value, String> {
-        domain_events::handle(&self.app, event.clone())
+        domain_events::handle(&self.app.registrar, self.app.queue.as_ref(), event.clone())
             .await
             .map_err(|e| e.to_string())
     }
 
     pub async fn domain(&self, name: &str) -> Option<Item> {
-        self.store
-            .client()
+        self.dynamo
             .get_item()
-            .table_name(self.store.table())
-            .key("pk", AttributeValue::S(format!("DOMAIN#{name}")))
+            .table_name(&self.table)
+            .key("pk", AttributeValue::S(domain_pk(name)))
             .key("sk", AttributeValue::S("DOMAIN".into()))
             .consistent_read(true)
             .send()
@@ -672,16 +681,26 @@ impl World {
     }
 
     pub async fn log(&self, name: &str) -> Vec<Item> {
-        self.store.log(name).await.expect("query the log")
+        self.dynamo
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :log)")
+            .expression_attribute_values(":pk", AttributeValue::S(domain_pk(name)))
+            .expression_attribute_values(":log", AttributeValue::S("LOG#".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("query the log")
+            .items
+            .unwrap_or_default()
     }
 
     /// Every item of the table, sorted by key: the whole state.
     pub async fn scan(&self) -> Vec<Item> {
         let mut items = self
-            .store
-            .client()
+            .dynamo
             .scan()
-            .table_name(self.store.table())
+            .table_name(&self.table)
             .consistent_read(true)
             .send()
             .await

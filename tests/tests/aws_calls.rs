@@ -88,15 +88,15 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
     })
     .await;
     let calls = Calls::default();
-    let mut events = domain_events::build(&w.config, &w.aws).unwrap();
-    events.bridge.store = counted_store(&w, &calls);
-    let mut mail = inbound_mail::build(&w.mail_config, &w.aws).unwrap();
+    let mut events = adapters::wiring::domain_events(&w.config, &w.aws).unwrap();
+    events.registrar.store = counted_store(&w, &calls);
+    let mut mail = adapters::wiring::inbound_mail(&w.mail_config, &w.aws).unwrap();
     mail.inbound.store = counted_store(&w, &calls);
 
     // A registration: claimed (→ Registering), answered (accepted).
     let request = event("domain-requested-provider.json");
     let parsed = parse_event("DomainRequested", &request["detail"]).unwrap();
-    events.bridge.handle(&parsed).await;
+    events.registrar.handle(&parsed).await;
     let submit = calls.take();
     let domain = "provider-example.net";
     let changes = w
@@ -129,7 +129,7 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
     // A name-server change: claimed (→ Updating), answered; its mail.
     let change = event("nameservers-change-requested.json");
     let parsed = parse_event("NameserversChangeRequested", &change["detail"]).unwrap();
-    events.bridge.handle(&parsed).await;
+    events.registrar.handle(&parsed).await;
     let update = calls.take();
     assert_eq!(update.get("TransactWriteItems"), Some(&2), "{update:?}");
     assert_eq!(writes(&update), 0, "{update:?}");

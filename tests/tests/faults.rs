@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use e2e::{event, text, Options, World};
 use internetx_simulator::Fault;
-use registrar::reconcile::ReconcilePolicy;
+use registrar::workflows::reconcile::ReconcilePolicy;
 use serde_json::{json, Value};
 
 struct Case {

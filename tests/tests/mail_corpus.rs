@@ -2,13 +2,13 @@
 //! and only the genuine ones change a domain.
 
 use e2e::{events_dir, text, World};
-use registrar::ports::{Change, DomainStore};
-use registrar::record::DomainRecord;
-use registrar::{Operation, Status};
+use registrar::ports::DomainStore;
+use registrar::testing;
+use registrar::{DomainRecord, Operation, Status};
 use serde_json::Value;
 
 fn seeded(domain: &str, operation: Operation, ctid: &str) -> DomainRecord {
-    DomainRecord::in_flight(domain, operation, ctid, time::OffsetDateTime::now_utc())
+    testing::in_flight_record(domain, operation, ctid, time::OffsetDateTime::now_utc())
 }
 
 #[tokio::test]
@@ -26,15 +26,7 @@ async fn every_corpus_mail_gets_its_outcome() {
                 op,
                 seed["ctid"].as_str().unwrap(),
             );
-            w.store
-                .commit(&Change {
-                    record,
-                    expected_version: None,
-                    log: vec![],
-                    claims_request: None,
-                })
-                .await
-                .unwrap();
+            w.store.commit(&testing::seed(record, None)).await.unwrap();
         }
     }
     let mut problems = Vec::new();

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use e2e::{captured_logs, event, text, Options, World, GATEWAY_PASSWORD, REPLY_SECRET};
 use internetx_simulator::Fault;
-use registrar::reconcile::ReconcilePolicy;
+use registrar::workflows::reconcile::ReconcilePolicy;
 use serde_json::json;
 
 const AUTH_CODE: &str = "Auth-S3cr3t-<&>\"'-7731";
@@ -77,13 +77,14 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
         "the resend carried the auth code to InterNetX"
     );
 
-    let mails = status_mails::build(
+    let mails = adapters::wiring::status_mails(
         &adapters::StatusMailConfig {
             domain_table: w.config.domain_table.clone(),
             from: e2e::STATUS_MAIL_FROM.into(),
             configuration_set: None,
             batch: 100,
             max_attempts: 3,
+            stale_after: time::Duration::minutes(15),
         },
         &w.aws,
     );

@@ -14,6 +14,7 @@ fn notify_config(w: &World, from: &str) -> StatusMailConfig {
         configuration_set: None,
         batch: 200,
         max_attempts: 5,
+        stale_after: time::Duration::minutes(15),
     }
 }
 
@@ -47,7 +48,7 @@ async fn each_final_status_is_mailed_once_in_the_accounts_language() {
         CUSTOMER
     );
 
-    let app = status_mails::build(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let app = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
     let report = status_mails::handle(&app, 200).await.unwrap();
     assert_eq!(report["sent"], 3, "{report}");
     let again = status_mails::handle(&app, 200).await.unwrap();
@@ -102,7 +103,8 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
     w.wait_for_status("example.com", "Registered").await;
 
     // A sender SES has not verified: SES refuses, for good.
-    let app = status_mails::build(&notify_config(&w, "noreply@unverified.example"), &w.aws);
+    let app =
+        adapters::wiring::status_mails(&notify_config(&w, "noreply@unverified.example"), &w.aws);
     let report = status_mails::handle(&app, 200).await.unwrap();
     assert_eq!(report["failed"], 3, "{report}");
     assert_eq!(w.moto.sent_mail_count().await, 0);
@@ -119,7 +121,7 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
     assert!(text(failed, "message").contains("given up"), "{failed:?}");
 
     // Given up means given up: a run with a good sender sends nothing old.
-    let good = status_mails::build(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let good = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
     assert_eq!(status_mails::handle(&good, 200).await.unwrap()["sent"], 0);
 }
 
@@ -136,7 +138,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
         .filter(|i| text(i, "sk") == "NOTICE")
         .count();
     assert_eq!(notices, 0);
-    let app = status_mails::build(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let app = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
     assert_eq!(status_mails::handle(&app, 200).await.unwrap()["sent"], 0);
     assert_eq!(w.moto.sent_mail_count().await, 0);
 }

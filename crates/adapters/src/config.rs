@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use internetx::Secret;
+use registrar::workflows::reconcile::ReconcilePolicy;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -219,13 +220,16 @@ pub struct StatusMailConfig {
     pub batch: usize,
     /// `STATUS_MAIL_MAX_ATTEMPTS`: sends before a notice is given up (default 5).
     pub max_attempts: u32,
+    /// A claim older than this belongs to a run that died (the function's
+    /// timeout is far shorter): 15 minutes.
+    pub stale_after: time::Duration,
 }
 
 impl StatusMailConfig {
     pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
         let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
         let from = required("STATUS_MAIL_FROM")?;
-        if !registrar::notice::valid_email(&from) {
+        if !registrar::status_mail::valid_email(&from) {
             return Err(ConfigError::Invalid {
                 name: "STATUS_MAIL_FROM",
                 problem: format!("{from:?} is not a mail address"),
@@ -237,8 +241,35 @@ impl StatusMailConfig {
             configuration_set: env.get("STATUS_MAIL_CONFIGURATION_SET"),
             batch: bounded(env, "STATUS_MAIL_BATCH", 200, 1..=1000)? as usize,
             max_attempts: bounded(env, "STATUS_MAIL_MAX_ATTEMPTS", 5, 1..=50)? as u32,
+            stale_after: time::Duration::minutes(15),
         })
     }
+}
+
+/// The `reconcile` function's policy. `RECONCILE_AFTER_MINUTES` (default
+/// 60): how long an operation may wait for its mail before it is checked.
+/// `RECONCILE_GIVE_UP_HOURS` (default 168, transfers can take days): when an
+/// operation without evidence ends in `Error`. `RECONCILE_BATCH` (default
+/// 50): domains per run, so a run stays well inside its timeout at the
+/// gateway's pace.
+pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> {
+    let minutes = bounded(env, "RECONCILE_AFTER_MINUTES", 60, 0..=100_000)?;
+    let hours = bounded(env, "RECONCILE_GIVE_UP_HOURS", 168, 0..=10_000)?;
+    let (after, give_up) = (
+        time::Duration::minutes(minutes as i64),
+        time::Duration::hours(hours as i64),
+    );
+    if give_up < after {
+        return Err(ConfigError::Invalid {
+            name: "RECONCILE_GIVE_UP_HOURS",
+            problem: "is shorter than RECONCILE_AFTER_MINUTES".into(),
+        });
+    }
+    Ok(ReconcilePolicy {
+        after,
+        give_up,
+        batch: bounded(env, "RECONCILE_BATCH", 50, 1..=1_000)? as usize,
+    })
 }
 
 fn seconds(env: &impl Env, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
@@ -307,6 +338,18 @@ fn ssm_parameter(reference: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reconcile_policy_defaults_and_bounds() {
+        let p = reconcile_policy(&[("X", "1")]).unwrap();
+        assert_eq!(
+            (p.after, p.give_up, p.batch),
+            (time::Duration::hours(1), time::Duration::days(7), 50)
+        );
+        assert!(reconcile_policy(&[("RECONCILE_BATCH", "many")]).is_err());
+        let err = reconcile_policy(&[("RECONCILE_GIVE_UP_HOURS", "0")]).unwrap_err();
+        assert!(err.to_string().contains("RECONCILE_GIVE_UP_HOURS"), "{err}");
+    }
 
     fn aws() -> SdkConfig {
         SdkConfig::builder()

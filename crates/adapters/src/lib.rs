@@ -1,17 +1,16 @@
-//! AWS adapters of the InterNetX bridge: the DynamoDB domain store,
-//! configuration (environment variables and secrets, read once at cold
-//! start) and logging setup shared by the functions.
+//! AWS adapters of the InterNetX bridge: the DynamoDB domain table (store,
+//! status-mail queue, shared gateway rate limit, operator reads), the S3
+//! mailbox, SES for status mails, SQS for the item queue, configuration
+//! (environment variables and secrets, read once at cold start), logging,
+//! and [`wiring`], the one composition root.
 
-pub mod bridge;
 pub mod config;
 pub mod dynamo;
-pub mod limiter;
 pub mod mailbox;
-pub mod notices;
 pub mod queue;
 pub mod ses;
 pub mod telemetry;
+pub mod wiring;
 
-pub use bridge::{bridge, Bridge};
 pub use config::{Config, ConfigError, MailConfig, StatusMailConfig};
 pub use dynamo::DynamoStore;

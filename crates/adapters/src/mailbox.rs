@@ -4,22 +4,7 @@
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::types::{Tag, Tagging};
 use aws_sdk_s3::Client;
-
-#[derive(Debug, thiserror::Error)]
-pub enum MailboxError {
-    /// Gone (deleted by hand or by the lifecycle rule): nothing to do.
-    #[error("mail s3://{bucket}/{key} does not exist")]
-    Missing { bucket: String, key: String },
-    /// Worth a retry.
-    #[error("mail bucket unavailable: {0}")]
-    Unavailable(String),
-}
-
-/// A stored mail: its bytes, or only its size when it is above the limit.
-pub enum StoredMail {
-    Bytes(Vec<u8>),
-    TooLarge(u64),
-}
+use registrar::ports::{MailStore, MailboxError, StoredMail};
 
 #[derive(Debug, Clone)]
 pub struct Mailbox {
@@ -30,9 +15,10 @@ impl Mailbox {
     pub fn new(client: Client) -> Self {
         Self { client }
     }
+}
 
-    /// Reads a mail, but not its body when it is larger than `max_bytes`.
-    pub async fn read(
+impl MailStore for Mailbox {
+    async fn read(
         &self,
         bucket: &str,
         key: &str,
@@ -66,8 +52,7 @@ impl Mailbox {
         Ok(StoredMail::Bytes(bytes))
     }
 
-    /// Sets `outcome=<value>` on the object.
-    pub async fn tag(&self, bucket: &str, key: &str, outcome: &str) -> Result<(), MailboxError> {
+    async fn tag(&self, bucket: &str, key: &str, outcome: &str) -> Result<(), MailboxError> {
         let tag = Tag::builder()
             .key("outcome")
             .value(outcome)

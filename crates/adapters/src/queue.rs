@@ -3,8 +3,9 @@
 
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use aws_sdk_sqs::Client;
-use registrar::fanout::{ItemQueue, QueuedItem};
+use registrar::ports::ItemQueue;
 use registrar::ports::StoreError;
+use registrar::request::QueuedItem;
 
 #[derive(Debug, Clone)]
 pub struct SqsItemQueue {

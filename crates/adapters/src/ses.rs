@@ -4,8 +4,8 @@ use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::operation::send_email::SendEmailError;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sesv2::Client;
-use registrar::notice::StatusMail;
-use registrar::notify::{MailError, Mailer};
+use registrar::ports::{MailError, Mailer};
+use registrar::status_mail::StatusMail;
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {

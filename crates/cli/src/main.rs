@@ -8,13 +8,14 @@ mod operator;
 
 use std::process::ExitCode;
 
-use adapters::dynamo::record_from_item;
-use adapters::DynamoStore;
-use aws_sdk_dynamodb::types::AttributeValue;
+use adapters::wiring::GatewayRegistrar;
 use clap::{Parser, Subcommand};
-use registrar::ports::DomainStore;
-use registrar::record::{timestamp, DomainRecord};
-use registrar::{DomainName, Status};
+use registrar::event::{parse_dead_letter, DeadLetter};
+use registrar::lifecycle::{Lifecycle, NoticePolicy};
+use registrar::log::timestamp;
+use registrar::ports::{DomainStore, SystemClock};
+use registrar::workflows::retry::{resolve, Absence};
+use registrar::{DomainName, DomainRecord, LogEntry, Status};
 use serde_json::json;
 use time::OffsetDateTime;
 
@@ -110,10 +111,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         .ok_or("no table: pass --table or set DOMAIN_TABLE")?;
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     // A hand-made settlement owes the customer the same status mail.
-    let notices =
-        adapters::config::status_mails(&adapters::config::ProcessEnv).map_err(|e| e.to_string())?;
-    let store =
-        DynamoStore::new(aws_sdk_dynamodb::Client::new(&aws), table).with_status_notices(notices);
+    let notices = NoticePolicy {
+        enabled: adapters::config::status_mails(&adapters::config::ProcessEnv)
+            .map_err(|e| e.to_string())?,
+    };
+    let store = adapters::wiring::operator_store(&table, &aws);
     match cli.command {
         Command::Domains {
             status,
@@ -128,7 +130,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map(|age| operator::parse_age(&age))
                 .transpose()?
                 .map(|secs| timestamp(OffsetDateTime::now_utc() - time::Duration::seconds(secs)));
-            let mut domains = all_domains(&store).await?;
+            let mut domains = store.domains().await.map_err(|e| e.to_string())?;
             domains.retain(|d| {
                 status.is_none_or(|s| d.status == s)
                     && account.as_deref().is_none_or(|a| d.account_id == a)
@@ -171,20 +173,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|e| e.to_string())?
                 .ok_or_else(|| format!("{name} is not in the domain table"))?;
             let log = store.log(name.ascii()).await.map_err(|e| e.to_string())?;
-            let text = |item: &std::collections::HashMap<String, AttributeValue>, k: &str| {
-                item.get(k)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default()
-            };
             if json {
-                let entries: Vec<_> = log
-                    .iter()
-                    .map(|e| {
-                        json!({"at": text(e, "at"), "action": text(e, "action"), "outcome": text(e, "outcome"),
-                               "message": text(e, "message"), "ctid": text(e, "ctid"), "code": text(e, "code"), "s3_key": text(e, "s3_key")})
-                    })
-                    .collect();
+                let entries: Vec<_> = log.iter().map(log_json).collect();
                 println!(
                     "{}",
                     serde_json::to_string_pretty(
@@ -226,18 +216,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
                 println!("\n  action log");
                 for e in &log {
-                    let code = text(e, "code");
                     println!(
                         "  {}  {:<24} {:<7} {}{}",
-                        text(e, "at"),
-                        text(e, "action"),
-                        text(e, "outcome"),
-                        text(e, "message"),
-                        if code.is_empty() {
-                            String::new()
-                        } else {
-                            format!("  [{code}]")
-                        }
+                        timestamp(e.at),
+                        e.action,
+                        e.outcome,
+                        e.message,
+                        e.code
+                            .as_deref()
+                            .map(|code| format!("  [{code}]"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -246,8 +234,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
             let app = gateway_app(&aws).await?;
             if force {
-                use registrar::reconcile::{domain_info, Presence};
-                match domain_info(&app.bridge.gateway, name.ascii())
+                use registrar::workflows::reconcile::{domain_info, Presence};
+                match domain_info(&app.gateway, name.ascii())
                     .await
                     .map_err(|e| format!("asking InterNetX about {name}: {e}"))?
                 {
@@ -264,9 +252,13 @@ async fn run(cli: Cli) -> Result<(), String> {
                     Presence::Absent => println!("InterNetX does not list {name} (E0105); retrying"),
                 }
             }
+            let absence = if force {
+                Absence::Checked
+            } else {
+                Absence::Unchecked
+            };
             let report = app
-                .bridge
-                .retry(&name, force)
+                .retry(&name, absence)
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|refused| refused.to_string())?;
@@ -328,15 +320,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                         listed.extend(message.receipt_handle.clone());
                         continue;
                     };
-                    match domain_events::replay(app, &body).await {
-                        Ok(out) => {
+                    match replay(app, &body).await {
+                        Ok(failed) => {
                             sqs.delete_message()
                                 .queue_url(&queue)
                                 .set_receipt_handle(message.receipt_handle.clone())
                                 .send()
                                 .await
                                 .map_err(|e| internetx::error_chain(&e))?;
-                            let failed = out["failed"].as_array().map_or(0, Vec::len);
                             println!("{seen:>4}  {label}: replayed ({failed} item(s) failed, see their action logs)");
                         }
                         Err(e) => {
@@ -367,63 +358,41 @@ async fn run(cli: Cli) -> Result<(), String> {
             let target: Status = target
                 .parse()
                 .map_err(|e: registrar::status::UnknownName| e.to_string())?;
-            let current = store
-                .load(name.ascii())
+            let lifecycle = Lifecycle {
+                store: &store,
+                clock: &SystemClock,
+                notices,
+            };
+            let before = resolve(&lifecycle, &name, target, &operator, &reason)
                 .await
                 .map_err(|e| e.to_string())?
-                .ok_or_else(|| format!("{name} is not in the domain table"))?;
-            let change = operator::resolve(
-                &current,
-                target,
-                &operator,
-                &reason,
-                OffsetDateTime::now_utc(),
-            )?;
-            store.commit(&change).await.map_err(|e| match e {
-                registrar::ports::StoreError::Conflict => {
-                    format!("{name} changed meanwhile; look again with `show {name}`")
-                }
-                other => other.to_string(),
-            })?;
-            println!(
-                "{name}: {} → {target} (logged as operator.resolved by {operator})",
-                current.status
-            );
+                .map_err(|refused| refused.to_string())?;
+            println!("{name}: {before} → {target} (logged as operator.resolved by {operator})");
         }
     }
     Ok(())
 }
 
-/// The domain-events workflow with its gateway, configured like the function.
-async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<domain_events::App, String> {
+/// The registrar with its gateway, configured like the functions.
+async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<GatewayRegistrar, String> {
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, aws)
         .await
         .map_err(|e| e.to_string())?;
-    domain_events::build(&config, aws).map_err(|e| e.to_string())
+    adapters::wiring::registrar(&config, aws).map_err(|e| e.to_string())
 }
 
-async fn all_domains(store: &DynamoStore) -> Result<Vec<DomainRecord>, String> {
-    let mut out = Vec::new();
-    let mut start = None;
-    loop {
-        let page = store
-            .client()
-            .scan()
-            .table_name(store.table())
-            .filter_expression("sk = :domain")
-            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| internetx::error_chain(&e))?;
-        for item in page.items.unwrap_or_default() {
-            out.push(record_from_item(&item).map_err(|e| e.to_string())?);
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return Ok(out),
-        }
-    }
+/// A dead letter handled again; how many of its items failed for good.
+async fn replay(app: &GatewayRegistrar, body: &str) -> Result<usize, String> {
+    let letter: DeadLetter = parse_dead_letter(body);
+    app.replay(&letter)
+        .await
+        .map(|report| report.failed().count())
+}
+
+fn log_json(e: &LogEntry) -> serde_json::Value {
+    json!({"at": timestamp(e.at), "action": e.action, "outcome": e.outcome.as_str(),
+           "message": e.message, "ctid": e.ctid.as_deref().unwrap_or(""),
+           "code": e.code.as_deref().unwrap_or(""), "s3_key": e.s3_key.as_deref().unwrap_or("")})
 }
 
 fn domain_json(d: &DomainRecord) -> serde_json::Value {

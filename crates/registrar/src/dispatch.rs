@@ -200,12 +200,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         // is then applied to the fresh item.
         let committed = self
             .lifecycle()
-            .commit_with_retry(request.domain().ascii(), Some(Some(claimed)), |current, now| {
-                match current {
+            .commit_with_retry(
+                request.domain().ascii(),
+                Some(Some(claimed)),
+                |current, now| match current {
                     Some(current) => Step::write(reply.transition(current, ctid, now), ()),
                     None => Step::Skip(()),
-                }
-            })
+                },
+            )
             .await?;
         match committed {
             Committed::Written((), _) => {

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::record::AccountKind;
-use crate::request::{Account, DomainRequestInput};
+use crate::request::{Account, DomainRequestInput, QueuedItem};
 use crate::status::Operation;
 use crate::text::clip;
 
@@ -106,6 +106,42 @@ struct AccountInput {
 /// Limits that keep a hostile event from costing more than a real one.
 const MAX_ID_LEN: usize = 128;
 const MAX_ITEMS: usize = 5_000;
+
+/// An EventBridge event (the whole envelope): its `detail-type` (clipped,
+/// for logs) and the event, or why it cannot be read.
+pub fn parse_envelope(event: &Value) -> (String, Result<InboundEvent, EventError>) {
+    let detail_type: String = event
+        .get("detail-type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .chars()
+        .take(80)
+        .collect();
+    let detail = event.get("detail").unwrap_or(&Value::Null);
+    let parsed = parse_event(&detail_type, detail);
+    (detail_type, parsed)
+}
+
+/// A message of a dead-letter queue, read again.
+#[derive(Debug)]
+pub enum DeadLetter {
+    /// An EventBridge event that `domain-events` failed on.
+    Event {
+        detail_type: String,
+        event: Result<InboundEvent, EventError>,
+    },
+    /// A message of the item queue that `order-items` failed on.
+    Items(Vec<QueuedItem>),
+}
+
+/// What a dead-letter message holds.
+pub fn parse_dead_letter(body: &str) -> DeadLetter {
+    if let Ok(items) = serde_json::from_str::<Vec<QueuedItem>>(body) {
+        return DeadLetter::Items(items);
+    }
+    let (detail_type, event) = parse_envelope(&serde_json::from_str(body).unwrap_or(Value::Null));
+    DeadLetter::Event { detail_type, event }
+}
 
 /// Parses an event by its `detail-type`.
 pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, EventError> {
@@ -387,7 +423,10 @@ mod tests {
             unreachable!()
         };
         assert_eq!(order.account.email.as_deref(), Some("a@b.example"));
-        assert_eq!(order.account.language, Some(crate::status_mail::Language::De));
+        assert_eq!(
+            order.account.language,
+            Some(crate::status_mail::Language::De)
+        );
     }
 
     #[test]

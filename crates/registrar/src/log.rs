@@ -97,6 +97,26 @@ pub mod action {
     pub const OPERATOR_RESOLVED: &str = "operator.resolved";
     pub const NOTICE_SENT: &str = "notice.sent";
     pub const NOTICE_FAILED: &str = "notice.failed";
+
+    const ALL: [&str; 11] = [
+        REQUEST_SENT,
+        REQUEST_REJECTED,
+        REQUEST_AWAITING_PAYMENT,
+        GATEWAY_REPLIED,
+        GATEWAY_FAILED,
+        STATUS_CHANGED,
+        MAIL_RECEIVED,
+        RECONCILE_CHECKED,
+        OPERATOR_RESOLVED,
+        NOTICE_SENT,
+        NOTICE_FAILED,
+    ];
+
+    /// The action of this name, as read back from the table (`"unknown"`
+    /// for a name this version does not write).
+    pub fn named(name: &str) -> &'static str {
+        ALL.into_iter().find(|a| *a == name).unwrap_or("unknown")
+    }
 }
 
 /// A timestamp as written by [`timestamp`] (any RFC 3339 form).
@@ -112,7 +132,6 @@ pub fn timestamp(at: OffsetDateTime) -> String {
     ))
     .unwrap_or_else(|_| utc.format(&Rfc3339).unwrap_or_default())
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -206,3 +206,39 @@ pub trait Mailer: Send + Sync {
         mail: &StatusMail,
     ) -> impl Future<Output = Result<String, MailError>> + Send;
 }
+
+/// Where received mails are kept (the S3 mail bucket): read, then tagged
+/// with their outcome; never deleted or rewritten.
+pub trait MailStore: Send + Sync {
+    /// The mail's bytes, but not its body when it is larger than `max_bytes`.
+    fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> impl Future<Output = Result<StoredMail, MailboxError>> + Send;
+    /// Sets `outcome=<value>` on the mail.
+    fn tag(
+        &self,
+        bucket: &str,
+        key: &str,
+        outcome: &str,
+    ) -> impl Future<Output = Result<(), MailboxError>> + Send;
+}
+
+/// A stored mail: its bytes, or only its size when it is above the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoredMail {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailboxError {
+    /// Gone (deleted by hand or by the lifecycle rule): nothing to do.
+    #[error("mail s3://{bucket}/{key} does not exist")]
+    Missing { bucket: String, key: String },
+    /// Worth a retry.
+    #[error("mail bucket unavailable: {0}")]
+    Unavailable(String),
+}

@@ -6,8 +6,8 @@ use internetx::{ContactRef, DomainOrder, Nameserver, Secret, Task, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contacts, ContactsInput};
-use crate::nameserver::{validate_nameservers, NameserverInput};
 use crate::event::OrderPaid;
+use crate::nameserver::{validate_nameservers, NameserverInput};
 use crate::record::{AccountKind, DomainRecord};
 use crate::seal::Sealer;
 use crate::status::Operation;
@@ -252,7 +252,6 @@ impl QueuedItem {
         }
     }
 }
-
 
 impl DomainRequest {
     /// The domain item this request creates when there is none yet (its

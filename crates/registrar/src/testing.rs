@@ -14,8 +14,8 @@ use time::OffsetDateTime;
 use crate::lifecycle::NoticePolicy;
 use crate::log::{timestamp, LogEntry};
 use crate::ports::{
-    Change, Clock, DomainStore, Gateway, ItemQueue, MailError, Mailer, NoticeEnd, NoticeQueue,
-    NoticeState, PaidOrder, QueuedNotice, StoreError,
+    Change, Clock, DomainStore, Gateway, ItemQueue, MailError, MailStore, MailboxError, Mailer,
+    NoticeEnd, NoticeQueue, NoticeState, PaidOrder, QueuedNotice, StoreError, StoredMail,
 };
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
@@ -191,9 +191,7 @@ impl DomainStore for MemoryStore {
             .domains
             .values()
             .filter(|d| d.status.in_flight())
-            .filter(|d| {
-                sent(d).is_some_and(|at| from.is_none_or(|from| at >= from) && at < before)
-            })
+            .filter(|d| sent(d).is_some_and(|at| from.is_none_or(|from| at >= from) && at < before))
             .cloned()
             .collect();
         found.sort_by_key(|d| sent(d));
@@ -447,5 +445,52 @@ impl Mailer for RecordingMailer {
         let mut sent = lock(&self.sent);
         sent.push((to.to_owned(), mail.clone()));
         Ok(format!("msg-{}", sent.len()))
+    }
+}
+
+/// A mail bucket in memory: mails by `(bucket, key)` and the tags set.
+#[derive(Debug, Default)]
+pub struct MemoryMailbox {
+    mails: Mutex<HashMap<(String, String), Vec<u8>>>,
+    tags: Mutex<HashMap<(String, String), String>>,
+}
+
+impl MemoryMailbox {
+    pub fn put(&self, bucket: &str, key: &str, raw: &[u8]) {
+        lock(&self.mails).insert((bucket.to_owned(), key.to_owned()), raw.to_vec());
+    }
+
+    /// The `outcome` tag of a mail, once set.
+    pub fn tag_of(&self, bucket: &str, key: &str) -> Option<String> {
+        lock(&self.tags)
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .cloned()
+    }
+}
+
+impl MailStore for MemoryMailbox {
+    async fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+        max_bytes: u64,
+    ) -> Result<StoredMail, MailboxError> {
+        let mails = lock(&self.mails);
+        let raw = mails
+            .get(&(bucket.to_owned(), key.to_owned()))
+            .ok_or_else(|| MailboxError::Missing {
+                bucket: bucket.to_owned(),
+                key: key.to_owned(),
+            })?;
+        Ok(if raw.len() as u64 > max_bytes {
+            StoredMail::TooLarge(raw.len() as u64)
+        } else {
+            StoredMail::Bytes(raw.clone())
+        })
+    }
+
+    async fn tag(&self, bucket: &str, key: &str, outcome: &str) -> Result<(), MailboxError> {
+        lock(&self.tags).insert((bucket.to_owned(), key.to_owned()), outcome.to_owned());
+        Ok(())
     }
 }

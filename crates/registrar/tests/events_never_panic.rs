@@ -11,7 +11,7 @@
 use proptest::prelude::*;
 use registrar::event::{parse_event, InboundEvent};
 use registrar::report::ItemOutcome;
-use registrar::testing::{registrar, TestClock, MemoryStore, ScriptedGateway};
+use registrar::testing::{registrar, MemoryStore, ScriptedGateway, TestClock};
 use registrar::Registrar;
 use serde_json::{json, Value};
 

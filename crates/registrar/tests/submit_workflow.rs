@@ -3,7 +3,7 @@
 use internetx::TaskKind;
 use registrar::event::parse_event;
 use registrar::report::{ItemOutcome, Report};
-use registrar::testing::{registrar, TestClock, MemoryStore, Script, ScriptedGateway};
+use registrar::testing::{registrar, MemoryStore, Script, ScriptedGateway, TestClock};
 use registrar::{Outcome, Registrar, Status};
 use serde_json::{json, Value};
 
@@ -19,11 +19,7 @@ fn owner() -> Value {
            "country": "DE", "phone": "+49 221 1234567", "email": "erika@example.de"})
 }
 
-async fn run(
-    s: &TestRegistrar,
-    detail_type: &str,
-    detail: Value,
-) -> Report {
+async fn run(s: &TestRegistrar, detail_type: &str, detail: Value) -> Report {
     s.handle(&parse_event(detail_type, &detail).unwrap()).await
 }
 

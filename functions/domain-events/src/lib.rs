@@ -10,72 +10,41 @@
 //! event that cannot be read at all fails too, so that it ends in the
 //! dead-letter queue instead of vanishing.
 //!
-//! With `ITEM_QUEUE_URL` set, the domain items of an `OrderPaid` go to the
-//! item queue and `order-items` sends them at the gateway's pace; the rest
-//! is handled here.
+//! With an item queue (`ITEM_QUEUE_URL`), the domain items of an `OrderPaid`
+//! go to it and `order-items` sends them at the gateway's pace; the rest is
+//! handled here.
 
-use adapters::queue::SqsItemQueue;
-use adapters::Config;
-use aws_config::SdkConfig;
 use lambda_runtime::Error;
-use registrar::event::{parse_event, InboundEvent};
-use registrar::fanout::QueuedItem;
-use registrar::submit::Report;
+use registrar::event::{parse_envelope, InboundEvent};
+use registrar::ports::{Clock, DomainStore, Gateway, ItemQueue};
+use registrar::report::Report;
+use registrar::Registrar;
 use serde_json::{json, Value};
 
-pub struct App {
-    pub bridge: adapters::Bridge,
-    pub queue: Option<SqsItemQueue>,
-}
-
-/// Builds the clients once, at cold start.
-pub fn build(config: &Config, aws: &SdkConfig) -> Result<App, Error> {
-    Ok(App {
-        bridge: adapters::bridge(config, aws)?,
-        queue: config
-            .item_queue_url
-            .as_ref()
-            .map(|url| SqsItemQueue::new(aws_sdk_sqs::Client::new(aws), url)),
-    })
-}
-
-/// A dead letter again: an EventBridge event, or a message of the item queue.
-pub async fn replay(app: &App, body: &str) -> Result<Value, Error> {
-    if let Ok(items) = serde_json::from_str::<Vec<QueuedItem>>(body) {
-        let mut report = Report::default();
-        for item in &items {
-            match app.bridge.queued_item(item).await? {
-                Ok(done) => report.items.push(done),
-                Err(bad) => return Err(bad.into()),
-            }
-        }
-        return respond("QueuedItems", &format!("{} item(s)", items.len()), report);
-    }
-    handle(app, serde_json::from_str(body).unwrap_or(Value::Null)).await
-}
-
 /// Handles one EventBridge event (the full envelope).
-pub async fn handle(app: &App, event: Value) -> Result<Value, Error> {
-    let detail_type: String = event
-        .get("detail-type")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .chars()
-        .take(80)
-        .collect();
-    let detail_type = detail_type.as_str();
-    let detail = event.get("detail").cloned().unwrap_or(Value::Null);
-    let parsed = parse_event(detail_type, &detail).map_err(|e| {
+pub async fn handle<S, G, C, Q>(
+    registrar: &Registrar<S, G, C>,
+    queue: Option<&Q>,
+    event: Value,
+) -> Result<Value, Error>
+where
+    S: DomainStore,
+    G: Gateway,
+    C: Clock,
+    Q: ItemQueue,
+{
+    let (detail_type, parsed) = parse_envelope(&event);
+    let parsed = parsed.map_err(|e| {
         tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
         Error::from(format!("{detail_type} event not processed: {e}"))
     })?;
-    let report = match (&parsed, &app.queue) {
+    let report = match (&parsed, queue) {
         (InboundEvent::OrderPaid(order), Some(queue)) => {
-            app.bridge.order_paid_with(order, Some(queue)).await
+            registrar.order_paid_queued(order, queue).await
         }
-        _ => app.bridge.handle(&parsed).await,
+        _ => registrar.handle(&parsed).await,
     };
-    respond(detail_type, parsed.reference(), report)
+    respond(&detail_type, parsed.reference(), report)
 }
 
 fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, Error> {
@@ -105,4 +74,89 @@ fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, 
         "items": report.items,
         "failed": failed,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registrar::testing::{registrar, Script, ScriptedGateway, VecItemQueue};
+    use registrar::Status;
+
+    fn event(detail_type: &str, detail: Value) -> Value {
+        json!({"detail-type": detail_type, "source": "control-center", "detail": detail})
+    }
+
+    fn provider_registration(request_id: &str, domain: &str) -> Value {
+        event(
+            "DomainRequested",
+            json!({"request_id": request_id, "operation": "register",
+                   "account": {"id": "PROV-1", "kind": "provider"}, "domain": domain,
+                   "contacts": {"owner": {"kind": "person", "first_name": "Erika", "last_name": "Muster",
+                       "address": ["Heidestr. 17"], "postal_code": "51147", "city": "Köln",
+                       "country": "DE", "phone": "+49 221 1234567", "email": "erika@example.de"}},
+                   "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]}),
+        )
+    }
+
+    const NO_QUEUE: Option<&VecItemQueue> = None;
+
+    #[tokio::test]
+    async fn a_refusal_by_internetx_is_answered_not_retried() {
+        let app = registrar(ScriptedGateway::answering(Script::Refuse));
+        let out = handle(&app, NO_QUEUE, provider_registration("REQ-1", "taken.de"))
+            .await
+            .expect("a permanent failure does not fail the invocation");
+        assert_eq!(out["failed"][0]["outcome"], "rejected");
+        assert_eq!(app.store.domain("taken.de").unwrap().status, Status::Error);
+    }
+
+    #[tokio::test]
+    async fn a_table_outage_fails_the_invocation_so_lambda_retries() {
+        let app = registrar(ScriptedGateway::default());
+        app.store.fail_next_commits(10);
+        let err = handle(&app, NO_QUEUE, provider_registration("REQ-2", "later.de"))
+            .await
+            .expect_err("a transient failure fails the invocation");
+        assert!(err.to_string().contains("will be retried"), "{err}");
+        assert!(app.gateway.seen().is_empty(), "nothing was sent");
+        // The retry goes through, once.
+        handle(&app, NO_QUEUE, provider_registration("REQ-2", "later.de"))
+            .await
+            .unwrap();
+        assert_eq!(app.gateway.seen().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_event_fails_so_it_reaches_the_dead_letter_queue() {
+        let app = registrar(ScriptedGateway::default());
+        let err = handle(&app, NO_QUEUE, event("OrderPaid", json!({"items": 7})))
+            .await
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("OrderPaid event not processed"),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn with_an_item_queue_domain_items_are_queued_not_sent() {
+        let app = registrar(ScriptedGateway::default());
+        let queue = VecItemQueue::default();
+        let order = event(
+            "OrderPaid",
+            json!({"order_id": "ORD-1", "account": {"id": "C-1", "kind": "customer"},
+                   "items": [{"item_id": "I-1", "type": "domain_transfer", "domain": "moving.de", "auth_code": "A-1"},
+                             {"item_id": "I-2", "type": "hosting_plan"}]}),
+        );
+        let out = handle(&app, Some(&queue), order).await.unwrap();
+        assert_eq!(out["items"][0]["outcome"], "ignored");
+        assert_eq!(out["items"][1]["outcome"], "queued");
+        let queued = queue.queued();
+        assert_eq!(queued.len(), 1);
+        assert!(
+            queued[0].input.auth_code.is_none(),
+            "auth code sealed, not in clear"
+        );
+        assert!(app.gateway.seen().is_empty());
+    }
 }

@@ -6,49 +6,18 @@
 //! A transient error (S3 or DynamoDB unavailable) fails the invocation
 //! without tagging, so Lambda retries; nothing else does.
 
-use adapters::mailbox::{Mailbox, MailboxError, StoredMail};
-use adapters::{DynamoStore, MailConfig};
-use aws_config::SdkConfig;
+use adapters::wiring::InboundMail;
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::Error;
-use registrar::inbound::{Inbound, InboundConfig, MailOutcome, MailVerdict};
-use registrar::ports::SystemClock;
-use registrar::reply::ReplyAddress;
+use registrar::ports::{Clock, DomainStore, MailStore, MailboxError, StoredMail};
+use registrar::workflows::inbound_mail::{MailOutcome, MailVerdict};
 use serde_json::{json, Value};
 
-pub struct App {
-    pub inbound: Inbound<DynamoStore, SystemClock>,
-    pub mailbox: Mailbox,
-    pub bucket: String,
-    pub prefix: String,
-}
-
-/// Builds the clients once, at cold start.
-pub fn build(config: &MailConfig, aws: &SdkConfig) -> Result<App, Error> {
-    let secret = config.reply_token_secret.expose().as_bytes();
-    Ok(App {
-        inbound: Inbound {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table)
-                .with_status_notices(config.status_mails),
-            clock: SystemClock,
-            reply: ReplyAddress::new(&config.reply_to_address, secret)?,
-            config: InboundConfig {
-                max_bytes: config.max_mail_bytes,
-                allowed_senders: config.allowed_senders.clone(),
-            },
-        },
-        mailbox: Mailbox::new(aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(aws)
-                .force_path_style(config.s3_force_path_style)
-                .build(),
-        )),
-        bucket: config.mail_bucket.clone(),
-        prefix: config.inbound_prefix.clone(),
-    })
-}
-
 /// Handles one S3 event; every record is handled even when one fails.
-pub async fn handle(app: &App, event: S3Event) -> Result<Value, Error> {
+pub async fn handle<S: DomainStore, C: Clock, M: MailStore>(
+    app: &InboundMail<S, C, M>,
+    event: S3Event,
+) -> Result<Value, Error> {
     let mut results = Vec::new();
     let mut transient = Vec::new();
     for record in &event.records {
@@ -74,8 +43,8 @@ pub async fn handle(app: &App, event: S3Event) -> Result<Value, Error> {
     Ok(json!({ "mails": results }))
 }
 
-async fn handle_record(
-    app: &App,
+async fn handle_record<S: DomainStore, C: Clock, M: MailStore>(
+    app: &InboundMail<S, C, M>,
     record: &S3EventRecord,
 ) -> Result<Option<(String, MailVerdict)>, String> {
     let bucket = record.s3.bucket.name.as_deref().unwrap_or_default();
@@ -102,10 +71,7 @@ async fn handle_record(
             .handle(&key, &raw)
             .await
             .map_err(|e| format!("{key}: {e}"))?,
-        Ok(StoredMail::TooLarge(size)) => app
-            .inbound
-            .too_large(size)
-            .expect("TooLarge is only returned above the limit"),
+        Ok(StoredMail::TooLarge(size)) => app.inbound.oversized(size),
         Err(MailboxError::Missing { .. }) => {
             tracing::warn!(bucket, key, "mail is gone before it was read: skipped");
             return Ok(None);
@@ -138,6 +104,106 @@ pub fn decode_key(key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use registrar::lifecycle::NoticePolicy;
+    use registrar::testing::{
+        in_flight_record, reply_address, seed, MemoryMailbox, MemoryStore, TestClock,
+    };
+    use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
+    use registrar::{Operation, Status};
+
+    fn s3_event(bucket: &str, key: &str) -> S3Event {
+        serde_json::from_value(json!({"Records": [{
+            "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+            "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}
+        }]}))
+        .unwrap()
+    }
+
+    async fn app() -> InboundMail<MemoryStore, TestClock, MemoryMailbox> {
+        let store = MemoryStore::default();
+        let sent = time::macros::datetime!(2026-11-29 09:00 UTC);
+        let record = in_flight_record("example.de", Operation::Register, "ib-1", sent);
+        store.commit(&seed(record, None)).await.unwrap();
+        InboundMail {
+            inbound: Inbound {
+                store,
+                clock: TestClock::default(),
+                reply: reply_address(),
+                config: InboundConfig::default(),
+                notices: NoticePolicy::default(),
+            },
+            mailbox: MemoryMailbox::default(),
+            bucket: "mail".into(),
+            prefix: "inbound/".into(),
+        }
+    }
+
+    fn result_mail(to: &str) -> Vec<u8> {
+        format!(
+            "From: robot@autodns.com\r\nTo: {to}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
+             <response><result><data><summary>1</summary><message><job><ctid>ib-1</ctid>\
+             <status><type>success</type><code>S0101</code><text>Domain created.</text></status>\
+             <domain><name>example.de</name></domain></job></message></data></result></response>"
+        )
+        .into_bytes()
+    }
+
+    #[tokio::test]
+    async fn an_authenticated_result_is_applied_and_its_mail_tagged() {
+        let app = app().await;
+        let to = app.inbound.reply.for_ctid("ib-1");
+        app.mailbox
+            .put("mail", "inbound/a b.eml", &result_mail(&to));
+        let out = handle(&app, s3_event("mail", "inbound/a+b.eml"))
+            .await
+            .unwrap();
+        assert_eq!(out["mails"][0]["outcome"], "applied", "{out}");
+        assert_eq!(
+            app.mailbox.tag_of("mail", "inbound/a b.eml").as_deref(),
+            Some("applied")
+        );
+        assert_eq!(
+            app.inbound.store.domain("example.de").unwrap().status,
+            Status::Registered
+        );
+    }
+
+    #[tokio::test]
+    async fn a_forged_result_changes_nothing_and_is_kept_quarantined() {
+        let app = app().await;
+        app.mailbox.put(
+            "mail",
+            "inbound/forged.eml",
+            &result_mail("internetx@inbound.example.net"),
+        );
+        let out = handle(&app, s3_event("mail", "inbound/forged.eml"))
+            .await
+            .unwrap();
+        assert_eq!(out["mails"][0]["outcome"], "quarantined");
+        assert_eq!(
+            app.mailbox.tag_of("mail", "inbound/forged.eml").as_deref(),
+            Some("quarantined")
+        );
+        assert_eq!(
+            app.inbound.store.domain("example.de").unwrap().status,
+            Status::Registering
+        );
+    }
+
+    #[tokio::test]
+    async fn other_buckets_prefixes_and_vanished_mails_are_not_read() {
+        let app = app().await;
+        for (bucket, key) in [
+            ("other", "inbound/x.eml"),
+            ("mail", "outbound/x.eml"),
+            ("mail", "inbound/gone.eml"),
+        ] {
+            let out = handle(&app, s3_event(bucket, key)).await.unwrap();
+            assert_eq!(out["mails"], json!([]), "{bucket}/{key}");
+        }
+    }
+
     #[test]
     fn the_sample_event_is_an_s3_event() {
         let path = concat!(

@@ -6,7 +6,7 @@ async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws).await?;
-    let app = inbound_mail::build(&config, &aws)?;
+    let app = adapters::wiring::inbound_mail(&config, &aws)?;
     run(service_fn(|event: LambdaEvent<S3Event>| {
         inbound_mail::handle(&app, event.payload)
     }))

@@ -15,14 +15,19 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
 use lambda_runtime::Error;
-use registrar::fanout::QueuedItem;
+use registrar::ports::{Clock, DomainStore, Gateway};
+use registrar::request::QueuedItem;
+use registrar::Registrar;
 
 /// Items of one message in progress at once; the shared limit sets the
 /// pace, this only overlaps the table writes of one item with the wait of
 /// another.
 const IN_PARALLEL: usize = 4;
 
-pub async fn handle(app: &adapters::Bridge, event: SqsEvent) -> Result<SqsBatchResponse, Error> {
+pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
+    app: &Registrar<S, G, C>,
+    event: SqsEvent,
+) -> Result<SqsBatchResponse, Error> {
     let mut failures = Vec::new();
     for message in &event.records {
         if let Err(id) = one(app, message).await {
@@ -41,7 +46,10 @@ fn failure(id: &str) -> BatchItemFailure {
 }
 
 /// Handles one message; `Err(message id)` when it must come again.
-async fn one(app: &adapters::Bridge, message: &SqsMessage) -> Result<(), String> {
+async fn one<S: DomainStore, G: Gateway, C: Clock>(
+    app: &Registrar<S, G, C>,
+    message: &SqsMessage,
+) -> Result<(), String> {
     let id = message.message_id.clone().unwrap_or_default();
     let body = message.body.as_deref().unwrap_or_default();
     let items: Vec<QueuedItem> = match serde_json::from_str(body) {
@@ -67,7 +75,11 @@ async fn one(app: &adapters::Bridge, message: &SqsMessage) -> Result<(), String>
 }
 
 /// Whether the item is done with (sent, refused, or sent before).
-async fn item_done(app: &adapters::Bridge, message_id: &str, item: &QueuedItem) -> bool {
+async fn item_done<S: DomainStore, G: Gateway, C: Clock>(
+    app: &Registrar<S, G, C>,
+    message_id: &str,
+    item: &QueuedItem,
+) -> bool {
     match app.queued_item(item).await {
         Ok(Ok(report)) => {
             tracing::info!(item = %item.key(), outcome = ?report.outcome, domain = report.domain.as_deref().unwrap_or(""), "order item handled");
@@ -81,5 +93,89 @@ async fn item_done(app: &adapters::Bridge, message_id: &str, item: &QueuedItem) 
             tracing::warn!(item = %item.key(), error = %e, "order item not handled now; SQS delivers its message again");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registrar::event::{parse_event, InboundEvent};
+    use registrar::testing::{registrar, ScriptedGateway, VecItemQueue};
+    use registrar::Status;
+    use serde_json::json;
+
+    fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = messages;
+        event
+    }
+
+    fn message(id: &str, body: String) -> SqsMessage {
+        let mut m = SqsMessage::default();
+        m.message_id = Some(id.into());
+        m.body = Some(body);
+        m
+    }
+
+    /// Queues an order's items the way `domain-events` does.
+    async fn queued(domains: &[&str]) -> Vec<QueuedItem> {
+        let items: Vec<_> = domains
+            .iter()
+            .enumerate()
+            .map(|(i, d)| json!({"item_id": format!("I-{i}"), "type": "domain_transfer", "domain": d, "auth_code": "A-1"}))
+            .collect();
+        let InboundEvent::OrderPaid(order) = parse_event(
+            "OrderPaid",
+            &json!({"order_id": "ORD-Q", "account": {"id": "C-1", "kind": "customer"}, "items": items}),
+        )
+        .unwrap() else {
+            unreachable!("an OrderPaid")
+        };
+        let queue = VecItemQueue::default();
+        registrar(ScriptedGateway::default())
+            .order_paid_queued(&order, &queue)
+            .await;
+        queue.queued()
+    }
+
+    #[tokio::test]
+    async fn only_the_message_that_must_come_again_is_reported() {
+        let app = registrar(ScriptedGateway::default());
+        let good = serde_json::to_string(&queued(&["one.de", "two.de"]).await).unwrap();
+        let event = batch(vec![
+            message("m-good", good.clone()),
+            message("m-junk", "not json".into()),
+        ]);
+        let response = handle(&app, event).await.unwrap();
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["m-junk"]);
+        assert_eq!(
+            app.store.domain("one.de").unwrap().status,
+            Status::Transferring
+        );
+        assert_eq!(app.gateway.operations().len(), 2);
+
+        // Delivered again: its items are claimed, nothing is sent twice.
+        let again = handle(&app, batch(vec![message("m-good", good)]))
+            .await
+            .unwrap();
+        assert!(again.batch_item_failures.is_empty());
+        assert_eq!(app.gateway.operations().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_table_outage_sends_the_message_back() {
+        let app = registrar(ScriptedGateway::default());
+        let body = serde_json::to_string(&queued(&["late.de"]).await).unwrap();
+        app.store.fail_next_commits(10);
+        let response = handle(&app, batch(vec![message("m-1", body)]))
+            .await
+            .unwrap();
+        assert_eq!(response.batch_item_failures.len(), 1);
+        assert!(app.gateway.seen().is_empty());
     }
 }

@@ -6,7 +6,7 @@ async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
-    let app = adapters::bridge(&config, &aws)?;
+    let app = adapters::wiring::registrar(&config, &aws)?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
         order_items::handle(&app, event.payload)
     }))

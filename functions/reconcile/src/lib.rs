@@ -1,40 +1,18 @@
 //! `reconcile`: runs on a schedule and settles operations that have been in
 //! flight too long (result mail lost or late, gateway answer never came) by
-//! asking InterNetX — see `registrar::reconcile` for the rules.
-//!
-//! `RECONCILE_AFTER_MINUTES` (default 60): how long an operation may wait
-//! for its mail before it is checked. `RECONCILE_GIVE_UP_HOURS` (default
-//! 168, transfers can take days): when an operation without evidence ends in
-//! `Error`. `RECONCILE_BATCH` (default 50): domains per run, so a run stays
-//! well inside its timeout at the gateway's pace.
+//! asking InterNetX — see `registrar::workflows::reconcile` for the rules and
+//! `adapters::config::reconcile_policy` for the settings.
 
-use adapters::config::{bounded, ConfigError, Env};
 use lambda_runtime::Error;
-use registrar::reconcile::ReconcilePolicy;
+use registrar::ports::{Clock, DomainStore, Gateway};
+use registrar::workflows::reconcile::ReconcilePolicy;
+use registrar::Registrar;
 use serde_json::Value;
-use time::Duration;
 
-pub fn policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> {
-    let minutes = bounded(env, "RECONCILE_AFTER_MINUTES", 60, 0..=100_000)?;
-    let hours = bounded(env, "RECONCILE_GIVE_UP_HOURS", 168, 0..=10_000)?;
-    let (after, give_up) = (
-        Duration::minutes(minutes as i64),
-        Duration::hours(hours as i64),
-    );
-    if give_up < after {
-        return Err(ConfigError::Invalid {
-            name: "RECONCILE_GIVE_UP_HOURS",
-            problem: "is shorter than RECONCILE_AFTER_MINUTES".into(),
-        });
-    }
-    Ok(ReconcilePolicy {
-        after,
-        give_up,
-        batch: bounded(env, "RECONCILE_BATCH", 50, 1..=1_000)? as usize,
-    })
-}
-
-pub async fn handle(app: &adapters::Bridge, policy: ReconcilePolicy) -> Result<Value, Error> {
+pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
+    app: &Registrar<S, G, C>,
+    policy: ReconcilePolicy,
+) -> Result<Value, Error> {
     let report = app.reconcile(policy).await?;
     tracing::info!(
         checked = report.checked,
@@ -51,16 +29,36 @@ pub async fn handle(app: &adapters::Bridge, policy: ReconcilePolicy) -> Result<V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use registrar::ports::DomainStore;
+    use registrar::testing::{in_flight_record, registrar, seed, ScriptedGateway};
+    use registrar::{Operation, Status};
+    use time::Duration;
 
-    #[test]
-    fn defaults_and_bounds() {
-        let p = policy(&[("X", "1")]).unwrap();
+    #[tokio::test]
+    async fn a_run_settles_what_internetx_lists_and_reports_it() {
+        let app = registrar(ScriptedGateway::default());
+        let sent = time::macros::datetime!(2026-11-29 09:00 UTC);
+        for domain in ["listed.de", "waiting.de"] {
+            let record =
+                in_flight_record(domain, Operation::Register, &format!("ib-{domain}"), sent);
+            app.store.commit(&seed(record, None)).await.unwrap();
+        }
+        app.gateway.list("listed.de");
+        let policy = ReconcilePolicy {
+            after: Duration::hours(1),
+            give_up: Duration::days(7),
+            batch: 10,
+        };
+        let out = handle(&app, policy).await.unwrap();
+        assert_eq!(out["checked"], 2);
+        assert_eq!(out["settled"], 1);
         assert_eq!(
-            (p.after, p.give_up, p.batch),
-            (Duration::hours(1), Duration::days(7), 50)
+            app.store.domain("listed.de").unwrap().status,
+            Status::Registered
         );
-        assert!(policy(&[("RECONCILE_BATCH", "many")]).is_err());
-        let err = policy(&[("RECONCILE_GIVE_UP_HOURS", "0")]).unwrap_err();
-        assert!(err.to_string().contains("RECONCILE_GIVE_UP_HOURS"), "{err}");
+        assert_eq!(
+            app.store.domain("waiting.de").unwrap().status,
+            Status::Registering
+        );
     }
 }

@@ -7,8 +7,8 @@ async fn main() -> Result<(), Error> {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let env = adapters::config::ProcessEnv;
     let config = adapters::Config::from_env(&env, &aws).await?;
-    let policy = reconcile::policy(&env)?;
-    let app = adapters::bridge(&config, &aws)?;
+    let policy = adapters::config::reconcile_policy(&env)?;
+    let app = adapters::wiring::registrar(&config, &aws)?;
     run(service_fn(|_: LambdaEvent<Value>| {
         reconcile::handle(&app, policy)
     }))

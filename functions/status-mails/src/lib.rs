@@ -5,35 +5,15 @@
 //! A failed send is the notice's business, not the run's: it is logged on
 //! the domain and retried next run. Only a table outage fails the run.
 
-use adapters::ses::SesMailer;
-use adapters::{DynamoStore, StatusMailConfig};
-use aws_config::SdkConfig;
 use lambda_runtime::Error;
-use registrar::notify::Notifier;
-use registrar::ports::SystemClock;
+use registrar::ports::{Clock, Mailer, NoticeQueue};
+use registrar::workflows::status_mails::Notifier;
 use serde_json::Value;
 
-pub type App = Notifier<DynamoStore, SesMailer, SystemClock>;
-
-/// A claim older than this belongs to a run that died (the function's
-/// timeout is far shorter).
-const STALE_CLAIM_MINUTES: i64 = 15;
-
-pub fn build(config: &StatusMailConfig, aws: &SdkConfig) -> App {
-    Notifier {
-        queue: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
-        mailer: SesMailer::new(
-            aws_sdk_sesv2::Client::new(aws),
-            &config.from,
-            config.configuration_set.clone(),
-        ),
-        clock: SystemClock,
-        max_attempts: config.max_attempts,
-        stale_after: time::Duration::minutes(STALE_CLAIM_MINUTES),
-    }
-}
-
-pub async fn handle(app: &App, batch: usize) -> Result<Value, Error> {
+pub async fn handle<Q: NoticeQueue, M: Mailer, C: Clock>(
+    app: &Notifier<Q, M, C>,
+    batch: usize,
+) -> Result<Value, Error> {
     let report = app.run(batch).await?;
     tracing::info!(
         sent = report.sent,
@@ -44,4 +24,63 @@ pub async fn handle(app: &App, batch: usize) -> Result<Value, Error> {
         "status mails"
     );
     Ok(serde_json::to_value(report)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registrar::event::parse_event;
+    use registrar::testing::{
+        registrar, MemoryStore, RecordingMailer, Script, ScriptedGateway, TestClock,
+    };
+    use serde_json::json;
+
+    /// A refused registration for an account with an address owes one mail.
+    async fn one_notice_owed() -> MemoryStore {
+        let app = registrar(ScriptedGateway::answering(Script::Refuse));
+        let event = parse_event(
+            "DomainRequested",
+            &json!({"request_id": "REQ-1", "operation": "register",
+                    "account": {"id": "PROV-1", "kind": "provider", "email": "billing@customer.example"},
+                    "domain": "taken.de",
+                    "contacts": {"owner": {"kind": "person", "first_name": "Erika", "last_name": "Muster",
+                        "address": ["Heidestr. 17"], "postal_code": "51147", "city": "Köln",
+                        "country": "DE", "phone": "+49 221 1234567", "email": "erika@example.de"}},
+                    "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]}),
+        )
+        .unwrap();
+        app.handle(&event).await;
+        app.store
+    }
+
+    #[tokio::test]
+    async fn the_owed_mail_goes_out_once() {
+        let notifier = Notifier {
+            queue: one_notice_owed().await,
+            mailer: RecordingMailer::default(),
+            clock: TestClock::default(),
+            max_attempts: 5,
+            stale_after: time::Duration::minutes(15),
+        };
+        assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 1);
+        assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 0);
+        let sent = notifier.mailer.sent();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0, "billing@customer.example");
+        assert!(notifier.queue.actions("taken.de").contains(&"notice.sent"));
+    }
+
+    #[tokio::test]
+    async fn a_refusing_mail_service_does_not_fail_the_run() {
+        let notifier = Notifier {
+            queue: one_notice_owed().await,
+            mailer: RecordingMailer::failing(true),
+            clock: TestClock::default(),
+            max_attempts: 5,
+            stale_after: time::Duration::minutes(15),
+        };
+        let out = handle(&notifier, 10).await.expect("the run succeeds");
+        assert_eq!(out["failed"], 1);
+        assert!(notifier.queue.notices().is_empty(), "given up, not retried");
+    }
 }

@@ -5,7 +5,7 @@
 
 use base64::Engine;
 use e2e::REPLY_SECRET;
-use registrar::reply::ReplyAddress;
+use registrar::reply_address::ReplyAddress;
 use serde_json::{json, Value};
 
 const DATE: &str = "Sun, 29 Nov 2026 10:00:00 +0000";

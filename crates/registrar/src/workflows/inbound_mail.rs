@@ -138,23 +138,21 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
     }
 
     /// The verdict for a mail too large to read.
-    pub fn too_large(&self, size: u64) -> Option<MailVerdict> {
-        (size > self.config.max_bytes).then(|| {
-            MailVerdict::new(
-                MailOutcome::Failed,
-                format!(
-                    "mail is {size} bytes; mails above {} bytes are not parsed",
-                    self.config.max_bytes
-                ),
-            )
-        })
+    pub fn oversized(&self, size: u64) -> MailVerdict {
+        MailVerdict::new(
+            MailOutcome::Failed,
+            format!(
+                "mail is {size} bytes; mails above {} bytes are not parsed",
+                self.config.max_bytes
+            ),
+        )
     }
 
     /// Handles one stored mail. Errors are transient (the store): the
     /// caller lets the invocation fail so Lambda retries, and tags nothing.
     pub async fn handle(&self, s3_key: &str, raw: &[u8]) -> Result<MailVerdict, StoreError> {
-        if let Some(verdict) = self.too_large(raw.len() as u64) {
-            return Ok(verdict);
+        if raw.len() as u64 > self.config.max_bytes {
+            return Ok(self.oversized(raw.len() as u64));
         }
         let mail = match parse_result_mail(raw) {
             Ok(mail) => mail,

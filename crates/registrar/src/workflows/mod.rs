@@ -22,7 +22,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod status_mails;
 
-use crate::event::InboundEvent;
+use crate::event::{DeadLetter, InboundEvent};
 use crate::lifecycle::{Lifecycle, NoticePolicy};
 use crate::ports::{Clock, DomainStore, Gateway};
 use crate::reply_address::ReplyAddress;
@@ -64,6 +64,45 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             InboundEvent::Change(change) => {
                 tracing::info!(request_id = %change.request_id, domain = %change.domain, operation = %change.operation, "change requested");
                 self.change_requested(change).await
+            }
+        }
+    }
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// A dead letter handled again (CLI `dlq replay`): the report, or why it
+    /// still fails (it then stays in the queue).
+    pub async fn replay(&self, letter: &DeadLetter) -> Result<Report, String> {
+        match letter {
+            DeadLetter::Items(items) => {
+                let mut report = Report::default();
+                for item in items {
+                    match self.queued_item(item).await {
+                        Ok(Ok(done)) => report.items.push(done),
+                        Ok(Err(bad)) => return Err(bad.to_string()),
+                        Err(e) => return Err(format!("{}: {e}", item.key())),
+                    }
+                }
+                Ok(report)
+            }
+            DeadLetter::Event {
+                detail_type,
+                event: Err(e),
+            } => Err(format!("{detail_type} event cannot be read: {e}")),
+            DeadLetter::Event {
+                detail_type,
+                event: Ok(event),
+            } => {
+                let report = self.handle(event).await;
+                if report.transient.is_empty() {
+                    Ok(report)
+                } else {
+                    Err(format!(
+                        "{detail_type} {}: {}",
+                        event.reference(),
+                        report.transient.join("; ")
+                    ))
+                }
             }
         }
     }

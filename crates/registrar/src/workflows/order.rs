@@ -12,8 +12,7 @@ use crate::ports::{Clock, DomainStore, Gateway, ItemQueue, PaidOrder, StoreError
 use crate::record::{AccountKind, DomainRecord};
 use crate::report::{ItemOutcome, ItemReport, Report};
 use crate::request::{
-    new_domain_record, stored_input, Account, DomainRequest, DomainRequestInput, QueuedItem,
-    Source,
+    new_domain_record, stored_input, Account, DomainRequest, DomainRequestInput, QueuedItem, Source,
 };
 use crate::status::{Operation, Status};
 use crate::text::{clip, is_clean};
@@ -285,8 +284,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             Ok(request) => self.submit(request, paid, current).await,
             Err(reason) => {
                 let key = DomainKey::from(&domain);
-                self.record_invalid(&source, account, order_id, operation, &key, &reason, current)
-                    .await
+                self.record_invalid(
+                    &source, account, order_id, operation, &key, &reason, current,
+                )
+                .await
             }
         }
     }
@@ -299,20 +300,20 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         paid: Payment,
         current: Option<DomainRecord>,
     ) -> Result<ItemReport, StoreError> {
-        let committed = self
-            .lifecycle()
-            .commit_with_retry(request.domain.ascii(), Some(current), |current, now| {
-                match decide(current, &request, paid) {
-                    Decision::Send => claim(current, &request, &self.sealer, now),
-                    Decision::AwaitPayment => self.await_payment(current, &request, now),
-                    Decision::Refuse {
-                        existing,
-                        outcome,
-                        reason,
-                    } => refusal(existing, &request.source, outcome, reason, now),
-                }
-            })
-            .await?;
+        let committed =
+            self.lifecycle()
+                .commit_with_retry(request.domain.ascii(), Some(current), |current, now| {
+                    match decide(current, &request, paid) {
+                        Decision::Send => claim(current, &request, &self.sealer, now),
+                        Decision::AwaitPayment => self.await_payment(current, &request, now),
+                        Decision::Refuse {
+                            existing,
+                            outcome,
+                            reason,
+                        } => refusal(existing, &request.source, outcome, reason, now),
+                    }
+                })
+                .await?;
         self.carry_out(committed, &request).await
     }
 
@@ -430,8 +431,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     t.reject(operation, message.clone(), &key);
                 }
                 t.claim(key.clone()).log(
-                    LogEntry::new(now, action::REQUEST_REJECTED, Outcome::Error, message.clone())
-                        .request_ref(&key),
+                    LogEntry::new(
+                        now,
+                        action::REQUEST_REJECTED,
+                        Outcome::Error,
+                        message.clone(),
+                    )
+                    .request_ref(&key),
                 );
                 Step::write(t, ())
             })

@@ -269,7 +269,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         let now = self.clock.now();
         tracing::warn!(domain = %current.domain, ctid = current.ctid.as_deref(), "{why}");
         let mut t = Transition::of(current, now);
-        t.log(LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why).ctid(current.ctid.as_deref()));
+        t.log(
+            LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why).ctid(current.ctid.as_deref()),
+        );
         let Attempt::Written(noted) = self.lifecycle().commit(t).await? else {
             return Ok(false);
         };
@@ -316,7 +318,10 @@ fn same_nameservers(wanted: &[String], listed: &[String]) -> bool {
 mod tests {
     use super::*;
 
-    fn covered(windows: &[(Option<OffsetDateTime>, OffsetDateTime); 2], at: OffsetDateTime) -> usize {
+    fn covered(
+        windows: &[(Option<OffsetDateTime>, OffsetDateTime); 2],
+        at: OffsetDateTime,
+    ) -> usize {
         windows
             .iter()
             .filter(|(from, before)| from.is_none_or(|from| at >= from) && at < *before)

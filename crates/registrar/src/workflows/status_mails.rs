@@ -160,10 +160,10 @@ pub fn mask(address: &str) -> String {
 mod tests {
     use super::*;
     use crate::ports::{MailError, Mailer};
-    use crate::status_mail::{Language, StatusMail, StatusNotice};
-    use time::OffsetDateTime;
     use crate::status::{Operation, Status};
+    use crate::status_mail::{Language, StatusMail, StatusNotice};
     use std::sync::Mutex;
+    use time::OffsetDateTime;
 
     #[derive(Default)]
     struct Queue {

@@ -16,7 +16,6 @@ use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use internetx::client::Throttle;
 
@@ -54,9 +53,7 @@ impl SharedRateLimit {
                 .client
                 .put_item()
                 .table_name(&self.table)
-                .item("pk", AttributeValue::S(format!("RATE#{slot}")))
-                .item("sk", AttributeValue::S("SLOT".into()))
-                .item("expires_at", AttributeValue::N(expires.to_string()))
+                .set_item(Some(super::layout::rate_slot_item(slot, expires)))
                 .condition_expression("attribute_not_exists(pk)")
                 .send()
                 .await;

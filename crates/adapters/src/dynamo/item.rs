@@ -1,0 +1,110 @@
+//! DynamoDB attribute values in and out, SDK errors as store errors, and
+//! index queries that page.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use registrar::ports::StoreError;
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// Pages through an index query until `limit` items are read; an item that
+/// cannot be read is logged and skipped, so one bad item stops nothing.
+pub(crate) async fn query_index<T>(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+    limit: usize,
+    read: impl Fn(&Item) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    let mut found = Vec::new();
+    let mut start = None;
+    while found.len() < limit {
+        let page = query
+            .clone()
+            .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        for item in page.items.unwrap_or_default() {
+            match read(&item) {
+                Ok(value) => found.push(value),
+                Err(e) => tracing::error!(
+                    pk = opt_s(&item, "pk").unwrap_or_default(),
+                    "index item skipped: {e}"
+                ),
+            }
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => break,
+        }
+    }
+    Ok(found)
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+pub(crate) fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn map_s(map: &BTreeMap<String, String>) -> AttributeValue {
+    AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), s(v))).collect())
+}
+
+pub(crate) fn read_map_s(item: &Item, name: &str) -> Option<BTreeMap<String, String>> {
+    match item.get(name) {
+        Some(AttributeValue::M(m)) => Some(
+            m.iter()
+                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
+                .collect(),
+        ),
+        _ => None,
+    }
+}
+
+pub(crate) fn opt_s(item: &Item, name: &str) -> Option<String> {
+    match item.get(name) {
+        Some(AttributeValue::S(v)) => Some(v.clone()),
+        _ => None,
+    }
+}
+
+pub(crate) fn req_n(item: &Item, name: &str) -> Result<u64, StoreError> {
+    match item.get(name) {
+        Some(AttributeValue::N(v)) => v
+            .parse()
+            .map_err(|_| StoreError::Malformed(format!("{name} {v:?}"))),
+        _ => Err(StoreError::Malformed(format!(
+            "attribute {name} is missing"
+        ))),
+    }
+}
+
+pub(crate) fn req_s(item: &Item, name: &str) -> Result<String, StoreError> {
+    opt_s(item, name).ok_or_else(|| StoreError::Malformed(format!("attribute {name} is missing")))
+}
+
+pub(crate) fn list_s(item: &Item, name: &str) -> Vec<String> {
+    match item.get(name) {
+        Some(AttributeValue::L(values)) => values
+            .iter()
+            .filter_map(|v| v.as_s().ok().cloned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn unavailable<E: std::error::Error + 'static>(err: E) -> StoreError {
+    StoreError::Unavailable(internetx::error_chain(&err))
+}
+
+pub(crate) fn malformed(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Malformed(err.to_string())
+}

@@ -1,0 +1,144 @@
+//! The composition root: one builder per deployable (each function and the
+//! CLI), the only place where configuration becomes clients, stores and
+//! workflows. Each runs once, at cold start.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+use internetx::client::ClientConfig;
+use internetx::{Credentials, Envelope, GatewayClient};
+use registrar::lifecycle::NoticePolicy;
+use registrar::ports::SystemClock;
+use registrar::reply_address::ReplyAddress;
+use registrar::seal::Sealer;
+use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
+use registrar::workflows::status_mails::Notifier;
+use registrar::Registrar;
+
+use crate::dynamo::rate_limit::SharedRateLimit;
+use crate::mailbox::Mailbox;
+use crate::queue::SqsItemQueue;
+use crate::ses::SesMailer;
+use crate::{Config, ConfigError, DynamoStore, MailConfig, StatusMailConfig};
+
+/// The workflows that talk to InterNetX, on DynamoDB and the real gateway.
+pub type GatewayRegistrar = Registrar<DynamoStore, GatewayClient, SystemClock>;
+
+/// `domain-events`: the registrar and, for large orders, the item queue.
+pub struct DomainEvents {
+    pub registrar: GatewayRegistrar,
+    pub queue: Option<SqsItemQueue>,
+}
+
+/// `inbound-mail`: the mail workflow and where the mails are.
+pub struct InboundMail<S = DynamoStore, C = SystemClock, M = Mailbox> {
+    pub inbound: Inbound<S, C>,
+    pub mailbox: M,
+    /// The mail bucket and the prefix the receipt rule writes under: mails
+    /// anywhere else are not read.
+    pub bucket: String,
+    pub prefix: String,
+}
+
+/// `status-mails`.
+pub type StatusMails = Notifier<DynamoStore, SesMailer, SystemClock>;
+
+/// The registrar as `domain-events`, `order-items`, `reconcile` and the
+/// CLI's `retry` and `dlq replay` run it.
+pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, ConfigError> {
+    let envelope = Envelope::new(Credentials {
+        user: config.internetx_user.clone(),
+        password: config.internetx_password.clone(),
+        context: config.internetx_context.clone(),
+    });
+    let client_config = ClientConfig {
+        url: config.internetx_url.clone(),
+        connect_timeout: config.gateway_connect_timeout,
+        timeout: config.gateway_timeout,
+        max_requests_per_second: config.gateway_rate,
+        ..ClientConfig::new(config.internetx_url.clone())
+    };
+    let secret = config.reply_token_secret.expose().as_bytes();
+    let dynamo = aws_sdk_dynamodb::Client::new(aws);
+    // The gateway counts per source IP: every instance of every function
+    // shares one limit.
+    let shared_limit =
+        SharedRateLimit::new(dynamo.clone(), &config.domain_table, config.gateway_rate);
+    Ok(Registrar {
+        store: DynamoStore::new(dynamo, &config.domain_table),
+        gateway: GatewayClient::new(client_config, envelope)
+            .map_err(|e| ConfigError::Invalid {
+                name: "INTERNETX_URL",
+                problem: internetx::error_chain(&e),
+            })?
+            .with_throttle(Arc::new(shared_limit)),
+        clock: SystemClock,
+        reply: reply_address(&config.reply_to_address, secret)?,
+        sealer: Sealer::new(secret),
+        notices: NoticePolicy {
+            enabled: config.status_mails,
+        },
+    })
+}
+
+pub fn domain_events(config: &Config, aws: &SdkConfig) -> Result<DomainEvents, ConfigError> {
+    Ok(DomainEvents {
+        registrar: registrar(config, aws)?,
+        queue: config
+            .item_queue_url
+            .as_ref()
+            .map(|url| SqsItemQueue::new(aws_sdk_sqs::Client::new(aws), url)),
+    })
+}
+
+pub fn inbound_mail(config: &MailConfig, aws: &SdkConfig) -> Result<InboundMail, ConfigError> {
+    let secret = config.reply_token_secret.expose().as_bytes();
+    Ok(InboundMail {
+        inbound: Inbound {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
+            clock: SystemClock,
+            reply: reply_address(&config.reply_to_address, secret)?,
+            config: InboundConfig {
+                max_bytes: config.max_mail_bytes,
+                allowed_senders: config.allowed_senders.clone(),
+            },
+            notices: NoticePolicy {
+                enabled: config.status_mails,
+            },
+        },
+        mailbox: Mailbox::new(aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(aws)
+                .force_path_style(config.s3_force_path_style)
+                .build(),
+        )),
+        bucket: config.mail_bucket.clone(),
+        prefix: config.inbound_prefix.clone(),
+    })
+}
+
+pub fn status_mails(config: &StatusMailConfig, aws: &SdkConfig) -> StatusMails {
+    Notifier {
+        queue: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
+        mailer: SesMailer::new(
+            aws_sdk_sesv2::Client::new(aws),
+            &config.from,
+            config.configuration_set.clone(),
+        ),
+        clock: SystemClock,
+        max_attempts: config.max_attempts,
+        stale_after: config.stale_after,
+    }
+}
+
+/// The CLI's table-only commands: the store and the life cycle's notice
+/// policy (a hand-made settlement owes the same status mail).
+pub fn operator_store(table: &str, aws: &SdkConfig) -> DynamoStore {
+    DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), table)
+}
+
+fn reply_address(address: &str, secret: &[u8]) -> Result<ReplyAddress, ConfigError> {
+    ReplyAddress::new(address, secret).map_err(|e| ConfigError::Invalid {
+        name: "REPLY_TO_ADDRESS",
+        problem: e.to_string(),
+    })
+}
