@@ -150,7 +150,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         Ok(match committed {
             Committed::AlreadyClaimed => ItemReport::duplicate(request.source(), request.domain()),
             Committed::Written(Planned::Send(ctid), record) => {
-                return self.post(record, request, &ctid).await
+                return self.post(*record, request, &ctid).await
             }
             Committed::Written(Planned::Await, _) | Committed::Skipped(Planned::Await) => {
                 report(ItemOutcome::AwaitingPayment, None)
@@ -176,7 +176,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             return Ok(None);
         };
         match self.lifecycle().commit(*transition).await? {
-            Attempt::Written(record) => self.post(record, request, &ctid).await.map(Some),
+            Attempt::Written(record) => self.post(*record, request, &ctid).await.map(Some),
             Attempt::Conflict => Ok(None),
             Attempt::AlreadyClaimed => Ok(Some(ItemReport::duplicate(
                 request.source(),

@@ -128,7 +128,7 @@ pub enum DeadLetter {
     /// An EventBridge event that `domain-events` failed on.
     Event {
         detail_type: String,
-        event: Result<InboundEvent, EventError>,
+        event: Result<Box<InboundEvent>, EventError>,
     },
     /// A message of the item queue that `order-items` failed on.
     Items(Vec<QueuedItem>),
@@ -140,7 +140,10 @@ pub fn parse_dead_letter(body: &str) -> DeadLetter {
         return DeadLetter::Items(items);
     }
     let (detail_type, event) = parse_envelope(&serde_json::from_str(body).unwrap_or(Value::Null));
-    DeadLetter::Event { detail_type, event }
+    DeadLetter::Event {
+        detail_type,
+        event: event.map(Box::new),
+    }
 }
 
 /// Parses an event by its `detail-type`.

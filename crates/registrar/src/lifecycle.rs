@@ -391,7 +391,7 @@ impl<T> Step<T> {
 #[derive(Debug)]
 pub enum Committed<T> {
     /// Written; the item as it now is.
-    Written(T, DomainRecord),
+    Written(T, Box<DomainRecord>),
     /// The decision wrote nothing.
     Skipped(T),
     /// The event's claim exists: it was handled before.
@@ -408,7 +408,7 @@ pub struct Lifecycle<'a, S, C> {
 /// How one attempt ended.
 #[derive(Debug)]
 pub enum Attempt {
-    Written(DomainRecord),
+    Written(Box<DomainRecord>),
     /// The item changed since it was read.
     Conflict,
     AlreadyClaimed,
@@ -423,7 +423,7 @@ impl<S: DomainStore, C: Clock> Lifecycle<'_, S, C> {
     pub async fn commit(&self, transition: Transition) -> Result<Attempt, StoreError> {
         let change = transition.into_change(self.notices)?;
         match self.store.commit(&change).await {
-            Ok(()) => Ok(Attempt::Written(change.record)),
+            Ok(()) => Ok(Attempt::Written(Box::new(change.record))),
             Err(StoreError::Conflict) => Ok(Attempt::Conflict),
             Err(StoreError::AlreadyClaimed(_)) => Ok(Attempt::AlreadyClaimed),
             Err(e) => Err(e),

@@ -113,7 +113,7 @@ mod tests {
     #[tokio::test]
     async fn a_table_outage_fails_the_invocation_so_lambda_retries() {
         let app = registrar(ScriptedGateway::default());
-        app.store.fail_next_commits(10);
+        app.store.fail_next_commits(1);
         let err = handle(&app, NO_QUEUE, provider_registration("REQ-2", "later.de"))
             .await
             .expect_err("a transient failure fails the invocation");

@@ -112,12 +112,16 @@ mod tests {
     use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
     use registrar::{Operation, Status};
 
+    /// The sample event of `events/`, for another object.
     fn s3_event(bucket: &str, key: &str) -> S3Event {
-        serde_json::from_value(json!({"Records": [{
-            "eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-            "s3": {"bucket": {"name": bucket}, "object": {"key": key, "size": 1}}
-        }]}))
-        .unwrap()
+        let mut event: S3Event = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../events/s3-inbound-mail.json"
+        )))
+        .unwrap();
+        event.records[0].s3.bucket.name = Some(bucket.into());
+        event.records[0].s3.object.key = Some(key.into());
+        event
     }
 
     async fn app() -> InboundMail<MemoryStore, TestClock, MemoryMailbox> {

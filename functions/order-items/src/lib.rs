@@ -171,7 +171,7 @@ mod tests {
     async fn a_table_outage_sends_the_message_back() {
         let app = registrar(ScriptedGateway::default());
         let body = serde_json::to_string(&queued(&["late.de"]).await).unwrap();
-        app.store.fail_next_commits(10);
+        app.store.fail_next_commits(1);
         let response = handle(&app, batch(vec![message("m-1", body)]))
             .await
             .unwrap();

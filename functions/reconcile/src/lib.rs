@@ -39,8 +39,10 @@ mod tests {
         let app = registrar(ScriptedGateway::default());
         let sent = time::macros::datetime!(2026-11-29 09:00 UTC);
         for domain in ["listed.de", "waiting.de"] {
-            let record =
+            let mut record =
                 in_flight_record(domain, Operation::Register, &format!("ib-{domain}"), sent);
+            // InterNetX accepted both: absence alone is no reason to resend.
+            record.stid = Some(format!("stid-{domain}"));
             app.store.commit(&seed(record, None)).await.unwrap();
         }
         app.gateway.list("listed.de");

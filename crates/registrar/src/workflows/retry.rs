@@ -160,3 +160,57 @@ pub async fn resolve<S: DomainStore, C: Clock>(
         ))),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lifecycle::NoticePolicy;
+    use crate::testing::in_flight_record;
+
+    fn at() -> OffsetDateTime {
+        time::macros::datetime!(2026-11-29 12:00 UTC)
+    }
+
+    #[test]
+    fn resolves_only_what_is_open() {
+        let flying = in_flight_record("x.de", Operation::Register, "ib-1", at());
+        let t = resolution(
+            &flying,
+            Status::Registered,
+            "ops",
+            "confirmed in AutoDNS",
+            at(),
+        )
+        .unwrap();
+        let change = t.into_change(NoticePolicy::default()).unwrap();
+        assert_eq!(change.record().status, Status::Registered);
+        assert_eq!(change.record().last_ctid.as_deref(), Some("ib-1"));
+        assert!(change.log()[0]
+            .message
+            .contains("by ops: confirmed in AutoDNS"));
+        assert_eq!(change.log()[0].ctid.as_deref(), Some("ib-1"));
+        let done = change.record().clone();
+        assert!(resolution(&done, Status::Error, "ops", "x", at()).is_err());
+        assert!(resolution(&flying, Status::Error, "ops", " ", at()).is_err());
+        assert!(resolution(&flying, Status::Updating, "ops", "x", at()).is_err());
+        assert!(resolution(&flying, Status::Cancelled, "ops", "x", at()).is_err());
+    }
+
+    #[test]
+    fn a_domain_in_error_can_be_confirmed_by_hand() {
+        let flying = in_flight_record("x.de", Operation::Register, "ib-1", at());
+        let failed = resolution(&flying, Status::Error, "ops", "refused", at())
+            .unwrap()
+            .into_change(NoticePolicy::default())
+            .unwrap()
+            .record()
+            .clone();
+        assert_eq!(failed.status, Status::Error);
+        let confirmed = resolution(&failed, Status::Registered, "ops", "it is ours", at())
+            .unwrap()
+            .into_change(NoticePolicy::default())
+            .unwrap();
+        assert_eq!(confirmed.record().status, Status::Registered);
+        assert!(confirmed.record().registered);
+    }
+}
