@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::log::action;
+use crate::ports::{DomainStore, StoreError};
 use crate::record::AccountKind;
 use crate::testing::{MemoryStore, TestClock};
 use time::macros::datetime;

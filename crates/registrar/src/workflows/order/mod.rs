@@ -4,6 +4,10 @@
 //! invalid item fails alone, with its reason on the domain's log; the other
 //! items go on.
 
+mod invalid;
+
+use invalid::DomainKey;
+
 use crate::dispatch::{claim, refusal, Planned};
 use crate::event::{DomainRequested, OrderItem, OrderPaid};
 use crate::lifecycle::{Step, Transition};
@@ -12,10 +16,9 @@ use crate::ports::{Clock, DomainStore, Gateway, ItemQueue, PaidOrder, StoreError
 use crate::record::{AccountKind, DomainRecord};
 use crate::report::{ItemOutcome, ItemReport, Report};
 use crate::request::{
-    new_domain_record, stored_input, Account, DomainRequest, DomainRequestInput, QueuedItem, Source,
+    stored_input, Account, DomainRequest, DomainRequestInput, QueuedItem, Source,
 };
 use crate::status::{Operation, Status};
-use crate::text::{clip, is_clean};
 use crate::workflows::Registrar;
 use crate::DomainName;
 
@@ -345,110 +348,6 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             );
         Step::write(t, Planned::Await)
     }
-
-    /// An item whose domain name is itself unusable: recorded under the
-    /// name as given when it can key an item, else only in the function log.
-    async fn reject_invalid(
-        &self,
-        source: &Source,
-        account: &Account,
-        order_id: Option<&str>,
-        operation: Option<Operation>,
-        raw_domain: Option<&str>,
-        reason: &str,
-    ) -> Result<ItemReport, StoreError> {
-        let Some(shown) = raw_domain.and_then(presentable_name) else {
-            tracing::error!(request = %source.key(), reason, "invalid item, no usable domain name: not recorded in the table");
-            return Ok(ItemReport {
-                item: source.label().to_owned(),
-                domain: raw_domain.map(|d| clip(d, 80)),
-                outcome: ItemOutcome::Invalid,
-                ctid: None,
-                reason: Some(reason.to_owned()),
-            });
-        };
-        if self.store.request_claimed(&source.key()).await? {
-            return Ok(ItemReport::of(
-                source,
-                &shown,
-                ItemOutcome::Duplicate,
-                None,
-                None,
-            ));
-        }
-        let current = self.store.load(&shown).await?;
-        let key = DomainKey {
-            unicode: shown.clone(),
-            ascii: shown,
-        };
-        self.record_invalid(
-            source,
-            account,
-            order_id,
-            operation.unwrap_or(Operation::Register),
-            &key,
-            reason,
-            current,
-        )
-        .await
-    }
-
-    /// Writes an invalid request to the domain's log (and `Error`, when the
-    /// domain has nothing better to show), marking the event as handled.
-    #[allow(clippy::too_many_arguments)]
-    async fn record_invalid(
-        &self,
-        source: &Source,
-        account: &Account,
-        order_id: Option<&str>,
-        operation: Operation,
-        domain: &DomainKey,
-        reason: &str,
-        current: Option<DomainRecord>,
-    ) -> Result<ItemReport, StoreError> {
-        let key = source.key();
-        let message = format!(
-            "{} of {} for {} not sent: {reason}",
-            operation.noun(),
-            domain.ascii,
-            source.describe()
-        );
-        tracing::error!(domain = %domain.ascii, request = %key, reason, "invalid request");
-        let committed = self
-            .lifecycle()
-            .commit_with_retry(&domain.ascii, Some(current), |current, now| {
-                let mut t = Transition::of_or_new(current, now, || {
-                    new_domain_record(
-                        &domain.ascii,
-                        &domain.unicode,
-                        operation,
-                        account,
-                        order_id,
-                        now,
-                    )
-                });
-                if t.may_become(Status::Error) {
-                    t.reject(operation, message.clone(), &key);
-                }
-                t.claim(key.clone()).log(
-                    LogEntry::new(
-                        now,
-                        action::REQUEST_REJECTED,
-                        Outcome::Error,
-                        message.clone(),
-                    )
-                    .request_ref(&key),
-                );
-                Step::write(t, ())
-            })
-            .await?;
-        let outcome = match committed {
-            crate::lifecycle::Committed::AlreadyClaimed => ItemOutcome::Duplicate,
-            _ => ItemOutcome::Invalid,
-        };
-        let reason = (outcome == ItemOutcome::Invalid).then(|| reason.to_owned());
-        Ok(ItemReport::of(source, &domain.ascii, outcome, None, reason))
-    }
 }
 
 fn order_source(order: &OrderPaid, item_id: &str) -> Source {
@@ -521,32 +420,4 @@ fn decide<'a>(
         outcome,
         reason,
     }
-}
-
-/// The string that keys a domain item: a valid name, or an invalid one that
-/// is still presentable, so the operator sees the error where they look.
-struct DomainKey {
-    ascii: String,
-    unicode: String,
-}
-
-impl From<&DomainName> for DomainKey {
-    fn from(name: &DomainName) -> Self {
-        Self {
-            ascii: name.ascii().to_owned(),
-            unicode: name.unicode().to_owned(),
-        }
-    }
-}
-
-/// An invalid name that can still key a domain item: lower-cased,
-/// printable, bounded.
-fn presentable_name(raw: &str) -> Option<String> {
-    let name = raw.trim().trim_end_matches('.').to_lowercase();
-    (!name.is_empty()
-        && name.chars().count() <= 253
-        && is_clean(&name)
-        && !name.contains(char::is_whitespace)
-        && !name.contains('#'))
-    .then_some(name)
 }

@@ -7,24 +7,25 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, MutexGuard};
 
-use internetx::response::parse_answer;
-use internetx::{Exchange, GatewayError, Task, TaskKind};
 use time::OffsetDateTime;
 
 use crate::lifecycle::NoticePolicy;
 use crate::log::{timestamp, LogEntry};
 use crate::ports::{
-    Change, Clock, DomainStore, Gateway, ItemQueue, MailError, MailStore, MailboxError, Mailer,
-    NoticeEnd, NoticeQueue, NoticeState, PaidOrder, QueuedNotice, StoreError, StoredMail,
+    Change, Clock, DomainStore, Gateway, NoticeEnd, NoticeQueue, NoticeState, PaidOrder,
+    QueuedNotice, StoreError,
 };
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
-use crate::request::QueuedItem;
 use crate::seal::Sealer;
-use crate::status_mail::StatusMail;
 use crate::workflows::Registrar;
 
+mod doubles;
+mod gateway;
+
 pub use crate::lifecycle::{in_flight_record, seed};
+pub use doubles::{MemoryMailbox, RecordingMailer, VecItemQueue};
+pub use gateway::{Script, ScriptedGateway};
 
 /// The secret the doubles' reply addresses and sealer use.
 pub const SECRET: &[u8] = b"test-secret-0123456789";
@@ -243,124 +244,6 @@ impl NoticeQueue for MemoryStore {
     }
 }
 
-/// What the scripted gateway answers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Script {
-    /// `N…`: accepted, the result follows by mail.
-    #[default]
-    Accept,
-    /// `E…` with a detail code.
-    Refuse,
-    /// The request never left (connection refused).
-    Unreachable,
-    /// Sent, no answer (timeout).
-    NoAnswer,
-}
-
-/// Answers each task as scripted per domain (default: accept); domain info
-/// (`0105`) lists the domains in `listed` and answers `E0105` for the rest.
-#[derive(Debug, Default)]
-pub struct ScriptedGateway {
-    seen: Mutex<Vec<Task>>,
-    scripts: Mutex<HashMap<String, Script>>,
-    listed: Mutex<HashSet<String>>,
-    default: Script,
-}
-
-impl ScriptedGateway {
-    /// Every task answered by `script` unless a domain has its own.
-    pub fn answering(script: Script) -> Self {
-        Self {
-            default: script,
-            ..Self::default()
-        }
-    }
-
-    pub fn script(self, domain: &str, script: Script) -> Self {
-        lock(&self.scripts).insert(domain.to_owned(), script);
-        self
-    }
-
-    /// Domain info lists `domain` from now on.
-    pub fn list(&self, domain: &str) {
-        lock(&self.listed).insert(domain.to_owned());
-    }
-
-    /// Every task sent, in order.
-    pub fn seen(&self) -> Vec<Task> {
-        lock(&self.seen).clone()
-    }
-
-    /// The tasks that were not domain info.
-    pub fn operations(&self) -> Vec<Task> {
-        self.seen()
-            .into_iter()
-            .filter(|t| !matches!(t.kind, TaskKind::DomainInfo { .. }))
-            .collect()
-    }
-}
-
-impl Gateway for ScriptedGateway {
-    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
-        let request_xml = well_formed(task);
-        lock(&self.seen).push(task.clone());
-        let domain = task.kind.domain_name().to_owned();
-        let xml = if let TaskKind::DomainInfo { .. } = task.kind {
-            if lock(&self.listed).contains(&domain) {
-                format!("<response><result><data><domain><name>{domain}</name></domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
-            } else {
-                "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
-            }
-        } else {
-            let script = lock(&self.scripts)
-                .get(&domain)
-                .copied()
-                .unwrap_or(self.default);
-            match script {
-                Script::Unreachable => {
-                    return Err(GatewayError::NotSent("connection refused".into()))
-                }
-                Script::NoAnswer => return Err(GatewayError::OutcomeUnknown("timed out".into())),
-                Script::Refuse => "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned(),
-                Script::Accept => format!(
-                    "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
-                    code = task.kind.code()
-                ),
-            }
-        };
-        let answer = parse_answer(&xml)
-            .map_err(|e| GatewayError::OutcomeUnknown(format!("scripted answer: {e}")))?;
-        Ok(Exchange {
-            request_xml,
-            response_xml: xml,
-            answer,
-            retried: Vec::new(),
-        })
-    }
-}
-
-/// The task as the gateway would receive it; a double's assertion that it
-/// is well-formed XML naming the task's own domain.
-fn well_formed(task: &Task) -> String {
-    let xml = task.to_xml(&internetx::Envelope::new(internetx::Credentials {
-        user: "test-user".into(),
-        password: internetx::Secret::new("test-password"),
-        context: "4".into(),
-    }));
-    let root = internetx::tree::parse(&xml)
-        .unwrap_or_else(|e| panic!("malformed request XML ({e}): {xml}"));
-    let name = root
-        .text_at(&["task", "domain", "name"])
-        .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
-        .unwrap_or_default();
-    assert_eq!(
-        name,
-        task.kind.domain_name(),
-        "the request names its domain: {xml}"
-    );
-    xml
-}
-
 /// A clock that starts at a fixed time and moves one millisecond per
 /// reading (so log entries of successive steps keep their order), or as
 /// far as [`TestClock::advance`] says.
@@ -388,109 +271,5 @@ impl Clock for TestClock {
         let mut now = lock(&self.0);
         *now += time::Duration::milliseconds(1);
         *now
-    }
-}
-
-/// Records the items queued; fails while `failing` is set.
-#[derive(Debug, Default)]
-pub struct VecItemQueue {
-    pub items: Mutex<Vec<QueuedItem>>,
-    pub failing: bool,
-}
-
-impl VecItemQueue {
-    pub fn queued(&self) -> Vec<QueuedItem> {
-        lock(&self.items).clone()
-    }
-}
-
-impl ItemQueue for VecItemQueue {
-    async fn enqueue(&self, items: &[QueuedItem]) -> Result<(), StoreError> {
-        if self.failing {
-            return Err(StoreError::Unavailable("item queue unavailable".into()));
-        }
-        lock(&self.items).extend_from_slice(items);
-        Ok(())
-    }
-}
-
-/// Records the mails sent; `fail`: every send fails (`Some(true)`: for good).
-#[derive(Debug, Default)]
-pub struct RecordingMailer {
-    pub fail: Option<bool>,
-    sent: Mutex<Vec<(String, StatusMail)>>,
-}
-
-impl RecordingMailer {
-    pub fn failing(permanent: bool) -> Self {
-        Self {
-            fail: Some(permanent),
-            ..Self::default()
-        }
-    }
-
-    pub fn sent(&self) -> Vec<(String, StatusMail)> {
-        lock(&self.sent).clone()
-    }
-}
-
-impl Mailer for RecordingMailer {
-    async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
-        if let Some(permanent) = self.fail {
-            return Err(MailError {
-                message: "Throttling".into(),
-                permanent,
-            });
-        }
-        let mut sent = lock(&self.sent);
-        sent.push((to.to_owned(), mail.clone()));
-        Ok(format!("msg-{}", sent.len()))
-    }
-}
-
-/// A mail bucket in memory: mails by `(bucket, key)` and the tags set.
-#[derive(Debug, Default)]
-pub struct MemoryMailbox {
-    mails: Mutex<HashMap<(String, String), Vec<u8>>>,
-    tags: Mutex<HashMap<(String, String), String>>,
-}
-
-impl MemoryMailbox {
-    pub fn put(&self, bucket: &str, key: &str, raw: &[u8]) {
-        lock(&self.mails).insert((bucket.to_owned(), key.to_owned()), raw.to_vec());
-    }
-
-    /// The `outcome` tag of a mail, once set.
-    pub fn tag_of(&self, bucket: &str, key: &str) -> Option<String> {
-        lock(&self.tags)
-            .get(&(bucket.to_owned(), key.to_owned()))
-            .cloned()
-    }
-}
-
-impl MailStore for MemoryMailbox {
-    async fn read(
-        &self,
-        bucket: &str,
-        key: &str,
-        max_bytes: u64,
-    ) -> Result<StoredMail, MailboxError> {
-        let mails = lock(&self.mails);
-        let raw = mails
-            .get(&(bucket.to_owned(), key.to_owned()))
-            .ok_or_else(|| MailboxError::Missing {
-                bucket: bucket.to_owned(),
-                key: key.to_owned(),
-            })?;
-        Ok(if raw.len() as u64 > max_bytes {
-            StoredMail::TooLarge(raw.len() as u64)
-        } else {
-            StoredMail::Bytes(raw.clone())
-        })
-    }
-
-    async fn tag(&self, bucket: &str, key: &str, outcome: &str) -> Result<(), MailboxError> {
-        lock(&self.tags).insert((bucket.to_owned(), key.to_owned()), outcome.to_owned());
-        Ok(())
     }
 }

@@ -1,0 +1,128 @@
+//! A gateway double that answers as scripted and checks every request.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+
+use internetx::response::parse_answer;
+use internetx::{Exchange, GatewayError, Task, TaskKind};
+
+use super::lock;
+use crate::ports::Gateway;
+
+/// What the scripted gateway answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Script {
+    /// `N…`: accepted, the result follows by mail.
+    #[default]
+    Accept,
+    /// `E…` with a detail code.
+    Refuse,
+    /// The request never left (connection refused).
+    Unreachable,
+    /// Sent, no answer (timeout).
+    NoAnswer,
+}
+
+/// Answers each task as scripted per domain (default: accept); domain info
+/// (`0105`) lists the domains in `listed` and answers `E0105` for the rest.
+#[derive(Debug, Default)]
+pub struct ScriptedGateway {
+    seen: Mutex<Vec<Task>>,
+    scripts: Mutex<HashMap<String, Script>>,
+    listed: Mutex<HashSet<String>>,
+    default: Script,
+}
+
+impl ScriptedGateway {
+    /// Every task answered by `script` unless a domain has its own.
+    pub fn answering(script: Script) -> Self {
+        Self {
+            default: script,
+            ..Self::default()
+        }
+    }
+
+    pub fn script(self, domain: &str, script: Script) -> Self {
+        lock(&self.scripts).insert(domain.to_owned(), script);
+        self
+    }
+
+    /// Domain info lists `domain` from now on.
+    pub fn list(&self, domain: &str) {
+        lock(&self.listed).insert(domain.to_owned());
+    }
+
+    /// Every task sent, in order.
+    pub fn seen(&self) -> Vec<Task> {
+        lock(&self.seen).clone()
+    }
+
+    /// The tasks that were not domain info.
+    pub fn operations(&self) -> Vec<Task> {
+        self.seen()
+            .into_iter()
+            .filter(|t| !matches!(t.kind, TaskKind::DomainInfo { .. }))
+            .collect()
+    }
+}
+
+impl Gateway for ScriptedGateway {
+    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
+        let request_xml = well_formed(task);
+        lock(&self.seen).push(task.clone());
+        let domain = task.kind.domain_name().to_owned();
+        let xml = if let TaskKind::DomainInfo { .. } = task.kind {
+            if lock(&self.listed).contains(&domain) {
+                format!("<response><result><data><domain><name>{domain}</name></domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
+            } else {
+                "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
+            }
+        } else {
+            let script = lock(&self.scripts)
+                .get(&domain)
+                .copied()
+                .unwrap_or(self.default);
+            match script {
+                Script::Unreachable => {
+                    return Err(GatewayError::NotSent("connection refused".into()))
+                }
+                Script::NoAnswer => return Err(GatewayError::OutcomeUnknown("timed out".into())),
+                Script::Refuse => "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned(),
+                Script::Accept => format!(
+                    "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
+                    code = task.kind.code()
+                ),
+            }
+        };
+        let answer = parse_answer(&xml)
+            .map_err(|e| GatewayError::OutcomeUnknown(format!("scripted answer: {e}")))?;
+        Ok(Exchange {
+            request_xml,
+            response_xml: xml,
+            answer,
+            retried: Vec::new(),
+        })
+    }
+}
+
+/// The task as the gateway would receive it; a double's assertion that it
+/// is well-formed XML naming the task's own domain.
+fn well_formed(task: &Task) -> String {
+    let xml = task.to_xml(&internetx::Envelope::new(internetx::Credentials {
+        user: "test-user".into(),
+        password: internetx::Secret::new("test-password"),
+        context: "4".into(),
+    }));
+    let root = internetx::tree::parse(&xml)
+        .unwrap_or_else(|e| panic!("malformed request XML ({e}): {xml}"));
+    let name = root
+        .text_at(&["task", "domain", "name"])
+        .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
+        .unwrap_or_default();
+    assert_eq!(
+        name,
+        task.kind.domain_name(),
+        "the request names its domain: {xml}"
+    );
+    xml
+}
