@@ -10,16 +10,16 @@
 use internetx::{AnswerKind, Exchange, GatewayError};
 use time::OffsetDateTime;
 
-use crate::lifecycle::{Attempt, Committed, Step, Transition};
+use crate::lifecycle::{Attempt, Committed, Lifecycle, Step, Transition};
 use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
+use crate::reply_address::ReplyAddress;
 use crate::report::{ItemOutcome, ItemReport};
 use crate::request::{new_ctid, DomainRequest, Source};
 use crate::seal::Sealer;
 use crate::status::Operation;
 use crate::text::clip;
-use crate::workflows::Registrar;
 use crate::DomainName;
 
 /// A request on its way to the gateway: what the claim, send and answer
@@ -130,10 +130,19 @@ pub fn refusal(
     Step::write(t, Planned::Refuse(reported, reason))
 }
 
-impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+/// What sending needs: the life cycle, the gateway, the reply address the
+/// result mail comes back to, and the sealer for what a retry keeps.
+pub struct Dispatcher<'a, S, G, C> {
+    pub lifecycle: Lifecycle<'a, S, C>,
+    pub gateway: &'a G,
+    pub reply: &'a ReplyAddress,
+    pub sealer: &'a Sealer,
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
     /// Carries out what was committed for `request`: posts a claimed
     /// request and records the answer, or reports why it was not sent.
-    pub(crate) async fn carry_out(
+    pub async fn carry_out(
         &self,
         committed: Committed<Planned>,
         request: &impl Outgoing,
@@ -165,17 +174,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
 
     /// Claims the domain for `request` on the item read and sends it, in one
     /// attempt. `None`: the domain changed since it was read.
-    pub(crate) async fn send(
+    pub async fn send(
         &self,
         current: Option<&DomainRecord>,
         request: &impl Outgoing,
     ) -> Result<Option<ItemReport>, StoreError> {
         let Step::Write(transition, Planned::Send(ctid)) =
-            claim(current, request, &self.sealer, self.clock.now())
+            claim(current, request, self.sealer, self.lifecycle.now())
         else {
             return Ok(None);
         };
-        match self.lifecycle().commit(*transition).await? {
+        match self.lifecycle.commit(*transition).await? {
             Attempt::Written(record) => self.post(*record, request, &ctid).await.map(Some),
             Attempt::Conflict => Ok(None),
             Attempt::AlreadyClaimed => Ok(Some(ItemReport::duplicate(
@@ -199,7 +208,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         // The result mail (or an operator) may get there first: the answer
         // is then applied to the fresh item.
         let committed = self
-            .lifecycle()
+            .lifecycle
             .commit_with_retry(
                 request.domain().ascii(),
                 Some(Some(claimed)),

@@ -68,7 +68,7 @@ pub enum StoreError {
     /// A workflow asked for a status change the life cycle does not allow:
     /// a defect, never retried into success.
     #[error(transparent)]
-    Refused(#[from] crate::lifecycle::TransitionRefused),
+    Refused(#[from] crate::status::TransitionRefused),
     /// Worth a retry: throttling, network, service errors.
     #[error("domain table unavailable: {0}")]
     Unavailable(String),

@@ -6,7 +6,6 @@ use internetx::{ContactRef, DomainOrder, Nameserver, Secret, Task, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contacts, ContactsInput};
-use crate::event::OrderPaid;
 use crate::nameserver::{validate_nameservers, NameserverInput};
 use crate::record::{AccountKind, DomainRecord};
 use crate::seal::Sealer;
@@ -219,7 +218,8 @@ pub struct QueuedItem {
 
 impl QueuedItem {
     pub fn new(
-        order: &OrderPaid,
+        order_id: &str,
+        account: &Account,
         item_id: &str,
         operation: Operation,
         input: &DomainRequestInput,
@@ -228,12 +228,12 @@ impl QueuedItem {
         let mut input = input.clone();
         let sealed_auth_code = input.auth_code.take().map(|code| sealer.seal(&code));
         Self {
-            order_id: order.order_id.clone(),
+            order_id: order_id.to_owned(),
             item_id: item_id.to_owned(),
-            account_id: order.account.id.clone(),
-            account_kind: order.account.kind.as_str().to_owned(),
-            email: order.account.email.clone(),
-            language: order.account.language.map(|l| l.as_str().to_owned()),
+            account_id: account.id.clone(),
+            account_kind: account.kind.as_str().to_owned(),
+            email: account.email.clone(),
+            language: account.language.map(|l| l.as_str().to_owned()),
             operation: operation.as_str().to_owned(),
             input,
             sealed_auth_code,

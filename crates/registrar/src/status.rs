@@ -123,6 +123,15 @@ impl Operation {
     }
 }
 
+/// A status move [`Status::allows`] forbids.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{domain}: the status may not move from {} to {to}", from.map_or("(new)", Status::as_str))]
+pub struct TransitionRefused {
+    pub domain: String,
+    pub from: Option<Status>,
+    pub to: Status,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown {what} {value:?}")]
 pub struct UnknownName {

@@ -20,17 +20,9 @@ pub use commit::{Attempt, Committed, Lifecycle, Step, MAX_ATTEMPTS};
 use crate::log::{action, timestamp, LogEntry, Outcome};
 use crate::ports::Change;
 use crate::record::DomainRecord;
+pub use crate::status::TransitionRefused;
 use crate::status::{Operation, Status};
 use crate::status_mail::StatusNotice;
-
-/// A status move [`Status::allows`] forbids.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{domain}: the status may not move from {} to {to}", from.map_or("(new)", Status::as_str))]
-pub struct TransitionRefused {
-    pub domain: String,
-    pub from: Option<Status>,
-    pub to: Status,
-}
 
 /// Whether state changes queue status mails (`STATUS_MAILS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

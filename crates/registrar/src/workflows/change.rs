@@ -201,7 +201,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             })
             .await?;
         match (&validated, committed) {
-            (Ok(request), committed) => self.carry_out(committed, request).await,
+            (Ok(request), committed) => self.dispatcher().carry_out(committed, request).await,
             (Err(_), Committed::Written(Planned::Refuse(outcome, reason), _))
             | (Err(_), Committed::Skipped(Planned::Refuse(outcome, reason))) => {
                 Ok(unsent(outcome, reason))

@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod status_mails;
 
+use crate::dispatch::Dispatcher;
 use crate::event::{DeadLetter, InboundEvent};
 use crate::lifecycle::{Lifecycle, NoticePolicy};
 use crate::ports::{Clock, DomainStore, Gateway};
@@ -45,6 +46,15 @@ impl<S, G, C> Registrar<S, G, C> {
             store: &self.store,
             clock: &self.clock,
             notices: self.notices,
+        }
+    }
+
+    pub(crate) fn dispatcher(&self) -> Dispatcher<'_, S, G, C> {
+        Dispatcher {
+            lifecycle: self.lifecycle(),
+            gateway: &self.gateway,
+            reply: &self.reply,
+            sealer: &self.sealer,
         }
     }
 }

@@ -275,7 +275,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         let Attempt::Written(noted) = self.lifecycle().commit(t).await? else {
             return Ok(false);
         };
-        let sent = self.send(Some(&noted), request).await?;
+        let sent = self.dispatcher().send(Some(&noted), request).await?;
         Ok(sent.is_some_and(|r| r.outcome != ItemOutcome::Duplicate))
     }
 }

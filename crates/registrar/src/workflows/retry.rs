@@ -80,7 +80,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     nameservers: None,
                     contacts: None,
                 };
-                match self.send(Some(&current), &request).await? {
+                match self.dispatcher().send(Some(&current), &request).await? {
                     Some(report) => Ok(Ok(report)),
                     None => refuse(format!("{domain} changed meanwhile; look again")),
                 }

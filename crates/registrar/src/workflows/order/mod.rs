@@ -87,7 +87,8 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     operation,
                     input,
                 } => queued.push(QueuedItem::new(
-                    order,
+                    &order.order_id,
+                    &order.account,
                     item_id,
                     *operation,
                     input,
@@ -317,7 +318,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     }
                 })
                 .await?;
-        self.carry_out(committed, &request).await
+        self.dispatcher().carry_out(committed, &request).await
     }
 
     fn await_payment(
