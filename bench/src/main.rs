@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench`: figures for the README's Performance
+//! `cargo run --release -p bench`: figures for bench/README.md's Performance
 //! section, printed as a table and written to `target/bench.json`.
 //!
 //! * result-mail handling (MIME parse, document search, XML, token check,

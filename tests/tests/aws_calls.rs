@@ -2,7 +2,7 @@
 //! by an interceptor on the DynamoDB client of the functions' real store
 //! (against moto) and by the simulator's record. Targets: one DynamoDB
 //! transaction per state change, one gateway request per operation.
-//! Prints the counts (the README's Performance table quotes them).
+//! Prints the counts (bench/README.md quotes them).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
