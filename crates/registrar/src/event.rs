@@ -36,6 +36,8 @@ impl InboundEvent {
 #[derive(Debug, Clone)]
 pub struct ChangeRequested {
     pub request_id: String,
+    /// Who asks: a customer may change only its own domains.
+    pub account: Account,
     pub domain: String,
     pub operation: Operation,
     /// The change's own fields, or why they cannot be read (logged on the
@@ -276,6 +278,7 @@ fn parse_domain_requested(detail: &Value) -> Result<DomainRequested, EventError>
 
 fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested, EventError> {
     let request_id = id_field(detail, "request_id")?;
+    let account = account(detail).map_err(|e| EventError(format!("{request_id}: {}", e.0)))?;
     let domain = match detail.get("domain") {
         Some(Value::String(d)) if !d.trim().is_empty() => d.clone(),
         _ => {
@@ -314,6 +317,7 @@ fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested,
     };
     Ok(ChangeRequested {
         request_id,
+        account,
         domain,
         operation,
         change,

@@ -23,6 +23,10 @@ pub struct Change {
     pub(crate) log: Vec<LogEntry>,
     pub(crate) claim: Option<String>,
     pub(crate) notice: Option<StatusNotice>,
+    /// `false`: the item stays as it is (no version bump); the change only
+    /// adds log entries (and the claim), on the condition that the item is
+    /// still at `expected_version`.
+    pub(crate) writes_item: bool,
 }
 
 impl Change {
@@ -44,6 +48,10 @@ impl Change {
     /// The status mail this change owes (only when status mails are on).
     pub fn notice(&self) -> Option<&StatusNotice> {
         self.notice.as_ref()
+    }
+    /// Whether the domain item itself is written, or only checked.
+    pub fn writes_item(&self) -> bool {
+        self.writes_item
     }
 }
 

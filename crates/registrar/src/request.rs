@@ -267,14 +267,15 @@ impl DomainRequest {
         )
     }
 
-    /// What this request says about the domain (operation, owner account,
-    /// order, where status mails go), and the request kept for a retry with
-    /// its auth code sealed.
+    /// What this request says about the domain (operation, order, where
+    /// status mails go), and the request kept for a retry with its auth code
+    /// sealed. The owner stays the account that first ordered the domain
+    /// (CONTRACT.md, Ownership): a provider acting on a customer's domain
+    /// does not take it over.
     pub fn adopt(&self, record: &mut DomainRecord, sealer: &Sealer) {
         record.operation = self.operation;
-        record.account_id = self.account.id.clone();
-        record.account_kind = self.account.kind;
-        if let Some(email) = &self.account.email {
+        let owner = record.account_id == self.account.id;
+        if let (Some(email), true) = (&self.account.email, owner) {
             record.notify_email = Some(email.clone());
             record.notify_language = self.account.language.map(|l| l.as_str().to_owned());
         }

@@ -1,9 +1,11 @@
 //! The order workflow against in-memory ports.
 
 use internetx::TaskKind;
-use registrar::event::parse_event;
+use registrar::event::{parse_event, InboundEvent};
 use registrar::report::{ItemOutcome, Report};
-use registrar::testing::{registrar, MemoryStore, Script, ScriptedGateway, TestClock};
+use registrar::testing::{
+    registrar, MemoryStore, Script, ScriptedGateway, TestClock, VecItemQueue,
+};
 use registrar::{Outcome, Registrar, Status};
 use serde_json::{json, Value};
 
@@ -284,4 +286,44 @@ async fn hostile_items_are_refused_one_by_one_and_the_rest_goes_on() {
     )
     .unwrap_err();
     assert!(err.0.contains("at most 5000"), "{err}");
+}
+
+/// Security review H2: a paid order pays only for its own account, and an
+/// invalid item never touches another account's domain.
+#[tokio::test]
+async fn another_accounts_paid_order_pays_for_nothing() {
+    let s = submitter(ScriptedGateway::default());
+    // P's order is paid; its items wait in the queue, nothing sent yet.
+    let InboundEvent::OrderPaid(order) =
+        parse_event("OrderPaid", &paid("queued.de", "domain_registration")).unwrap()
+    else {
+        unreachable!("an OrderPaid")
+    };
+    s.order_paid_queued(&order, &VecItemQueue::default()).await;
+    // Q names P's paid order for the same domain.
+    let mut request = customer_request("REQ-Q", "register", "queued.de");
+    request["account"] = json!({"id": "CUST-Q", "kind": "customer"});
+    let r = run(&s, "DomainRequested", request).await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::AwaitingPayment);
+    assert!(s.gateway.seen().is_empty());
+}
+
+#[tokio::test]
+async fn an_invalid_item_only_adds_one_line_to_an_existing_domain() {
+    let s = submitter(ScriptedGateway::default());
+    run(&s, "OrderPaid", order()).await;
+    let before = s.store.domain("example.de").unwrap();
+    let bad = json!({"order_id": "ORD-X", "account": {"id": "CUST-X", "kind": "customer"},
+                     "items": [{"item_id": "X-1", "type": "domain_registration", "domain": "example.de"}]});
+    let r = run(&s, "OrderPaid", bad).await;
+    assert_eq!(r.items[0].outcome, ItemOutcome::Invalid);
+    assert_eq!(
+        s.store.domain("example.de").unwrap(),
+        before,
+        "item untouched"
+    );
+    let log = s.store.log("example.de");
+    let last = log.last().unwrap();
+    assert_eq!(last.action, "request.rejected");
+    assert!(last.message.contains("ORD-X"), "{}", last.message);
 }

@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
 use registrar::ports::{Change, DomainStore, PaidOrder, StoreError};
 use registrar::record::DomainRecord;
 use time::OffsetDateTime;
@@ -31,18 +31,31 @@ impl DomainStore for DynamoStore {
 
     async fn commit(&self, change: &Change) -> Result<(), StoreError> {
         let record = change.record();
-        let mut domain_put = Put::builder()
-            .table_name(&self.table)
-            .set_item(Some(layout::record_to_item(record)));
-        domain_put = match change.expected_version() {
-            None => domain_put.condition_expression("attribute_not_exists(pk)"),
-            Some(v) => domain_put
+        let first = if change.writes_item() {
+            let mut domain_put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(layout::record_to_item(record)));
+            domain_put = match change.expected_version() {
+                None => domain_put.condition_expression("attribute_not_exists(pk)"),
+                Some(v) => domain_put
+                    .condition_expression("version = :expected")
+                    .expression_attribute_values(":expected", n(v)),
+            };
+            TransactWriteItem::builder()
+                .put(domain_put.build().map_err(malformed)?)
+                .build()
+        } else {
+            // Only the log grows: the item is checked, not written.
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(layout::domain_key(&record.domain)))
                 .condition_expression("version = :expected")
-                .expression_attribute_values(":expected", n(v)),
+                .expression_attribute_values(":expected", n(change.expected_version().unwrap_or(0)))
+                .build()
+                .map_err(malformed)?;
+            TransactWriteItem::builder().condition_check(check).build()
         };
-        let mut writes = vec![TransactWriteItem::builder()
-            .put(domain_put.build().map_err(malformed)?)
-            .build()];
+        let mut writes = vec![first];
         for entry in change.log() {
             let put = Put::builder()
                 .table_name(&self.table)
@@ -51,7 +64,7 @@ impl DomainStore for DynamoStore {
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        if let Some(ctid) = &record.ctid {
+        if let Some(ctid) = record.ctid.as_ref().filter(|_| change.writes_item()) {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(layout::ctid_item(record, ctid)))

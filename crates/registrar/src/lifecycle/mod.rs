@@ -262,6 +262,19 @@ impl Transition {
             by_operator,
         } = self;
         let from = before.as_ref().map(|b| b.status);
+        // Nothing on the item changes: only the log grows, and the item is
+        // left alone (no version bump), so what only hints or refuses never
+        // stands in the way of a writer that acts.
+        if before.as_ref().is_some_and(|b| *b == record) {
+            return Ok(Change {
+                expected_version: before.as_ref().map(|b| b.version),
+                record,
+                log,
+                claim,
+                notice: None,
+                writes_item: false,
+            });
+        }
         if from != Some(record.status) && !Status::allows(from, record.status) {
             return Err(TransitionRefused {
                 domain: record.domain.clone(),
@@ -290,6 +303,7 @@ impl Transition {
             log,
             claim,
             notice,
+            writes_item: true,
         })
     }
 }
@@ -402,6 +416,7 @@ pub fn seed(record: DomainRecord, expected_version: Option<u64>) -> Change {
         log: Vec::new(),
         claim: None,
         notice: None,
+        writes_item: true,
     }
 }
 

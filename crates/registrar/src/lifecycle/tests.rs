@@ -156,8 +156,10 @@ fn each_allowed_move_writes_its_entries_and_owes_a_mail_only_into_a_final_status
     }
 }
 
+/// A refusal or a hint only adds to the log: the item keeps its version,
+/// so it never stands in the way of a writer that acts.
 #[test]
-fn a_write_without_a_move_logs_no_status_change_and_owes_no_mail() {
+fn a_write_without_a_move_only_adds_to_the_log() {
     let current = item(Status::Registered, Operation::Register);
     let mut t = Transition::of(&current, NOW);
     t.log(LogEntry::new(
@@ -171,7 +173,9 @@ fn a_write_without_a_move_logs_no_status_change_and_owes_no_mail() {
     assert_eq!(change.log().len(), 1);
     assert!(change.notice().is_none());
     assert_eq!(change.claim(), Some("REQUEST#R-9"));
-    assert_eq!(change.record().version, 4);
+    assert!(!change.writes_item());
+    assert_eq!(change.record().version, 3);
+    assert_eq!(change.expected_version(), Some(3));
 }
 
 #[test]
@@ -301,7 +305,7 @@ async fn the_commit_loop_decides_again_after_a_lost_race_and_honours_claims() {
         .commit_with_retry("example.de", Some(Some(stale)), |current, now| {
             decisions += 1;
             let mut t = Transition::of(current.expect("the item"), now);
-            t.claim("REQUEST#R-1");
+            t.edit(|r| r.stid = Some("s-1".into())).claim("REQUEST#R-1");
             Step::write(t, decisions)
         })
         .await

@@ -133,7 +133,7 @@ impl DomainStore for MemoryStore {
                 return Err(StoreError::AlreadyClaimed(key.to_owned()));
             }
         }
-        if let Some(ctid) = &record.ctid {
+        if let Some(ctid) = record.ctid.as_ref().filter(|_| change.writes_item()) {
             inner.ctids.insert(ctid.clone(), record.domain.clone());
         }
         if let Some(notice) = change.notice() {
@@ -147,7 +147,9 @@ impl DomainStore for MemoryStore {
                 },
             );
         }
-        inner.domains.insert(record.domain.clone(), record.clone());
+        if change.writes_item() {
+            inner.domains.insert(record.domain.clone(), record.clone());
+        }
         for (i, entry) in change.log().iter().enumerate() {
             let sk = format!("LOG#{}#{:06}", timestamp(entry.at), inner.logs.len() + i);
             inner

@@ -21,6 +21,7 @@ use crate::report::{ItemOutcome, ItemReport, Report};
 use crate::request::Source;
 use crate::seal::Sealer;
 use crate::status::{Operation, Status};
+use crate::workflows::order::foreign;
 use crate::workflows::Registrar;
 use crate::DomainName;
 
@@ -162,6 +163,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     tracing::error!(domain = %domain, request_id = %event.request_id, "{reason}");
                     return Step::Skip(Planned::Refuse(ItemOutcome::Refused, reason));
                 };
+                if let Some(reason) = foreign(current, &event.account, &source, &format!("{what} of {domain}")) {
+                    return refusal(current, &source, Outcome::Error, reason, now);
+                }
                 let request = match &validated {
                     Ok(request) => request,
                     Err(problem) => {

@@ -8,10 +8,13 @@ use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
 use crate::report::{ItemOutcome, ItemReport};
 use crate::request::{new_domain_record, Account, Source};
-use crate::status::{Operation, Status};
+use crate::status::Operation;
 use crate::text::{clip, is_clean};
 use crate::workflows::Registrar;
 use crate::DomainName;
+
+/// How much of an invalid request's reason is kept (the log line is bounded).
+const MAX_REASON_CHARS: usize = 600;
 
 impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// An item whose domain name is itself unusable: recorded under the
@@ -75,11 +78,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         current: Option<DomainRecord>,
     ) -> Result<ItemReport, StoreError> {
         let key = source.key();
-        let message = format!(
-            "{} of {} for {} not sent: {reason}",
-            operation.noun(),
-            domain.ascii,
-            source.describe()
+        let message = clip(
+            &format!(
+                "{} of {} for {} not sent: {reason}",
+                operation.noun(),
+                domain.ascii,
+                source.describe()
+            ),
+            MAX_REASON_CHARS,
         );
         tracing::error!(domain = %domain.ascii, request = %key, reason, "invalid request");
         let committed = self
@@ -95,7 +101,11 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         now,
                     )
                 });
-                if t.may_become(Status::Error) {
+                // An existing domain only hears of it: whoever owns it and
+                // whatever is in flight stays as it is (CONTRACT.md,
+                // Ownership). Only a domain the table does not know yet is
+                // created, in `Error`, so the operator sees it.
+                if current.is_none() {
                     t.reject(operation, message.clone(), &key);
                 }
                 t.claim(key.clone()).log(

@@ -200,9 +200,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     .as_deref()
                     .and_then(|d| DomainName::parse(d).ok());
                 self.store.paid_order(order_id).await.map(|paid| {
-                    let covered = paid
-                        .zip(domain)
-                        .is_some_and(|(p, d)| p.domains.iter().any(|x| x == d.ascii()));
+                    // Paid by this account, for this domain: naming someone
+                    // else's paid order pays for nothing.
+                    let covered = paid.zip(domain).is_some_and(|(p, d)| {
+                        p.account_id == request.account.id
+                            && p.domains.iter().any(|x| x == d.ascii())
+                    });
                     if covered {
                         Payment::Paid
                     } else {
@@ -271,7 +274,11 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         // A request that waited for payment supplies what the paid item leaves out.
         let input = match current
             .as_ref()
-            .filter(|c| c.status == Status::AwaitingPayment)
+            .filter(|c| {
+                c.status == Status::AwaitingPayment
+                    && c.account_id == account.id
+                    && c.order_id.as_deref() == order_id
+            })
             .and_then(|c| stored_input(c, &self.sealer))
         {
             Some(earlier) if paid == Payment::Paid => input.clone().or_from(earlier),
@@ -351,6 +358,24 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     }
 }
 
+/// Why `account` may not act on `existing`, if it may not: a customer acts
+/// only on its own domains; a provider on any (CONTRACT.md, Ownership). The
+/// reason names the asking account's reference, never the owner.
+pub(crate) fn foreign(
+    existing: &DomainRecord,
+    account: &Account,
+    source: &Source,
+    what: &str,
+) -> Option<String> {
+    (account.kind == AccountKind::Customer && existing.account_id != account.id).then(|| {
+        format!(
+            "{what} for {} (account {}) not sent: the domain belongs to another account",
+            source.describe(),
+            account.id
+        )
+    })
+}
+
 fn order_source(order: &OrderPaid, item_id: &str) -> Source {
     Source::OrderItem {
         order_id: order.order_id.clone(),
@@ -377,6 +402,13 @@ fn decide<'a>(
         return go;
     };
     let what = format!("{} of {}", request.operation.noun(), request.domain);
+    if let Some(reason) = foreign(existing, &request.account, &request.source, &what) {
+        return Decision::Refuse {
+            existing,
+            outcome: Outcome::Error,
+            reason,
+        };
+    }
     if existing.status == Status::AwaitingPayment && existing.account_id != request.account.id {
         return Decision::Refuse {
             existing,
