@@ -14,6 +14,7 @@ use registrar::event::{parse_dead_letter, DeadLetter};
 use registrar::lifecycle::{Lifecycle, NoticePolicy};
 use registrar::log::timestamp;
 use registrar::ports::{DomainStore, SystemClock};
+use registrar::text::printable;
 use registrar::workflows::retry::{resolve, Absence};
 use registrar::{DomainName, DomainRecord, LogEntry, Status};
 use serde_json::json;
@@ -159,7 +160,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                         if d.registered { "✓" } else { "" },
                         d.operation,
                         d.updated_at.get(..19).unwrap_or(&d.updated_at),
-                        d.last_error.as_deref().unwrap_or("")
+                        printable(d.last_error.as_deref().unwrap_or(""), 2_000)
                     );
                 }
                 println!("({} domain(s))", domains.len());
@@ -209,7 +210,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     );
                 }
                 if let Some(error) = &record.last_error {
-                    println!("  last error  {error}");
+                    println!("  last error  {}", printable(error, 2_000));
                 }
                 if !record.nameservers.is_empty() {
                     println!("  nameservers {}", record.nameservers.join(", "));
@@ -221,10 +222,12 @@ async fn run(cli: Cli) -> Result<(), String> {
                         timestamp(e.at),
                         e.action,
                         e.outcome,
-                        e.message,
+                        // Stored text may come from outside: no escape
+                        // sequence reaches the operator's terminal.
+                        printable(&e.message, 2_000),
                         e.code
                             .as_deref()
-                            .map(|code| format!("  [{code}]"))
+                            .map(|code| format!("  [{}]", printable(code, 60)))
                             .unwrap_or_default()
                     );
                 }

@@ -29,14 +29,58 @@ pub struct ResultMail {
 pub enum MailError {
     #[error("not an e-mail message (no headers could be read)")]
     NotAMessage,
+    #[error("mail not parsed: {0}")]
+    TooComplex(String),
 }
 
 /// Nesting of attached messages we follow (a forwarded result, say).
 const MAX_NESTING: usize = 4;
 /// Documents searched per mail, so a hostile mail cannot cost much.
 const MAX_DOCUMENTS: usize = 64;
+/// Attached messages (`message/rfc822`) a mail may hold at all: the MIME
+/// parser follows them recursively, so a deep nest would overflow its stack
+/// before our own depth limit is reached.
+pub const MAX_ATTACHED_MESSAGES: usize = 8;
+/// MIME parts (`Content-Type` headers) a mail may hold.
+pub const MAX_PARTS: usize = 256;
+/// Recipient addresses considered (every one costs a token check per ctid).
+pub const MAX_RECIPIENTS: usize = 32;
+
+/// Counts `needle` (ASCII, lower-case) in `raw`, ignoring case, up to `stop`.
+fn count_ignoring_case(raw: &[u8], needle: &[u8], stop: usize) -> usize {
+    let mut count = 0;
+    let mut i = 0;
+    while i + needle.len() <= raw.len() && count < stop {
+        if raw[i..i + needle.len()].eq_ignore_ascii_case(needle) {
+            count += 1;
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    count
+}
+
+/// Refuses, before any parsing, a mail whose structure alone would make the
+/// MIME parser expensive: too many attached messages or parts.
+fn check_structure(raw: &[u8]) -> Result<(), MailError> {
+    let attached = count_ignoring_case(raw, b"message/rfc822", MAX_ATTACHED_MESSAGES + 1);
+    if attached > MAX_ATTACHED_MESSAGES {
+        return Err(MailError::TooComplex(format!(
+            "more than {MAX_ATTACHED_MESSAGES} attached messages"
+        )));
+    }
+    let parts = count_ignoring_case(raw, b"content-type:", MAX_PARTS + 1);
+    if parts > MAX_PARTS {
+        return Err(MailError::TooComplex(format!(
+            "more than {MAX_PARTS} MIME parts"
+        )));
+    }
+    Ok(())
+}
 
 pub fn parse_result_mail(raw: &[u8]) -> Result<ResultMail, MailError> {
+    check_structure(raw)?;
     let message = MessageParser::default()
         .parse(raw)
         .ok_or(MailError::NotAMessage)?;
@@ -78,7 +122,7 @@ fn recipients(message: &Message<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |address: &str| {
         let address = address.trim().trim_matches(['<', '>']).to_ascii_lowercase();
-        if address.contains('@') && !out.contains(&address) {
+        if out.len() < MAX_RECIPIENTS && address.contains('@') && !out.contains(&address) {
             out.push(address);
         }
     };
@@ -168,17 +212,23 @@ fn scan(text: &str, mail: &mut ResultMail) {
     }
 }
 
-/// Where a document begins: its XML declaration if one directly precedes
-/// `<response`, else the element itself.
+/// Where a `<response` element begins ("<responses>" and the like do not
+/// count). A loop, not recursion: a hostile mail of many near misses costs
+/// time linear in its size and no stack.
 fn find_response_start(text: &str) -> Option<usize> {
-    let at = text.find("<response")?;
-    let after = text[at + "<response".len()..].chars().next();
-    if !matches!(after, Some('>' | ' ' | '\t' | '\r' | '\n' | '/')) {
-        // "<responses>" or similar: look further.
+    let mut from = 0;
+    while let Some(found) = text[from..].find("<response") {
+        let at = from + found;
         let next = at + "<response".len();
-        return find_response_start(&text[next..]).map(|i| i + next);
+        if matches!(
+            text[next..].chars().next(),
+            Some('>' | ' ' | '\t' | '\r' | '\n' | '/')
+        ) {
+            return Some(at);
+        }
+        from = next;
     }
-    Some(at)
+    None
 }
 
 #[cfg(test)]
@@ -203,6 +253,31 @@ mod tests {
         assert_eq!(m.spam_verdict.as_deref(), Some("PASS"));
         assert_eq!(m.notifications.len(), 1);
         assert!(m.unreadable.is_empty());
+    }
+
+    /// Security review M1: each of these aborted the process (stack
+    /// overflow) or cost seconds; now each is a quick verdict.
+    #[test]
+    fn hostile_structures_cost_nothing() {
+        let near_misses = "<responsex".repeat(100_000);
+        let raw = mail("From: a@b.de\r\nTo: c@d.de", &near_misses);
+        let m = parse_result_mail(&raw).unwrap();
+        assert!(m.notifications.is_empty());
+
+        let mut nested = String::from("From: a@b.de\r\nTo: c@d.de\r\n");
+        for _ in 0..100_000 {
+            nested.push_str("Content-Type: message/rfc822\r\n\r\n");
+        }
+        assert!(matches!(
+            parse_result_mail(nested.as_bytes()),
+            Err(MailError::TooComplex(_))
+        ));
+
+        let many: String = (0..5_000)
+            .map(|i| format!("To: internetx+{i:032x}@inbound.example.net\r\n"))
+            .collect();
+        let raw = mail(&format!("From: a@b.de\r\n{many}"), JOB);
+        assert!(parse_result_mail(&raw).unwrap().recipients.len() <= MAX_RECIPIENTS);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Removing secrets from XML before it is logged or stored.
 
-/// Elements whose content is secret in any request or answer.
-pub const SECRET_ELEMENTS: &[&str] = &["password", "authinfo", "token", "hash"];
+/// Elements whose content is secret in any request or answer. `reply_to`
+/// carries the reply token, a bearer credential for one result.
+pub const SECRET_ELEMENTS: &[&str] = &["password", "authinfo", "token", "hash", "reply_to"];
 
 /// Replaces the content of every `<name>…</name>` (any of `names`) by `***`.
 ///

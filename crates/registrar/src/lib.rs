@@ -35,7 +35,7 @@ pub mod status;
 pub mod status_mail;
 #[cfg(any(test, feature = "test-util"))]
 pub mod testing;
-mod text;
+pub mod text;
 pub mod workflows;
 
 pub use domain_name::{DomainName, DomainNameError};

@@ -83,6 +83,18 @@ pub enum StoreError {
     /// An item that does not fit the table layout.
     #[error("domain table item is malformed: {0}")]
     Malformed(String),
+    /// The table refused the write itself (an item too large, say): the
+    /// same write would be refused again.
+    #[error("domain table refused the write: {0}")]
+    Rejected(String),
+}
+
+impl StoreError {
+    /// Whether the same operation may succeed later (throttling, a lost
+    /// race, an outage); the others fail the same way every time.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict)
+    }
 }
 
 pub trait DomainStore: Send + Sync {

@@ -66,11 +66,12 @@ async fn handle_record<S: DomainStore, C: Clock, M: MailStore>(
         .read(bucket, &key, app.inbound.config.max_bytes)
         .await
     {
-        Ok(StoredMail::Bytes(raw)) => app
-            .inbound
-            .handle(&key, &raw)
-            .await
-            .map_err(|e| format!("{key}: {e}"))?,
+        Ok(StoredMail::Bytes(raw)) => match app.inbound.handle(&key, &raw).await {
+            Ok(verdict) => verdict,
+            // Refused the same way every time: kept and marked, not retried.
+            Err(e) if !e.is_transient() => MailVerdict::failed(format!("not applied: {e}")),
+            Err(e) => return Err(format!("{key}: {e}")),
+        },
         Ok(StoredMail::TooLarge(size)) => app.inbound.oversized(size),
         Err(MailboxError::Missing { .. }) => {
             tracing::warn!(bucket, key, "mail is gone before it was read: skipped");

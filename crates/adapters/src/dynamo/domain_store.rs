@@ -123,11 +123,17 @@ impl DomainStore for DynamoStore {
                         return Err(StoreError::AlreadyClaimed(key.to_owned()));
                     }
                 }
-                Err(StoreError::Unavailable(format!(
+                let what = format!(
                     "TransactWriteItems: {}: {}",
                     err.code().unwrap_or("error"),
                     err.message().unwrap_or("")
-                )))
+                );
+                // A write the table refuses as such (an item above 400 KB)
+                // is refused again however often it is retried.
+                if err.code() == Some("ValidationException") {
+                    return Err(StoreError::Rejected(what));
+                }
+                Err(StoreError::Unavailable(what))
             }
             Err(other) => Err(unavailable(other)),
         }

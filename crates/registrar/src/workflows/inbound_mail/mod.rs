@@ -12,12 +12,21 @@ use internetx::response::AnswerKind;
 use time::OffsetDateTime;
 
 use crate::lifecycle::{Committed, Lifecycle, NoticePolicy, Step, Transition};
+use crate::log::timestamp;
 use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, StoreError};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
 use crate::status::Operation;
-use crate::text::clip;
+use crate::text::{clip, printable};
+use crate::DomainName;
+
+/// Messages read per mail: a hostile mail of thousands costs no more.
+pub const MAX_NOTIFICATIONS: usize = 16;
+/// Ctids per job checked against the reply tokens.
+pub const MAX_CTIDS_PER_JOB: usize = 4;
+/// Characters of outside text kept per stored field.
+const MAX_STORED_CHARS: usize = 500;
 
 /// The S3 tag a processed mail gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,6 +59,11 @@ pub struct MailVerdict {
 }
 
 impl MailVerdict {
+    /// A mail that cannot be applied, for good.
+    pub fn failed(reason: impl Into<String>) -> Self {
+        Self::new(MailOutcome::Failed, reason)
+    }
+
     fn new(outcome: MailOutcome, reason: impl Into<String>) -> Self {
         Self {
             outcome,
@@ -169,17 +183,32 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     MailOutcome::Failed,
                     format!(
                         "InterNetX result unreadable: {}",
-                        mail.unreadable.join("; ")
+                        printable(&mail.unreadable.join("; "), MAX_STORED_CHARS)
                     ),
                 )
             });
         }
         let mut verdicts = Vec::new();
-        for (index, notification) in mail.notifications.iter().enumerate() {
+        if mail.notifications.len() > MAX_NOTIFICATIONS {
+            verdicts.push(MailVerdict::new(
+                MailOutcome::Ignored,
+                format!(
+                    "{} messages in one mail: only the first {MAX_NOTIFICATIONS} are read",
+                    mail.notifications.len()
+                ),
+            ));
+        }
+        let hour = timestamp(self.clock.now())[..13].to_owned();
+        for (index, notification) in mail
+            .notifications
+            .iter()
+            .take(MAX_NOTIFICATIONS)
+            .enumerate()
+        {
             let claim = format!("MAIL#{s3_key}#{index}");
             let verdict = match notification {
                 Notification::Job(job) => self.apply_job(s3_key, &claim, &mail, job).await?,
-                Notification::Event(event) => self.log_event(s3_key, &claim, event).await?,
+                Notification::Event(event) => self.log_event(s3_key, &hour, event).await?,
             };
             verdicts.push(verdict);
         }
@@ -223,13 +252,14 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         let Some(ctid) = job
             .ctids
             .iter()
+            .take(MAX_CTIDS_PER_JOB)
             .find(|c| mail.recipients.iter().any(|r| self.reply.verify(r, c)))
         else {
             return Ok(MailVerdict::new(
                 MailOutcome::Quarantined,
                 format!(
                     "no reply token proves this result answers our request (ctid {}, recipients {})",
-                    if job.ctids.is_empty() { "none".to_owned() } else { job.ctids.join(", ") },
+                    if job.ctids.is_empty() { "none".to_owned() } else { printable(&job.ctids.join(", "), 200) },
                     clip(&mail.recipients.join(", "), 300)
                 ),
             ));
@@ -240,14 +270,17 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                 format!("result for ctid {ctid}, which no domain was sent with"),
             ));
         };
-        let summary = format!(
-            "{} {}{}",
-            job.status.code,
-            job.status.text,
-            match job.details() {
-                d if d.is_empty() => String::new(),
-                d => format!(" ({d})"),
-            }
+        let summary = printable(
+            &format!(
+                "{} {}{}",
+                job.status.code,
+                job.status.text,
+                match job.details() {
+                    d if d.is_empty() => String::new(),
+                    d => format!(" ({d})"),
+                }
+            ),
+            MAX_STORED_CHARS,
         );
         let committed = self
             .lifecycle()
@@ -285,8 +318,8 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             let mut e =
                 LogEntry::new(now, action::MAIL_RECEIVED, outcome, message).ctid(Some(ctid));
             e.s3_key = Some(s3_key.to_owned());
-            e.code = Some(job.status.code.clone()).filter(|c| !c.is_empty());
-            e.text = Some(job.status.text.clone()).filter(|t| !t.is_empty());
+            e.code = Some(printable(&job.status.code, 40)).filter(|c| !c.is_empty());
+            e.text = Some(printable(&job.status.text, MAX_STORED_CHARS)).filter(|t| !t.is_empty());
             e
         };
         let mut ignored = |reason: String| {
@@ -340,23 +373,34 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
 
     /// A registry event (no ctid of ours): logged against the domain, never
     /// acted on; reconciliation confirms with domain info.
+    /// A registry event (no ctid of ours, no reply token: anyone can send
+    /// one) only hints. It never changes the domain item: one log line on
+    /// the domain at most per domain and hour (the claim), its text made
+    /// printable and bounded; domain info is the truth.
     async fn log_event(
         &self,
         s3_key: &str,
-        claim: &str,
+        hour: &str,
         event: &RegistryEvent,
     ) -> Result<MailVerdict, StoreError> {
+        let kind = printable(&event.kind, 60);
+        let named = event.domain.as_deref().map(|d| printable(d, 80));
         let reason = format!(
-            "registry event {} for {}: logged, not acted on",
-            event.kind,
-            event.domain.as_deref().unwrap_or("an unnamed domain")
+            "registry event {kind} for {}: logged, not acted on",
+            named.as_deref().unwrap_or("an unnamed domain")
         );
-        let Some(domain) = &event.domain else {
+        let Some(domain) = event
+            .domain
+            .as_deref()
+            .and_then(|d| DomainName::parse(d).ok())
+        else {
             return Ok(MailVerdict::new(MailOutcome::Ignored, reason));
         };
+        let domain = domain.ascii().to_owned();
+        let claim = format!("EVENT#{domain}#{hour}");
         let committed = self
             .lifecycle()
-            .commit_with_retry(domain, None, |current, now| {
+            .commit_with_retry(&domain, None, |current, now| {
                 let Some(current) = current else {
                     return Step::Skip(MailVerdict::new(
                         MailOutcome::Ignored,
@@ -367,16 +411,23 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     now,
                     action::MAIL_RECEIVED,
                     Outcome::Ignored,
-                    format!("InterNetX reported the registry event {} for {domain}; not acted on until domain info confirms it", event.kind),
+                    format!("a mail reported the registry event {kind} for {domain}; not acted on until domain info confirms it"),
                 );
                 entry.s3_key = Some(s3_key.to_owned());
-                entry.code = Some(event.kind.clone());
+                entry.code = Some(kind.clone());
                 let mut t = Transition::of(current, now);
-                t.log(entry).claim(claim);
+                t.log(entry).claim(claim.clone());
                 Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason.clone()))
             })
             .await?;
-        Ok(with_domain(written(committed, s3_key), domain))
+        let verdict = match committed {
+            Committed::AlreadyClaimed => MailVerdict::new(
+                MailOutcome::Ignored,
+                format!("{reason} (an event for {domain} was logged this hour already)"),
+            ),
+            other => written(other, s3_key),
+        };
+        Ok(with_domain(verdict, &domain))
     }
 }
 
