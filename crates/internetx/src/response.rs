@@ -57,6 +57,24 @@ pub struct DomainData {
     pub name: String,
     /// `nserver/name`, lower-case, without a trailing dot.
     pub nameservers: Vec<String>,
+    /// The per-domain `<status>` (lower-case): only `success` means the
+    /// domain is done; a running job shows something else (protocol audit
+    /// D1; `tillkahlbrock/autodns-api` DomainInquire fixture, sourcedesk's
+    /// sync treats only SUCCESS as live).
+    pub status: Option<String>,
+    /// The `<cancelation>` InterNetX holds for the domain, if any (its type,
+    /// e.g. `delete`; the JSON API calls the state `DELETE_EXPIRE` and the
+    /// like): a cancelation exists (protocol audit D10).
+    pub cancelation: Option<String>,
+}
+
+impl DomainData {
+    /// InterNetX shows the domain as done (`status` = success).
+    pub fn is_done(&self) -> bool {
+        self.status
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("success"))
+    }
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -154,7 +172,27 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
         .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
         .filter(|n| !n.is_empty())
         .collect();
-    Some(DomainData { name, nameservers })
+    let text = |path: &[&str]| {
+        domain
+            .text_at(path)
+            .map(|s| s.trim().to_ascii_lowercase())
+            .filter(|s| !s.is_empty())
+    };
+    let cancelation = text(&["cancelation", "type"])
+        .or_else(|| text(&["cancelation", "status"]))
+        .or_else(|| text(&["cancelation"]))
+        .or_else(|| {
+            domain
+                .children_named("cancelation")
+                .next()
+                .map(|_| "present".to_owned())
+        });
+    Some(DomainData {
+        name,
+        nameservers,
+        status: text(&["status"]),
+        cancelation,
+    })
 }
 
 pub(crate) fn parse_status(status: &Element) -> Result<StatusInfo, ProtocolError> {

@@ -128,6 +128,48 @@ pub trait DomainStore: Send + Sync {
     ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
 }
 
+/// A borrowed store is a store: two workflows can share one.
+impl<S: DomainStore> DomainStore for &S {
+    fn load(
+        &self,
+        domain: &str,
+    ) -> impl Future<Output = Result<Option<DomainRecord>, StoreError>> + Send {
+        (**self).load(domain)
+    }
+    fn commit(&self, change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).commit(change)
+    }
+    fn request_claimed(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
+        (**self).request_claimed(key)
+    }
+    fn ctid_domain(
+        &self,
+        ctid: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {
+        (**self).ctid_domain(ctid)
+    }
+    fn record_paid_order(
+        &self,
+        order: &PaidOrder,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).record_paid_order(order)
+    }
+    fn paid_order(
+        &self,
+        order_id: &str,
+    ) -> impl Future<Output = Result<Option<PaidOrder>, StoreError>> + Send {
+        (**self).paid_order(order_id)
+    }
+    fn in_flight(
+        &self,
+        from: Option<OffsetDateTime>,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send {
+        (**self).in_flight(from, before, limit)
+    }
+}
+
 pub trait Gateway: Send + Sync {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send;
 }

@@ -65,6 +65,10 @@ pub struct DomainRecord {
     pub operation_started_at: Option<String>,
     pub stid: Option<String>,
     pub job_id: Option<String>,
+    /// When InterNetX first showed it has the operation in flight (its
+    /// answer, or any authenticated mail for the ctid): from then on the
+    /// operation is never sent again by the bridge.
+    pub acknowledged_at: Option<String>,
     /// The registration or transfer request as JSON, auth code removed:
     /// kept while `AwaitingPayment`, and once sent, so it can be retried.
     pub pending_request: Option<String>,
@@ -117,6 +121,7 @@ impl DomainRecord {
             operation_started_at: None,
             stid: None,
             job_id: None,
+            acknowledged_at: None,
             pending_request: None,
             pending_auth_code: None,
             nameservers: Vec::new(),

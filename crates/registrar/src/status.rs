@@ -75,6 +75,9 @@ impl Status {
             // `retry` of a failed cancellation. No mail or answer can, as
             // they settle only the ctid in flight.
             (Some(Error), Registered | Cancelled | Cancelling) => true,
+            // InterNetX's final result contradicts how the operation was
+            // settled (domain info, an operator): its word wins.
+            (Some(Registered | Cancelled), Error) => true,
             // A cancelled domain can be ordered again once it is gone at InterNetX.
             (Some(Cancelled), Registering | Transferring | AwaitingPayment) => true,
             _ => false,
@@ -231,5 +234,7 @@ mod tests {
         assert!(!Status::allows(Some(Registering), Transferring));
         assert!(!Status::allows(Some(Cancelling), Registered));
         assert!(!Status::allows(Some(Cancelled), Registered));
+        assert!(!Status::allows(Some(Registered), AwaitingPayment));
+        assert!(!Status::allows(Some(Cancelled), Updating));
     }
 }

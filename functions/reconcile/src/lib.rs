@@ -17,7 +17,6 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     tracing::info!(
         checked = report.checked,
         settled = report.settled,
-        resent = report.resent,
         given_up = report.given_up,
         waiting = report.waiting,
         skipped = report.skipped,

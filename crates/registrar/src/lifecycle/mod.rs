@@ -166,6 +166,7 @@ impl Transition {
         r.last_error = None;
         r.stid = None;
         r.job_id = None;
+        r.acknowledged_at = None;
         self.status_ctid = Some(ctid.to_owned());
         self
     }
@@ -182,6 +183,15 @@ impl Transition {
     /// The gateway accepted the operation in flight (`N…`): InterNetX has it.
     pub fn accepted(&mut self) -> &mut Self {
         self.record.registered = true;
+        self.acknowledged()
+    }
+
+    /// InterNetX showed it has the operation in flight (an answer, or an
+    /// authenticated mail about it): it is never sent again.
+    pub fn acknowledged(&mut self) -> &mut Self {
+        if self.record.acknowledged_at.is_none() {
+            self.record.acknowledged_at = Some(timestamp(self.now));
+        }
         self
     }
 

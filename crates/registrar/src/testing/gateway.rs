@@ -1,6 +1,6 @@
 //! A gateway double that answers as scripted and checks every request.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Mutex;
 
 use internetx::response::parse_answer;
@@ -29,7 +29,8 @@ pub enum Script {
 pub struct ScriptedGateway {
     seen: Mutex<Vec<Task>>,
     scripts: Mutex<HashMap<String, Script>>,
-    listed: Mutex<HashSet<String>>,
+    /// Domain info per domain: its `<status>` and `<cancelation>` type.
+    listed: Mutex<HashMap<String, (String, Option<String>)>>,
     default: Script,
 }
 
@@ -47,9 +48,17 @@ impl ScriptedGateway {
         self
     }
 
-    /// Domain info lists `domain` from now on.
+    /// Domain info lists `domain` from now on, done (`status` success).
     pub fn list(&self, domain: &str) {
-        lock(&self.listed).insert(domain.to_owned());
+        self.list_as(domain, "success", None);
+    }
+
+    /// Domain info lists `domain` with this `<status>` and cancelation.
+    pub fn list_as(&self, domain: &str, status: &str, cancelation: Option<&str>) {
+        lock(&self.listed).insert(
+            domain.to_owned(),
+            (status.to_owned(), cancelation.map(str::to_owned)),
+        );
     }
 
     /// Every task sent, in order.
@@ -72,8 +81,12 @@ impl Gateway for ScriptedGateway {
         lock(&self.seen).push(task.clone());
         let domain = task.kind.domain_name().to_owned();
         let xml = if let TaskKind::DomainInfo { .. } = task.kind {
-            if lock(&self.listed).contains(&domain) {
-                format!("<response><result><data><domain><name>{domain}</name></domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
+            if let Some((status, cancelation)) = lock(&self.listed).get(&domain) {
+                let cancelation = cancelation
+                    .as_ref()
+                    .map(|c| format!("<cancelation><type>{c}</type><execdate>expire</execdate></cancelation>"))
+                    .unwrap_or_default();
+                format!("<response><result><data><domain><name>{domain}</name><status>{status}</status>{cancelation}</domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
             } else {
                 "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
             }

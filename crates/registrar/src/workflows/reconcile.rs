@@ -1,23 +1,26 @@
-//! Reconciliation (`reconcile`): the safety net under the result mails (INTERNETX.md,
-//! "Delivery channels"). Operations in flight longer than a threshold — the
-//! mail was lost or is late, or the gateway's answer never came — are checked
-//! against InterNetX's domain info (`0105`) and settled:
+//! Reconciliation (`reconcile`): the safety net under the result mails
+//! (INTERNETX.md, "Delivery channels"). Operations in flight longer than a
+//! threshold — the mail was lost or is late, or the gateway's answer never
+//! came — are checked against InterNetX's domain info (`0105`) and settled:
 //!
 //! | evidence | operation | result |
 //! |---|---|---|
-//! | InterNetX lists the domain | registration, transfer | `Registered` |
+//! | InterNetX lists the domain with `status` success | registration, transfer | `Registered` |
+//! | it lists the domain with another status (a job still running) | registration, transfer | waits |
 //! | it lists the requested name servers | name-server change | `Registered` |
-//! | it does not list the domain, and never accepted the request (outcome unknown) | registration, transfer | sent again with a new ctid |
-//! | no evidence after `give_up` | any | `Error`, with what is known |
+//! | it shows a cancelation for the domain | cancellation | `Cancelled` |
+//! | no evidence after `give_up` | any | `Error`, with what is known and what the operator can do |
 //! | otherwise | any | left waiting (function log only) |
 //!
-//! Every settlement is one conditional commit on the version read, so two
-//! overlapping runs cannot both act: the second one's commit conflicts and it
-//! moves on. A resend happens only when InterNetX answered "no such domain"
-//! and never acknowledged the request, so it cannot register twice. A
-//! change's data (glue addresses, contact details) is not kept and a second
-//! cancelation would be refused as a duplicate, so those are never resent:
-//! the mail settles them, or they are given up.
+//! Nothing is ever sent again from here. `E0105` does not prove that
+//! InterNetX never received a request — a transfer in progress, or a
+//! registration a registry creates slowly, is not in domain info until it is
+//! done (protocol audit D2) — and InterNetX documents no inquiry that would
+//! prove a job does not exist. So an operation whose outcome is unknown
+//! waits for its mail or domain info, and past `give_up` an operator decides
+//! (`internetx-bridge retry --force` or `resolve`), with the evidence in the
+//! log. Every settlement is one conditional commit on the version read, so
+//! two overlapping runs cannot both act.
 
 use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
 use time::{Duration, OffsetDateTime};
@@ -27,11 +30,9 @@ use crate::log::action::RECONCILE_CHECKED;
 use crate::log::{parse_timestamp, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
-use crate::report::ItemOutcome;
-use crate::request::{new_ctid, stored_request, DomainRequest, Source};
+use crate::request::new_ctid;
 use crate::status::Operation;
 use crate::workflows::Registrar;
-use crate::DomainName;
 
 /// What InterNetX's domain info says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,6 +58,8 @@ pub async fn domain_info<G: Gateway>(gateway: &G, domain: &str) -> Result<Presen
         AnswerKind::Success => Presence::Listed(answer.domain.clone().unwrap_or(DomainData {
             name: domain.to_owned(),
             nameservers: Vec::new(),
+            status: None,
+            cancelation: None,
         })),
         AnswerKind::Error if answer.status.code == "E0105" => Presence::Absent,
         _ => Presence::Unclear(answer.summary()),
@@ -77,7 +80,6 @@ pub struct ReconcilePolicy {
 pub struct ReconcileReport {
     pub checked: usize,
     pub settled: usize,
-    pub resent: usize,
     pub given_up: usize,
     pub waiting: usize,
     /// Another writer changed the domain meanwhile, or InterNetX could not
@@ -87,7 +89,6 @@ pub struct ReconcileReport {
 
 enum Verdict {
     Done(String),
-    Resend(String, Box<DomainRequest>),
     GiveUp(String),
     Wait(String),
 }
@@ -143,13 +144,6 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         report.skipped += 1;
                     }
                 }
-                Verdict::Resend(why, request) => {
-                    if self.resend(&current, why, &request).await? {
-                        report.resent += 1;
-                    } else {
-                        report.skipped += 1;
-                    }
-                }
             }
         }
         Ok(report)
@@ -165,12 +159,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         let domain = &current.domain;
         let noun = current.operation.noun();
         let hours = age.whole_minutes() as f64 / 60.0;
-        let accepted = current.stid.is_some();
         let waited = format!("no result mail for the {noun} of {domain} after {hours:.1} h");
         match (current.operation, presence) {
-            (Operation::Register | Operation::Transfer, Presence::Listed(_)) => Verdict::Done(format!(
-                "{waited}; InterNetX lists the domain in this account (domain info S0105): {noun} complete"
-            )),
+            (Operation::Register | Operation::Transfer, Presence::Listed(data)) if data.is_done() => {
+                Verdict::Done(format!(
+                    "{waited}; InterNetX lists the domain in this account with status success (domain info S0105): {noun} complete"
+                ))
+            }
             (Operation::UpdateNameservers, Presence::Listed(data))
                 if current
                     .requested_nameservers
@@ -182,24 +177,11 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     data.nameservers.join(", ")
                 ))
             }
-            (Operation::Register | Operation::Transfer, Presence::Absent) if !accepted => {
-                let source = Source::Request {
-                    request_id: format!("reconcile-{}", ulid::Ulid::new()),
-                };
-                let stored = DomainName::parse(domain)
-                    .map_err(|e| e.to_string())
-                    .and_then(|name| stored_request(current, &name, source, &self.sealer));
-                match stored {
-                    Ok(request) => Verdict::Resend(
-                        format!(
-                            "{waited}; InterNetX never acknowledged the request (outcome unknown) and does not list the domain (E0105): sending it again"
-                        ),
-                        Box::new(request),
-                    ),
-                    Err(problem) => Verdict::GiveUp(format!(
-                        "{waited}; InterNetX never acknowledged the request and does not list the domain, but it cannot be sent again: {problem}"
-                    )),
-                }
+            (Operation::Cancel, Presence::Listed(data)) if data.cancelation.is_some() => {
+                Verdict::Done(format!(
+                    "{waited}; InterNetX shows a cancelation for the domain ({}): cancellation complete",
+                    data.cancelation.as_deref().unwrap_or_default()
+                ))
             }
             _ if age >= policy.give_up => {
                 let evidence = match presence {
@@ -207,22 +189,24 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         "InterNetX still shows the name servers {}",
                         data.nameservers.join(", ")
                     ),
-                    Presence::Listed(_) => "InterNetX lists the domain but sent no result".into(),
+                    Presence::Listed(data) if current.operation == Operation::Cancel => {
+                        "InterNetX lists the domain without a cancelation".into()
+                    }
+                    Presence::Listed(data) => format!(
+                        "InterNetX lists the domain with status {}",
+                        data.status.as_deref().unwrap_or("unknown")
+                    ),
                     Presence::Absent => "InterNetX does not list the domain (E0105)".into(),
                     Presence::Unclear(summary) => format!("domain info was inconclusive: {summary}"),
                 };
-                let acknowledged = if accepted {
-                    format!(
-                        "InterNetX had accepted it (stid {})",
-                        current.stid.as_deref().unwrap_or("")
-                    )
-                } else {
-                    "InterNetX never acknowledged it".into()
-                };
                 Verdict::GiveUp(format!(
-                    "{waited}, given up: {acknowledged}; {evidence}. Check it at InterNetX, then `internetx-bridge resolve` or `retry`"
+                    "{waited}, given up: {}; {evidence}. Not sent again (InterNetX may have it). Check it at InterNetX, then `internetx-bridge resolve` or `retry --force`",
+                    acknowledgement(current)
                 ))
             }
+            (_, Presence::Absent) => Verdict::Wait(format!(
+                "{waited}; InterNetX does not list the domain yet (E0105 also while a job runs): still waiting, never sent again"
+            )),
             _ => Verdict::Wait(format!("{waited}; no evidence yet, still waiting")),
         }
     }
@@ -256,28 +240,6 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             Attempt::Written(_)
         ))
     }
-
-    /// Sends the registration or transfer again with a new ctid, after
-    /// logging why on the version read (a conflict: someone else moved the
-    /// domain, nothing is sent).
-    async fn resend(
-        &self,
-        current: &DomainRecord,
-        why: String,
-        request: &DomainRequest,
-    ) -> Result<bool, StoreError> {
-        let now = self.clock.now();
-        tracing::warn!(domain = %current.domain, ctid = current.ctid.as_deref(), "{why}");
-        let mut t = Transition::of(current, now);
-        t.log(
-            LogEntry::new(now, RECONCILE_CHECKED, Outcome::Ok, why).ctid(current.ctid.as_deref()),
-        );
-        let Attempt::Written(noted) = self.lifecycle().commit(t).await? else {
-            return Ok(false);
-        };
-        let sent = self.dispatcher().send(Some(&noted), request).await?;
-        Ok(sent.is_some_and(|r| r.outcome != ItemOutcome::Duplicate))
-    }
 }
 
 /// Where a run looks, as `[from, before)` ranges of send times: everything
@@ -295,6 +257,15 @@ fn due_windows(
     let span = (policy.give_up - policy.after).whole_seconds().max(0);
     let pivot = before - Duration::seconds(rand::random_range(0..=span));
     [(Some(pivot), before), (None, pivot)]
+}
+
+/// What InterNetX showed of the operation in flight.
+fn acknowledgement(current: &DomainRecord) -> String {
+    match (&current.stid, &current.acknowledged_at) {
+        (Some(stid), _) => format!("InterNetX had accepted it (stid {stid})"),
+        (None, Some(at)) => format!("InterNetX reported on it (mail at {at})"),
+        (None, None) => "InterNetX never acknowledged it (its answer was lost)".into(),
+    }
 }
 
 fn started(record: &DomainRecord) -> Option<OffsetDateTime> {

@@ -52,11 +52,27 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 current.status
             ));
         }
-        if let (Some(stid), Absence::Unchecked) = (&current.stid, absence) {
+        let shown = current
+            .stid
+            .as_deref()
+            .map(|stid| {
+                format!(
+                    "accepted the last {} of {domain} (stid {stid})",
+                    current.operation.noun()
+                )
+            })
+            .or_else(|| {
+                current.acknowledged_at.as_deref().map(|at| {
+                    format!(
+                        "reported on the last {} of {domain} ({at})",
+                        current.operation.noun()
+                    )
+                })
+            });
+        if let (Some(shown), Absence::Unchecked) = (shown, absence) {
             return refuse(format!(
-                "InterNetX accepted the last {} of {domain} (stid {stid}) and may already have it; \
-                 retry with --force, which asks InterNetX first",
-                current.operation.noun()
+                "InterNetX {shown} and may already have it; \
+                 retry with --force, which asks InterNetX first"
             ));
         }
         let source = Source::Request {

@@ -17,7 +17,7 @@ use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, StoreError};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
-use crate::status::Operation;
+use crate::status::{Operation, Status};
 use crate::text::{clip, printable};
 use crate::DomainName;
 
@@ -338,6 +338,11 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         }
         if current.ctid.as_deref() != Some(ctid) {
             if current.last_ctid.as_deref() == Some(ctid) {
+                if let Some(reopened) = reopen(current, job, summary, &mut t) {
+                    t.log(entry(Outcome::Error, reopened.clone()))
+                        .status_note(Some(ctid), Some(s3_key));
+                    return Step::write(t, MailVerdict::new(MailOutcome::Applied, reopened));
+                }
                 return Step::Skip(MailVerdict::new(
                     MailOutcome::Duplicate,
                     format!("result for ctid {ctid} was applied before ({summary})"),
@@ -352,13 +357,25 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         }
         let domain = &current.domain;
         let (outcome, message) = match settlement(current.operation, job) {
-            Settlement::Pending => (
-                Outcome::Ok,
-                format!("InterNetX reported progress on the {noun} of {domain}: {summary}; waiting for the final result"),
-            ),
+            Settlement::Pending => {
+                // An authenticated word about the ctid proves InterNetX has
+                // the operation: it is never sent again.
+                t.acknowledged().edit(|r| {
+                    if r.job_id.is_none() {
+                        r.job_id = job.job_id.clone();
+                    }
+                });
+                (
+                    Outcome::Ok,
+                    format!("InterNetX reported progress on the {noun} of {domain}: {summary}; waiting for the final result"),
+                )
+            }
             Settlement::Success => {
                 t.succeed();
-                (Outcome::Ok, format!("InterNetX confirmed the {noun} of {domain}: {summary}"))
+                (
+                    Outcome::Ok,
+                    format!("InterNetX confirmed the {noun} of {domain}: {summary}"),
+                )
             }
             Settlement::Failure => {
                 let reason = format!("InterNetX reported the {noun} of {domain} failed: {summary}");
@@ -428,6 +445,41 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             other => written(other, s3_key),
         };
         Ok(with_domain(verdict, &domain))
+    }
+}
+
+/// A final result for the operation settled last that says the opposite of
+/// how it was settled (by domain info, an operator, or a give-up): InterNetX's
+/// own word wins, and the log says the domain was re-opened. `None`: it
+/// agrees, or the domain has moved on to another operation.
+fn reopen(
+    current: &DomainRecord,
+    job: &JobResult,
+    summary: &str,
+    t: &mut Transition,
+) -> Option<String> {
+    if current.ctid.is_some() {
+        return None;
+    }
+    let noun = current.operation.noun();
+    let domain = &current.domain;
+    match (settlement(current.operation, job), current.status) {
+        (Settlement::Success, Status::Error) => {
+            t.succeed();
+            Some(format!(
+                "InterNetX confirmed the {noun} of {domain} after it was settled as Error: {summary}; re-opened as {}",
+                current.operation.done_status()
+            ))
+        }
+        (Settlement::Failure, Status::Registered | Status::Cancelled) => {
+            let reason = format!(
+                "InterNetX reported the {noun} of {domain} failed after it was settled as {}: {summary}; re-opened as Error, check it at InterNetX",
+                current.status
+            );
+            t.fail(reason.clone());
+            Some(reason)
+        }
+        _ => None,
     }
 }
 
