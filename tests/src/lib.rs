@@ -26,6 +26,8 @@ pub type Item = HashMap<String, AttributeValue>;
 /// Recognisable secrets: the secrets test looks for them everywhere.
 pub const GATEWAY_PASSWORD: &str = "pw-Sup3r$ecret-4711";
 pub const REPLY_SECRET: &str = "reply-token-secret-0815-abcdef";
+/// The key of sealed auth codes, which the mail function never gets.
+pub const SEALING_SECRET: &str = "sealing-secret-4711-fedcba98";
 
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
@@ -470,6 +472,7 @@ impl World {
             internetx_password: Secret::new(GATEWAY_PASSWORD),
             reply_to_address,
             reply_token_secret: Secret::new(REPLY_SECRET),
+            sealing_secret: Some(Secret::new(SEALING_SECRET)),
             gateway_connect_timeout: Duration::from_secs(2),
             gateway_timeout: options.gateway_timeout,
             gateway_rate: options.gateway_rate,
@@ -607,6 +610,7 @@ impl World {
             ("INTERNETX_PASSWORD", c.internetx_password.expose()),
             ("REPLY_TO_ADDRESS", c.reply_to_address.as_str()),
             ("REPLY_TOKEN_SECRET", c.reply_token_secret.expose()),
+            ("SEALING_SECRET", SEALING_SECRET),
             ("INTERNETX_MAX_REQUESTS_PER_SECOND", "200"),
             ("AWS_ENDPOINT_URL", self.moto.endpoint.as_str()),
             ("AWS_REGION", "us-east-1"),

@@ -8,7 +8,9 @@
 
 use std::time::Duration;
 
-use e2e::{captured_logs, event, text, Options, World, GATEWAY_PASSWORD, REPLY_SECRET};
+use e2e::{
+    captured_logs, event, text, Options, World, GATEWAY_PASSWORD, REPLY_SECRET, SEALING_SECRET,
+};
 use internetx_simulator::Fault;
 use registrar::workflows::reconcile::ReconcilePolicy;
 use serde_json::json;
@@ -19,6 +21,7 @@ fn secrets() -> Vec<String> {
     vec![
         GATEWAY_PASSWORD.to_owned(),
         REPLY_SECRET.to_owned(),
+        SEALING_SECRET.to_owned(),
         AUTH_CODE.to_owned(),
         // As it travels in XML, and its distinctive core.
         "Auth-S3cr3t-&lt;&amp;&gt;".to_owned(),

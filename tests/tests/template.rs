@@ -154,6 +154,16 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             assert!(!env.contains_key(plain), "{name} carries {plain} in clear");
         }
         assert!(env.contains_key("REPLY_TOKEN_SECRET_SECRET"), "{name}");
+        // Only the functions that send to InterNetX open sealed auth codes;
+        // the internet-facing mail function gets no sealing key.
+        let sends = name.starts_with("DomainEvents")
+            || name.starts_with("OrderItems")
+            || name.starts_with("Reconcile");
+        assert_eq!(env.contains_key("SEALING_SECRET_SECRET"), sends, "{name}");
+        assert!(
+            !env.contains_key("SEALING_SECRET"),
+            "{name} carries SEALING_SECRET in clear"
+        );
         assert!(
             env.contains_key("DOMAIN_TABLE") && env.contains_key("REPLY_TO_ADDRESS"),
             "{name}"

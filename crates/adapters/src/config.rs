@@ -20,6 +20,11 @@ pub struct Config {
     pub internetx_password: Secret,
     pub reply_to_address: String,
     pub reply_token_secret: Secret,
+    /// `SEALING_SECRET` / `SEALING_SECRET_SECRET`: the key of sealed auth
+    /// codes. Optional for stacks deployed before it existed: without it the
+    /// reply-token secret seals; with it, values sealed under the reply-token
+    /// secret still open.
+    pub sealing_secret: Option<Secret>,
     pub gateway_connect_timeout: Duration,
     pub gateway_timeout: Duration,
     /// `INTERNETX_MAX_REQUESTS_PER_SECOND` (default 3, InterNetX's limit per IP).
@@ -93,6 +98,10 @@ impl Config {
             reply_to_address: required("REPLY_TO_ADDRESS")?,
             reply_token_secret: secret(env, aws, "REPLY_TOKEN_SECRET", "REPLY_TOKEN_SECRET_SECRET")
                 .await?,
+            sealing_secret: match (env.get("SEALING_SECRET"), env.get("SEALING_SECRET_SECRET")) {
+                (None, None) => None,
+                _ => Some(secret(env, aws, "SEALING_SECRET", "SEALING_SECRET_SECRET").await?),
+            },
             gateway_connect_timeout: seconds(env, "INTERNETX_CONNECT_TIMEOUT_SECONDS", 5)?,
             gateway_timeout: seconds(env, "INTERNETX_TIMEOUT_SECONDS", 30)?,
             gateway_rate: match env.get("INTERNETX_MAX_REQUESTS_PER_SECOND") {

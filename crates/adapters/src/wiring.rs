@@ -74,7 +74,10 @@ pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, C
             .with_throttle(Arc::new(shared_limit)),
         clock: SystemClock,
         reply: reply_address(&config.reply_to_address, secret)?,
-        sealer: Sealer::new(secret),
+        sealer: match &config.sealing_secret {
+            Some(sealing) => Sealer::new(sealing.expose().as_bytes()).also_opening(secret),
+            None => Sealer::new(secret),
+        },
         notices: NoticePolicy {
             enabled: config.status_mails,
         },

@@ -1,7 +1,12 @@
-//! Sealing secrets (auth codes) that must wait in the table for a payment.
+//! Sealing secrets (auth codes) that must wait in the table for a payment,
+//! travel in the item queue, or stay for a retry.
 //!
-//! AES-256-GCM under a key derived from the configured secret; the stored
-//! form is `v1:<base64(nonce | ciphertext)>`, never the auth code itself.
+//! AES-256-GCM under a key derived from the sealing secret (`SEALING_SECRET`,
+//! separate from the reply-token secret, so the internet-facing mail function
+//! holds no key that opens auth codes). The stored form is
+//! `v2:<key id>:<base64(nonce | ciphertext)>`, never the auth code itself; the
+//! key id names the key, so a rotated secret keeps opening what the previous
+//! one sealed (`v1:` values, sealed before key ids, are tried with every key).
 
 use aes_gcm::aead::{Aead, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
@@ -11,7 +16,8 @@ use rand::RngCore;
 
 #[derive(Clone)]
 pub struct Sealer {
-    cipher: Aes256Gcm,
+    /// The key that seals, then the ones that only open, each with its id.
+    keys: Vec<(String, Aes256Gcm)>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -24,37 +30,72 @@ impl std::fmt::Debug for Sealer {
 #[error("sealed value cannot be opened (wrong key or damaged)")]
 pub struct UnsealError;
 
+fn key(secret: &[u8]) -> (String, Aes256Gcm) {
+    let key = crate::reply_address::derive(secret, b"internetx-bridge seal v1");
+    let id = hex::encode(&crate::reply_address::derive(&key, b"internetx-bridge key id")[..4]);
+    (id, Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)))
+}
+
 impl Sealer {
+    /// Seals under `secret`.
     pub fn new(secret: &[u8]) -> Self {
-        let key = crate::reply_address::derive(secret, b"internetx-bridge seal v1");
         Self {
-            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            keys: vec![key(secret)],
         }
     }
 
+    /// Also opens what `secret` sealed (a previous secret, after rotation).
+    pub fn also_opening(mut self, secret: &[u8]) -> Self {
+        let previous = key(secret);
+        if self.keys.iter().all(|(id, _)| *id != previous.0) {
+            self.keys.push(previous);
+        }
+        self
+    }
+
+    /// The id of the key that seals.
+    pub fn key_id(&self) -> &str {
+        &self.keys[0].0
+    }
+
     pub fn seal(&self, plain: &str) -> String {
+        let (id, cipher) = &self.keys[0];
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
-        let sealed = self
-            .cipher
+        let sealed = cipher
             .encrypt(Nonce::from_slice(&nonce), plain.as_bytes())
             .expect("AES-GCM encryption of a short text cannot fail");
         let mut bytes = nonce.to_vec();
         bytes.extend_from_slice(&sealed);
-        format!("v1:{}", STANDARD.encode(bytes))
+        format!("v2:{id}:{}", STANDARD.encode(bytes))
     }
 
     pub fn open(&self, sealed: &str) -> Result<String, UnsealError> {
-        let bytes = sealed
-            .strip_prefix("v1:")
-            .and_then(|b| STANDARD.decode(b).ok())
+        let (candidates, body): (Vec<&Aes256Gcm>, &str) =
+            if let Some(rest) = sealed.strip_prefix("v2:") {
+                let (id, body) = rest.split_once(':').ok_or(UnsealError)?;
+                let key = self
+                    .keys
+                    .iter()
+                    .find(|(k, _)| k == id)
+                    .map(|(_, c)| c)
+                    .ok_or(UnsealError)?;
+                (vec![key], body)
+            } else if let Some(body) = sealed.strip_prefix("v1:") {
+                (self.keys.iter().map(|(_, c)| c).collect(), body)
+            } else {
+                return Err(UnsealError);
+            };
+        let bytes = STANDARD
+            .decode(body)
+            .ok()
             .filter(|b| b.len() > 12)
             .ok_or(UnsealError)?;
         let (nonce, ciphertext) = bytes.split_at(12);
-        let plain = self
-            .cipher
-            .decrypt(Nonce::from_slice(nonce), ciphertext)
-            .map_err(|_| UnsealError)?;
+        let plain = candidates
+            .into_iter()
+            .find_map(|cipher| cipher.decrypt(Nonce::from_slice(nonce), ciphertext).ok())
+            .ok_or(UnsealError)?;
         String::from_utf8(plain).map_err(|_| UnsealError)
     }
 }
@@ -73,5 +114,25 @@ mod tests {
         assert!(Sealer::new(b"another-secret-16b").open(&sealed).is_err());
         assert!(s.open("v1:AAAA").is_err());
         assert!(s.open("garbage").is_err());
+        assert!(sealed.starts_with(&format!("v2:{}:", s.key_id())));
+    }
+
+    #[test]
+    fn a_rotated_secret_still_opens_what_the_previous_one_sealed() {
+        let old = Sealer::new(b"the-reply-token-secret-16");
+        let sealed_before = old.seal("Auth-1");
+        let new =
+            Sealer::new(b"a-separate-sealing-secret").also_opening(b"the-reply-token-secret-16");
+        assert_ne!(new.key_id(), old.key_id());
+        assert_eq!(new.open(&sealed_before).unwrap(), "Auth-1");
+        let sealed_now = new.seal("Auth-2");
+        assert!(sealed_now.starts_with(&format!("v2:{}:", new.key_id())));
+        assert!(
+            old.open(&sealed_now).is_err(),
+            "the old key cannot open new values"
+        );
+        // A value sealed before key ids existed.
+        let body = sealed_before.splitn(3, ':').nth(2).unwrap();
+        assert_eq!(new.open(&format!("v1:{body}")).unwrap(), "Auth-1");
     }
 }

@@ -82,3 +82,19 @@ fn refuses_events_without_their_identity() {
     assert!(err.0.contains("order_id is required"), "{err}");
     assert!(parse_event("Nope", &json!({})).is_err());
 }
+
+/// Security review L1: a numeric auth code was echoed into the reason (and
+/// so into `last_error`, the log and the customer's status mail).
+#[test]
+fn a_malformed_auth_code_is_never_echoed() {
+    let order = json!({"order_id": "O-1", "account": {"id": "C-1", "kind": "customer"},
+        "items": [{"item_id": "I-1", "type": "domain_transfer", "domain": "x.de", "auth_code": 83726154}]});
+    let InboundEvent::OrderPaid(order) = parse_event("OrderPaid", &order).unwrap() else {
+        unreachable!("an OrderPaid")
+    };
+    let OrderItem::Invalid { reason, .. } = &order.items[0] else {
+        panic!("invalid item expected: {:?}", order.items[0])
+    };
+    assert!(!reason.contains("83726154"), "{reason}");
+    assert!(reason.contains("auth_code"), "{reason}");
+}

@@ -209,6 +209,8 @@ impl Transition {
         r.registered = true;
         r.last_ctid = r.ctid.take().or(r.last_ctid.take());
         r.last_error = None;
+        // Done: the auth code is not needed for a retry any more.
+        r.pending_auth_code = None;
         self
     }
 
