@@ -194,3 +194,40 @@ async fn dead_letters_are_listed_and_replayed() {
     .sum();
     assert_eq!(total, 1, "{attrs:?}");
 }
+
+/// Security review M6: a mail whose handling failed twice rests in the
+/// dead-letter queue as its S3 event; `dlq replay` handles it again.
+#[tokio::test]
+async fn a_failed_mail_in_the_dead_letter_queue_is_replayed() {
+    let w = World::start_with(e2e::Options {
+        deliver: e2e::Delivery::Nobody,
+        ..e2e::Options::default()
+    })
+    .await;
+    w.send(&event("domain-requested-provider.json"))
+        .await
+        .unwrap();
+    let key = w.first_mail_key().await;
+    let queue = w.stack.output("DeadLetterQueueUrl").to_owned();
+    let s3_event = internetx_simulator::mailer::s3_event(&w.mail_bucket, &key, 1);
+    aws_sdk_sqs::Client::new(&w.aws)
+        .send_message()
+        .queue_url(&queue)
+        .message_body(s3_event.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (ok, listed, err) = cli(&w, &["dlq", "list", "--queue-url", &queue]).await;
+    assert!(ok && listed.contains("mail inbound/"), "{listed}{err}");
+    let (ok, replayed, err) = cli(&w, &["dlq", "replay", "--queue-url", &queue]).await;
+    assert!(ok, "{err}");
+    assert!(
+        replayed.contains("applied") && replayed.contains("replayed"),
+        "{replayed}"
+    );
+    assert_eq!(
+        text(&w.domain("provider-example.net").await.unwrap(), "status"),
+        "Registered"
+    );
+    assert_eq!(w.mail_tag(&key).await.as_deref(), Some("applied"));
+}

@@ -68,6 +68,54 @@ async fn every_event_type_has_its_rule() {
             "no rule for {source}/{detail_type}: {rules:?}"
         );
     }
+    // Without an allow-list the rules take any account's events…
+    assert!(
+        rules.iter().all(|p| p.get("account").is_none()),
+        "{rules:?}"
+    );
+    // …and EventBridge may deliver undeliverable ones to the dead-letter
+    // queue (a rule's DLQ needs this policy; security review M6).
+    let template = &info.facts["template"];
+    let (_, policy) = resources_of(template, "AWS::SQS::QueuePolicy")
+        .find(|(name, _)| name.as_str() == "DeadLetterQueuePolicy")
+        .expect("the dead-letter queue's policy");
+    let statement = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(statement["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(statement["Action"], "sqs:SendMessage");
+    assert_eq!(
+        statement["Condition"]["ArnEquals"]["aws:SourceArn"]
+            .as_array()
+            .map(Vec::len),
+        Some(3),
+        "one source per rule"
+    );
+}
+
+/// Security review M3: with `EventSourceAccounts`, the rules accept only
+/// events from those accounts.
+#[tokio::test]
+async fn an_account_allow_list_narrows_every_rule() {
+    let moto = Moto::start().await;
+    let info = e2e::create_stack(
+        &moto.endpoint,
+        &["EventSourceAccounts=111122223333,444455556666"],
+    )
+    .await;
+    // The event rules (the schedules have no pattern).
+    let rules: Vec<&Value> = info.facts["event_rules"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|p| p.get("source").is_some())
+        .collect();
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    for rule in rules {
+        assert_eq!(
+            rule["account"],
+            serde_json::json!(["111122223333", "444455556666"]),
+            "{rule}"
+        );
+    }
 }
 
 #[tokio::test]

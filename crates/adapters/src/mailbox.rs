@@ -74,6 +74,14 @@ impl MailStore for Mailbox {
     }
 }
 
+/// S3 event keys are URL-encoded, with `+` for a space.
+pub fn decode_s3_key(key: &str) -> String {
+    let spaced = key.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
 fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkError<E>) -> String {
     match err {
         SdkError::ServiceError(s) => format!(
@@ -82,5 +90,17 @@ fn describe<E: ProvideErrorMetadata + std::error::Error + 'static>(err: &SdkErro
             s.err().message().unwrap_or("")
         ),
         other => internetx::error_chain(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn decodes_s3_event_keys() {
+        assert_eq!(
+            super::decode_s3_key("inbound/a+b%2Bc%3D.eml"),
+            "inbound/a b+c=.eml"
+        );
+        assert_eq!(super::decode_s3_key("inbound/%E2%9C%93"), "inbound/✓");
     }
 }

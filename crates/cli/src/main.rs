@@ -279,7 +279,19 @@ async fn run(cli: Cli) -> Result<(), String> {
             let queue = queue_url.ok_or("no queue: pass --queue-url or set DLQ_URL")?;
             let sqs = aws_sdk_sqs::Client::new(&aws);
             let app = match action {
-                DlqAction::Replay => Some(gateway_app(&aws).await?),
+                DlqAction::Replay => Some(Replayer {
+                    registrar: gateway_app(&aws).await?,
+                    // Failed mails (S3 events) need the mail function's
+                    // configuration; without it only they are left alone.
+                    mail: match adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws)
+                        .await
+                    {
+                        Ok(config) => {
+                            adapters::wiring::inbound_mail(&config, &aws).map_err(|e| e.to_string())
+                        }
+                        Err(e) => Err(e.to_string()),
+                    },
+                }),
                 DlqAction::List => None,
             };
             let mut seen = 0;
@@ -308,6 +320,14 @@ async fn run(cli: Cli) -> Result<(), String> {
                             "{} order item(s) of {}",
                             event.as_array().map_or(0, Vec::len),
                             event[0]["order_id"].as_str().unwrap_or("")
+                        ),
+                        None if !s3_objects(&event).is_empty() => format!(
+                            "mail {}",
+                            s3_objects(&event)
+                                .iter()
+                                .map(|(_, key)| key.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                         None => "(not an event)".into(),
                     };
@@ -384,12 +404,64 @@ async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<GatewayRegistrar, St
     adapters::wiring::registrar(&config, aws).map_err(|e| e.to_string())
 }
 
+/// What `dlq replay` runs dead letters through.
+struct Replayer {
+    registrar: GatewayRegistrar,
+    mail: Result<adapters::wiring::InboundMail, String>,
+}
+
+/// The `(bucket, key)` of each record of an S3 event (a mail whose handling
+/// failed twice), keys decoded.
+fn s3_objects(event: &serde_json::Value) -> Vec<(String, String)> {
+    event["Records"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let bucket = r["s3"]["bucket"]["name"].as_str()?;
+            let key = r["s3"]["object"]["key"].as_str()?;
+            Some((bucket.to_owned(), adapters::mailbox::decode_s3_key(key)))
+        })
+        .collect()
+}
+
 /// A dead letter handled again; how many of its items failed for good.
-async fn replay(app: &GatewayRegistrar, body: &str) -> Result<usize, String> {
-    let letter: DeadLetter = parse_dead_letter(body);
-    app.replay(&letter)
-        .await
-        .map(|report| report.failed().count())
+async fn replay(app: &Replayer, body: &str) -> Result<usize, String> {
+    let event: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let mails = s3_objects(&event);
+    if mails.is_empty() {
+        let letter: DeadLetter = parse_dead_letter(body);
+        return app
+            .registrar
+            .replay(&letter)
+            .await
+            .map(|report| report.failed().count());
+    }
+    let mail = app
+        .mail
+        .as_ref()
+        .map_err(|e| format!("failed mails need the mail function's configuration: {e}"))?;
+    let mut failed = 0;
+    for (bucket, key) in mails {
+        if bucket != mail.bucket || !key.starts_with(&mail.prefix) {
+            return Err(format!(
+                "s3://{bucket}/{key} is not in the mail bucket's inbound prefix"
+            ));
+        }
+        if let Some(verdict) = mail
+            .inbound
+            .handle_stored(&mail.mailbox, &bucket, &key)
+            .await?
+        {
+            println!(
+                "        {key}: {} ({})",
+                verdict.outcome.as_str(),
+                printable(&verdict.reason, 300)
+            );
+            failed += usize::from(matches!(verdict.outcome.as_str(), "failed" | "quarantined"));
+        }
+    }
+    Ok(failed)
 }
 
 fn log_json(e: &LogEntry) -> serde_json::Value {

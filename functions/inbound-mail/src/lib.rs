@@ -6,11 +6,12 @@
 //! A transient error (S3 or DynamoDB unavailable) fails the invocation
 //! without tagging, so Lambda retries; nothing else does.
 
+use adapters::mailbox::decode_s3_key;
 use adapters::wiring::InboundMail;
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::Error;
-use registrar::ports::{Clock, DomainStore, MailStore, MailboxError, StoredMail};
-use registrar::workflows::inbound_mail::{MailOutcome, MailVerdict};
+use registrar::ports::{Clock, DomainStore, MailStore};
+use registrar::workflows::inbound_mail::MailVerdict;
 use serde_json::{json, Value};
 
 /// Handles one S3 event; every record is handled even when one fails.
@@ -52,7 +53,7 @@ async fn handle_record<S: DomainStore, C: Clock, M: MailStore>(
         tracing::error!(bucket, "S3 record without an object key: skipped");
         return Ok(None);
     };
-    let key = decode_key(raw_key);
+    let key = decode_s3_key(raw_key);
     if bucket != app.bucket {
         tracing::error!(bucket, key, expected = %app.bucket, "S3 event for another bucket: not read");
         return Ok(None);
@@ -61,46 +62,11 @@ async fn handle_record<S: DomainStore, C: Clock, M: MailStore>(
         tracing::info!(bucket, key, prefix = %app.prefix, "object outside the inbound prefix: not read");
         return Ok(None);
     }
-    let verdict = match app
-        .mailbox
-        .read(bucket, &key, app.inbound.config.max_bytes)
-        .await
-    {
-        Ok(StoredMail::Bytes(raw)) => match app.inbound.handle(&key, &raw).await {
-            Ok(verdict) => verdict,
-            // Refused the same way every time: kept and marked, not retried.
-            Err(e) if !e.is_transient() => MailVerdict::failed(format!("not applied: {e}")),
-            Err(e) => return Err(format!("{key}: {e}")),
-        },
-        Ok(StoredMail::TooLarge(size)) => app.inbound.oversized(size),
-        Err(MailboxError::Missing { .. }) => {
-            tracing::warn!(bucket, key, "mail is gone before it was read: skipped");
-            return Ok(None);
-        }
-        Err(e) => return Err(format!("{key}: {e}")),
-    };
-    app.mailbox
-        .tag(bucket, &key, verdict.outcome.as_str())
-        .await
-        .map_err(|e| format!("{key}: {e}"))?;
-    let outcome = verdict.outcome.as_str();
-    match verdict.outcome {
-        MailOutcome::Quarantined | MailOutcome::Failed => {
-            tracing::warn!(s3_key = %key, outcome, domains = ?verdict.domains, reason = %verdict.reason, "mail not applied")
-        }
-        _ => {
-            tracing::info!(s3_key = %key, outcome, domains = ?verdict.domains, reason = %verdict.reason, "mail handled")
-        }
-    }
-    Ok(Some((key, verdict)))
-}
-
-/// S3 event keys are URL-encoded, with `+` for a space.
-pub fn decode_key(key: &str) -> String {
-    let spaced = key.replace('+', " ");
-    percent_encoding::percent_decode_str(&spaced)
-        .decode_utf8_lossy()
-        .into_owned()
+    Ok(app
+        .inbound
+        .handle_stored(&app.mailbox, bucket, &key)
+        .await?
+        .map(|verdict| (key, verdict)))
 }
 
 #[cfg(test)]
@@ -221,14 +187,5 @@ mod tests {
             event.records[0].s3.bucket.name.as_deref(),
             Some("bridge-mail")
         );
-    }
-
-    #[test]
-    fn decodes_s3_event_keys() {
-        assert_eq!(
-            super::decode_key("inbound/a+b%2Bc%3D.eml"),
-            "inbound/a b+c=.eml"
-        );
-        assert_eq!(super::decode_key("inbound/%E2%9C%93"), "inbound/✓");
     }
 }

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use crate::lifecycle::{Committed, Lifecycle, NoticePolicy, Step, Transition};
 use crate::log::timestamp;
 use crate::log::{action, LogEntry, Outcome};
-use crate::ports::{Clock, DomainStore, StoreError};
+use crate::ports::{Clock, DomainStore, MailStore, MailboxError, StoreError, StoredMail};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
 use crate::status::{Operation, Status};
@@ -160,6 +160,45 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                 self.config.max_bytes
             ),
         )
+    }
+
+    /// Reads one stored mail, handles it and tags it with its outcome.
+    /// `Ok(None)`: the mail is gone (nothing to do); `Err`: worth a retry
+    /// (the mail stays untagged).
+    pub async fn handle_stored(
+        &self,
+        mailbox: &impl MailStore,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<MailVerdict>, String> {
+        let verdict = match mailbox.read(bucket, key, self.config.max_bytes).await {
+            Ok(StoredMail::Bytes(raw)) => match self.handle(key, &raw).await {
+                Ok(verdict) => verdict,
+                // Refused the same way every time: kept and marked, not retried.
+                Err(e) if !e.is_transient() => MailVerdict::failed(format!("not applied: {e}")),
+                Err(e) => return Err(format!("{key}: {e}")),
+            },
+            Ok(StoredMail::TooLarge(size)) => self.oversized(size),
+            Err(MailboxError::Missing { .. }) => {
+                tracing::warn!(bucket, key, "mail is gone before it was read: skipped");
+                return Ok(None);
+            }
+            Err(e) => return Err(format!("{key}: {e}")),
+        };
+        mailbox
+            .tag(bucket, key, verdict.outcome.as_str())
+            .await
+            .map_err(|e| format!("{key}: {e}"))?;
+        let outcome = verdict.outcome.as_str();
+        match verdict.outcome {
+            MailOutcome::Quarantined | MailOutcome::Failed => {
+                tracing::warn!(s3_key = %key, outcome, domains = ?verdict.domains, reason = %verdict.reason, "mail not applied")
+            }
+            _ => {
+                tracing::info!(s3_key = %key, outcome, domains = ?verdict.domains, reason = %verdict.reason, "mail handled")
+            }
+        }
+        Ok(Some(verdict))
     }
 
     /// Handles one stored mail. Errors are transient (the store): the
