@@ -198,7 +198,13 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
                 }
                 let event = serde_json::from_value(serde_json::json!({ "Records": records }))
                     .expect("an SQS event");
-                let failed: Vec<String> = match order_items::handle(&bridge, event).await {
+                let failed: Vec<String> = match order_items::handle(
+                    &bridge,
+                    event,
+                    registrar::deadline::Deadline::none(),
+                )
+                .await
+                {
                     Ok(response) => response
                         .batch_item_failures
                         .into_iter()
@@ -659,9 +665,13 @@ impl World {
         &self,
         policy: registrar::workflows::reconcile::ReconcilePolicy,
     ) -> Value {
-        reconcile::handle(&self.app.registrar, policy)
-            .await
-            .expect("reconciliation run")
+        reconcile::handle(
+            &self.app.registrar,
+            policy,
+            registrar::deadline::Deadline::none(),
+        )
+        .await
+        .expect("reconciliation run")
     }
 
     /// Invokes the domain-events handler with an event.

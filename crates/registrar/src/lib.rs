@@ -19,6 +19,7 @@
 
 pub mod contact;
 mod country;
+pub mod deadline;
 pub mod dispatch;
 pub mod domain_name;
 pub mod event;

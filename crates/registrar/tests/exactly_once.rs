@@ -5,6 +5,7 @@
 //! ever sent twice.
 
 use internetx::TaskKind;
+use registrar::deadline::Deadline;
 use registrar::event::parse_event;
 use registrar::lifecycle::NoticePolicy;
 use registrar::testing::{registrar, MemoryStore, Script, ScriptedGateway, TestClock};
@@ -90,7 +91,7 @@ async fn a_transfer_whose_answer_was_lost_is_never_sent_twice() {
         .is_some());
     // Hours later, still not in domain info (E0105 while the transfer runs).
     app.clock.advance(Duration::hours(3));
-    let report = app.reconcile(POLICY).await.unwrap();
+    let report = app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!((report.checked, report.waiting), (1, 1));
     assert_eq!(sent(&app, "0104"), 1, "never sent twice");
     // Days later the registry finishes: the genuine final mail settles it.
@@ -111,14 +112,14 @@ async fn an_unacknowledged_registration_is_left_to_an_operator_not_resent() {
     let app = registrar(ScriptedGateway::default().script("slow.de", Script::NoAnswer));
     request(&app, "register", "slow.de").await;
     app.clock.advance(Duration::hours(2));
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(sent(&app, "0101"), 1);
     assert_eq!(
         app.store.domain("slow.de").unwrap().status,
         Status::Registering
     );
     app.clock.advance(Duration::days(8));
-    let report = app.reconcile(POLICY).await.unwrap();
+    let report = app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(report.given_up, 1);
     let record = app.store.domain("slow.de").unwrap();
     assert_eq!(record.status, Status::Error);
@@ -137,13 +138,13 @@ async fn listed_is_done_only_with_status_success() {
     request(&app, "register", "creating.de").await;
     app.gateway.list_as("creating.de", "running", None);
     app.clock.advance(Duration::hours(2));
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
         app.store.domain("creating.de").unwrap().status,
         Status::Registering
     );
     app.gateway.list("creating.de");
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
         app.store.domain("creating.de").unwrap().status,
         Status::Registered
@@ -167,13 +168,13 @@ async fn a_cancel_without_its_mail_settles_from_the_cancelation_in_domain_info()
     );
     app.gateway.list_as("leaving.de", "success", None);
     app.clock.advance(Duration::hours(2));
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
         app.store.domain("leaving.de").unwrap().status,
         Status::Cancelling
     );
     app.gateway.list_as("leaving.de", "success", Some("delete"));
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
         app.store.domain("leaving.de").unwrap().status,
         Status::Cancelled
@@ -193,7 +194,7 @@ async fn a_late_final_mail_that_contradicts_the_settlement_reopens_the_domain() 
     request(&app, "transfer", "contested.com").await;
     app.gateway.list("contested.com");
     app.clock.advance(Duration::hours(2));
-    app.reconcile(POLICY).await.unwrap();
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
         app.store.domain("contested.com").unwrap().status,
         Status::Registered

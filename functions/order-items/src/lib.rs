@@ -15,6 +15,7 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
 use lambda_runtime::Error;
+use registrar::deadline::{Deadline, GATEWAY_WORST_CASE};
 use registrar::ports::{Clock, DomainStore, Gateway};
 use registrar::request::QueuedItem;
 use registrar::Registrar;
@@ -24,12 +25,29 @@ use registrar::Registrar;
 /// another.
 const IN_PARALLEL: usize = 4;
 
+/// The worst case of one message: its items in waves of [`IN_PARALLEL`],
+/// each wave as long as one gateway request can take (10 items: 3 waves).
+const MESSAGE_WORST_CASE: std::time::Duration =
+    GATEWAY_WORST_CASE.saturating_mul(MAX_ITEMS_PER_MESSAGE.div_ceil(IN_PARALLEL) as u32);
+/// Items `domain-events` puts in one message.
+const MAX_ITEMS_PER_MESSAGE: usize = 10;
+
+/// Handles a batch; a message is only started while its worst case fits
+/// before `deadline` — the others go back to the queue untouched, so no
+/// invocation is killed between sending a request and recording its answer.
 pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     app: &Registrar<S, G, C>,
     event: SqsEvent,
+    deadline: Deadline,
 ) -> Result<SqsBatchResponse, Error> {
     let mut failures = Vec::new();
     for message in &event.records {
+        if !deadline.leaves(MESSAGE_WORST_CASE) {
+            let id = message.message_id.clone().unwrap_or_default();
+            tracing::info!(message_id = %id, "too close to the deadline: left for the next delivery");
+            failures.push(failure(&id));
+            continue;
+        }
         if let Err(id) = one(app, message).await {
             failures.push(failure(&id));
         }
@@ -146,7 +164,7 @@ mod tests {
             message("m-good", good.clone()),
             message("m-junk", "not json".into()),
         ]);
-        let response = handle(&app, event).await.unwrap();
+        let response = handle(&app, event, Deadline::none()).await.unwrap();
         let failed: Vec<_> = response
             .batch_item_failures
             .iter()
@@ -160,7 +178,7 @@ mod tests {
         assert_eq!(app.gateway.operations().len(), 2);
 
         // Delivered again: its items are claimed, nothing is sent twice.
-        let again = handle(&app, batch(vec![message("m-good", good)]))
+        let again = handle(&app, batch(vec![message("m-good", good)]), Deadline::none())
             .await
             .unwrap();
         assert!(again.batch_item_failures.is_empty());
@@ -168,11 +186,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn messages_that_might_not_finish_before_the_deadline_wait() {
+        let app = registrar(ScriptedGateway::default());
+        let body = serde_json::to_string(&queued(&["later.de"]).await).unwrap();
+        let soon = Deadline::after(std::time::Duration::from_secs(120));
+        let response = handle(&app, batch(vec![message("m-1", body)]), soon)
+            .await
+            .unwrap();
+        assert_eq!(response.batch_item_failures.len(), 1);
+        assert!(app.gateway.seen().is_empty(), "nothing started");
+    }
+
+    #[tokio::test]
     async fn a_table_outage_sends_the_message_back() {
         let app = registrar(ScriptedGateway::default());
         let body = serde_json::to_string(&queued(&["late.de"]).await).unwrap();
         app.store.fail_next_commits(1);
-        let response = handle(&app, batch(vec![message("m-1", body)]))
+        let response = handle(&app, batch(vec![message("m-1", body)]), Deadline::none())
             .await
             .unwrap();
         assert_eq!(response.batch_item_failures.len(), 1);

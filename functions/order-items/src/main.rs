@@ -8,7 +8,8 @@ async fn main() -> Result<(), Error> {
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
     let app = adapters::wiring::registrar(&config, &aws)?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        order_items::handle(&app, event.payload)
+        let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
+        order_items::handle(&app, event.payload, deadline)
     }))
     .await
 }

@@ -4,16 +4,19 @@
 //! `adapters::config::reconcile_policy` for the settings.
 
 use lambda_runtime::Error;
+use registrar::deadline::Deadline;
 use registrar::ports::{Clock, DomainStore, Gateway};
 use registrar::workflows::reconcile::ReconcilePolicy;
 use registrar::Registrar;
 use serde_json::Value;
 
+/// One run, ending before `deadline` (the invocation's).
 pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     app: &Registrar<S, G, C>,
     policy: ReconcilePolicy,
+    deadline: Deadline,
 ) -> Result<Value, Error> {
-    let report = app.reconcile(policy).await?;
+    let report = app.reconcile(policy, deadline).await?;
     tracing::info!(
         checked = report.checked,
         settled = report.settled,
@@ -50,7 +53,7 @@ mod tests {
             give_up: Duration::days(7),
             batch: 10,
         };
-        let out = handle(&app, policy).await.unwrap();
+        let out = handle(&app, policy, Deadline::none()).await.unwrap();
         assert_eq!(out["checked"], 2);
         assert_eq!(out["settled"], 1);
         assert_eq!(
@@ -61,5 +64,27 @@ mod tests {
             app.store.domain("waiting.de").unwrap().status,
             Status::Registering
         );
+    }
+
+    /// Security review M5: a run that could be killed before recording an
+    /// answer does not start asking.
+    #[tokio::test]
+    async fn a_run_near_its_deadline_leaves_the_rest_for_the_next() {
+        let app = registrar(ScriptedGateway::default());
+        let sent = time::macros::datetime!(2026-11-29 09:00 UTC);
+        let record = in_flight_record("later.de", Operation::Register, "ib-1", sent);
+        app.store.commit(&seed(record, None)).await.unwrap();
+        let policy = ReconcilePolicy {
+            after: Duration::hours(1),
+            give_up: Duration::days(7),
+            batch: 10,
+        };
+        let soon = Deadline::after(std::time::Duration::from_secs(30));
+        let out = handle(&app, policy, soon).await.unwrap();
+        assert_eq!(
+            (out["checked"].as_u64(), out["skipped"].as_u64()),
+            (Some(0), Some(1))
+        );
+        assert!(app.gateway.seen().is_empty());
     }
 }

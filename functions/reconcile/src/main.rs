@@ -9,8 +9,9 @@ async fn main() -> Result<(), Error> {
     let config = adapters::Config::from_env(&env, &aws).await?;
     let policy = adapters::config::reconcile_policy(&env)?;
     let app = adapters::wiring::registrar(&config, &aws)?;
-    run(service_fn(|_: LambdaEvent<Value>| {
-        reconcile::handle(&app, policy)
+    run(service_fn(|event: LambdaEvent<Value>| {
+        let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
+        reconcile::handle(&app, policy, deadline)
     }))
     .await
 }

@@ -25,6 +25,7 @@
 use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
 use time::{Duration, OffsetDateTime};
 
+use crate::deadline::{Deadline, GATEWAY_WORST_CASE};
 use crate::lifecycle::{Attempt, Transition};
 use crate::log::action::RECONCILE_CHECKED;
 use crate::log::{parse_timestamp, LogEntry, Outcome};
@@ -95,7 +96,14 @@ enum Verdict {
 
 impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// One reconciliation run.
-    pub async fn reconcile(&self, policy: ReconcilePolicy) -> Result<ReconcileReport, StoreError> {
+    /// One reconciliation run; it stops asking InterNetX once another
+    /// domain info might not finish before `deadline` (the rest is left for
+    /// the next run, counted as skipped).
+    pub async fn reconcile(
+        &self,
+        policy: ReconcilePolicy,
+        deadline: Deadline,
+    ) -> Result<ReconcileReport, StoreError> {
         let now = self.clock.now();
         let mut report = ReconcileReport::default();
         let mut due = Vec::new();
@@ -107,6 +115,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             due.extend(self.store.in_flight(from, before, room).await?);
         }
         for listed in due {
+            if !deadline.leaves(GATEWAY_WORST_CASE) {
+                report.skipped += 1;
+                continue;
+            }
             // The index lags behind the table: decide on the item itself.
             let Some(current) = self.store.load(&listed.domain).await? else {
                 continue;
