@@ -5,20 +5,48 @@ use std::collections::{HashMap, HashSet};
 use internetx::tree::{self, Element};
 
 use crate::answer::Answer;
-use crate::{Recorded, SimulatorConfig};
+use crate::{Recorded, Scenario, SimulatorConfig};
 
 const CONTACT_FIELDS: [&str; 8] = [
     "type", "fname", "lname", "address", "pcode", "city", "country", "email",
 ];
 
-/// The simulated registry: the domains in the account and their name servers.
+/// The simulated registry: the domains in the account, their name servers,
+/// the jobs still running and the cancelations.
 #[derive(Debug, Default)]
 pub struct Registry {
     pub domains: HashSet<String>,
     pub nameservers: HashMap<String, Vec<String>>,
+    /// Domains with a create or transfer job still running: `true` when
+    /// domain info already lists the domain (with a status other than
+    /// success), `false` when it answers `E0105` meanwhile.
+    pub running: HashMap<String, bool>,
+    /// Domains with a cancelation (at expiry) at InterNetX.
+    pub cancelations: HashSet<String>,
 }
 
 impl Registry {
+    /// The final result of a running job was sent: on success the domain
+    /// is in the account (done), either way the job is over.
+    pub fn finish(&mut self, domain: &str, success: bool) {
+        if self.running.remove(domain).is_some() && success {
+            self.domains.insert(domain.to_owned());
+        }
+    }
+
+    /// "An identical task is already being processed" (EF01030, InterNetX's
+    /// error list, e.g. https://help.internetx.com/display/APIXMLEN/Cancelation+Create).
+    fn duplicate(&self, name: &str, code: &str, what: &str) -> Option<Answer> {
+        self.running.contains_key(name).then(|| {
+            Answer::error(
+                &format!("E{code}"),
+                what,
+                Some(("domain", name)),
+                "EF01030 An identical task is already being processed.",
+            )
+        })
+    }
+
     fn set_nameservers(&mut self, name: &str, domain: &Element) {
         let ns: Vec<String> = domain
             .children_named("nserver")
@@ -110,7 +138,7 @@ pub fn handle(
     };
     let answer = match recorded.code.as_deref() {
         Some("0101") => domain_create(config, task, registered),
-        Some("0104") => domain_transfer(config, task, registered),
+        Some("0104") => domain_transfer(task, registered),
         Some("0105") => domain_info(task, registered),
         Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
@@ -136,6 +164,9 @@ fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Regi
         Err(answer) => return *answer,
     };
     let object = Some(("domain", name.as_str()));
+    if let Some(refused) = registered.duplicate(&name, "0101", "Domain could not be registered.") {
+        return refused;
+    }
     if config.taken.contains(&name) || registered.domains.contains(&name) {
         return Answer::error(
             "E0101",
@@ -152,10 +183,24 @@ fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Regi
             return Answer::error("E0101", "Domain could not be registered.", object, &problem);
         }
     }
-    // A registration that will fail never makes the domain ours.
-    if !config.fails_async(&name, "0101") {
-        registered.domains.insert(name.clone());
-        registered.set_nameservers(&name, domain);
+    // How the registry creates it (the scenario): at once, or as a job
+    // that runs until its result mail (listed meanwhile or not — InterNetX
+    // does not document which, protocol audit D1/D2). A registration that
+    // will fail never makes the domain ours.
+    registered.set_nameservers(&name, domain);
+    match config.scenario(&name) {
+        Scenario::CreateRunning => {
+            registered.running.insert(name.clone(), true);
+        }
+        Scenario::CreateAbsent => {
+            registered.running.insert(name.clone(), false);
+        }
+        _ if config.fails_async(&name, "0101") => {
+            registered.running.insert(name.clone(), false);
+        }
+        _ => {
+            registered.domains.insert(name.clone());
+        }
     }
     Answer::notify(
         "N0101",
@@ -164,12 +209,17 @@ fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Regi
     )
 }
 
-fn domain_transfer(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
+fn domain_transfer(task: &Element, registered: &mut Registry) -> Answer {
     let (name, domain) = match domain_block(task, "0104") {
         Ok(found) => found,
         Err(answer) => return *answer,
     };
     let object = Some(("domain", name.as_str()));
+    if let Some(refused) =
+        registered.duplicate(&name, "0104", "Domain transfer could not be started.")
+    {
+        return refused;
+    }
     if domain.text_at(&["authinfo"]).is_none() {
         return Answer::error(
             "E0104",
@@ -188,10 +238,11 @@ fn domain_transfer(config: &SimulatorConfig, task: &Element, registered: &mut Re
             );
         }
     }
-    if !config.fails_async(&name, "0104") {
-        registered.domains.insert(name.clone());
-        registered.set_nameservers(&name, domain);
-    }
+    // A transfer in progress is not in the account: domain info answers
+    // E0105 until the losing registrar's step is done (sourcedesk's sync
+    // reads E0105 as "waiting for the losing registrar", protocol audit D2).
+    registered.set_nameservers(&name, domain);
+    registered.running.insert(name.clone(), false);
     Answer::notify(
         "N0104",
         "The domain transfer was started successfully.",
@@ -238,7 +289,7 @@ fn domain_update(config: &SimulatorConfig, task: &Element, registered: &mut Regi
     answer
 }
 
-fn cancelation(task: &Element, registered: &Registry) -> Answer {
+fn cancelation(task: &Element, registered: &mut Registry) -> Answer {
     let name = task
         .text_at(&["cancelation", "domain"])
         .unwrap_or_default()
@@ -266,7 +317,10 @@ fn cancelation(task: &Element, registered: &Registry) -> Answer {
             "EF01031 type and execdate are required.",
         );
     }
-    Answer::notify("N0103101", "Cancelation is being created.", object)
+    // The cancelation exists at once; domain info shows it (protocol audit
+    // D10: `0105` returns `cancelation`). Current pages answer N0103101.
+    registered.cancelations.insert(name.clone());
+    Answer::notify("N0103101", "Domain cancelation task was transmitted.", object)
 }
 
 fn domain_info(task: &Element, registered: &Registry) -> Answer {
@@ -274,30 +328,41 @@ fn domain_info(task: &Element, registered: &Registry) -> Answer {
         .text_at(&["domain", "name"])
         .unwrap_or_default()
         .to_ascii_lowercase();
-    if registered.domains.contains(&name) {
-        let mut answer = Answer::success(
-            "S0105",
-            "Domain data was inquired successfully.",
-            Some(("domain", &name)),
-        );
-        let nserver: String = registered
-            .nameservers
-            .get(&name)
-            .into_iter()
-            .flatten()
-            .map(|ns| format!("<nserver><name>{ns}</name></nserver>"))
-            .collect();
-        answer.data =
-            format!("<domain><name>{name}</name>{nserver}<status>success</status></domain>");
-        answer
+    // Only a domain whose job is done carries status success (the
+    // DomainInquire fixture of tillkahlbrock/autodns-api; protocol audit D1).
+    let status = if registered.domains.contains(&name) {
+        "success"
+    } else if registered.running.get(&name) == Some(&true) {
+        "running"
     } else {
-        Answer::error(
+        return Answer::error(
             "E0105",
             "Domain data could not be inquired.",
             Some(("domain", &name)),
             "EF01050 Domain not found.",
-        )
-    }
+        );
+    };
+    let mut answer = Answer::success(
+        "S0105",
+        "Domain data was inquired successfully.",
+        Some(("domain", &name)),
+    );
+    let nserver: String = registered
+        .nameservers
+        .get(&name)
+        .into_iter()
+        .flatten()
+        .map(|ns| format!("<nserver><name>{ns}</name></nserver>"))
+        .collect();
+    let cancelation = if registered.cancelations.contains(&name) {
+        "<cancelation><type>delete</type><execdate>expire</execdate></cancelation>"
+    } else {
+        ""
+    };
+    answer.data = format!(
+        "<domain><name>{name}</name>{nserver}<status>{status}</status>{cancelation}</domain>"
+    );
+    answer
 }
 
 /// The `<domain>` block and its name, or the error answer for a missing one.

@@ -31,6 +31,11 @@ pub enum Fault {
     MailTwice,
     /// The result mail names another domain (same ctid and reply address).
     MailWrongDomain,
+    /// The job's last step (a transfer's losing registrar, a slow registry)
+    /// is held until [`crate::Simulator::release`]: intermediate mails go
+    /// out, the final result and the registry's change wait — days of
+    /// simulated time.
+    RegistryPending,
 }
 
 impl Fault {
@@ -47,7 +52,8 @@ impl FromStr for Fault {
     type Err = String;
     /// `slow:2s`, `timeout-after-accept`, `reset-before`, `reset-after`,
     /// `http-500`, `http-503:2`, `malformed-xml`, `mail-never`, `mail-twice`,
-    /// `mail-wrong-domain` (the simulator binary's `--fault domain=kind`).
+    /// `mail-wrong-domain`, `registry-pending` (the simulator binary's
+    /// `--fault domain=kind`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (kind, arg) = s.split_once(':').unwrap_or((s, ""));
         Ok(match kind {
@@ -72,6 +78,7 @@ impl FromStr for Fault {
             "mail-never" => Fault::MailNever,
             "mail-twice" => Fault::MailTwice,
             "mail-wrong-domain" => Fault::MailWrongDomain,
+            "registry-pending" => Fault::RegistryPending,
             other => return Err(format!("unknown fault {other:?}")),
         })
     }

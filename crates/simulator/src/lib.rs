@@ -52,9 +52,40 @@ pub struct SimulatorConfig {
     /// more are answered HTTP 429 with `Retry-After`, unprocessed. `None`:
     /// no limit.
     pub rate_limit: Option<usize>,
+    /// How the registry behaves for these domains, where InterNetX's
+    /// documentation leaves it open (see [`Scenario`]).
+    pub scenarios: Vec<(String, Scenario)>,
+}
+
+/// The plausible variants where InterNetX documents nothing, per domain.
+/// Transfers always follow the documented flow (N0104 → S0104 → S0104001,
+/// absent from domain info until done, a duplicate refused with EF01030).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scenario {
+    /// A registration is in the account at once (the earlier assumption),
+    /// cancelations mail their result promptly.
+    #[default]
+    Prompt,
+    /// A registration runs as a job: domain info lists the domain with a
+    /// status other than success until its result mail.
+    CreateRunning,
+    /// A registration runs as a job, absent from domain info (E0105) until
+    /// its result mail — as transfers are.
+    CreateAbsent,
+    /// A cancelation's result is mailed at its execution (the expiry date),
+    /// not within any test: only domain info shows it.
+    CancelMailAtExpiry,
 }
 
 impl SimulatorConfig {
+    /// The scenario for `domain`.
+    pub fn scenario(&self, domain: &str) -> Scenario {
+        self.scenarios
+            .iter()
+            .find(|(d, _)| d == domain)
+            .map_or(Scenario::default(), |(_, s)| *s)
+    }
+
     /// Whether this task on this domain is accepted now and fails later.
     pub fn fails_async(&self, domain: &str, code: &str) -> bool {
         self.fail_async
@@ -79,6 +110,7 @@ impl Default for SimulatorConfig {
             answer_delay: std::time::Duration::ZERO,
             faults: Vec::new(),
             rate_limit: None,
+            scenarios: Vec::new(),
         }
     }
 }
@@ -105,6 +137,8 @@ struct Inner {
     stid_counter: u64,
     mails: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// Final steps held by [`Fault::RegistryPending`], per domain.
+    held: HashMap<String, Vec<mailer::JobMessage>>,
     /// Arrival times of the requests of the last second (rate limit).
     recent: VecDeque<tokio::time::Instant>,
 }
@@ -208,6 +242,25 @@ impl Simulator {
 
     pub fn requests(&self) -> Vec<Recorded> {
         self.shared.lock().requests.clone()
+    }
+
+    /// Jobs the gateway started (answered `N…` or `S…`) for this domain and
+    /// task: a duplicate refused with EF01030 started nothing.
+    pub fn jobs_started(&self, domain: &str, code: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r.domain.as_deref() == Some(domain) && r.code.as_deref() == Some(code))
+            .filter(|r| r.answered.starts_with(['N', 'S']))
+            .count()
+    }
+
+    /// The registry completes the held last step of `domain`'s job: its
+    /// final result mail goes out and the registry changes.
+    pub async fn release(&self, domain: &str) {
+        let held = self.shared.lock().held.remove(domain).unwrap_or_default();
+        for job in held {
+            finish_step(&self.shared, &job, true).await;
+        }
     }
 
     /// Domain tasks the gateway processed (answered with a status), per
@@ -475,17 +528,13 @@ const RESULTS: &[(&str, bool, &[Step])] = &[
 
 /// Sends the job's result mails after the configured delay.
 fn schedule_results(shared: &Arc<Shared>, request: &Recorded, faults: &[Fault]) {
-    if faults.contains(&Fault::MailNever) {
-        return;
-    }
     let copies = if faults.contains(&Fault::MailTwice) {
         2
     } else {
         1
     };
     let wrong_domain = faults.contains(&Fault::MailWrongDomain);
-    let (Some(mail), Some(ctid), Some(reply_to), Some(domain), Some(code)) = (
-        shared.config.mail.clone(),
+    let (Some(ctid), Some(reply_to), Some(domain), Some(code)) = (
         request.ctid.clone(),
         request.reply_to.clone(),
         request.domain.clone(),
@@ -493,20 +542,14 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded, faults: &[Fault]) 
     ) else {
         return;
     };
+    if code == "0103101" && shared.config.scenario(&domain) == Scenario::CancelMailAtExpiry {
+        return;
+    }
     let fails = shared.config.fails_async(&domain, &code);
     let named = if wrong_domain {
         format!("other-{domain}")
     } else {
         domain.clone()
-    };
-    let job = |code: &str, text: &str, kind: &'static str, nic: Option<&str>| mailer::JobMessage {
-        ctid: ctid.clone(),
-        reply_to: reply_to.clone(),
-        domain: named.clone(),
-        code: code.to_owned(),
-        text: text.to_owned(),
-        kind,
-        nic_response: nic.map(str::to_owned),
     };
     let Some((_, _, steps)) = RESULTS
         .iter()
@@ -514,24 +557,57 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded, faults: &[Fault]) 
     else {
         return;
     };
-    let jobs: Vec<_> = steps
+    let mut jobs: Vec<_> = steps
         .iter()
-        .map(|(code, text, kind, nic)| job(code, text, kind, *nic))
+        .map(|(code, text, kind, nic)| mailer::JobMessage {
+            ctid: ctid.clone(),
+            reply_to: reply_to.clone(),
+            domain: named.clone(),
+            code: (*code).to_owned(),
+            text: (*text).to_owned(),
+            kind,
+            nic_response: nic.map(str::to_owned),
+            copies,
+            mailed: !faults.contains(&Fault::MailNever),
+            registry_domain: domain.clone(),
+        })
         .collect();
+    if faults.contains(&Fault::RegistryPending) {
+        if let Some(last) = jobs.pop() {
+            shared.lock().held.entry(domain).or_default().push(last);
+        }
+    }
+    let total = steps.len();
     let shared = shared.clone();
+    let delay = shared.config.mail.as_ref().map(|m| m.delay).unwrap_or_default();
     tokio::spawn(async move {
-        for job in jobs {
-            tokio::time::sleep(mail.delay).await;
-            for _ in 0..copies {
-                match mail.deliver(&job).await {
-                    Ok(key) => shared.lock().mails.push(key),
-                    Err(e) => {
-                        tracing::error!(error = %e, ctid = %job.ctid, "result mail not delivered")
-                    }
-                }
-            }
+        for (i, job) in jobs.into_iter().enumerate() {
+            tokio::time::sleep(delay).await;
+            finish_step(&shared, &job, i + 1 == total).await;
         }
     });
+}
+
+/// One step of a job: its result mail (unless lost), and when it is the
+/// last one, the registry's change.
+async fn finish_step(shared: &Arc<Shared>, job: &mailer::JobMessage, last: bool) {
+    if last {
+        shared
+            .lock()
+            .registered
+            .finish(&job.registry_domain, job.kind == "success");
+    }
+    let Some(mail) = shared.config.mail.clone().filter(|_| job.mailed) else {
+        return;
+    };
+    for _ in 0..job.copies {
+        match mail.deliver(job).await {
+            Ok(key) => shared.lock().mails.push(key),
+            Err(e) => {
+                tracing::error!(error = %e, ctid = %job.ctid, "result mail not delivered")
+            }
+        }
+    }
 }
 
 fn xml_response(status: StatusCode, xml: String) -> Response {

@@ -56,6 +56,12 @@ pub struct JobMessage {
     pub text: String,
     pub kind: &'static str,
     pub nic_response: Option<String>,
+    /// Stored copies of its mail (2: the mail is delivered twice).
+    pub copies: usize,
+    /// Whether the mail is sent at all (the job runs either way).
+    pub mailed: bool,
+    /// The domain the registry changes (the mail may name another).
+    pub registry_domain: String,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(1);

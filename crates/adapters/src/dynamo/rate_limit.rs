@@ -96,9 +96,10 @@ impl Throttle for SharedRateLimit {
     }
 }
 
-/// How late after its slot began a claim may still start: far below the
-/// margin, so a late start cannot crowd the next slots.
-const LATE_US: u64 = 20_000;
+/// How late after its slot began a claim may still start (a slow table
+/// write): below the margin, so `limit` + 1 starts always span more than a
+/// second — they span at least `limit` slots = 1 s + margin, less this.
+const LATE_US: u64 = 90_000;
 
 /// The first slot that begins after `now`.
 fn first_future_slot(now: u64, slot_us: u64) -> u64 {
