@@ -326,6 +326,8 @@ pub struct Options {
     pub rate_limit: Option<usize>,
     /// The bridge's `INTERNETX_MAX_REQUESTS_PER_SECOND`.
     pub gateway_rate: f64,
+    /// The simulator's scenario per domain, where InterNetX documents nothing.
+    pub scenarios: Vec<(String, internetx_simulator::Scenario)>,
 }
 
 #[derive(Debug, Clone)]
@@ -352,6 +354,7 @@ impl Default for Options {
             rate_limit: None,
             // The simulator has no rate limit by default; keep tests quick.
             gateway_rate: 200.0,
+            scenarios: Vec::new(),
         }
     }
 }
@@ -436,6 +439,7 @@ impl World {
                 answer_delay: options.answer_delay,
                 faults: options.faults.clone(),
                 rate_limit: options.rate_limit,
+                scenarios: options.scenarios.clone(),
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),

@@ -281,3 +281,175 @@ async fn every_fault_ends_in_the_right_status_without_a_second_registration() {
         "the copy is not applied twice"
     );
 }
+
+/// The rows that follow InterNetX's documented behaviour rather than our
+/// assumptions (simulator v2): a transfer runs for "days" absent from domain
+/// info, a registry creates slowly, a cancel's mail comes only at expiry, a
+/// late final mail contradicts a settlement, a forced retry meets the job
+/// still running. In every row InterNetX started each job exactly once and
+/// the domain ends in the status InterNetX's own state implies.
+#[tokio::test]
+async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() {
+    use internetx_simulator::Scenario;
+    let w = World::start_with(Options {
+        faults: vec![
+            ("lost-transfer.com".into(), Fault::TimeoutAfterAccept),
+            ("lost-transfer.com".into(), Fault::RegistryPending),
+            ("slow-create.de".into(), Fault::TimeoutAfterAccept),
+            ("slow-create.de".into(), Fault::RegistryPending),
+            ("registry-refuses.de".into(), Fault::RegistryPending),
+            ("twice-asked.com".into(), Fault::TimeoutAfterAccept),
+            ("twice-asked.com".into(), Fault::RegistryPending),
+        ],
+        scenarios: vec![
+            ("slow-create.de".into(), Scenario::CreateAbsent),
+            ("leaving.de".into(), Scenario::CancelMailAtExpiry),
+        ],
+        gateway_timeout: Duration::from_secs(2),
+        ..Options::default()
+    })
+    .await;
+    let transfer = |domain: &str| {
+        let mut t = event("domain-requested-transfer-provider.json");
+        t["detail"]["request_id"] = json!(format!("REQ-{domain}"));
+        t["detail"]["domain"] = json!(domain);
+        t
+    };
+    let register = |domain: &str| {
+        let mut r = event("domain-requested-provider.json");
+        r["detail"]["request_id"] = json!(format!("REQ-{domain}"));
+        r["detail"]["domain"] = json!(domain);
+        r
+    };
+    w.send(&transfer("lost-transfer.com")).await.unwrap();
+    w.send(&transfer("twice-asked.com")).await.unwrap();
+    for domain in ["slow-create.de", "registry-refuses.de", "leaving.de"] {
+        w.send(&register(domain)).await.unwrap();
+    }
+    w.wait_for_status("leaving.de", "Registered").await;
+    let mut cancel = event("cancellation-requested.json");
+    cancel["detail"]["domain"] = json!("leaving.de");
+    w.send(&cancel).await.unwrap();
+    // The lost transfer's intermediate S0104 arrives: InterNetX has it.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !w
+        .log("lost-transfer.com")
+        .await
+        .iter()
+        .any(|e| text(e, "code") == "S0104")
+    {
+        assert!(std::time::Instant::now() < deadline, "no S0104 mail");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Reconciliation: E0105 for the running transfer and the slow create —
+    // they wait, nothing is sent; the cancel settles from domain info.
+    let policy = ReconcilePolicy {
+        after: time::Duration::ZERO,
+        give_up: time::Duration::hours(1),
+        batch: 100,
+    };
+    let operations = || {
+        w.simulator
+            .domain_tasks()
+            .iter()
+            .filter(|r| r.code.as_deref() != Some("0105"))
+            .count()
+    };
+    let requests = operations();
+    let run = w.reconcile(policy).await;
+    assert_eq!(operations(), requests, "reconciliation sends nothing: {run}");
+    for waiting in ["lost-transfer.com", "slow-create.de", "registry-refuses.de"] {
+        let d = w.domain(waiting).await.unwrap();
+        assert!(
+            text(&d, "status").ends_with("ing"),
+            "{waiting} waits: {d:?}"
+        );
+    }
+    w.wait_for_status("leaving.de", "Cancelled").await;
+
+    // The registry finishes: the genuine final mails settle them.
+    w.simulator.release("lost-transfer.com").await;
+    w.simulator.release("slow-create.de").await;
+    w.wait_for_status("lost-transfer.com", "Registered").await;
+    w.wait_for_status("slow-create.de", "Registered").await;
+
+    // An operator settles the slow failing one by hand as Registered; the
+    // registry's late E0101 contradicts it and re-opens the domain.
+    let name = registrar::DomainName::parse("registry-refuses.de").unwrap();
+    let lifecycle = registrar::lifecycle::Lifecycle {
+        store: &w.store,
+        clock: &registrar::ports::SystemClock,
+        notices: registrar::lifecycle::NoticePolicy::default(),
+    };
+    registrar::workflows::retry::resolve(
+        &lifecycle,
+        &name,
+        registrar::Status::Registered,
+        "ops",
+        "looked fine in AutoDNS",
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    w.simulator.release("registry-refuses.de").await;
+    let reopened = w.wait_for_status("registry-refuses.de", "Error").await;
+    assert!(
+        text(&reopened, "last_error").contains("re-opened"),
+        "{reopened:?}"
+    );
+
+    // The transfer whose answer was lost and whose registry step takes
+    // "days" is given up; the operator forces a retry, which InterNetX
+    // refuses as a duplicate of the job still running; when that job
+    // completes, its genuine final mail brings the domain to Registered.
+    let late = w
+        .reconcile(ReconcilePolicy {
+            give_up: time::Duration::ZERO,
+            ..policy
+        })
+        .await;
+    assert_eq!(late["given_up"], 1, "{late}");
+    let twice = registrar::DomainName::parse("twice-asked.com").unwrap();
+    let retried = w
+        .app
+        .registrar
+        .retry(&twice, Absence::Checked)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        retried
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("EF01030"),
+        "{retried:?}"
+    );
+    assert_eq!(
+        text(&w.domain("twice-asked.com").await.unwrap(), "status"),
+        "Error"
+    );
+    w.simulator.release("twice-asked.com").await;
+    let _ = w.reconcile(policy).await;
+    let done = w.domain("twice-asked.com").await.unwrap();
+    assert_eq!(
+        text(&done, "status"),
+        "Error",
+        "its final mail was lost too"
+    );
+
+    for (domain, code) in [
+        ("lost-transfer.com", "0104"),
+        ("twice-asked.com", "0104"),
+        ("slow-create.de", "0101"),
+        ("registry-refuses.de", "0101"),
+        ("leaving.de", "0103101"),
+    ] {
+        assert_eq!(
+            w.simulator.jobs_started(domain, code),
+            1,
+            "{domain}: InterNetX started {code} exactly once"
+        );
+    }
+}

@@ -320,7 +320,11 @@ fn cancelation(task: &Element, registered: &mut Registry) -> Answer {
     // The cancelation exists at once; domain info shows it (protocol audit
     // D10: `0105` returns `cancelation`). Current pages answer N0103101.
     registered.cancelations.insert(name.clone());
-    Answer::notify("N0103101", "Domain cancelation task was transmitted.", object)
+    Answer::notify(
+        "N0103101",
+        "Domain cancelation task was transmitted.",
+        object,
+    )
 }
 
 fn domain_info(task: &Element, registered: &Registry) -> Answer {

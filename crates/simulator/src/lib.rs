@@ -579,7 +579,12 @@ fn schedule_results(shared: &Arc<Shared>, request: &Recorded, faults: &[Fault]) 
     }
     let total = steps.len();
     let shared = shared.clone();
-    let delay = shared.config.mail.as_ref().map(|m| m.delay).unwrap_or_default();
+    let delay = shared
+        .config
+        .mail
+        .as_ref()
+        .map(|m| m.delay)
+        .unwrap_or_default();
     tokio::spawn(async move {
         for (i, job) in jobs.into_iter().enumerate() {
             tokio::time::sleep(delay).await;

@@ -361,19 +361,22 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             e.text = Some(printable(&job.status.text, MAX_STORED_CHARS)).filter(|t| !t.is_empty());
             e
         };
-        let mut ignored = |reason: String| {
+        let ignored = |mut t: Transition, reason: String| {
             t.log(entry(Outcome::Ignored, reason.clone()));
-            Step::write(t.clone(), MailVerdict::new(MailOutcome::Ignored, reason))
+            Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason))
         };
         if let Some(named) = job
             .domain
             .as_deref()
             .filter(|d| *d != current.domain && *d != current.domain_unicode)
         {
-            return ignored(format!(
+            return ignored(
+                t,
+                format!(
                 "result mail for ctid {ctid} names {named}, but that ctid belongs to {}: ignored",
                 current.domain
-            ));
+            ),
+            );
         }
         if current.ctid.as_deref() != Some(ctid) {
             if current.last_ctid.as_deref() == Some(ctid) {
@@ -387,7 +390,12 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     format!("result for ctid {ctid} was applied before ({summary})"),
                 ));
             }
-            return ignored(format!(
+            if let Some(earlier) = earlier_request_done(current, ctid, job, summary, &mut t) {
+                t.log(entry(Outcome::Ok, earlier.clone()))
+                    .status_note(Some(ctid), Some(s3_key));
+                return Step::write(t, MailVerdict::new(MailOutcome::Applied, earlier));
+            }
+            return ignored(t, format!(
                 "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
                 current.domain,
                 current.status,
@@ -520,6 +528,31 @@ fn reopen(
         }
         _ => None,
     }
+}
+
+/// The genuine final success of an earlier request of this domain (its
+/// token checked, its ctid ours for this domain) while the domain sits in
+/// `Error` with nothing in flight — an operator's retry was refused as a
+/// duplicate of that very job, say: InterNetX did it, and the domain shows so.
+fn earlier_request_done(
+    current: &DomainRecord,
+    ctid: &str,
+    job: &JobResult,
+    summary: &str,
+    t: &mut Transition,
+) -> Option<String> {
+    let done = current.ctid.is_none()
+        && current.status == Status::Error
+        && settlement(current.operation, job) == Settlement::Success;
+    done.then(|| {
+        t.succeed();
+        format!(
+            "InterNetX completed an earlier request (ctid {ctid}) for the {} of {}: {summary}; the domain is {} again",
+            current.operation.noun(),
+            current.domain,
+            current.operation.done_status()
+        )
+    })
 }
 
 /// The verdict of a mail's write; a mail claimed before is a duplicate.
