@@ -69,6 +69,9 @@ pub fn peek(text: &str) -> Recorded {
         domain: None,
         answered: String::new(),
         xml: String::new(),
+        received_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
     };
     let Ok(root) = tree::parse(text) else {
         return recorded;

@@ -128,6 +128,8 @@ pub struct Recorded {
     pub answered: String,
     /// The request document as received (with the password: keep it local).
     pub xml: String,
+    /// When it arrived, in milliseconds since the epoch (rate figures).
+    pub received_ms: u64,
 }
 
 #[derive(Default)]
