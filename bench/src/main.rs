@@ -75,6 +75,39 @@ fn inbound(store: MemoryStore) -> Inbound<MemoryStore, SystemClock> {
 
 mod cold_start;
 
+/// The worst mails the security review built: each once cost a stack
+/// overflow, seconds of CPU, or thousands of writes.
+fn hostile_mails() -> Vec<(&'static str, Vec<u8>)> {
+    let head = "From: attacker@evil.example\r\nTo: nobody@inbound.example.net\r\nSubject: x\r\n";
+    let near_misses = format!("{head}\r\n{}", "<responsex".repeat(100_000));
+    let mut nested = head.to_owned();
+    for _ in 0..100_000 {
+        nested.push_str("Content-Type: message/rfc822\r\n\r\n");
+    }
+    let recipients: String = (0..6_000)
+        .map(|i| format!("To: internetx+{i:032x}@inbound.example.net\r\n"))
+        .collect();
+    let transactions: String = (0..6_000)
+        .map(|i| format!("\ttransaction: ib-{i}\n"))
+        .collect();
+    let quadratic = format!(
+        "From: attacker@evil.example\r\n{recipients}Subject: x\r\n\r\n<system>\n\ttask: 0101\n\tstatus: S0101 [done]\n{transactions}</system>\n"
+    );
+    let notifies: String = (0..2_000)
+        .map(|_| "<message><notify><domain><name>corpus-one.de</name></domain><type>domain_away</type></notify></message>")
+        .collect();
+    let flood = format!("{head}Content-Type: text/xml\r\n\r\n<response><result><data>{notifies}</data></result></response>");
+    vec![
+        (
+            "100,000 near-miss documents (1 MB)",
+            near_misses.into_bytes(),
+        ),
+        ("100,000 nested messages (3.4 MB)", nested.into_bytes()),
+        ("6,000 recipients × 6,000 ctids", quadratic.into_bytes()),
+        ("2,000 registry events", flood.into_bytes()),
+    ]
+}
+
 /// The corpus as (file, bytes).
 fn corpus() -> (Vec<Value>, Vec<(String, Vec<u8>)>) {
     let dir = events_dir().join("mail");
@@ -172,6 +205,24 @@ async fn main() {
         .await
         .expect("memory store");
     let large_ms = start.elapsed().as_secs_f64() * 1e3;
+
+    // Hostile mails (security review M1): each must be handled, whatever
+    // its verdict, well within a second.
+    let hostile = hostile_mails();
+    let mut hostile_ms = Vec::new();
+    for (name, raw) in &hostile {
+        let app = inbound(seeded_store(&manifest).await);
+        let start = Instant::now();
+        let verdict = app
+            .handle("inbound/hostile", raw)
+            .await
+            .expect("memory store");
+        hostile_ms.push((
+            *name,
+            start.elapsed().as_secs_f64() * 1e3,
+            verdict.outcome.as_str(),
+        ));
+    }
 
     // Request build and answer parse.
     let order: Value = serde_json::from_str(
@@ -276,6 +327,7 @@ async fn main() {
         "large_mail_bytes": large.len(),
         "large_mail_ms": large_ms,
         "large_mail_outcome": verdict.outcome.as_str(),
+        "hostile_mails_ms": hostile_ms.iter().map(|(n, ms, _)| (n.to_string(), json!(ms))).collect::<serde_json::Map<String, Value>>(),
         "register_request_build_and_answer_parse_median_us": request_us,
         "request_build_and_answer_parse_median_us": per_operation.iter().map(|(n, us)| (n.to_string(), json!(us))).collect::<serde_json::Map<String, Value>>(),
     });
@@ -290,6 +342,9 @@ async fn main() {
         large.len() as f64 / 1048576.0,
         verdict.outcome.as_str()
     );
+    for (name, ms, outcome) in &hostile_ms {
+        println!("| hostile mail: {name} ({outcome}) | {ms:.1} ms |");
+    }
     for (name, us) in &per_operation {
         println!("| request built + answer parsed: {name} | {us:.1} µs |");
     }

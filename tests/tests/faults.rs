@@ -358,7 +358,11 @@ async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() 
     };
     let requests = operations();
     let run = w.reconcile(policy).await;
-    assert_eq!(operations(), requests, "reconciliation sends nothing: {run}");
+    assert_eq!(
+        operations(),
+        requests,
+        "reconciliation sends nothing: {run}"
+    );
     for waiting in ["lost-transfer.com", "slow-create.de", "registry-refuses.de"] {
         let d = w.domain(waiting).await.unwrap();
         assert!(

@@ -20,6 +20,12 @@ pub struct ResultMail {
     /// SES's `X-SES-Spam-Verdict` and `X-SES-Virus-Verdict`.
     pub spam_verdict: Option<String>,
     pub virus_verdict: Option<String>,
+    /// Domains SES's own checks vouch for, lower-case: from the first
+    /// `Authentication-Results` header (SES prepends it, authserv-id
+    /// `amazonses.com`; a sender's own header can only come below), the
+    /// envelope sender's domain when `spf=pass`, the signing domain when
+    /// `dkim=pass`. Unlike `From:`, a sender cannot write these.
+    pub authenticated_domains: Vec<String>,
     pub notifications: Vec<Notification>,
     /// InterNetX-looking documents that could not be read, with the reason.
     pub unreadable: Vec<String>,
@@ -103,6 +109,9 @@ pub fn parse_result_mail(raw: &[u8]) -> Result<ResultMail, MailError> {
         ..ResultMail::default()
     };
     mail.recipients = recipients(&message);
+    mail.authenticated_domains = header_text(&message, "Authentication-Results")
+        .map(|value| authenticated_domains(&value))
+        .unwrap_or_default();
     let mut texts = Vec::new();
     collect_texts(&message, 0, &mut texts);
     for text in texts {
@@ -116,6 +125,56 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
         .headers_raw()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.trim().to_owned())
+}
+
+/// The domains an `Authentication-Results` header of SES's own says passed
+/// SPF or DKIM (RFC 8601: `authserv-id; method=result property=value …`).
+fn authenticated_domains(value: &str) -> Vec<String> {
+    let unfolded = value.replace(['\r', '\n', '\t'], " ");
+    let mut clauses = unfolded.split(';').map(str::trim);
+    if !clauses
+        .next()
+        .is_some_and(|id| id.eq_ignore_ascii_case("amazonses.com"))
+    {
+        return Vec::new();
+    }
+    let mut domains = Vec::new();
+    // SES writes a method's properties as clauses of their own
+    // (`spf=pass (…) client-ip=…; envelope-from=…; helo=…;`): they belong
+    // to the method before them.
+    let mut properties: &[&str] = &[];
+    for clause in clauses {
+        let lower = clause.to_ascii_lowercase();
+        for method in ["spf=", "dkim=", "dmarc=", "auth=", "iprev="] {
+            if lower.starts_with(method) {
+                properties = match method {
+                    "spf=" if lower.starts_with("spf=pass") => {
+                        &["smtp.mailfrom=", "envelope-from="]
+                    }
+                    "dkim=" if lower.starts_with("dkim=pass") => &["header.d=", "header.i="],
+                    _ => &[],
+                };
+            }
+        }
+        for property in properties {
+            let Some(at) = lower.find(property) else {
+                continue;
+            };
+            let value = lower[at + property.len()..]
+                .split(|c: char| c.is_whitespace() || c == ';')
+                .next()
+                .unwrap_or_default();
+            let domain = value
+                .rsplit('@')
+                .next()
+                .unwrap_or_default()
+                .trim_matches('.');
+            if domain.contains('.') && !domains.iter().any(|d| d == domain) {
+                domains.push(domain.to_owned());
+            }
+        }
+    }
+    domains
 }
 
 fn recipients(message: &Message<'_>) -> Vec<String> {
@@ -278,6 +337,34 @@ mod tests {
             .collect();
         let raw = mail(&format!("From: a@b.de\r\n{many}"), JOB);
         assert!(parse_result_mail(&raw).unwrap().recipients.len() <= MAX_RECIPIENTS);
+    }
+
+    #[test]
+    fn only_the_first_authentication_results_of_ses_vouches_for_a_domain() {
+        let ses = "Authentication-Results: amazonses.com;\r\n spf=pass (spfCheck: domain of autodns.com designates 1.2.3.4 as permitted sender) client-ip=1.2.3.4; envelope-from=robot@AutoDNS.com; helo=mx.autodns.com;\r\n dkim=pass header.i=@mail.autodns.com; dmarc=pass header.from=autodns.com;";
+        let forged = "Authentication-Results: amazonses.com; spf=pass smtp.mailfrom=evil@trusted.example; dkim=pass header.d=trusted.example";
+        let raw = mail(
+            &format!("{ses}\r\n{forged}\r\nFrom: robot@autodns.com\r\nTo: a@b.de"),
+            JOB,
+        );
+        let m = parse_result_mail(&raw).unwrap();
+        assert_eq!(m.authenticated_domains, ["autodns.com", "mail.autodns.com"]);
+        // SES's own verdict failing: the sender's header below counts for
+        // nothing (SES prepends its header to every mail it receives).
+        let failing = "Authentication-Results: amazonses.com; spf=fail smtp.mailfrom=robot@autodns.com; dkim=fail header.d=autodns.com";
+        let raw = mail(
+            &format!("{failing}\r\n{forged}\r\nFrom: robot@autodns.com\r\nTo: a@b.de"),
+            JOB,
+        );
+        assert!(parse_result_mail(&raw)
+            .unwrap()
+            .authenticated_domains
+            .is_empty());
+        let raw = mail("Authentication-Results: mx.evil.example; spf=pass smtp.mailfrom=robot@autodns.com\r\nFrom: robot@autodns.com\r\nTo: a@b.de", JOB);
+        assert!(parse_result_mail(&raw)
+            .unwrap()
+            .authenticated_domains
+            .is_empty());
     }
 
     #[test]

@@ -4,38 +4,96 @@
 /// carries the reply token, a bearer credential for one result.
 pub const SECRET_ELEMENTS: &[&str] = &["password", "authinfo", "token", "hash", "reply_to"];
 
-/// Replaces the content of every `<name>…</name>` (any of `names`) by `***`.
+/// Replaces the content of every element named in `names` by `***`: in
+/// any spelling a gateway or an echo may use — `<name>`, `<name attr="…">`,
+/// `<ns:name >`, and escaped inside another document (`&lt;name&gt;`).
 ///
-/// Works on text, so it also cleans documents that are not well-formed.
+/// Works on text, so it also cleans documents that are not well-formed; an
+/// unterminated secret drops the rest rather than leak it.
 pub fn redact_elements(xml: &str, names: &[&str]) -> String {
     let mut out = String::with_capacity(xml.len());
     let mut rest = xml;
-    'scan: while let Some(lt) = rest.find('<') {
-        out.push_str(&rest[..lt]);
-        rest = &rest[lt..];
-        for name in names {
-            let open = format!("<{name}>");
-            if rest.starts_with(&open) {
-                let close = format!("</{name}>");
-                out.push_str(&open);
-                out.push_str("***");
-                match rest[open.len()..].find(&close) {
-                    Some(end) => {
-                        rest = &rest[open.len() + end..];
-                    }
-                    None => {
-                        // Unterminated: drop the remainder rather than leak it.
-                        return out;
-                    }
-                }
-                continue 'scan;
-            }
+    while let Some((at, open)) = next_open(rest) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some((name, tag_len)) = secret_tag(rest, open, names) else {
+            out.push_str(open.lt);
+            rest = &rest[open.lt.len()..];
+            continue;
+        };
+        out.push_str(&rest[..tag_len]);
+        out.push_str("***");
+        rest = &rest[tag_len..];
+        match find_close(rest, open, name) {
+            Some(end) => rest = &rest[end..],
+            None => return out,
         }
-        out.push('<');
-        rest = &rest[1..];
     }
     out.push_str(rest);
     out
+}
+
+/// How a tag is written: plain, or escaped in another document.
+#[derive(Clone, Copy)]
+struct Spelling {
+    lt: &'static str,
+    gt: &'static str,
+}
+
+const PLAIN: Spelling = Spelling { lt: "<", gt: ">" };
+const ESCAPED: Spelling = Spelling {
+    lt: "&lt;",
+    gt: "&gt;",
+};
+
+/// The next `<` or `&lt;`.
+fn next_open(text: &str) -> Option<(usize, Spelling)> {
+    let plain = text.find('<').map(|i| (i, PLAIN));
+    let escaped = text.find("&lt;").map(|i| (i, ESCAPED));
+    match (plain, escaped) {
+        (Some(p), Some(e)) => Some(if e.0 < p.0 { e } else { p }),
+        (p, e) => p.or(e),
+    }
+}
+
+/// If `text` opens a secret element, its name and the opening tag's length.
+fn secret_tag<'n>(text: &str, spelling: Spelling, names: &[&'n str]) -> Option<(&'n str, usize)> {
+    let after = &text[spelling.lt.len()..];
+    let name_len = after
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.')))
+        .unwrap_or(after.len());
+    let qualified = &after[..name_len];
+    let local = qualified.rsplit(':').next().unwrap_or(qualified);
+    let name = names.iter().find(|n| n.eq_ignore_ascii_case(local))?;
+    let tail = &after[name_len..];
+    if !(tail.starts_with(spelling.gt) || tail.starts_with(char::is_whitespace)) {
+        return None;
+    }
+    let end = tail.find(spelling.gt)? + spelling.gt.len();
+    // `<name/>`: nothing inside.
+    if tail[..end - spelling.gt.len()].trim_end().ends_with('/') {
+        return None;
+    }
+    Some((name, spelling.lt.len() + name_len + end))
+}
+
+/// Where the content of `name` ends: at its closing tag, in either spelling.
+fn find_close(text: &str, spelling: Spelling, name: &str) -> Option<usize> {
+    let close = format!("{}/", spelling.lt);
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&close) {
+        let at = from + i;
+        let after = &text[at + close.len()..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.')))
+            .unwrap_or(after.len());
+        let local = after[..name_len].rsplit(':').next().unwrap_or_default();
+        if local.eq_ignore_ascii_case(name) {
+            return Some(at);
+        }
+        from = at + close.len();
+    }
+    None
 }
 
 /// [`redact_elements`] with [`SECRET_ELEMENTS`].
@@ -54,6 +112,21 @@ mod tests {
             redact(xml),
             "<auth><user>u</user><password>***</password></auth><authinfo>***</authinfo><c>ok</c>"
         );
+    }
+
+    /// Security review L5: other spellings of the same element, and an
+    /// echo of the request inside an error text.
+    #[test]
+    fn masks_every_spelling_and_escaped_echoes() {
+        let xml = "<auth><password >pw1</password ><ns:password a=\"1\">pw2</ns:password></auth>\
+                   <text>echo: &lt;password&gt;pw3&lt;/password&gt; &lt;authinfo x='y'&gt;ac&lt;/authinfo&gt;</text>\
+                   <reply_to>internetx+0123abcd@inbound.example.net</reply_to><password/>";
+        let clean = redact(xml);
+        for secret in ["pw1", "pw2", "pw3", "ac<", "0123abcd"] {
+            assert!(!clean.contains(secret), "{secret} in {clean}");
+        }
+        assert!(clean.contains("<text>echo: "), "{clean}");
+        assert!(clean.ends_with("<password/>"), "{clean}");
     }
 
     #[test]

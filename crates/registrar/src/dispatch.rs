@@ -317,16 +317,24 @@ impl GatewayReply {
                     reply.request_xml = Some(request_xml.clone());
                     reply.response_xml = Some(clip(response_xml, 20_000));
                 }
-                if let GatewayError::Http { status, .. } = &err {
-                    reply.code = Some(format!("HTTP {status}"));
-                }
+                // An HTTP error page stays in the log entry (redacted), never
+                // in the reason, which reaches `last_error` and the customer's
+                // status mail (security review L5).
+                let summary = match &err {
+                    GatewayError::Http { status, body, .. } => {
+                        reply.code = Some(format!("HTTP {status}"));
+                        reply.response_xml = Some(clip(&internetx::redact::redact(body), 20_000));
+                        format!("InterNetX gateway answered HTTP {status}")
+                    }
+                    other => other.to_string(),
+                };
                 let reason = if err.is_safe_to_resend() {
                     reply.outcome = ItemOutcome::Failed;
-                    format!("{what} not sent: {err}")
+                    format!("{what} not sent: {summary}")
                 } else {
                     reply.outcome = ItemOutcome::Unknown;
                     format!(
-                        "outcome of the {what} is unknown: {err}; not resent (that could order twice), reconciliation will settle it (ctid {ctid})"
+                        "outcome of the {what} is unknown: {summary}; not resent (that could order twice), reconciliation will settle it (ctid {ctid})"
                     )
                 };
                 reply.message = reason.clone();

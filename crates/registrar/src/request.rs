@@ -254,6 +254,17 @@ impl QueuedItem {
         }
     }
 
+    /// Why the item cannot travel in the item queue, if it cannot: ten items
+    /// share one message of at most 256 KiB, so each may take a tenth.
+    pub fn too_large(&self) -> Option<String> {
+        let size = serde_json::to_string(self).map_or(usize::MAX, |s| s.len());
+        (size > MAX_QUEUED_ITEM_BYTES).then(|| {
+            format!(
+                "the item is {size} bytes; an order item may have at most {MAX_QUEUED_ITEM_BYTES}"
+            )
+        })
+    }
+
     /// The claim key of the order item: what makes a redelivery harmless.
     pub fn key(&self) -> String {
         self.source().key()
@@ -318,6 +329,9 @@ pub fn new_domain_record(
     record.notify_language = account.language.map(|l| l.as_str().to_owned());
     record
 }
+
+/// The largest order item the item queue carries.
+pub const MAX_QUEUED_ITEM_BYTES: usize = 24 * 1024;
 
 /// A new client transaction id: ours, unique, sortable by time.
 pub fn new_ctid() -> String {

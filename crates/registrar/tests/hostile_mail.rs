@@ -87,3 +87,32 @@ async fn a_flood_of_ctids_and_recipients_is_checked_in_bounded_time() {
     assert_ne!(verdict.outcome, MailOutcome::Applied);
     assert_eq!(inbound.store.commits(), 1, "only the seed was written");
 }
+
+/// Security review L3: the sender allow-list goes by SES's SPF/DKIM
+/// verdicts, not by the `From:` a sender writes.
+#[tokio::test]
+async fn the_sender_allow_list_trusts_ses_verdicts_not_from() {
+    let mut inbound = inbound().await;
+    inbound.config.allowed_senders = vec!["@autodns.com".into()];
+    let spoofed =
+        "From: robot@autodns.com\r\nTo: nobody@inbound.example.net\r\nSubject: x\r\n\r\nhello";
+    let verdict = inbound
+        .handle("inbound/spoofed", spoofed.as_bytes())
+        .await
+        .unwrap();
+    assert_eq!(verdict.outcome, MailOutcome::Quarantined);
+    assert!(
+        verdict.reason.contains("did not authenticate"),
+        "{}",
+        verdict.reason
+    );
+
+    let genuine = format!(
+        "Authentication-Results: amazonses.com; spf=pass (spfCheck: ok) client-ip=1.2.3.4; envelope-from=robot@autodns.com; dkim=pass header.i=@autodns.com;\r\n{spoofed}"
+    );
+    let verdict = inbound
+        .handle("inbound/genuine", genuine.as_bytes())
+        .await
+        .unwrap();
+    assert!(!verdict.reason.contains("allow list"), "{}", verdict.reason);
+}

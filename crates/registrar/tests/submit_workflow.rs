@@ -327,3 +327,31 @@ async fn an_invalid_item_only_adds_one_line_to_an_existing_domain() {
     assert_eq!(last.action, "request.rejected");
     assert!(last.message.contains("ORD-X"), "{}", last.message);
 }
+
+/// Security review L7: an oversized item fails alone before it is queued;
+/// the others are queued.
+#[tokio::test]
+async fn an_oversized_item_fails_alone_before_the_queue() {
+    let s = submitter(ScriptedGateway::default());
+    let detail = json!({"order_id": "ORD-Q", "account": {"id": "C-1", "kind": "customer"},
+    "items": [
+        {"item_id": "Q-1", "type": "domain_transfer", "domain": "huge.de", "auth_code": "A".repeat(190_000)},
+        {"item_id": "Q-2", "type": "domain_transfer", "domain": "fine.de", "auth_code": "A-1"}
+    ]});
+    let InboundEvent::OrderPaid(order) = parse_event("OrderPaid", &detail).unwrap() else {
+        unreachable!("an OrderPaid")
+    };
+    let queue = VecItemQueue::default();
+    let report = s.order_paid_queued(&order, &queue).await;
+    let outcome = |id: &str| {
+        report
+            .items
+            .iter()
+            .find(|i| i.item == id)
+            .map(|i| i.outcome)
+    };
+    assert_eq!(outcome("Q-1"), Some(ItemOutcome::Invalid));
+    assert_eq!(outcome("Q-2"), Some(ItemOutcome::Queued));
+    assert_eq!(queue.queued().len(), 1);
+    assert!(report.transient.is_empty());
+}

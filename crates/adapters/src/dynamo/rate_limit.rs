@@ -1,13 +1,16 @@
 //! The gateway's rate limit (3 requests per second per source IP), shared by
 //! every instance of every function through the domain table.
 //!
-//! Time is cut into slots of `(1 s + margin) / limit`; a request may start
-//! only in a slot it has claimed, and a slot is claimed by one conditional
-//! put (`pk = RATE#<slot number>`, `attribute_not_exists`), so it holds one
-//! request at most, whichever instance made it. Any one second then touches
-//! at most `limit` slots: at most `limit` starts per second. The margin keeps
-//! that true when network jitter moves starts a little. Slot items expire
-//! through the table's TTL (`expires_at`).
+//! Time is cut into slots of `(1 s + margin) / limit`; a request starts at
+//! the beginning of a slot it has claimed — one that had not begun when it
+//! was claimed — and a slot is claimed by one conditional put (`pk =
+//! RATE#<slot number>`, `attribute_not_exists`), so it holds one request at
+//! most, whichever instance made it. `limit` + 1 starts then span at least
+//! `limit` slots = 1 s + margin: never more than `limit` in any second. The
+//! margin (50 ms, so the limit is used to 95 %) absorbs a start up to
+//! `LATE_US` after its slot began plus network jitter. Claims aim `LEAD_US`
+//! ahead, so the write is normally back before its slot begins. Slot items
+//! expire through the table's TTL (`expires_at`).
 //!
 //! One write per request and no read: instances racing for a slot lose
 //! cheaply and take the next one.
@@ -20,7 +23,10 @@ use aws_sdk_dynamodb::Client;
 use internetx::client::Throttle;
 
 /// What the window adds to the gateway's second.
-pub const MARGIN: Duration = Duration::from_millis(100);
+pub const MARGIN: Duration = Duration::from_millis(50);
+/// How far ahead a claim aims: a slot beginning at least this late, so the
+/// conditional write is back before its slot begins.
+const LEAD_US: u64 = 100_000;
 const MAX_ATTEMPTS: u64 = 500;
 
 #[derive(Debug, Clone)]
@@ -48,7 +54,7 @@ impl SharedRateLimit {
     /// could start a request late in it, next to one at the start of the
     /// following slots: 4 in 800 ms at a limit of 3 — security review M2).
     async fn claim(&self) -> Result<Duration, String> {
-        let mut slot = first_future_slot(now_us(), self.slot_us);
+        let mut slot = first_future_slot(now_us() + LEAD_US, self.slot_us);
         for _ in 0..MAX_ATTEMPTS {
             let begins = slot * self.slot_us;
             let expires = begins / 1_000_000 + 3_600;
@@ -68,7 +74,7 @@ impl SharedRateLimit {
                 }
                 // Too late for that slot (a slow write): it stays claimed and
                 // unused; take a later one.
-                Ok(_) => slot = first_future_slot(now_us(), self.slot_us),
+                Ok(_) => slot = first_future_slot(now_us() + LEAD_US, self.slot_us),
                 Err(SdkError::ServiceError(e))
                     if e.err().is_conditional_check_failed_exception() =>
                 {
@@ -98,8 +104,9 @@ impl Throttle for SharedRateLimit {
 
 /// How late after its slot began a claim may still start (a slow table
 /// write): below the margin, so `limit` + 1 starts always span more than a
-/// second — they span at least `limit` slots = 1 s + margin, less this.
-const LATE_US: u64 = 90_000;
+/// second — they span at least `limit` slots = 1 s + margin, less this,
+/// leaving 20 ms for network jitter.
+const LATE_US: u64 = 30_000;
 
 /// The first slot that begins after `now`.
 fn first_future_slot(now: u64, slot_us: u64) -> u64 {

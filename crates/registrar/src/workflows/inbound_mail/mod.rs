@@ -265,17 +265,29 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             }
         }
         if !self.config.allowed_senders.is_empty() {
+            // SES's own SPF/DKIM verdicts decide, not the `From:` a sender
+            // writes: an entry's domain must be one SES authenticated, and
+            // an entry with a local part must also be the `From:` address.
             let from = mail.from.as_deref().unwrap_or("");
-            let allowed = self.config.allowed_senders.iter().any(|a| {
-                let a = a.to_ascii_lowercase();
-                if a.starts_with('@') {
-                    from.ends_with(&a)
-                } else {
-                    from == a
-                }
+            let allowed = self.config.allowed_senders.iter().any(|entry| {
+                let entry = entry.trim().to_ascii_lowercase();
+                let (local, domain) = entry.rsplit_once('@').unwrap_or(("", entry.as_str()));
+                let vouched = mail
+                    .authenticated_domains
+                    .iter()
+                    .any(|d| d == domain || d.ends_with(&format!(".{domain}")));
+                vouched && (local.is_empty() || from == entry)
             });
             if !allowed {
-                return Some(format!("sender {from:?} is not on the allow list"));
+                return Some(format!(
+                    "sender {} is not on the allow list, or SES did not authenticate its domain (SPF/DKIM: {})",
+                    printable(from, 100),
+                    if mail.authenticated_domains.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        mail.authenticated_domains.join(", ")
+                    }
+                ));
             }
         }
         None

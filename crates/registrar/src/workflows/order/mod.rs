@@ -86,14 +86,36 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     item_id,
                     operation,
                     input,
-                } => queued.push(QueuedItem::new(
-                    &order.order_id,
-                    &order.account,
-                    item_id,
-                    *operation,
-                    input,
-                    &self.sealer,
-                )),
+                } => {
+                    let item = QueuedItem::new(
+                        &order.order_id,
+                        &order.account,
+                        item_id,
+                        *operation,
+                        input,
+                        &self.sealer,
+                    );
+                    // One oversized item would make the whole batch too
+                    // large for the queue and fail the order (security
+                    // review L7): it fails alone, here.
+                    match item.too_large() {
+                        None => queued.push(item),
+                        Some(reason) => {
+                            let source = order_source(order, item_id);
+                            let result = self
+                                .reject_invalid(
+                                    &source,
+                                    &order.account,
+                                    Some(&order.order_id),
+                                    Some(*operation),
+                                    input.domain.as_deref(),
+                                    &reason,
+                                )
+                                .await;
+                            report.push(result, item_id);
+                        }
+                    }
+                }
                 other => report.push(self.not_a_request(order, other).await, other.id()),
             }
         }
