@@ -6,9 +6,11 @@
 //! virus, and (when configured) it comes from an allowed sender. Everything
 //! else is kept and tagged, with one log line saying why.
 
+mod events;
+mod settle;
+
 use internetx::mail::{parse_result_mail, ResultMail};
-use internetx::notification::{JobResult, Notification, RegistryEvent};
-use internetx::response::AnswerKind;
+use internetx::notification::{JobResult, Notification};
 use time::OffsetDateTime;
 
 use crate::lifecycle::{Committed, Lifecycle, NoticePolicy, Step, Transition};
@@ -17,9 +19,10 @@ use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, MailStore, MailboxError, StoreError, StoredMail};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
-use crate::status::{Operation, Status};
 use crate::text::{clip, printable};
-use crate::DomainName;
+
+use settle::{earlier_request_done, reopen};
+pub use settle::{settlement, Settlement};
 
 /// Messages read per mail: a hostile mail of thousands costs no more.
 pub const MAX_NOTIFICATIONS: usize = 16;
@@ -87,50 +90,6 @@ impl Default for InboundConfig {
             max_bytes: 10 * 1024 * 1024,
             allowed_senders: Vec::new(),
         }
-    }
-}
-
-/// Whether a result settles the operation, and how.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Settlement {
-    Success,
-    Failure,
-    /// An intermediate or side message: logged, the operation stays in flight.
-    Pending,
-}
-
-/// Which results settle which operation (INTERNETX.md, "Final results"): a
-/// transfer ends with `…0104001` (or an `E0104` from the registry), an owner
-/// change with `…0104011`; contact replies (`0301`/`0302`) and `N…` notices
-/// only go into the log.
-pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
-    let outcome = match job.status.kind {
-        AnswerKind::Success => Settlement::Success,
-        AnswerKind::Error => Settlement::Failure,
-        AnswerKind::Notify => return Settlement::Pending,
-    };
-    let task = job.task_code();
-    if task.is_empty() {
-        // A bare job state (SUCCESS/FAILED) is about the job itself.
-        return outcome;
-    }
-    let settles = match operation {
-        Operation::Register => task == "0101",
-        Operation::Transfer => {
-            task == "0104001" || (task == "0104" && outcome == Settlement::Failure)
-        }
-        Operation::UpdateNameservers => task.starts_with("0102"),
-        Operation::UpdateContacts => {
-            task.starts_with("0102")
-                || task == "0104011"
-                || (task == "0104010" && outcome == Settlement::Failure)
-        }
-        Operation::Cancel => task.starts_with("0103"),
-    };
-    if settles {
-        outcome
-    } else {
-        Settlement::Pending
     }
 }
 
@@ -446,125 +405,6 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             .status_note(Some(ctid), Some(s3_key));
         Step::write(t, MailVerdict::new(MailOutcome::Applied, message))
     }
-
-    /// A registry event (no ctid of ours): logged against the domain, never
-    /// acted on; reconciliation confirms with domain info.
-    /// A registry event (no ctid of ours, no reply token: anyone can send
-    /// one) only hints. It never changes the domain item: one log line on
-    /// the domain at most per domain and hour (the claim), its text made
-    /// printable and bounded; domain info is the truth.
-    async fn log_event(
-        &self,
-        s3_key: &str,
-        hour: &str,
-        event: &RegistryEvent,
-    ) -> Result<MailVerdict, StoreError> {
-        let kind = printable(&event.kind, 60);
-        let named = event.domain.as_deref().map(|d| printable(d, 80));
-        let reason = format!(
-            "registry event {kind} for {}: logged, not acted on",
-            named.as_deref().unwrap_or("an unnamed domain")
-        );
-        let Some(domain) = event
-            .domain
-            .as_deref()
-            .and_then(|d| DomainName::parse(d).ok())
-        else {
-            return Ok(MailVerdict::new(MailOutcome::Ignored, reason));
-        };
-        let domain = domain.ascii().to_owned();
-        let claim = format!("EVENT#{domain}#{hour}");
-        let committed = self
-            .lifecycle()
-            .commit_with_retry(&domain, None, |current, now| {
-                let Some(current) = current else {
-                    return Step::Skip(MailVerdict::new(
-                        MailOutcome::Ignored,
-                        format!("{reason} (domain unknown here)"),
-                    ));
-                };
-                let mut entry = LogEntry::new(
-                    now,
-                    action::MAIL_RECEIVED,
-                    Outcome::Ignored,
-                    format!("a mail reported the registry event {kind} for {domain}; not acted on until domain info confirms it"),
-                );
-                entry.s3_key = Some(s3_key.to_owned());
-                entry.code = Some(kind.clone());
-                let mut t = Transition::of(current, now);
-                t.log(entry).claim(claim.clone());
-                Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason.clone()))
-            })
-            .await?;
-        let verdict = match committed {
-            Committed::AlreadyClaimed => MailVerdict::new(
-                MailOutcome::Ignored,
-                format!("{reason} (an event for {domain} was logged this hour already)"),
-            ),
-            other => written(other, s3_key),
-        };
-        Ok(with_domain(verdict, &domain))
-    }
-}
-
-/// A final result for the operation settled last that says the opposite of
-/// how it was settled (by domain info, an operator, or a give-up): InterNetX's
-/// own word wins, and the log says the domain was re-opened. `None`: it
-/// agrees, or the domain has moved on to another operation.
-fn reopen(
-    current: &DomainRecord,
-    job: &JobResult,
-    summary: &str,
-    t: &mut Transition,
-) -> Option<String> {
-    if current.ctid.is_some() {
-        return None;
-    }
-    let noun = current.operation.noun();
-    let domain = &current.domain;
-    match (settlement(current.operation, job), current.status) {
-        (Settlement::Success, Status::Error) => {
-            t.succeed();
-            Some(format!(
-                "InterNetX confirmed the {noun} of {domain} after it was settled as Error: {summary}; re-opened as {}",
-                current.operation.done_status()
-            ))
-        }
-        (Settlement::Failure, Status::Registered | Status::Cancelled) => {
-            let reason = format!(
-                "InterNetX reported the {noun} of {domain} failed after it was settled as {}: {summary}; re-opened as Error, check it at InterNetX",
-                current.status
-            );
-            t.fail(reason.clone());
-            Some(reason)
-        }
-        _ => None,
-    }
-}
-
-/// The genuine final success of an earlier request of this domain (its
-/// token checked, its ctid ours for this domain) while the domain sits in
-/// `Error` with nothing in flight — an operator's retry was refused as a
-/// duplicate of that very job, say: InterNetX did it, and the domain shows so.
-fn earlier_request_done(
-    current: &DomainRecord,
-    ctid: &str,
-    job: &JobResult,
-    summary: &str,
-    t: &mut Transition,
-) -> Option<String> {
-    let done = current.ctid.is_none()
-        && current.status == Status::Error
-        && settlement(current.operation, job) == Settlement::Success;
-    done.then(|| {
-        t.succeed();
-        format!(
-            "InterNetX completed an earlier request (ctid {ctid}) for the {} of {}: {summary}; the domain is {} again",
-            current.operation.noun(),
-            current.domain,
-            current.operation.done_status()
-        )
-    })
 }
 
 /// The verdict of a mail's write; a mail claimed before is a duplicate.

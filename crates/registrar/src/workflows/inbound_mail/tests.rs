@@ -1,5 +1,7 @@
 //! Which result settles which operation.
 use super::*;
+use crate::status::Operation;
+use internetx::response::AnswerKind;
 use internetx::response::StatusInfo;
 
 fn job(code: &str, kind: AnswerKind) -> JobResult {

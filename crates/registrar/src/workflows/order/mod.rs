@@ -5,8 +5,11 @@
 //! items go on.
 
 mod invalid;
+mod policy;
 
 use invalid::DomainKey;
+pub(crate) use policy::foreign;
+use policy::{decide, Decision};
 
 use crate::dispatch::{claim, refusal, Planned};
 use crate::event::{DomainRequested, OrderItem, OrderPaid};
@@ -27,17 +30,6 @@ use crate::DomainName;
 pub enum Payment {
     Paid,
     Unpaid,
-}
-
-/// What the order workflow decides for a valid request on the item read.
-enum Decision<'a> {
-    Send,
-    AwaitPayment,
-    Refuse {
-        existing: &'a DomainRecord,
-        outcome: Outcome,
-        reason: String,
-    },
 }
 
 impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
@@ -380,99 +372,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     }
 }
 
-/// Why `account` may not act on `existing`, if it may not: a customer acts
-/// only on its own domains; a provider on any (CONTRACT.md, Ownership). The
-/// reason names the asking account's reference, never the owner.
-pub(crate) fn foreign(
-    existing: &DomainRecord,
-    account: &Account,
-    source: &Source,
-    what: &str,
-) -> Option<String> {
-    (account.kind == AccountKind::Customer && existing.account_id != account.id).then(|| {
-        format!(
-            "{what} for {} (account {}) not sent: the domain belongs to another account",
-            source.describe(),
-            account.id
-        )
-    })
-}
-
 fn order_source(order: &OrderPaid, item_id: &str) -> Source {
     Source::OrderItem {
         order_id: order.order_id.clone(),
         item_id: item_id.to_owned(),
-    }
-}
-
-/// The order policy for a valid request: send it, park it until payment,
-/// or refuse it, given what the table holds for its domain.
-fn decide<'a>(
-    current: Option<&'a DomainRecord>,
-    request: &DomainRequest,
-    paid: Payment,
-) -> Decision<'a> {
-    let target = match paid {
-        Payment::Paid => request.operation.pending_status(),
-        Payment::Unpaid => Status::AwaitingPayment,
-    };
-    let go = match paid {
-        Payment::Paid => Decision::Send,
-        Payment::Unpaid => Decision::AwaitPayment,
-    };
-    let Some(existing) = current else {
-        return go;
-    };
-    let what = format!("{} of {}", request.operation.noun(), request.domain);
-    if let Some(reason) = foreign(existing, &request.account, &request.source, &what) {
-        return Decision::Refuse {
-            existing,
-            outcome: Outcome::Error,
-            reason,
-        };
-    }
-    if existing.status == Status::AwaitingPayment && existing.account_id != request.account.id {
-        return Decision::Refuse {
-            existing,
-            outcome: Outcome::Error,
-            reason: format!(
-                "{what} for {} not sent: the domain awaits payment for account {}",
-                request.source.describe(),
-                existing.account_id
-            ),
-        };
-    }
-    if Status::allows(Some(existing.status), target) {
-        return go;
-    }
-    let same_order = existing.order_id.is_some() && existing.order_id == request.order_id;
-    let outcome = if same_order && existing.operation == request.operation {
-        Outcome::Ignored
-    } else {
-        Outcome::Error
-    };
-    let state = if existing.status.in_flight() {
-        format!(
-            "a {} is in flight (status {}, ctid {})",
-            existing.operation.noun(),
-            existing.status,
-            existing.ctid.as_deref().unwrap_or("unknown")
-        )
-    } else {
-        format!("the domain is {}", existing.status)
-    };
-    let reason = if outcome == Outcome::Ignored {
-        format!(
-            "{what} for {} not sent again: already handled for order {}; {state}",
-            request.source.describe(),
-            existing.order_id.as_deref().unwrap_or("?")
-        )
-    } else {
-        format!("{what} for {} not sent: {state}", request.source.describe())
-    };
-    Decision::Refuse {
-        existing,
-        outcome,
-        reason,
     }
 }

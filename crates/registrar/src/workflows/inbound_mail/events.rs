@@ -1,0 +1,70 @@
+//! Registry events (`domain_away`, `transfer_start`, …): mail from anyone,
+//! so only a hint.
+
+use internetx::notification::RegistryEvent;
+
+use super::{with_domain, written, Inbound, MailOutcome, MailVerdict};
+use crate::lifecycle::{Committed, Step, Transition};
+use crate::log::{action, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, StoreError};
+use crate::text::printable;
+use crate::DomainName;
+
+impl<S: DomainStore, C: Clock> Inbound<S, C> {
+    /// A registry event (no ctid of ours, no reply token: anyone can send
+    /// one) only hints. It never changes the domain item: one log line on
+    /// the domain at most per domain and hour (the claim), its text made
+    /// printable and bounded; domain info is the truth.
+    pub(super) async fn log_event(
+        &self,
+        s3_key: &str,
+        hour: &str,
+        event: &RegistryEvent,
+    ) -> Result<MailVerdict, StoreError> {
+        let kind = printable(&event.kind, 60);
+        let named = event.domain.as_deref().map(|d| printable(d, 80));
+        let reason = format!(
+            "registry event {kind} for {}: logged, not acted on",
+            named.as_deref().unwrap_or("an unnamed domain")
+        );
+        let Some(domain) = event
+            .domain
+            .as_deref()
+            .and_then(|d| DomainName::parse(d).ok())
+        else {
+            return Ok(MailVerdict::new(MailOutcome::Ignored, reason));
+        };
+        let domain = domain.ascii().to_owned();
+        let claim = format!("EVENT#{domain}#{hour}");
+        let committed = self
+            .lifecycle()
+            .commit_with_retry(&domain, None, |current, now| {
+                let Some(current) = current else {
+                    return Step::Skip(MailVerdict::new(
+                        MailOutcome::Ignored,
+                        format!("{reason} (domain unknown here)"),
+                    ));
+                };
+                let mut entry = LogEntry::new(
+                    now,
+                    action::MAIL_RECEIVED,
+                    Outcome::Ignored,
+                    format!("a mail reported the registry event {kind} for {domain}; not acted on until domain info confirms it"),
+                );
+                entry.s3_key = Some(s3_key.to_owned());
+                entry.code = Some(kind.clone());
+                let mut t = Transition::of(current, now);
+                t.log(entry).claim(claim.clone());
+                Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason.clone()))
+            })
+            .await?;
+        let verdict = match committed {
+            Committed::AlreadyClaimed => MailVerdict::new(
+                MailOutcome::Ignored,
+                format!("{reason} (an event for {domain} was logged this hour already)"),
+            ),
+            other => written(other, s3_key),
+        };
+        Ok(with_domain(verdict, &domain))
+    }
+}

@@ -1,0 +1,113 @@
+//! Which result settles which operation, and what a final result does to
+//! an operation settled before it.
+
+use internetx::notification::JobResult;
+use internetx::response::AnswerKind;
+
+use crate::lifecycle::Transition;
+use crate::record::DomainRecord;
+use crate::status::{Operation, Status};
+
+/// Whether a result settles the operation, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settlement {
+    Success,
+    Failure,
+    /// An intermediate or side message: logged, the operation stays in flight.
+    Pending,
+}
+
+/// Which results settle which operation (INTERNETX.md, "Final results"): a
+/// transfer ends with `…0104001` (or an `E0104` from the registry), an owner
+/// change with `…0104011`; contact replies (`0301`/`0302`) and `N…` notices
+/// only go into the log.
+pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
+    let outcome = match job.status.kind {
+        AnswerKind::Success => Settlement::Success,
+        AnswerKind::Error => Settlement::Failure,
+        AnswerKind::Notify => return Settlement::Pending,
+    };
+    let task = job.task_code();
+    if task.is_empty() {
+        // A bare job state (SUCCESS/FAILED) is about the job itself.
+        return outcome;
+    }
+    let settles = match operation {
+        Operation::Register => task == "0101",
+        Operation::Transfer => {
+            task == "0104001" || (task == "0104" && outcome == Settlement::Failure)
+        }
+        Operation::UpdateNameservers => task.starts_with("0102"),
+        Operation::UpdateContacts => {
+            task.starts_with("0102")
+                || task == "0104011"
+                || (task == "0104010" && outcome == Settlement::Failure)
+        }
+        Operation::Cancel => task.starts_with("0103"),
+    };
+    if settles {
+        outcome
+    } else {
+        Settlement::Pending
+    }
+}
+
+/// A final result for the operation settled last that says the opposite of
+/// how it was settled (by domain info, an operator, or a give-up): InterNetX's
+/// own word wins, and the log says the domain was re-opened. `None`: it
+/// agrees, or the domain has moved on to another operation.
+pub(super) fn reopen(
+    current: &DomainRecord,
+    job: &JobResult,
+    summary: &str,
+    t: &mut Transition,
+) -> Option<String> {
+    if current.ctid.is_some() {
+        return None;
+    }
+    let noun = current.operation.noun();
+    let domain = &current.domain;
+    match (settlement(current.operation, job), current.status) {
+        (Settlement::Success, Status::Error) => {
+            t.succeed();
+            Some(format!(
+                "InterNetX confirmed the {noun} of {domain} after it was settled as Error: {summary}; re-opened as {}",
+                current.operation.done_status()
+            ))
+        }
+        (Settlement::Failure, Status::Registered | Status::Cancelled) => {
+            let reason = format!(
+                "InterNetX reported the {noun} of {domain} failed after it was settled as {}: {summary}; re-opened as Error, check it at InterNetX",
+                current.status
+            );
+            t.fail(reason.clone());
+            Some(reason)
+        }
+        _ => None,
+    }
+}
+
+/// The genuine final success of an earlier request of this domain (its
+/// token checked, its ctid ours for this domain) while the domain sits in
+/// `Error` with nothing in flight — an operator's retry was refused as a
+/// duplicate of that very job, say: InterNetX did it, and the domain shows so.
+pub(super) fn earlier_request_done(
+    current: &DomainRecord,
+    ctid: &str,
+    job: &JobResult,
+    summary: &str,
+    t: &mut Transition,
+) -> Option<String> {
+    let done = current.ctid.is_none()
+        && current.status == Status::Error
+        && settlement(current.operation, job) == Settlement::Success;
+    done.then(|| {
+        t.succeed();
+        format!(
+            "InterNetX completed an earlier request (ctid {ctid}) for the {} of {}: {summary}; the domain is {} again",
+            current.operation.noun(),
+            current.domain,
+            current.operation.done_status()
+        )
+    })
+}
