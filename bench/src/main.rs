@@ -9,6 +9,8 @@
 //! * the peer job (parse the MIME message, find the InterNetX XML, extract
 //!   ctid and status) that `bench/peers/run.sh` compares with Python and
 //!   Node (`bench mail-job` prints only that figure, as JSON);
+//! * the security review's hostile mails, each handled (`bench hostile`
+//!   prints only these);
 //! * cold start of each function binary (process start → first Runtime-API
 //!   `next` request, config read and clients built) against a local stub
 //!   of the Runtime API (see `cold_start.rs`).
@@ -162,6 +164,22 @@ async fn main() {
         return;
     }
     let (manifest, mails) = corpus();
+    if std::env::args().nth(1).as_deref() == Some("hostile") {
+        for (name, raw) in hostile_mails() {
+            let app = inbound(seeded_store(&manifest).await);
+            let start = Instant::now();
+            let verdict = app
+                .handle("inbound/hostile", &raw)
+                .await
+                .expect("memory store");
+            let ms = start.elapsed().as_secs_f64() * 1e3;
+            println!(
+                "| hostile mail: {name} ({}) | {ms:.1} ms |",
+                verdict.outcome.as_str()
+            );
+        }
+        return;
+    }
 
     // Result mails: each round handles the whole corpus on a fresh store.
     const ROUNDS: usize = 200;
