@@ -212,3 +212,28 @@ async fn a_late_final_mail_that_contradicts_the_settlement_reopens_the_domain() 
         MailOutcome::Duplicate
     );
 }
+
+/// A function killed between sending a request and recording its answer
+/// (simulated by the answer's write failing): the claim is there, the
+/// answer not; nothing is ever sent again, and the mail settles it.
+#[tokio::test]
+async fn a_request_whose_answer_was_never_recorded_is_not_sent_again() {
+    let app = registrar(ScriptedGateway::default());
+    app.store.fail_commits_after(1, 1);
+    request(&app, "register", "killed.de").await;
+    let record = app.store.domain("killed.de").unwrap();
+    assert_eq!(record.status, Status::Registering);
+    assert!(record.stid.is_none(), "the answer was never recorded");
+    assert!(!app.store.actions("killed.de").contains(&"gateway.replied"));
+    app.clock.advance(Duration::hours(2));
+    app.reconcile(POLICY, Deadline::none()).await.unwrap();
+    assert_eq!(sent(&app, "0101"), 1, "not sent again");
+    assert_eq!(
+        result_mail(&app, "killed.de", "S0101", "success").await,
+        MailOutcome::Applied
+    );
+    assert_eq!(
+        app.store.domain("killed.de").unwrap().status,
+        Status::Registered
+    );
+}

@@ -67,8 +67,10 @@ struct Inner {
     ctids: HashMap<String, String>,
     notices: BTreeMap<(String, u64), QueuedNotice>,
     commits: usize,
-    /// Commits still to fail with `Unavailable` (a table outage).
+    /// Commits still to fail with `Unavailable` (a table outage)…
     outages: usize,
+    /// …after this many more succeed.
+    outage_after: usize,
 }
 
 impl MemoryStore {
@@ -108,7 +110,15 @@ impl MemoryStore {
 
     /// The next `n` commits fail as if the table were unavailable.
     pub fn fail_next_commits(&self, n: usize) {
-        lock(&self.inner).outages = n;
+        self.fail_commits_after(0, n);
+    }
+
+    /// After `ok` more commits, `n` fail (a function killed, or the table
+    /// gone, between two writes of one step).
+    pub fn fail_commits_after(&self, ok: usize, n: usize) {
+        let mut inner = lock(&self.inner);
+        inner.outage_after = ok;
+        inner.outages = n;
     }
 }
 
@@ -120,8 +130,12 @@ impl DomainStore for MemoryStore {
     async fn commit(&self, change: &Change) -> Result<(), StoreError> {
         let mut inner = lock(&self.inner);
         if inner.outages > 0 {
-            inner.outages -= 1;
-            return Err(StoreError::Unavailable("memory store outage".into()));
+            if inner.outage_after > 0 {
+                inner.outage_after -= 1;
+            } else {
+                inner.outages -= 1;
+                return Err(StoreError::Unavailable("memory store outage".into()));
+            }
         }
         let record = change.record();
         let found = inner.domains.get(&record.domain).map(|d| d.version);
