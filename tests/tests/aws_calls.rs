@@ -1,4 +1,4 @@
-//! Issue 7: what one operation costs in AWS and gateway requests, counted
+//! What one operation costs in AWS and gateway requests, counted
 //! by an interceptor on the DynamoDB client of the functions' real store
 //! (against moto) and by the simulator's record. Targets: one DynamoDB
 //! transaction per state change, one gateway request per operation.

@@ -1,4 +1,4 @@
-//! Issue 7: a paid order of 1,000 domains goes through the template's item
+//! A paid order of 1,000 domains goes through the template's item
 //! queue to `order-items` under the gateway's rate limit (scaled up to 200
 //! per second so the test stays quick), while the OrderPaid event is
 //! delivered twice, the second time half-way through. InterNetX must see

@@ -1,4 +1,4 @@
-//! Issue 4 end to end: name-server and contact changes and cancellation of
+//! Name-server and contact changes and cancellation of
 //! a registered domain, each through the simulator and its result mail.
 
 use e2e::{event, flag, text, World};

@@ -1,4 +1,4 @@
-//! Issue 3 end to end: the simulator's result mails, stored in moto's S3 the
+//! The simulator's result mails, stored in moto's S3 the
 //! way SES does, bring domains to their final status through the mail
 //! function.
 

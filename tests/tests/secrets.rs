@@ -1,4 +1,4 @@
-//! Issue 6: secrets never leave their place. Every workflow runs with
+//! Secrets never leave their place. Every workflow runs with
 //! recognisable password, token key and auth-code values — registration,
 //! transfers (one lost at the gateway, so reconciliation unseals its auth
 //! code and sends it again), result mails, name-server and contact changes,

@@ -1,4 +1,4 @@
-//! Issue 8: status mails through SES (moto), once per transition, never with
+//! Status mails through SES (moto), once per transition, never with
 //! secrets, never in the way of a status change; none when disabled.
 
 use adapters::StatusMailConfig;

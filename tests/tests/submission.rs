@@ -1,4 +1,4 @@
-//! Issue 2 end to end: events in, InterNetX requests out (simulator), the
+//! Events in, InterNetX requests out (simulator), the
 //! domain table in moto's DynamoDB.
 
 use e2e::{event, flag, text, World};
