@@ -51,6 +51,9 @@ impl LambdaWatch {
         .args(["--invoke-port", &port.to_string()])
         .arg("--concurrency")
         .arg("2")
+        // The invocation's deadline, as the template gives reconcile: a
+        // function only starts work whose worst case fits before it.
+        .args(["--timeout", "300"])
         .current_dir(workspace_root())
         .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("RUST_LOG", "info")

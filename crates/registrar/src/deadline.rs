@@ -27,12 +27,30 @@ impl Deadline {
         Self(Some(Instant::now() + remaining))
     }
 
-    /// Lambda's deadline, in milliseconds since the epoch.
+    /// Lambda's deadline, in milliseconds since the epoch, read at the start
+    /// of an invocation. A deadline already past then is no deadline Lambda
+    /// gives (it never invokes a function after its end): an emulator that
+    /// leaves it out (0) or gets the unit wrong; the invocation is then run
+    /// without one rather than doing nothing.
     pub fn from_epoch_millis(deadline_ms: u64) -> Self {
         let now_ms = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64);
-        Self::after(Duration::from_millis(deadline_ms.saturating_sub(now_ms)))
+        if deadline_ms <= now_ms {
+            tracing::warn!(
+                deadline_ms,
+                now_ms,
+                "the invocation's deadline is already past: ignored"
+            );
+            return Self::none();
+        }
+        Self::after(Duration::from_millis(deadline_ms - now_ms))
+    }
+
+    /// The time left, if there is a deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.0
+            .map(|end| end.saturating_duration_since(Instant::now()))
     }
 
     /// Whether work that may take `worst` still fits.
@@ -51,6 +69,16 @@ mod tests {
         let d = Deadline::after(Duration::from_secs(60));
         assert!(d.leaves(Duration::from_secs(30)));
         assert!(!d.leaves(GATEWAY_WORST_CASE));
-        assert!(!Deadline::from_epoch_millis(0).leaves(Duration::from_millis(1)));
+        assert!(
+            Deadline::from_epoch_millis(0).remaining().is_none(),
+            "a deadline already past is none Lambda gives"
+        );
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64;
+        let lambda = Deadline::from_epoch_millis(now_ms + 60_000);
+        assert!(!lambda.leaves(GATEWAY_WORST_CASE));
+        assert!(lambda.remaining().unwrap() <= Duration::from_secs(60));
     }
 }

@@ -18,6 +18,7 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
 ) -> Result<Value, Error> {
     let report = app.reconcile(policy, deadline).await?;
     tracing::info!(
+        seconds_left = deadline.remaining().map(|d| d.as_secs()),
         checked = report.checked,
         settled = report.settled,
         given_up = report.given_up,
