@@ -68,8 +68,9 @@ impl<S: DomainStore, C: Clock> Lifecycle<'_, S, C> {
     }
 
     /// Read → decide → commit, deciding again on the fresh item after a lost
-    /// race, at most [`MAX_ATTEMPTS`] times. `current` is the item as the
-    /// caller already read it (`None` with `loaded = false`: read it first).
+    /// race, at most [`MAX_ATTEMPTS`] times. `current`: the item as the
+    /// caller already read it (`Some(None)`: read, and there is none), or
+    /// `None` to read it first.
     pub async fn commit_with_retry<T>(
         &self,
         domain: &str,
