@@ -3,13 +3,15 @@
 //!
 //! A workflow reads the item, decides what should happen (its policy), and
 //! describes it as a [`Transition`]: the state move (`send`, `await_payment`,
-//! `accepted`, `succeed`, `fail`, `reject`, `resolve`), the other fields it
+//! `accepted`, `acknowledged`, `succeed`, `fail`, `reject`, `resolve`), the other fields it
 //! edits, its log entries and the claim of the event that caused it.
 //! [`Transition::into_change`] checks the move against [`Status::allows`]
 //! (the one policy table), bumps the version, adds the `status.changed`
 //! entry and the status-mail notice, and yields the one [`Change`] a store
-//! writes atomically. [`Lifecycle::commit_with_retry`] is the one
-//! read → decide → commit loop: a lost race reloads the item and decides again.
+//! writes atomically — or, when nothing on the item changes (a refusal, a
+//! hint), a log-only change that checks the version but leaves the item as
+//! it is. [`Lifecycle::commit_with_retry`] is the one read → decide →
+//! commit loop: a lost race reloads the item and decides again.
 
 use time::OffsetDateTime;
 
