@@ -42,6 +42,24 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// A paid order (`order-paid.json`'s first item as the template) of
+/// `count` registrations of `<prefix>-NNNNN.de`, as order `order_id`.
+pub fn order_of_many(order_id: &str, prefix: &str, count: usize) -> Value {
+    let mut order = event("order-paid.json");
+    let template = order["detail"]["items"][0].clone();
+    let items: Vec<Value> = (0..count)
+        .map(|i| {
+            let mut item = template.clone();
+            item["item_id"] = serde_json::json!(format!("{order_id}-{i:05}"));
+            item["domain"] = serde_json::json!(format!("{prefix}-{i:05}.de"));
+            item
+        })
+        .collect();
+    order["detail"]["order_id"] = serde_json::json!(order_id);
+    order["detail"]["items"] = serde_json::json!(items);
+    order
+}
+
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

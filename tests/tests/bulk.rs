@@ -7,26 +7,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use e2e::{event, Options, World};
-use serde_json::{json, Value};
+use e2e::{order_of_many, Options, World};
+use serde_json::Value;
 
 const ITEMS: usize = 1_000;
 const RATE: usize = 200;
 
 fn big_order() -> Value {
-    let mut order = event("order-paid.json");
-    let template = order["detail"]["items"][0].clone();
-    let items: Vec<Value> = (0..ITEMS)
-        .map(|i| {
-            let mut item = template.clone();
-            item["item_id"] = json!(format!("BULK-{i:04}"));
-            item["domain"] = json!(format!("bulk-{i:04}.de"));
-            item
-        })
-        .collect();
-    order["detail"]["order_id"] = json!("ORD-BULK");
-    order["detail"]["items"] = json!(items);
-    order
+    order_of_many("ORD-BULK", "bulk", ITEMS)
 }
 
 #[tokio::test]

@@ -8,26 +8,9 @@
 
 use std::time::{Duration, Instant};
 
-use e2e::{event, Options, World};
-use serde_json::{json, Value};
+use e2e::{order_of_many, Options, World};
 
 const RATE: usize = 3;
-
-fn order(items: usize) -> Value {
-    let mut order = event("order-paid.json");
-    let template = order["detail"]["items"][0].clone();
-    let items: Vec<Value> = (0..items)
-        .map(|i| {
-            let mut item = template.clone();
-            item["item_id"] = json!(format!("RATE-{i:05}"));
-            item["domain"] = json!(format!("rate-{i:05}.de"));
-            item
-        })
-        .collect();
-    order["detail"]["order_id"] = json!("ORD-RATE");
-    order["detail"]["items"] = json!(items);
-    order
-}
 
 /// The most arrivals within any window of `window_ms` (sorted input).
 fn max_in_window(times: &[u64], window_ms: u64) -> usize {
@@ -57,7 +40,9 @@ async fn main() {
     })
     .await;
     let started = Instant::now();
-    w.send(&order(items)).await.expect("the order is queued");
+    w.send(&order_of_many("ORD-RATE", "rate", items))
+        .await
+        .expect("the order is queued");
     let budget = Duration::from_secs((items / RATE) as u64 * 2 + 120);
     loop {
         let sent = w
