@@ -377,6 +377,20 @@ impl Default for Options {
     }
 }
 
+impl Options {
+    /// Order items through the item queue to `order-items`, the bridge and
+    /// the simulator both at `rate` requests per second, no result mails.
+    pub fn fanned_out_at(rate: usize) -> Self {
+        Self {
+            mail_format: None,
+            fan_out: true,
+            rate_limit: Some(rate),
+            gateway_rate: rate as f64,
+            ..Self::default()
+        }
+    }
+}
+
 /// moto + simulator + both functions' real adapters.
 pub struct World {
     pub moto: Moto,

@@ -19,14 +19,7 @@ fn big_order() -> Value {
 
 #[tokio::test]
 async fn a_thousand_domain_order_goes_through_once_within_the_rate() {
-    let w = World::start_with(Options {
-        mail_format: None,
-        fan_out: true,
-        rate_limit: Some(RATE),
-        gateway_rate: RATE as f64,
-        ..Options::default()
-    })
-    .await;
+    let w = World::start_with(Options::fanned_out_at(RATE)).await;
     let order = big_order();
     let out = w.send(&order).await.unwrap();
     let items = out["items"].as_array().unwrap();

@@ -31,14 +31,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000);
-    let w = World::start_with(Options {
-        mail_format: None,
-        fan_out: true,
-        rate_limit: Some(RATE),
-        gateway_rate: RATE as f64,
-        ..Options::default()
-    })
-    .await;
+    let w = World::start_with(Options::fanned_out_at(RATE)).await;
     let started = Instant::now();
     w.send(&order_of_many("ORD-RATE", "rate", items))
         .await
@@ -64,7 +57,10 @@ async fn main() {
         .map(|r| r.received_ms)
         .collect();
     times.sort_unstable();
-    let (first, last) = (times[0], times[times.len() - 1]);
+    let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
+        eprintln!("the simulator received no registration within {budget:?}");
+        std::process::exit(1);
+    };
     let seconds = (last - first) as f64 / 1000.0;
     let achieved = (times.len() - 1) as f64 / seconds;
     println!("domains sent            {} of {items}", times.len());

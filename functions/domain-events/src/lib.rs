@@ -139,6 +139,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_unavailable_item_queue_fails_the_invocation_so_it_comes_again() {
+        let app = registrar(ScriptedGateway::default());
+        let queue = VecItemQueue {
+            failing: true,
+            ..VecItemQueue::default()
+        };
+        let order = event(
+            "OrderPaid",
+            json!({"order_id": "ORD-2", "account": {"id": "C-1", "kind": "customer"},
+                   "items": [{"item_id": "I-1", "type": "domain_transfer", "domain": "later.de", "auth_code": "A-1"}]}),
+        );
+        let err = handle(&app, Some(&queue), order).await.unwrap_err();
+        assert!(err.to_string().contains("not queued"), "{err}");
+        assert!(app.gateway.seen().is_empty());
+    }
+
+    #[tokio::test]
     async fn with_an_item_queue_domain_items_are_queued_not_sent() {
         let app = registrar(ScriptedGateway::default());
         let queue = VecItemQueue::default();

@@ -112,14 +112,6 @@ impl Transition {
         &self.record
     }
 
-    pub fn before(&self) -> Option<&DomainRecord> {
-        self.before.as_ref()
-    }
-
-    pub fn now(&self) -> OffsetDateTime {
-        self.now
-    }
-
     /// Edits anything but the life cycle's own fields (status, version,
     /// `registered`, ctid): changes to those are undone.
     pub fn edit(&mut self, edit: impl FnOnce(&mut DomainRecord)) -> &mut Self {
@@ -145,12 +137,6 @@ impl Transition {
         self.status_ctid = ctid.map(str::to_owned);
         self.status_s3_key = s3_key.map(str::to_owned);
         self
-    }
-
-    /// Whether the domain may move to `to` from the state read.
-    pub fn may_become(&self, to: Status) -> bool {
-        let from = self.before.as_ref().map(|b| b.status);
-        from == Some(to) || Status::allows(from, to)
     }
 
     /// `operation` claimed under a fresh `ctid`: its pending status, sent now.
