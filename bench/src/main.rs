@@ -273,6 +273,7 @@ async fn main() {
         None,
         domain,
         input.clone(),
+        &registrar::testing::defaults(),
     )
     .expect("valid");
     let answer = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><response><result><data/><status><code>N0101</code><text>The domain registration was started successfully.</text><type>notify</type><object><type>domain</type><value>example.de</value></object></status></result><stid>20261129-app1-1</stid></response>";

@@ -346,6 +346,8 @@ pub struct Options {
     pub gateway_rate: f64,
     /// The simulator's scenario per domain, where InterNetX documents nothing.
     pub scenarios: Vec<(String, internetx_simulator::Scenario)>,
+    /// The provider's defaults (`DEFAULT_NAMESERVERS`, …).
+    pub defaults: registrar::defaults::RequestDefaults,
 }
 
 #[derive(Debug, Clone)]
@@ -373,7 +375,37 @@ impl Default for Options {
             // The simulator has no rate limit by default; keep tests quick.
             gateway_rate: 200.0,
             scenarios: Vec::new(),
+            defaults: provider_defaults(),
         }
+    }
+}
+
+/// The defaults as the functions' environment gives them.
+fn defaults_env(d: &registrar::defaults::RequestDefaults) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("DEFAULT_NAMESERVERS".to_owned(), d.nameservers.join(",")),
+        (
+            "CONTACT_PROTECTION".to_owned(),
+            d.protection.as_xml().to_owned(),
+        ),
+    ];
+    for (name, handle) in [
+        ("DEFAULT_ADMIN_HANDLE", &d.admin),
+        ("DEFAULT_TECH_HANDLE", &d.tech),
+        ("DEFAULT_ZONE_HANDLE", &d.zone),
+    ] {
+        if let Some(handle) = handle {
+            env.push((name.to_owned(), handle.clone()));
+        }
+    }
+    env
+}
+
+/// The defaults a provider typically configures: its two name servers.
+pub fn provider_defaults() -> registrar::defaults::RequestDefaults {
+    registrar::defaults::RequestDefaults {
+        nameservers: vec!["ns1.provider.net".into(), "ns2.provider.net".into()],
+        ..Default::default()
     }
 }
 
@@ -522,6 +554,7 @@ impl World {
             item_queue_url: options
                 .fan_out
                 .then(|| stack.output("ItemQueueUrl").to_owned()),
+            defaults: options.defaults.clone(),
         };
         if options.fan_out {
             sqs_pollers(&aws, &config, 2).await;
@@ -672,6 +705,7 @@ impl World {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .chain(defaults_env(&c.defaults))
         .collect()
     }
 

@@ -7,7 +7,8 @@ use e2e::lambda::workspace_root;
 use e2e::{free_port, Moto};
 use internetx::client::ClientConfig;
 use internetx::{
-    ContactRef, Credentials, DomainOrder, Envelope, GatewayClient, Secret, Task, TaskKind,
+    ContactRef, Credentials, DomainOrder, Envelope, GatewayClient, Nameserver, Secret, Task,
+    TaskKind,
 };
 
 #[tokio::test]
@@ -58,11 +59,18 @@ async fn the_simulator_binary_answers_and_mails_its_result() {
         kind: TaskKind::DomainCreate(DomainOrder {
             name: "process-example.de".into(),
             owner: Some(ContactRef::Handle("4711".into())),
-            admin: None,
-            tech: None,
-            zone: None,
-            nameservers: vec![],
+            admin: Some(ContactRef::Handle("4711".into())),
+            tech: Some(ContactRef::Handle("4712".into())),
+            zone: Some(ContactRef::Handle("4712".into())),
+            nameservers: ["ns1.provider.net", "ns2.provider.net"]
+                .map(|name| Nameserver {
+                    name: name.into(),
+                    ipv4: vec![],
+                    ipv6: vec![],
+                })
+                .to_vec(),
             period_years: None,
+            confirm_owner_consent: false,
         }),
         ctid: "ib-process-1".into(),
         reply_to: Some("internetx+abc@inbound.example.net".into()),

@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use internetx::Secret;
+use internetx::{Protection, Secret};
+use registrar::defaults::RequestDefaults;
 use registrar::workflows::reconcile::ReconcilePolicy;
 
 #[derive(Debug, Clone)]
@@ -34,6 +35,8 @@ pub struct Config {
     /// `ITEM_QUEUE_URL`: where the domain items of paid orders go to be sent
     /// at the gateway's pace; without it they are sent in the event handler.
     pub item_queue_url: Option<String>,
+    /// What registrations and transfers take when an item leaves it out.
+    pub defaults: RequestDefaults,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,8 +120,70 @@ impl Config {
             },
             status_mails: status_mails(env)?,
             item_queue_url: env.get("ITEM_QUEUE_URL"),
+            defaults: request_defaults(env)?,
         })
     }
+}
+
+/// The provider's defaults: `DEFAULT_NAMESERVERS` (comma-separated host
+/// names, at least two), `DEFAULT_ADMIN_HANDLE`, `DEFAULT_TECH_HANDLE`,
+/// `DEFAULT_ZONE_HANDLE` (InterNetX handle ids) and `CONTACT_PROTECTION`
+/// (`A` or `B`, default `B` as in every official example). All optional:
+/// without them an item must give what it needs itself.
+pub fn request_defaults(env: &impl Env) -> Result<RequestDefaults, ConfigError> {
+    let nameservers: Vec<String> = env
+        .get("DEFAULT_NAMESERVERS")
+        .unwrap_or_default()
+        .split([',', ' '])
+        .map(|n| n.trim().trim_end_matches('.').to_ascii_lowercase())
+        .filter(|n| !n.is_empty())
+        .collect();
+    let invalid = |name: &'static str, problem: String| ConfigError::Invalid { name, problem };
+    if nameservers.len() == 1 || nameservers.len() > registrar::nameserver::MAX_NAMESERVERS {
+        return Err(invalid(
+            "DEFAULT_NAMESERVERS",
+            format!(
+                "{} host(s) given; a default set needs 2 to {}",
+                nameservers.len(),
+                registrar::nameserver::MAX_NAMESERVERS
+            ),
+        ));
+    }
+    for ns in &nameservers {
+        registrar::DomainName::parse(ns)
+            .map_err(|e| invalid("DEFAULT_NAMESERVERS", format!("{ns:?}: {e}")))?;
+    }
+    let handle = |name: &'static str| -> Result<Option<String>, ConfigError> {
+        match env.get(name) {
+            None => Ok(None),
+            Some(h) => {
+                let h = h.trim().to_owned();
+                let valid = h.len() <= 64
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                if valid {
+                    Ok(Some(h))
+                } else {
+                    Err(invalid(
+                        name,
+                        format!("{h:?} is not an InterNetX handle id"),
+                    ))
+                }
+            }
+        }
+    };
+    let protection = match env.get("CONTACT_PROTECTION") {
+        None => Protection::default(),
+        Some(p) => Protection::parse(&p)
+            .ok_or_else(|| invalid("CONTACT_PROTECTION", format!("{p:?} is neither A nor B")))?,
+    };
+    Ok(RequestDefaults {
+        nameservers,
+        admin: handle("DEFAULT_ADMIN_HANDLE")?,
+        tech: handle("DEFAULT_TECH_HANDLE")?,
+        zone: handle("DEFAULT_ZONE_HANDLE")?,
+        protection,
+    })
 }
 
 /// The mail function's configuration.
@@ -358,6 +423,30 @@ mod tests {
         assert!(reconcile_policy(&[("RECONCILE_BATCH", "many")]).is_err());
         let err = reconcile_policy(&[("RECONCILE_GIVE_UP_HOURS", "0")]).unwrap_err();
         assert!(err.to_string().contains("RECONCILE_GIVE_UP_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn request_defaults_are_optional_and_checked() {
+        let none = request_defaults(&[("X", "1")]).unwrap();
+        assert_eq!(none, RequestDefaults::default());
+        let set = request_defaults(&[
+            ("DEFAULT_NAMESERVERS", "NS1.provider.net., ns2.provider.net"),
+            ("DEFAULT_TECH_HANDLE", "12345"),
+            ("CONTACT_PROTECTION", "a"),
+        ])
+        .unwrap();
+        assert_eq!(set.nameservers, ["ns1.provider.net", "ns2.provider.net"]);
+        assert_eq!(set.tech.as_deref(), Some("12345"));
+        assert_eq!(set.protection, Protection::All);
+        for bad in [
+            ("DEFAULT_NAMESERVERS", "ns1.provider.net"),
+            ("DEFAULT_NAMESERVERS", "ns1.provider.net,not a host!"),
+            ("DEFAULT_ADMIN_HANDLE", "<x>"),
+            ("CONTACT_PROTECTION", "C"),
+        ] {
+            let err = request_defaults(&[bad]).unwrap_err();
+            assert!(err.to_string().contains(bad.0), "{err}");
+        }
     }
 
     fn aws() -> SdkConfig {

@@ -81,6 +81,7 @@ pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, C
         notices: NoticePolicy {
             enabled: config.status_mails,
         },
+        defaults: config.defaults.clone(),
     })
 }
 

@@ -256,7 +256,19 @@ fn scan(text: &str, mail: &mut ResultMail) {
         };
         let end = end + "</response>".len();
         match parse_notification_document(&doc[..end]) {
-            Ok(notifications) => mail.notifications.extend(notifications),
+            Ok(notifications) => {
+                for notification in notifications {
+                    match notification {
+                        Notification::Unreadable { message_id, reason } => {
+                            mail.unreadable.push(match message_id {
+                                Some(id) => format!("message {id}: {reason}"),
+                                None => reason,
+                            })
+                        }
+                        readable => mail.notifications.push(readable),
+                    }
+                }
+            }
             Err(e) => mail.unreadable.push(e.to_string()),
         }
         rest = &doc[end..];

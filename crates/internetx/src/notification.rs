@@ -10,15 +10,27 @@ use crate::tree::{self, Element};
 pub enum Notification {
     Job(JobResult),
     Event(RegistryEvent),
+    /// A message of the document that could not be read; its siblings still
+    /// count (protocol audit D6).
+    Unreadable {
+        message_id: Option<String>,
+        reason: String,
+    },
 }
 
 /// The result (intermediate or final) of a task we sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobResult {
-    /// Candidates for our ctid: the job's `ctid`, or in the legacy text form
-    /// `transaction` / `last_transaction` (whether these hold the ctid or the
-    /// stid is not documented, so both are tried).
+    /// Candidates for our ctid: the job's `ctid` (where a production poller
+    /// reads it), the message's `ctid` (where the JSON `PollMessage` has it,
+    /// protocol audit D7), or in the legacy text form `transaction` /
+    /// `last_transaction`.
     pub ctids: Vec<String>,
+    /// Server-side ids the message carries: the message's `stid` and, in the
+    /// legacy text form, `transaction` / `last_transaction` — a server id in
+    /// every official sample (protocol audit D8). Matched against the stid
+    /// and job id the gateway answered with.
+    pub server_ids: Vec<String>,
     pub status: StatusInfo,
     /// The domain the message names (lower-cased), if any.
     pub domain: Option<String>,
@@ -70,7 +82,13 @@ pub fn parse_notification_document(xml: &str) -> Result<Vec<Notification>, Proto
         for message in messages.unwrap_or_default() {
             let message_id = message.text_at(&["id"]).map(str::to_owned);
             if let Some(job) = message.child("job") {
-                out.push(Notification::Job(job_result(job, message_id)?));
+                out.push(match job_result(job, message) {
+                    Ok(job) => Notification::Job(job),
+                    Err(e) => Notification::Unreadable {
+                        message_id,
+                        reason: e.to_string(),
+                    },
+                });
             } else if let Some(notify) = message.child("notify") {
                 out.push(Notification::Event(registry_event(notify, message_id)));
             }
@@ -96,6 +114,11 @@ pub fn parse_notification_document(xml: &str) -> Result<Vec<Notification>, Proto
         }
         out.push(Notification::Job(JobResult {
             ctids,
+            server_ids: root
+                .text_at(&["stid"])
+                .map(str::to_owned)
+                .into_iter()
+                .collect(),
             status,
             domain,
             nic_responses: Vec::new(),
@@ -107,7 +130,8 @@ pub fn parse_notification_document(xml: &str) -> Result<Vec<Notification>, Proto
     Ok(out)
 }
 
-fn job_result(job: &Element, message_id: Option<String>) -> Result<JobResult, ProtocolError> {
+fn job_result(job: &Element, message: &Element) -> Result<JobResult, ProtocolError> {
+    let message_id = message.text_at(&["id"]).map(str::to_owned);
     let status_el = job.child("status").ok_or(ProtocolError::NoStatus)?;
     let status = if status_el.children.is_empty() {
         // A bare job state (`SUCCESS`, `FAILED`, …) as in the JSON job object.
@@ -149,11 +173,24 @@ fn job_result(job: &Element, message_id: Option<String>) -> Result<JobResult, Pr
     for msg in job.children_named("msg") {
         crate::response::collect_messages(msg, &mut messages);
     }
+    let mut ctids: Vec<String> = Vec::new();
+    for ctid in [job.text_at(&["ctid"]), message.text_at(&["ctid"])]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+    {
+        if !ctids.iter().any(|c| c == ctid) {
+            ctids.push(ctid.to_owned());
+        }
+    }
     Ok(JobResult {
-        ctids: job
-            .text_at(&["ctid"])
-            .map(str::to_owned)
+        ctids,
+        server_ids: [message.text_at(&["stid"]), job.text_at(&["stid"])]
             .into_iter()
+            .flatten()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
             .collect(),
         domain,
         nic_responses: job
@@ -168,16 +205,30 @@ fn job_result(job: &Element, message_id: Option<String>) -> Result<JobResult, Pr
     })
 }
 
+/// Names the event. The XML `Notify` object has a `type` in its keyword
+/// list (https://help.internetx.com/display/APIXMLEN/Notify+Object), but the
+/// published XML samples show none, so the shape decides when it is missing:
+/// a `<transfer>` block (transfer_start sample, https://help.internetx.com/x/TgBHB;
+/// the transfer_* events share it and cannot be told apart) → `transfer`;
+/// a domain block with an `<action>` (`AUTOUPDATE_DNS` in the DomainAutoUpdate
+/// sample's JSON twin) → that action in lower case; otherwise `unknown`.
 fn registry_event(notify: &Element, message_id: Option<String>) -> RegistryEvent {
+    let is_name = |t: &&str| {
+        !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
     let kind = notify
         .text_at(&["type"])
-        .map(str::to_owned)
+        .map(str::trim)
+        .filter(is_name)
+        .map(str::to_ascii_lowercase)
+        .or_else(|| notify.child("transfer").map(|_| "transfer".to_owned()))
         .or_else(|| {
             notify
-                .children
-                .iter()
-                .find(|c| !matches!(c.name.as_str(), "domain" | "object" | "owner"))
-                .map(|c| c.name.clone())
+                .text_at(&["domain", "action"])
+                .or_else(|| notify.text_at(&["action"]))
+                .map(str::trim)
+                .filter(is_name)
+                .map(str::to_ascii_lowercase)
         })
         .unwrap_or_else(|| "unknown".to_owned());
     let domain = notify
@@ -241,18 +292,22 @@ pub fn parse_legacy_text(text: &str) -> Option<Notification> {
             },
         })
         .collect();
+    // A server id in every official sample (D8); kept as a ctid candidate
+    // too, which costs nothing: a ctid only counts with its reply token.
     let mut ctids = field(system, "transaction");
     for last in field(system, "last_transaction") {
         if !ctids.contains(&last) {
             ctids.push(last);
         }
     }
+    let server_ids = ctids.clone();
     let domain = match (field(reply, "sld").first(), field(reply, "tld").first()) {
         (Some(sld), Some(tld)) => Some(format!("{sld}.{tld}").to_ascii_lowercase()),
         _ => None,
     };
     Some(Notification::Job(JobResult {
         ctids,
+        server_ids,
         status: StatusInfo {
             code,
             text,

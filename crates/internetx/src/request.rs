@@ -84,6 +84,38 @@ impl ContactKind {
     }
 }
 
+/// Whois disclosure of a contact (`<protection>`). Every official Create
+/// Plus / Transfer Plus example sends `B`; InterNetX's Java library names
+/// `A` "all" and `B` "limited" (help.internetx.com/display/APIXMLEN/Domain+Create+Plus,
+/// https://help.internetx.com/x/249QAg). What InterNetX applies when the
+/// element is left out is undocumented, so it is always sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protection {
+    /// `A`: show all contact data.
+    All,
+    /// `B`: show limited data (the official examples' choice).
+    #[default]
+    Limited,
+}
+
+impl Protection {
+    pub fn as_xml(self) -> &'static str {
+        match self {
+            Protection::All => "A",
+            Protection::Limited => "B",
+        }
+    }
+
+    /// `A`/`B` (any case), or `all`/`limited`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "a" | "all" => Some(Protection::All),
+            "b" | "limited" => Some(Protection::Limited),
+            _ => None,
+        }
+    }
+}
+
 /// A full contact, already validated by the caller (phone in `+49-30-1234567` form).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
@@ -100,6 +132,12 @@ pub struct Contact {
     pub phone: String,
     pub fax: Option<String>,
     pub email: String,
+    pub protection: Protection,
+    /// Registry-specific fields (`<extension><idnumber>…</idnumber>…`), in
+    /// the order they are sent; the official Transfer Plus example shows a
+    /// flat list (gender, idnumber, vatnumber, trademark_*, companynumber,
+    /// birthday, birthplace, birthcountry).
+    pub extension: Vec<(String, String)>,
 }
 
 /// A domain contact slot: an existing handle id, or a full contact block.
@@ -128,6 +166,11 @@ pub struct DomainOrder {
     pub zone: Option<ContactRef>,
     pub nameservers: Vec<Nameserver>,
     pub period_years: Option<u8>,
+    /// `<confirm_owner_consent>1</confirm_owner_consent>`: required for
+    /// gTLDs when owner data is given (Domain Object page); the official
+    /// JSON transfer example and a production client send it on every
+    /// transfer that carries an owner.
+    pub confirm_owner_consent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +324,9 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
         w.leaf("authinfo", code.expose());
     }
     w.leaf("confirm_order", "1");
+    if order.confirm_owner_consent {
+        w.leaf("confirm_owner_consent", "1");
+    }
     w.close("domain");
 }
 
@@ -322,6 +368,14 @@ fn write_contact(w: &mut XmlOut, slot: &str, contact: &ContactRef) {
                 w.leaf("fax", fax);
             }
             w.leaf("email", &c.email);
+            w.leaf("protection", c.protection.as_xml());
+            if !c.extension.is_empty() {
+                w.open("extension");
+                for (name, value) in &c.extension {
+                    w.leaf(name, value);
+                }
+                w.close("extension");
+            }
             w.close(slot);
         }
     }

@@ -195,30 +195,42 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
     })
 }
 
+/// Reads a status block. `type` is `success`/`notify`/`error` in every
+/// recorded answer; notifications may also say "Running" or "Failed"
+/// (https://en.help.internetx.com/display/APIXMLEN/AutoDNS+messages, XML
+/// spelling unknown), so any other type falls back to the code's first
+/// letter (S, N, E), and only then to the word itself.
 pub(crate) fn parse_status(status: &Element) -> Result<StatusInfo, ProtocolError> {
-    let code = status.text_at(&["code"]).unwrap_or_default().to_owned();
-    let kind_text = status.text_at(&["type"]).unwrap_or_default();
-    let kind = match kind_text.to_ascii_lowercase().as_str() {
-        "success" => AnswerKind::Success,
-        "notify" | "notice" | "niccom_notify" => AnswerKind::Notify,
-        "error" => AnswerKind::Error,
-        // No type: the code's first letter says it (S, N or E).
-        "" => match code.chars().next() {
-            Some('S') => AnswerKind::Success,
-            Some('N') => AnswerKind::Notify,
-            Some('E') => AnswerKind::Error,
-            _ if code.is_empty() => return Err(ProtocolError::NoStatus),
-            _ => {
-                return Err(ProtocolError::UnknownStatusType {
-                    code,
-                    kind: String::new(),
-                })
-            }
-        },
-        other => {
+    let code = status
+        .text_at(&["code"])
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let kind_text = status.text_at(&["type"]).unwrap_or_default().trim();
+    let by_type = match kind_text.to_ascii_lowercase().as_str() {
+        "success" => Some(AnswerKind::Success),
+        "notify" | "notice" | "niccom_notify" => Some(AnswerKind::Notify),
+        "error" => Some(AnswerKind::Error),
+        _ => None,
+    };
+    let by_code = || match code.chars().next() {
+        Some('S') => Some(AnswerKind::Success),
+        Some('N') => Some(AnswerKind::Notify),
+        Some('E') => Some(AnswerKind::Error),
+        _ => None,
+    };
+    let by_word = || match kind_text.to_ascii_lowercase().as_str() {
+        "running" | "pending" | "in_process" => Some(AnswerKind::Notify),
+        "failed" | "failure" | "canceled" | "cancelled" => Some(AnswerKind::Error),
+        _ => None,
+    };
+    let kind = match by_type.or_else(by_code).or_else(by_word) {
+        Some(kind) => kind,
+        None if code.is_empty() && kind_text.is_empty() => return Err(ProtocolError::NoStatus),
+        None => {
             return Err(ProtocolError::UnknownStatusType {
                 code,
-                kind: other.to_owned(),
+                kind: kind_text.to_owned(),
             })
         }
     };

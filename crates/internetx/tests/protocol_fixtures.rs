@@ -64,6 +64,7 @@ fn registration_envelope_matches_internetx_md() {
                 },
             ],
             period_years: Some(1),
+            confirm_owner_consent: false,
         }),
         ctid: "ib-01JD0000000000000000000000".into(),
         reply_to: Some("internetx+TOKEN@inbound.example.net".into()),
@@ -89,6 +90,8 @@ fn create_plus_puts_escaped_contacts_inline() {
         phone: "+49-30-1234567".into(),
         fax: Some("+49-30-1234568".into()),
         email: "hans@example.de".into(),
+        protection: internetx::Protection::Limited,
+        extension: vec![("idnumber".into(), "HRB 1234".into())],
     };
     let mut env = envelope();
     env.owner = Some(Subuser {
@@ -108,6 +111,7 @@ fn create_plus_puts_escaped_contacts_inline() {
                 ipv6: vec![],
             }],
             period_years: None,
+            confirm_owner_consent: false,
         }),
         ctid: "ib-2".into(),
         reply_to: Some("internetx+abc@inbound.example.net".into()),
@@ -135,6 +139,7 @@ fn transfer_carries_any_auth_code_escaped() {
                 zone: None,
                 nameservers: vec![],
                 period_years: None,
+                confirm_owner_consent: true,
             },
             auth_code: Secret::new("X7#k2<&>\"'"),
         },

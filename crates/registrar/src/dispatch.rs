@@ -34,6 +34,11 @@ pub trait Outgoing: Sync {
     /// What this request sets on the domain item besides the claim itself
     /// (and what a retry of it needs kept there).
     fn prepare(&self, record: &mut DomainRecord, sealer: &Sealer);
+    /// What the request took from the provider's defaults, named in the
+    /// `request.sent` line.
+    fn defaults_used(&self) -> &[String] {
+        &[]
+    }
 }
 
 impl Outgoing for DomainRequest {
@@ -58,6 +63,9 @@ impl Outgoing for DomainRequest {
         record.contacts = self.contacts.slots();
         record.requested_nameservers = None;
         record.requested_contacts = None;
+    }
+    fn defaults_used(&self) -> &[String] {
+        &self.defaults_used
     }
 }
 
@@ -93,10 +101,14 @@ pub fn claim(
                 action::REQUEST_SENT,
                 Outcome::Ok,
                 format!(
-                    "{} of {} sent to InterNetX for {} (ctid {ctid})",
+                    "{} of {} sent to InterNetX for {} (ctid {ctid}){}",
                     request.operation().noun(),
                     request.domain(),
-                    request.source().describe()
+                    request.source().describe(),
+                    match request.defaults_used() {
+                        [] => String::new(),
+                        used => format!("; from the provider defaults: {}", used.join(", ")),
+                    }
                 ),
             )
             .ctid(Some(&ctid))

@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - Validated input, parsed once at the edge: [`event`], [`DomainName`],
-//!   [`contact`], [`nameserver`], [`request`].
+//!   [`contact`], [`nameserver`], [`request`], completed from the
+//!   provider's [`defaults`].
 //! - The domain table's contents: [`record`] (the domain item), [`log`]
 //!   (the action log), [`status`] (statuses and the one policy table,
 //!   [`Status::allows`]).
@@ -20,6 +21,7 @@
 pub mod contact;
 mod country;
 pub mod deadline;
+pub mod defaults;
 pub mod dispatch;
 pub mod domain_name;
 pub mod event;

@@ -6,7 +6,8 @@ use internetx::{ContactRef, DomainOrder, Nameserver, Secret, Task, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contacts, ContactsInput};
-use crate::nameserver::{validate_nameservers, NameserverInput};
+use crate::defaults::{is_gtld, DefaultsUsed, RequestDefaults};
+use crate::nameserver::NameserverInput;
 use crate::record::{AccountKind, DomainRecord};
 use crate::seal::Sealer;
 use crate::status::Operation;
@@ -120,8 +121,12 @@ pub struct DomainRequest {
     pub order_id: Option<String>,
     pub period_years: Option<u8>,
     pub auth_code: Option<Secret>,
+    /// All four slots, completed from the provider's defaults.
     pub contacts: Contacts,
+    /// At least two, the item's or the provider's defaults.
     pub nameservers: Vec<Nameserver>,
+    /// What came from the defaults, for the action log (empty: nothing).
+    pub defaults_used: DefaultsUsed,
     /// The input without its auth code, kept while awaiting payment.
     pub input: DomainRequestInput,
 }
@@ -134,26 +139,21 @@ impl DomainRequest {
         order_id: Option<String>,
         domain: DomainName,
         mut input: DomainRequestInput,
+        defaults: &RequestDefaults,
     ) -> Result<Self, String> {
         let contacts = input
             .contacts
             .clone()
             .unwrap_or_default()
-            .validate(domain.ascii())
+            .validate(domain.ascii(), defaults.protection)
             .map_err(|e| e.to_string())?;
         let auth_code = input
             .auth_code
             .take()
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty());
-        match operation {
-            Operation::Register if contacts.owner.is_none() => {
-                return Err("owner contact is missing".into())
-            }
-            Operation::Transfer if auth_code.is_none() => {
-                return Err("auth_code is missing (a transfer needs the domain's auth code)".into())
-            }
-            _ => {}
+        if operation == Operation::Transfer && auth_code.is_none() {
+            return Err("auth_code is missing (a transfer needs the domain's auth code)".into());
         }
         if let Some(code) = &auth_code {
             if code.chars().count() > 256 || !is_clean(code) {
@@ -167,8 +167,13 @@ impl DomainRequest {
                 return Err(format!("period_years {period} is not between 1 and 10"));
             }
         }
-        let nameservers =
-            validate_nameservers(&domain, input.nameservers.as_deref().unwrap_or_default(), 0)?;
+        let mut defaults_used = DefaultsUsed::new();
+        let contacts = defaults.contacts(contacts, &mut defaults_used)?;
+        let nameservers = defaults.nameservers(
+            &domain,
+            input.nameservers.as_deref().unwrap_or_default(),
+            &mut defaults_used,
+        )?;
         Ok(Self {
             source,
             operation,
@@ -178,24 +183,25 @@ impl DomainRequest {
             auth_code: auth_code.map(Secret::new),
             contacts,
             nameservers,
+            defaults_used,
             domain,
             input,
         })
     }
 
-    /// The gateway task: registration (`0101`) or transfer (`0104`). Missing
-    /// admin/tech/zone contacts default to the owner, as registries need them.
+    /// The gateway task: registration (`0101`) or transfer (`0104`), with
+    /// `confirm_owner_consent` when a gTLD's owner goes out in full.
     pub fn task(&self, ctid: &str, reply_to: Option<String>) -> Task {
-        let owner = self.contacts.owner.clone();
-        let or_owner = |c: &Option<ContactRef>| c.clone().or_else(|| owner.clone());
+        let owner_block = matches!(self.contacts.owner, Some(ContactRef::Inline(_)));
         let order = DomainOrder {
             name: self.domain.ascii().to_owned(),
-            owner: owner.clone(),
-            admin: or_owner(&self.contacts.admin),
-            tech: or_owner(&self.contacts.tech),
-            zone: or_owner(&self.contacts.zone),
+            owner: self.contacts.owner.clone(),
+            admin: self.contacts.admin.clone(),
+            tech: self.contacts.tech.clone(),
+            zone: self.contacts.zone.clone(),
             nameservers: self.nameservers.clone(),
             period_years: self.period_years,
+            confirm_owner_consent: owner_block && is_gtld(&self.domain),
         };
         let kind = match (&self.operation, &self.auth_code) {
             (Operation::Transfer, Some(code)) => TaskKind::DomainTransfer {
@@ -357,6 +363,7 @@ pub fn stored_request(
     domain: &DomainName,
     source: Source,
     sealer: &Sealer,
+    defaults: &RequestDefaults,
 ) -> Result<DomainRequest, String> {
     let input = stored_input(current, sealer).ok_or_else(|| {
         format!(
@@ -379,6 +386,7 @@ pub fn stored_request(
         current.order_id.clone(),
         domain.clone(),
         input,
+        defaults,
     )
     .map_err(|problem| format!("the stored request is not valid: {problem}"))
 }

@@ -32,7 +32,8 @@ fn order() -> Value {
             {"item_id": "ORD-1-1", "type": "domain_registration", "domain": "Example.DE",
              "period_years": 1, "contacts": {"owner": owner()},
              "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]},
-            {"item_id": "ORD-1-2", "type": "domain_transfer", "domain": "example.com", "auth_code": "X7#k2<&>"},
+            {"item_id": "ORD-1-2", "type": "domain_transfer", "domain": "example.com", "auth_code": "X7#k2<&>",
+             "contacts": {"owner": {"handle": "OWN-7"}}},
             {"item_id": "ORD-1-3", "type": "domain_registration", "domain": "bad_name.de", "contacts": {"owner": owner()}},
             {"item_id": "ORD-1-4", "type": "hosting_plan"}
         ]

@@ -62,6 +62,8 @@ pub struct JobMessage {
     pub mailed: bool,
     /// The domain the registry changes (the mail may name another).
     pub registry_domain: String,
+    /// The server transaction id the gateway answered the task with.
+    pub stid: String,
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(1);
@@ -173,15 +175,19 @@ pub fn job_xml(job: &JobMessage, message_id: &str) -> String {
     )
 }
 
-/// The legacy "Standard" text block.
+/// The legacy "Standard" text block, laid out as the official sample
+/// (https://en.help.internetx.com/display/APIXMLEN/Processing+Transfer-In+and+Ownerchange+Jobs):
+/// `transaction` and `last_transaction` hold a server id there
+/// (`qs1258619858`), never the client's ctid (protocol audit D8) — so this
+/// block carries the stid the task was answered with, and no ctid at all.
 pub fn standard_text(job: &JobMessage) -> String {
     let (sld, tld) = job.domain.split_once('.').unwrap_or((&job.domain, ""));
     format!(
-        "Dear customer,\n\nthe following job has been processed:\n\n<system>\n\tuser: bridge\n\ttask: {task}\n\tstatus: {code} [{text}]\n\ttransaction: {ctid}\n</system>\n<reply>\n\ttld: {tld}\n\tsld: {sld}\n\tstatus: {kind}\n</reply>\n<notify></notify>\n",
+        "Dear customer,\n\nthe following job has been processed:\n\n<system>\n\tuser: bridge\n\ttask: {task}\n\tstatus: {code} [{text}]\n\ttransaction: {stid}\n\tlast_transaction: {stid}\n</system>\n<reply>\n\ttld: {tld}\n\tsld: {sld}\n\tstatus: {kind}\n</reply>\n<notify></notify>\n",
         task = job.code.get(1..).unwrap_or_default(),
         code = job.code,
         text = job.text,
-        ctid = job.ctid,
+        stid = job.stid,
         kind = job.kind,
     )
 }

@@ -140,7 +140,7 @@ mod tests {
         let items: Vec<_> = domains
             .iter()
             .enumerate()
-            .map(|(i, d)| json!({"item_id": format!("I-{i}"), "type": "domain_transfer", "domain": d, "auth_code": "A-1"}))
+            .map(|(i, d)| json!({"item_id": format!("I-{i}"), "type": "domain_transfer", "domain": d, "auth_code": "A-1", "contacts": {"owner": {"handle": "OWN-1"}}}))
             .collect();
         let InboundEvent::OrderPaid(order) = parse_event(
             "OrderPaid",

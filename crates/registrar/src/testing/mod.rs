@@ -9,6 +9,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use time::OffsetDateTime;
 
+use crate::defaults::RequestDefaults;
 use crate::lifecycle::NoticePolicy;
 use crate::log::{timestamp, LogEntry};
 use crate::ports::{
@@ -46,6 +47,16 @@ pub fn registrar<G: Gateway>(gateway: G) -> Registrar<MemoryStore, G, TestClock>
         reply: reply_address(),
         sealer: Sealer::new(SECRET),
         notices: NoticePolicy { enabled: true },
+        defaults: defaults(),
+    }
+}
+
+/// The provider defaults the doubles use: two name servers, a tech handle.
+pub fn defaults() -> RequestDefaults {
+    RequestDefaults {
+        nameservers: vec!["ns1.provider.example".into(), "ns2.provider.example".into()],
+        tech: Some("TECH-PROVIDER".into()),
+        ..RequestDefaults::default()
     }
 }
 

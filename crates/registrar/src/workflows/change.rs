@@ -6,7 +6,7 @@
 //! that the change did not happen, and the control center can send it again).
 //! A redelivered change event is sent once (its claim).
 
-use internetx::{DomainUpdate, Nameserver, Task, TaskKind};
+use internetx::{DomainUpdate, Nameserver, Protection, Task, TaskKind};
 use time::OffsetDateTime;
 
 use crate::contact::Contacts;
@@ -36,7 +36,11 @@ pub struct ChangeRequest {
 }
 
 impl ChangeRequest {
-    fn validate(event: &ChangeRequested, domain: DomainName) -> Result<Self, String> {
+    fn validate(
+        event: &ChangeRequested,
+        domain: DomainName,
+        protection: Protection,
+    ) -> Result<Self, String> {
         let source = Source::Request {
             request_id: event.request_id.clone(),
         };
@@ -46,7 +50,9 @@ impl ChangeRequest {
                 (Some(validate_nameservers(&domain, &input, 2)?), None)
             }
             ChangeInput::Contacts(input) => {
-                let contacts = input.validate(domain.ascii()).map_err(|e| e.to_string())?;
+                let contacts = input
+                    .validate(domain.ascii(), protection)
+                    .map_err(|e| e.to_string())?;
                 if contacts.is_empty() {
                     return Err("contacts names none of owner, admin, tech, zone".into());
                 }
@@ -151,7 +157,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         if self.store.request_claimed(&source.key()).await? {
             return Ok(unsent(ItemOutcome::Duplicate, "handled before".into()));
         }
-        let validated = ChangeRequest::validate(event, domain.clone());
+        let validated = ChangeRequest::validate(event, domain.clone(), self.defaults.protection);
         let committed = self
             .lifecycle()
             .commit_with_retry(domain.ascii(), None, |current, now| {

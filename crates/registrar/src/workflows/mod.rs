@@ -22,6 +22,7 @@ pub mod reconcile;
 pub mod retry;
 pub mod status_mails;
 
+use crate::defaults::RequestDefaults;
 use crate::dispatch::Dispatcher;
 use crate::event::{DeadLetter, InboundEvent};
 use crate::lifecycle::{Lifecycle, NoticePolicy};
@@ -38,6 +39,8 @@ pub struct Registrar<S, G, C> {
     pub reply: ReplyAddress,
     pub sealer: Sealer,
     pub notices: NoticePolicy,
+    /// What registrations and transfers take when an item leaves it out.
+    pub defaults: RequestDefaults,
 }
 
 impl<S, G, C> Registrar<S, G, C> {

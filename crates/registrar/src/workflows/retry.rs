@@ -80,7 +80,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         };
         match current.operation {
             Operation::Register | Operation::Transfer => {
-                match stored_request(&current, domain, source, &self.sealer) {
+                match stored_request(&current, domain, source, &self.sealer, &self.defaults) {
                     Ok(request) => self
                         .submit(request, Payment::Paid, Some(current))
                         .await

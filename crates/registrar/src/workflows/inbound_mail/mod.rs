@@ -21,8 +21,8 @@ use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
 use crate::text::{clip, printable};
 
+pub use settle::{answers_task, settlement, Settlement};
 use settle::{earlier_request_done, reopen};
-pub use settle::{settlement, Settlement};
 
 /// Messages read per mail: a hostile mail of thousands costs no more.
 pub const MAX_NOTIFICATIONS: usize = 16;
@@ -187,6 +187,16 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             });
         }
         let mut verdicts = Vec::new();
+        if !mail.unreadable.is_empty() {
+            // The readable messages still apply; the others are named.
+            verdicts.push(MailVerdict::new(
+                MailOutcome::Failed,
+                format!(
+                    "part of the mail is unreadable: {}",
+                    printable(&mail.unreadable.join("; "), MAX_STORED_CHARS)
+                ),
+            ));
+        }
         if mail.notifications.len() > MAX_NOTIFICATIONS {
             verdicts.push(MailVerdict::new(
                 MailOutcome::Ignored,
@@ -207,6 +217,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             let verdict = match notification {
                 Notification::Job(job) => self.apply_job(s3_key, &claim, &mail, job).await?,
                 Notification::Event(event) => self.log_event(s3_key, &hour, event).await?,
+                Notification::Unreadable { .. } => continue,
             };
             verdicts.push(verdict);
         }
@@ -259,12 +270,17 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         mail: &ResultMail,
         job: &JobResult,
     ) -> Result<MailVerdict, StoreError> {
-        let Some(ctid) = job
+        let by_token = job
             .ctids
             .iter()
             .take(MAX_CTIDS_PER_JOB)
             .find(|c| mail.recipients.iter().any(|r| self.reply.verify(r, c)))
-        else {
+            .cloned();
+        let by_server_id = match by_token {
+            Some(_) => None,
+            None => self.in_flight_ctid(mail, job).await?,
+        };
+        let Some(ctid) = by_token.as_deref().or(by_server_id.as_deref()) else {
             return Ok(MailVerdict::new(
                 MailOutcome::Quarantined,
                 format!(
@@ -311,6 +327,40 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             })
             .await?;
         Ok(with_domain(written(committed, s3_key), &domain))
+    }
+
+    /// The ctid of the operation in flight on the domain a message names,
+    /// for a message that does not carry our ctid (the "Standard" text
+    /// block's `transaction` is a server id, protocol audit D8): it must
+    /// carry the stid or job id InterNetX answered that operation with, or
+    /// be a result of that operation's task — and, as always, the mail must
+    /// have been delivered to the reply token issued for that ctid, so this
+    /// authenticates no less than a ctid does.
+    async fn in_flight_ctid(
+        &self,
+        mail: &ResultMail,
+        job: &JobResult,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(named) = job.domain.as_deref() else {
+            return Ok(None);
+        };
+        let Ok(domain) = crate::DomainName::parse(named) else {
+            return Ok(None);
+        };
+        let Some(current) = self.store.load(domain.ascii()).await? else {
+            return Ok(None);
+        };
+        let Some(ctid) = current.ctid.as_deref() else {
+            return Ok(None);
+        };
+        let known_ids = [current.stid.as_deref(), current.job_id.as_deref()];
+        let same_job = job
+            .server_ids
+            .iter()
+            .any(|id| known_ids.contains(&Some(id.as_str())));
+        let same_task = answers_task(current.operation, job.task_code());
+        let token = mail.recipients.iter().any(|r| self.reply.verify(r, ctid));
+        Ok(((same_job || same_task) && token).then(|| ctid.to_owned()))
     }
 
     fn decide(

@@ -52,6 +52,20 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
     }
 }
 
+/// Whether a task code (`0104001`, say) belongs to an operation's task
+/// family: the results that operation can produce.
+pub fn answers_task(operation: Operation, task: &str) -> bool {
+    match operation {
+        Operation::Register => task.starts_with("0101"),
+        Operation::Transfer => task.starts_with("0104") && !task.starts_with("010401"),
+        Operation::UpdateNameservers => task.starts_with("0102"),
+        Operation::UpdateContacts => {
+            task.starts_with("0102") || task == "0104010" || task == "0104011"
+        }
+        Operation::Cancel => task.starts_with("0103"),
+    }
+}
+
 /// A final result for the operation settled last that says the opposite of
 /// how it was settled (by domain info, an operator, or a give-up): InterNetX's
 /// own word wins, and the log says the domain was re-opened. `None`: it

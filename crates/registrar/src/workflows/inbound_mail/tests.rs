@@ -6,6 +6,7 @@ use internetx::response::StatusInfo;
 
 fn job(code: &str, kind: AnswerKind) -> JobResult {
     JobResult {
+        server_ids: Vec::new(),
         ctids: vec!["ib-1".into()],
         status: StatusInfo {
             code: code.into(),

@@ -305,6 +305,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             order_id.map(str::to_owned),
             domain.clone(),
             input,
+            &self.defaults,
         ) {
             Ok(request) => self.submit(request, paid, current).await,
             Err(reason) => {

@@ -1,9 +1,19 @@
 //! Contacts as the events give them, validated into InterNetX contact blocks.
 
-use internetx::{Contact, ContactKind, ContactRef};
+use internetx::{Contact, ContactKind, ContactRef, Protection};
 use serde::{Deserialize, Serialize};
 
 use crate::text::{clip, is_clean};
+
+mod extension;
+mod phone;
+
+pub use extension::ExtensionInput;
+pub use phone::phone_number;
+
+/// Longest alias we send: no limit is documented (protocol audit D17), and
+/// a domain name alone may be 253 characters.
+pub const MAX_ALIAS: usize = 64;
 
 /// A contact in an event: a full contact, or `{"handle": "<id>"}`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
@@ -34,6 +44,9 @@ pub struct ContactInput {
     pub fax: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Registry-specific fields, sent as InterNetX's `<extension>` block.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extension: Option<ExtensionInput>,
 }
 
 /// Address lines: an array, or one string.
@@ -108,12 +121,16 @@ impl ContactInput {
 impl ContactsInput {
     /// Validates every given slot; `alias_base` names our handles
     /// (e.g. the domain) so InterNetX can reuse them on a retry.
-    pub fn validate(&self, alias_base: &str) -> Result<Contacts, ContactError> {
+    pub fn validate(
+        &self,
+        alias_base: &str,
+        protection: Protection,
+    ) -> Result<Contacts, ContactError> {
         let slot = |name: &'static str, input: &Option<Box<ContactInput>>| {
             input
                 .as_ref()
                 .filter(|c| !c.is_empty())
-                .map(|c| validate_contact(name, c, alias_base))
+                .map(|c| validate_contact(name, c, alias_base, protection))
                 .transpose()
         };
         Ok(Contacts {
@@ -135,6 +152,7 @@ fn validate_contact(
     slot: &'static str,
     input: &ContactInput,
     alias_base: &str,
+    protection: Protection,
 ) -> Result<ContactRef, ContactError> {
     let fail = |problem: String| ContactError { slot, problem };
     if let Some(handle) = &input.handle {
@@ -219,16 +237,23 @@ fn validate_contact(
             clip(&country_input, 40)
         ))
     })?;
-    let phone =
-        phone(&required("phone", &input.phone, 40)?).map_err(|p| fail(format!("phone {p}")))?;
+    let phone = phone_number(&required("phone", &input.phone, 40)?)
+        .map_err(|p| fail(format!("phone {p}")))?;
     let fax = text("fax", &input.fax, 40)?
         .map(|f| phone_number(&f).map_err(|p| fail(format!("fax {p}"))))
         .transpose()?;
     let email = email(&required("email", &input.email, 254)?).map_err(fail)?;
     let first_name = required("first_name", &input.first_name, 64)?;
     let last_name = required("last_name", &input.last_name, 64)?;
+    let extension = input
+        .extension
+        .as_ref()
+        .map(ExtensionInput::validate)
+        .transpose()
+        .map_err(|p| fail(format!("extension {p}")))?
+        .unwrap_or_default();
     Ok(ContactRef::Inline(Box::new(Contact {
-        alias: format!("ib-{slot}-{alias_base}"),
+        alias: alias(slot, alias_base),
         kind,
         first_name,
         last_name,
@@ -241,42 +266,28 @@ fn validate_contact(
         phone,
         fax,
         email,
+        protection,
+        extension,
     })))
 }
 
-fn phone(input: &str) -> Result<String, String> {
-    phone_number(input)
-}
-
-/// Normalises `+49.301234567`, `+49 30 1234567` or `+49-30-1234567` to
-/// InterNetX's `+49-30-1234567` form (country code, then the groups as given).
-pub fn phone_number(input: &str) -> Result<String, String> {
-    let shown = clip(input, 40);
-    let rest = input
-        .trim()
-        .strip_prefix('+')
-        .ok_or_else(|| format!("{shown:?} must start with + and the country code"))?;
-    let is_sep = |c: char| matches!(c, ' ' | '-' | '.' | '/' | '(' | ')');
-    if let Some(bad) = rest.chars().find(|c| !c.is_ascii_digit() && !is_sep(*c)) {
-        return Err(format!("{shown:?} contains {bad:?}"));
+/// `ib-<slot>-<domain>`, the same for every request about the domain; a
+/// name too long for [`MAX_ALIAS`] keeps its start and gains a hash of the
+/// whole, so it stays stable and distinct.
+pub fn alias(slot: &str, base: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let full = format!("ib-{slot}-{base}");
+    if full.len() <= MAX_ALIAS {
+        return full;
     }
-    let groups: Vec<&str> = rest.split(is_sep).filter(|g| !g.is_empty()).collect();
-    let (country, number) = match groups.split_first() {
-        Some((country, number)) if !number.is_empty() => (*country, number),
-        _ => {
-            return Err(format!(
-                "{shown:?} must separate the country code, e.g. +49.301234567"
-            ))
-        }
-    };
-    if !(1..=3).contains(&country.len()) || country.starts_with('0') {
-        return Err(format!("{shown:?} has no valid country code"));
+    let digest = Sha256::digest(base.as_bytes());
+    let hash: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
+    let keep = MAX_ALIAS - hash.len() - 1;
+    let mut cut = full[..keep].to_owned();
+    while !full.is_char_boundary(cut.len()) {
+        cut.pop();
     }
-    let digits = country.len() + number.iter().map(|g| g.len()).sum::<usize>();
-    if !(6..=15).contains(&digits) {
-        return Err(format!("{shown:?} must have 6 to 15 digits"));
-    }
-    Ok(format!("+{country}-{}", number.join("-")))
+    format!("{}-{hash}", cut.trim_end_matches(['-', '.']))
 }
 
 fn email(input: &str) -> Result<String, String> {
@@ -315,33 +326,14 @@ mod tests {
     }
 
     #[test]
-    fn normalises_phone_numbers() {
-        assert_eq!(phone_number("+49.301234567").unwrap(), "+49-301234567");
-        assert_eq!(phone_number("+49 30 1234567").unwrap(), "+49-30-1234567");
-        assert_eq!(phone_number("+49-30-1234567").unwrap(), "+49-30-1234567");
-        assert_eq!(
-            phone_number(" +1 (555) 123-4567 ").unwrap(),
-            "+1-555-123-4567"
-        );
-        for bad in [
-            "0301234567",
-            "+49301234567",
-            "+49.30x1234",
-            "+",
-            "+49.1",
-            "+0.301234567",
-        ] {
-            assert!(phone_number(bad).is_err(), "{bad} accepted");
-        }
-    }
-
-    #[test]
     fn validates_a_full_contact() {
         let contacts = ContactsInput {
             owner: Some(Box::new(full())),
             ..Default::default()
         };
-        let v = contacts.validate("example.de").unwrap();
+        let v = contacts
+            .validate("example.de", Protection::Limited)
+            .unwrap();
         let ContactRef::Inline(c) = v.owner.unwrap() else {
             panic!("expected inline contact")
         };
@@ -353,6 +345,39 @@ mod tests {
     }
 
     #[test]
+    fn aliases_are_bounded_stable_and_distinct() {
+        assert_eq!(alias("owner", "example.de"), "ib-owner-example.de");
+        let long_a = format!("{}.com", "a".repeat(200));
+        let long_b = format!("{}b.com", "a".repeat(199));
+        let a = alias("admin", &long_a);
+        assert!(a.len() <= MAX_ALIAS, "{a}");
+        assert_eq!(a, alias("admin", &long_a));
+        assert_ne!(a, alias("admin", &long_b));
+        assert!(a.starts_with("ib-admin-aaaa"), "{a}");
+    }
+
+    #[test]
+    fn sends_protection_and_extension() {
+        let mut c = full();
+        c.extension = Some(ExtensionInput(
+            [("idnumber".to_owned(), "X-1".to_owned())]
+                .into_iter()
+                .collect(),
+        ));
+        let v = ContactsInput {
+            owner: Some(Box::new(c)),
+            ..Default::default()
+        }
+        .validate("x.de", Protection::All)
+        .unwrap();
+        let Some(ContactRef::Inline(c)) = v.owner else {
+            panic!()
+        };
+        assert_eq!(c.protection, Protection::All);
+        assert_eq!(c.extension, [("idnumber".to_owned(), "X-1".to_owned())]);
+    }
+
+    #[test]
     fn names_the_missing_or_bad_field() {
         let mut c = full();
         c.country = Some("Germany".into());
@@ -360,7 +385,7 @@ mod tests {
             owner: Some(Box::new(c)),
             ..Default::default()
         }
-        .validate("x.de")
+        .validate("x.de", Protection::Limited)
         .unwrap_err();
         assert_eq!(err.slot, "owner");
         assert!(err.problem.contains("country"), "{err}");
@@ -371,7 +396,7 @@ mod tests {
             admin: Some(Box::new(c)),
             ..Default::default()
         }
-        .validate("x.de")
+        .validate("x.de", Protection::Limited)
         .unwrap_err();
         assert!(err.to_string().starts_with("admin contact: email"), "{err}");
 
@@ -381,7 +406,7 @@ mod tests {
             owner: Some(Box::new(c)),
             ..Default::default()
         }
-        .validate("x.de")
+        .validate("x.de", Protection::Limited)
         .unwrap_err();
         assert!(err.problem.contains("organization"), "{err}");
     }
@@ -392,11 +417,11 @@ mod tests {
             "owner": {"handle": "12345"}, "admin": {}
         }))
         .unwrap();
-        let v = input.validate("x.de").unwrap();
+        let v = input.validate("x.de", Protection::Limited).unwrap();
         assert_eq!(v.owner, Some(ContactRef::Handle("12345".into())));
         assert_eq!(v.admin, None);
         let bad: ContactsInput =
             serde_json::from_value(serde_json::json!({"owner": {"handle": "<x>"}})).unwrap();
-        assert!(bad.validate("x.de").is_err());
+        assert!(bad.validate("x.de", Protection::Limited).is_err());
     }
 }
