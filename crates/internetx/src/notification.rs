@@ -211,7 +211,9 @@ fn job_result(job: &Element, message: &Element) -> Result<JobResult, ProtocolErr
 /// a `<transfer>` block (transfer_start sample, https://help.internetx.com/x/TgBHB;
 /// the transfer_* events share it and cannot be told apart) → `transfer`;
 /// a domain block with an `<action>` (`AUTOUPDATE_DNS` in the DomainAutoUpdate
-/// sample's JSON twin) → that action in lower case; otherwise `unknown`.
+/// sample's JSON twin) → that action in lower case; a domain block with
+/// data beyond its name (the autoupdate_* and registrar-status samples) →
+/// `domain_update`; otherwise `unknown`.
 fn registry_event(notify: &Element, message_id: Option<String>) -> RegistryEvent {
     let is_name = |t: &&str| {
         !t.is_empty() && t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -229,6 +231,12 @@ fn registry_event(notify: &Element, message_id: Option<String>) -> RegistryEvent
                 .map(str::trim)
                 .filter(is_name)
                 .map(str::to_ascii_lowercase)
+        })
+        .or_else(|| {
+            notify
+                .child("domain")
+                .filter(|d| d.children.iter().any(|c| c.name != "name"))
+                .map(|_| "domain_update".to_owned())
         })
         .unwrap_or_else(|| "unknown".to_owned());
     let domain = notify
@@ -364,6 +372,47 @@ mod tests {
                 message_id: Some("1005360835".into())
             })]
         );
+    }
+
+    #[test]
+    fn status_types_beyond_the_three_fall_back_to_the_code_then_the_word() {
+        let kind_of = |status: &str| {
+            let xml = format!(
+                "<response><result><data><message><id>1</id><job><ctid>c</ctid>\
+                 <status>{status}</status></job></message></data></result></response>"
+            );
+            match parse_notification_document(&xml).unwrap().remove(0) {
+                Notification::Job(job) => Ok(job.status.kind),
+                Notification::Unreadable { reason, .. } => Err(reason),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(
+            kind_of("<type>Running</type><code>N0104</code>"),
+            Ok(AnswerKind::Notify)
+        );
+        assert_eq!(
+            kind_of("<type>failed</type><code>E0104001</code>"),
+            Ok(AnswerKind::Error)
+        );
+        assert_eq!(
+            kind_of("<type>whatever</type><code>S0104001</code>"),
+            Ok(AnswerKind::Success)
+        );
+        assert_eq!(kind_of("<type>running</type>"), Ok(AnswerKind::Notify));
+        assert_eq!(kind_of("<type>FAILED</type>"), Ok(AnswerKind::Error));
+        assert!(kind_of("<type>maybe</type><code>X1</code>").is_err());
+    }
+
+    #[test]
+    fn reads_the_ctid_and_stid_at_message_level() {
+        let xml = "<response><result><data><message><id>7</id><ctid>ib-m</ctid><stid>s-1</stid><job>\
+            <status><type>success</type><code>S0101</code></status></job></message></data></result></response>";
+        let Notification::Job(job) = parse_notification_document(xml).unwrap().remove(0) else {
+            panic!()
+        };
+        assert_eq!(job.ctids, ["ib-m"]);
+        assert_eq!(job.server_ids, ["s-1"]);
     }
 
     #[test]

@@ -301,9 +301,15 @@ impl Task {
     }
 }
 
+/// Element order as the production client's `0104` (name, authinfo,
+/// contacts, name servers, confirmations); `period` where the Domain object
+/// lists it, after the name servers.
 fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>) {
     w.open("domain");
     w.leaf("name", &order.name);
+    if let Some(code) = auth_code {
+        w.leaf("authinfo", code.expose());
+    }
     for (slot, contact) in [
         ("ownerc", &order.owner),
         ("adminc", &order.admin),
@@ -319,9 +325,6 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
     }
     if let Some(period) = order.period_years {
         w.leaf("period", &period.to_string());
-    }
-    if let Some(code) = auth_code {
-        w.leaf("authinfo", code.expose());
     }
     w.leaf("confirm_order", "1");
     if order.confirm_owner_consent {

@@ -357,6 +357,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         let same_job = job
             .server_ids
             .iter()
+            .take(MAX_CTIDS_PER_JOB)
             .any(|id| known_ids.contains(&Some(id.as_str())));
         let same_task = answers_task(current.operation, job.task_code());
         let token = mail.recipients.iter().any(|r| self.reply.verify(r, ctid));
