@@ -231,3 +231,104 @@ async fn a_failed_mail_in_the_dead_letter_queue_is_replayed() {
     );
     assert_eq!(w.mail_tag(&key).await.as_deref(), Some("applied"));
 }
+
+/// The probe for the real thing (issue 14, item 4), run against the
+/// simulator: every check's exchange written as a fixture, no secret in any
+/// file, the result mails collected, and the live gateway refused.
+#[tokio::test]
+async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
+    let w = World::start_with(e2e::Options {
+        rate_limit: Some(3),
+        ..e2e::Options::default()
+    })
+    .await;
+    let out = std::env::temp_dir().join(format!("probe-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let dir = out.to_str().unwrap();
+    let (ok, said, err) = cli(
+        &w,
+        &[
+            "probe",
+            "--out",
+            dir,
+            "--prefix",
+            "p1",
+            "--nameservers",
+            "ns1.provider.net,ns2.provider.net",
+            "--wait-mails",
+            "3s",
+        ],
+    )
+    .await;
+    assert!(ok, "{said}\n{err}");
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let outcome = |check: &str| -> Vec<String> {
+        manifest["exchanges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["check"] == check)
+            .map(|e| e["outcome"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    // The simulator's strict scenario refuses what no example shows.
+    assert!(
+        outcome("create-without-nameservers")[0].contains("EF01020"),
+        "{manifest}"
+    );
+    assert!(
+        outcome("transfer-without-contacts")[0].contains("EF01090"),
+        "{manifest}"
+    );
+    assert!(
+        outcome("phone-three-groups")[0].contains("EF01094"),
+        "{manifest}"
+    );
+    assert!(
+        outcome("phone-two-groups")[0].contains("N0101"),
+        "{manifest}"
+    );
+    assert!(
+        outcome("info-while-create-runs")[0].contains("S0105"),
+        "{manifest}"
+    );
+    let burst = outcome("four-in-one-second");
+    assert_eq!(burst.len(), 4);
+    assert!(burst.iter().any(|o| o == "HTTP 429"), "{burst:?}");
+    assert!(
+        !manifest["mails"].as_array().unwrap().is_empty(),
+        "the result mails of the probe's requests are collected: {manifest}"
+    );
+    let mut files = 0;
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(
+            !text.contains(e2e::GATEWAY_PASSWORD),
+            "password in a fixture"
+        );
+        assert!(!text.contains("probe-auth-code"), "auth code in a fixture");
+        assert!(
+            !text.contains("internetx+") || text.contains("internetx+TOKEN@"),
+            "a reply token in a fixture"
+        );
+        files += 1;
+    }
+    assert!(files > 20, "{files} files");
+
+    let (ok, _, err) = cli(
+        &w,
+        &[
+            "probe",
+            "--out",
+            dir,
+            "--url",
+            "https://gateway.autodns.com",
+            "--user",
+            "x",
+        ],
+    )
+    .await;
+    assert!(!ok && err.contains("live gateway"), "{err}");
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -17,6 +17,42 @@ impl Mailbox {
     }
 }
 
+impl Mailbox {
+    /// Keys under `prefix` stored at or after `since` (at most `limit`).
+    pub async fn keys_since(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        since: std::time::SystemTime,
+        limit: usize,
+    ) -> Result<Vec<String>, MailboxError> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| MailboxError::Unavailable(describe(&e)))?;
+            for object in page.contents() {
+                let recent = object
+                    .last_modified()
+                    .and_then(|t| std::time::SystemTime::try_from(*t).ok())
+                    .is_some_and(|t| t >= since);
+                if let (true, Some(key)) = (recent, object.key()) {
+                    keys.push(key.to_owned());
+                    if keys.len() >= limit {
+                        return Ok(keys);
+                    }
+                }
+            }
+        }
+        Ok(keys)
+    }
+}
+
 impl MailStore for Mailbox {
     async fn read(
         &self,

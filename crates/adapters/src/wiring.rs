@@ -110,14 +110,19 @@ pub fn inbound_mail(config: &MailConfig, aws: &SdkConfig) -> Result<InboundMail,
                 enabled: config.status_mails,
             },
         },
-        mailbox: Mailbox::new(aws_sdk_s3::Client::from_conf(
-            aws_sdk_s3::config::Builder::from(aws)
-                .force_path_style(config.s3_force_path_style)
-                .build(),
-        )),
+        mailbox: Mailbox::new(s3_client(aws, config.s3_force_path_style)),
         bucket: config.mail_bucket.clone(),
         prefix: config.inbound_prefix.clone(),
     })
+}
+
+/// S3, by path for S3-compatible endpoints that serve buckets that way.
+pub fn s3_client(aws: &SdkConfig, force_path_style: bool) -> aws_sdk_s3::Client {
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(aws)
+            .force_path_style(force_path_style)
+            .build(),
+    )
 }
 
 pub fn status_mails(config: &StatusMailConfig, aws: &SdkConfig) -> StatusMails {

@@ -5,6 +5,7 @@
 //! non-zero exit.
 
 mod operator;
+mod probe;
 
 use std::process::ExitCode;
 
@@ -83,6 +84,11 @@ enum Command {
         #[arg(long, env = "USER", default_value = "operator")]
         operator: String,
     },
+    /// Run the protocol audit's open questions against InterNetX's demo
+    /// system and write every exchange (password removed) as a fixture
+    /// file. Registers and cancels throw-away domains: refuses the live
+    /// gateway. The password comes from INTERNETX_PASSWORD only.
+    Probe(probe::ProbeArgs),
 }
 
 #[derive(Subcommand)]
@@ -107,6 +113,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    if let Command::Probe(args) = cli.command {
+        return probe::command(args).await;
+    }
     let table = cli
         .table
         .ok_or("no table: pass --table or set DOMAIN_TABLE")?;
@@ -118,6 +127,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     };
     let store = adapters::wiring::operator_store(&table, &aws);
     match cli.command {
+        // Needs no table; run before the table is looked for.
+        Command::Probe(_) => return Err("probe is run on its own".into()),
         Command::Domains {
             status,
             account,
