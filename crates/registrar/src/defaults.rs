@@ -70,24 +70,29 @@ impl RequestDefaults {
             .owner
             .clone()
             .ok_or("owner contact is missing (InterNetX's examples always send the owner)")?;
-        let mut fill = |slot: &str, mine: Option<ContactRef>, default: &Option<String>| {
+        let mut copied = Vec::new();
+        let mut fill = |slot: &'static str, mine: Option<ContactRef>, default: &Option<String>| {
             mine.unwrap_or_else(|| match default {
                 Some(handle) => {
                     used.push(format!("{slot} handle {handle}"));
                     ContactRef::Handle(handle.clone())
                 }
                 None => {
-                    used.push(format!("{slot} contact copied from the owner"));
+                    copied.push(slot);
                     owner.clone()
                 }
             })
         };
-        Ok(Contacts {
+        let contacts = Contacts {
             admin: Some(fill("admin", given.admin, &self.admin)),
             tech: Some(fill("tech", given.tech, &self.tech)),
             zone: Some(fill("zone", given.zone, &self.zone)),
             owner: Some(owner),
-        })
+        };
+        if !copied.is_empty() {
+            used.push(format!("{} copied from the owner", copied.join(", ")));
+        }
+        Ok(contacts)
     }
 }
 
@@ -163,11 +168,7 @@ mod tests {
         assert_eq!(filled.zone, Some(owner));
         assert_eq!(
             used,
-            [
-                "admin contact copied from the owner",
-                "tech handle TECH-9",
-                "zone contact copied from the owner"
-            ]
+            ["tech handle TECH-9", "admin, zone copied from the owner"]
         );
         let no_owner = Contacts {
             owner: None,

@@ -123,7 +123,7 @@ async fn defaults_fill_the_gaps_and_the_log_names_them() {
         .unwrap();
     assert!(
         sent.message.contains(
-            "from the provider defaults: admin contact copied from the owner, tech handle TECH-1, zone handle ZONE-1, name servers ns1.provider.net, ns2.provider.net"
+            "from the provider defaults: tech handle TECH-1, zone handle ZONE-1, admin copied from the owner, name servers ns1.provider.net, ns2.provider.net"
         ),
         "{}",
         sent.message
