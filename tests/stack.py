@@ -136,7 +136,7 @@ def main():
     }
     lam = client("lambda", endpoint)
     functions = {}
-    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn")):
+    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn"), ("SyncFunction", "SyncFunctionArn")):
         if arn_output not in outputs:
             continue
         conf = lam.get_function_configuration(FunctionName=outputs[arn_output])

@@ -504,6 +504,8 @@ impl World {
                 faults: options.faults.clone(),
                 rate_limit: options.rate_limit,
                 scenarios: options.scenarios.clone(),
+                // Event mails go to the profile's address on the inbound domain.
+                notification_address: Some(reply_to_address.clone()),
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -731,6 +733,17 @@ impl World {
     }
 
     /// One reconciliation run, as the scheduled function makes it.
+    /// One sync run, through the `sync` function's handler.
+    pub async fn sync(&self, policy: registrar::workflows::sync::SyncPolicy) -> Value {
+        sync::handle(
+            &self.app.registrar,
+            policy,
+            registrar::deadline::Deadline::none(),
+        )
+        .await
+        .expect("sync run")
+    }
+
     pub async fn reconcile(
         &self,
         policy: registrar::workflows::reconcile::ReconcilePolicy,

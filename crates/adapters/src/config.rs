@@ -11,6 +11,7 @@ use aws_config::SdkConfig;
 use internetx::{Protection, Secret};
 use registrar::defaults::RequestDefaults;
 use registrar::workflows::reconcile::ReconcilePolicy;
+use registrar::workflows::sync::SyncPolicy;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -343,6 +344,17 @@ pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> 
         after,
         give_up,
         batch: bounded(env, "RECONCILE_BATCH", 50, 1..=1_000)? as usize,
+    })
+}
+
+/// The `sync` function's policy: `SYNC_PAGE` (100 domains per list
+/// request), `SYNC_PAGES_PER_RUN` (10), `SYNC_CHECKS_PER_RUN` (20 domain-info
+/// checks: registry events, then domains the list did not show).
+pub fn sync_policy(env: &impl Env) -> Result<SyncPolicy, ConfigError> {
+    Ok(SyncPolicy {
+        page: bounded(env, "SYNC_PAGE", 100, 1..=1_000)?,
+        pages_per_run: bounded(env, "SYNC_PAGES_PER_RUN", 10, 0..=1_000)? as usize,
+        checks_per_run: bounded(env, "SYNC_CHECKS_PER_RUN", 20, 1..=1_000)? as usize,
     })
 }
 

@@ -5,6 +5,7 @@
 //! non-zero exit.
 
 mod operator;
+mod portfolio;
 mod probe;
 
 use std::process::ExitCode;
@@ -45,6 +46,12 @@ enum Command {
         /// Only operations in flight for longer than this (`6h`, `30m`, `2d`).
         #[arg(long)]
         pending_longer_than: Option<String>,
+        /// Only domains expiring within this (`30d`), by InterNetX's dates.
+        #[arg(long)]
+        expiring: Option<String>,
+        /// Only domains whose last sync found them differing from InterNetX.
+        #[arg(long)]
+        drift: bool,
         #[arg(long)]
         json: bool,
     },
@@ -89,6 +96,13 @@ enum Command {
     /// file. Registers and cancels throw-away domains: refuses the live
     /// gateway. The password comes from INTERNETX_PASSWORD only.
     Probe(probe::ProbeArgs),
+    /// Compare the table with the InterNetX account (as the scheduled sync
+    /// function does): dates, drift, domains gone. Runs until a sweep is
+    /// complete, or `--runs` runs.
+    Sync(portfolio::SyncArgs),
+    /// Adopt the domains the InterNetX account holds and the table does not
+    /// know, under one account. Dry run unless --apply.
+    Import(portfolio::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -129,12 +143,20 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         // Needs no table; run before the table is looked for.
         Command::Probe(_) => return Err("probe is run on its own".into()),
+        Command::Sync(args) => portfolio::sync(gateway_app(&aws).await?, args).await?,
+        Command::Import(args) => portfolio::import(gateway_app(&aws).await?, args).await?,
         Command::Domains {
             status,
             account,
             pending_longer_than,
+            expiring,
+            drift,
             json,
         } => {
+            let expiring_before = expiring
+                .map(|age| operator::parse_age(&age))
+                .transpose()?
+                .map(|secs| timestamp(OffsetDateTime::now_utc() + time::Duration::seconds(secs)));
             let status = status
                 .map(|s| s.parse::<Status>().map_err(|e| e.to_string()))
                 .transpose()?;
@@ -150,6 +172,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                         d.status.in_flight()
                             && d.operation_started_at.as_deref().is_some_and(|t| t < limit)
                     })
+                    && expiring_before.as_deref().is_none_or(|limit| {
+                        registrar::workflows::sync::held_by_account(d)
+                            && d.portfolio.expires_at.as_deref().is_some_and(|t| t < limit)
+                    })
+                    && (!drift || d.portfolio.drift.is_some())
             });
             domains.sort_by(|a, b| a.domain.cmp(&b.domain));
             if json {
@@ -226,6 +253,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 if !record.nameservers.is_empty() {
                     println!("  nameservers {}", record.nameservers.join(", "));
                 }
+                operator::print_portfolio(&record.portfolio);
                 println!("\n  action log");
                 for e in &log {
                     println!(
@@ -487,5 +515,8 @@ fn domain_json(d: &DomainRecord) -> serde_json::Value {
         "registered": d.registered, "operation": d.operation.as_str(), "account_id": d.account_id,
         "updated_at": d.updated_at, "ctid": d.ctid, "last_error": d.last_error,
         "operation_started_at": d.operation_started_at, "nameservers": d.nameservers,
+        "expires_at": d.portfolio.expires_at, "payable_at": d.portfolio.payable_at,
+        "cancel_at": d.portfolio.cancel_at, "synced_at": d.portfolio.synced_at,
+        "locked": d.portfolio.locked, "drift": d.portfolio.drift,
     })
 }

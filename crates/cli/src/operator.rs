@@ -20,6 +20,29 @@ pub fn parse_age(text: &str) -> Result<i64, String> {
     Ok(n * factor)
 }
 
+/// What the last sync found at InterNetX, for `show`.
+pub fn print_portfolio(p: &registrar::record::Portfolio) {
+    let date = |t: &Option<String>| t.as_deref().map(|t| t.get(..10).unwrap_or(t).to_owned());
+    if let Some(expires) = date(&p.expires_at) {
+        println!(
+            "  expires     {expires} (payable {})",
+            date(&p.payable_at).unwrap_or_else(|| "?".into())
+        );
+    }
+    if let Some(cancel) = date(&p.cancel_at) {
+        println!("  cancel at   {cancel}");
+    }
+    if let Some(locked) = p.locked {
+        println!("  locked      {}", if locked { "yes" } else { "no" });
+    }
+    if let Some(synced) = &p.synced_at {
+        println!("  synced      {synced}");
+    }
+    if let Some(drift) = &p.drift {
+        println!("  drift       {}", registrar::text::printable(drift, 1_000));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,6 +184,12 @@ pub enum TaskKind {
     },
     /// `0105`: domain info.
     DomainInfo { name: String },
+    /// `0105` with a `view`: one page of the account's domains, with the
+    /// fields a sync needs. Form as InterNetX's list-inquire example
+    /// (https://help.internetx.com/display/APIXMLEN/Single+Inquire: `view`
+    /// with `offset`, `limit`, `children`) and the `key` selection of the
+    /// DomainInquireList fixture (`tillkahlbrock/autodns-api`).
+    DomainList { offset: u64, limit: u64 },
     /// `0102`: domain update: the contacts and/or the name-server set given
     /// (what is `None` stays as it is). `confirm_owner_consent` is required
     /// for gTLDs when the owner's name, organisation or e-mail changes.
@@ -209,7 +215,7 @@ impl TaskKind {
         match self {
             TaskKind::DomainCreate(_) => "0101",
             TaskKind::DomainTransfer { .. } => "0104",
-            TaskKind::DomainInfo { .. } => "0105",
+            TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. } => "0105",
             TaskKind::DomainUpdate(_) => "0102",
             TaskKind::CancelationAtExpiry { .. } => "0103101",
         }
@@ -221,6 +227,7 @@ impl TaskKind {
             TaskKind::DomainCreate(order) | TaskKind::DomainTransfer { order, .. } => &order.name,
             TaskKind::DomainUpdate(update) => &update.name,
             TaskKind::DomainInfo { name } | TaskKind::CancelationAtExpiry { name } => name,
+            TaskKind::DomainList { .. } => "",
         }
     }
 }
@@ -261,6 +268,16 @@ impl Task {
                 w.open("domain");
                 w.leaf("name", name);
                 w.close("domain");
+            }
+            TaskKind::DomainList { offset, limit } => {
+                w.open("view");
+                w.leaf("offset", &offset.to_string());
+                w.leaf("limit", &limit.to_string());
+                w.leaf("children", "0");
+                w.close("view");
+                for key in LIST_KEYS {
+                    w.leaf("key", key);
+                }
             }
             TaskKind::DomainUpdate(update) => {
                 w.open("domain");
@@ -332,6 +349,21 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
     }
     w.close("domain");
 }
+
+/// The fields a domain list is asked for besides the name: the dates,
+/// registry status (lock), renewal and cancelation state, name servers.
+/// `created`/`payable` follow the DomainInquireList fixture; the others are
+/// Domain object keywords. Whether the gateway returns each in a list is
+/// one of the probe's questions.
+pub const LIST_KEYS: [&str; 7] = [
+    "created",
+    "payable",
+    "expire",
+    "registry_status",
+    "autorenew",
+    "cancelation",
+    "nserver",
+];
 
 fn write_nameserver(w: &mut XmlOut, ns: &Nameserver) {
     w.open("nserver");

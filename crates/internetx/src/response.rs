@@ -49,10 +49,14 @@ pub struct Answer {
     pub job_id: Option<String>,
     /// `result/data/domain` of a domain info (`0105`) answer.
     pub domain: Option<DomainData>,
+    /// Every `result/data/domain` of a domain list (`0105` with a `view`).
+    pub domains: Vec<DomainData>,
+    /// `result/data/summary` of a list: how many objects match in all.
+    pub total: Option<u64>,
 }
 
 /// What a domain info answer says of the domain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DomainData {
     pub name: String,
     /// `nserver/name`, lower-case, without a trailing dot.
@@ -66,9 +70,23 @@ pub struct DomainData {
     /// e.g. `delete`; the JSON API calls the state `DELETE_EXPIRE` and the
     /// like): a cancelation exists (protocol audit D10).
     pub cancelation: Option<String>,
+    /// `expire` and `payable` (the date InterNetX bills the next period),
+    /// as RFC 3339 UTC. The XML form carries no zone ("2012-11-11
+    /// 11:44:33"), read as UTC; a zoned form is converted.
+    pub expires: Option<String>,
+    pub payable: Option<String>,
+    /// `registry_status` (`ACTIVE`, `LOCK`, `HOLD_LOCK`, … upper-case).
+    pub registry_status: Option<String>,
+    /// `autorenew` (`true`/`false`, `1`/`0`).
+    pub autorenew: Option<bool>,
 }
 
 impl DomainData {
+    /// The registry's transfer lock, when InterNetX says.
+    pub fn locked(&self) -> Option<bool> {
+        self.registry_status.as_deref().map(|s| s.contains("LOCK"))
+    }
+
     /// InterNetX shows the domain as done (`status` = success).
     pub fn is_done(&self) -> bool {
         self.status
@@ -138,7 +156,16 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
     let mut messages = Vec::new();
     let mut job_id = None;
     let mut domain = None;
+    let mut domains = Vec::new();
+    let mut total = None;
     for result in root.children_named("result") {
+        if let Some(data) = result.child("data") {
+            domains.extend(data.children_named("domain").filter_map(parse_domain_data));
+            total = total.or_else(|| {
+                data.text_at(&["summary"])
+                    .and_then(|s| s.trim().parse().ok())
+            });
+        }
         if domain.is_none() {
             domain = result.at(&["data", "domain"]).and_then(parse_domain_data);
         }
@@ -161,6 +188,8 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
         stid: root.text_at(&["stid"]).map(str::to_owned),
         job_id,
         domain,
+        domains,
+        total,
     })
 }
 
@@ -187,12 +216,58 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
                 .next()
                 .map(|_| "present".to_owned())
         });
+    let raw = |key: &str| {
+        domain
+            .text_at(&[key])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    };
     Some(DomainData {
         name,
         nameservers,
         status: text(&["status"]),
         cancelation,
+        expires: raw("expire").and_then(utc_timestamp),
+        payable: raw("payable").and_then(utc_timestamp),
+        registry_status: raw("registry_status").map(str::to_ascii_uppercase),
+        autorenew: raw("autorenew").and_then(|v| match v.to_ascii_lowercase().as_str() {
+            "true" | "1" => Some(true),
+            "false" | "0" => Some(false),
+            _ => None,
+        }),
     })
+}
+
+/// `2012-11-11 11:44:33` (the XML form, no zone: read as UTC),
+/// `2012-11-11`, or a zoned `2022-01-19T10:54:42.000+0100` → RFC 3339 UTC.
+pub fn utc_timestamp(value: &str) -> Option<String> {
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    let v = value.trim();
+    let utc = |t: time::OffsetDateTime| {
+        t.to_offset(time::UtcOffset::UTC)
+            .replace_nanosecond(0)
+            .ok()?
+            .format(&Rfc3339)
+            .ok()
+    };
+    if let Ok(t) = time::PrimitiveDateTime::parse(
+        v,
+        format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
+    ) {
+        return utc(t.assume_utc());
+    }
+    if let Ok(d) = time::Date::parse(v, format_description!("[year]-[month]-[day]")) {
+        return utc(d.midnight().assume_utc());
+    }
+    if let Ok(t) = time::OffsetDateTime::parse(v, &Rfc3339) {
+        return utc(t);
+    }
+    // The JSON API's `+0100` offset without a colon.
+    let zoned = format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour][offset_minute]"
+    );
+    time::OffsetDateTime::parse(v, zoned).ok().and_then(utc)
 }
 
 /// Reads a status block. `type` is `success`/`notify`/`error` in every

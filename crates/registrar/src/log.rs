@@ -97,8 +97,13 @@ pub mod action {
     pub const OPERATOR_RESOLVED: &str = "operator.resolved";
     pub const NOTICE_SENT: &str = "notice.sent";
     pub const NOTICE_FAILED: &str = "notice.failed";
+    /// The sync compared the domain with InterNetX's data and they differ.
+    pub const SYNC_DRIFT: &str = "sync.drift";
+    /// Domain info, asked by the sync or a registry event's check.
+    pub const SYNC_CHECKED: &str = "sync.checked";
+    pub const DOMAIN_IMPORTED: &str = "domain.imported";
 
-    const ALL: [&str; 11] = [
+    const ALL: [&str; 14] = [
         REQUEST_SENT,
         REQUEST_REJECTED,
         REQUEST_AWAITING_PAYMENT,
@@ -110,6 +115,9 @@ pub mod action {
         OPERATOR_RESOLVED,
         NOTICE_SENT,
         NOTICE_FAILED,
+        SYNC_DRIFT,
+        SYNC_CHECKED,
+        DOMAIN_IMPORTED,
     ];
 
     /// The action of this name, as read back from the table (`"unknown"`

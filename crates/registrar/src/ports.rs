@@ -27,6 +27,9 @@ pub struct Change {
     /// adds log entries (and the claim), on the condition that the item is
     /// still at `expected_version`.
     pub(crate) writes_item: bool,
+    /// A registry event asks for a domain-info check of this domain (its
+    /// kind): written beside the change, never onto the domain item.
+    pub(crate) hint: Option<String>,
 }
 
 impl Change {
@@ -52,6 +55,90 @@ impl Change {
     /// Whether the domain item itself is written, or only checked.
     pub fn writes_item(&self) -> bool {
         self.writes_item
+    }
+    /// The registry event that asks for a domain-info check, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+}
+
+/// A domain-info check a registry event asked for (`HINT` items).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub domain: String,
+    /// The event's kind (`domain_away`, `transfer`, …), printable.
+    pub kind: String,
+    pub at: String,
+}
+
+/// Where the portfolio sync stands: the next list offset, and when the
+/// sweep that is under way began (`None`: none is).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SyncCursor {
+    pub offset: u64,
+    pub sweep_started_at: Option<String>,
+    /// Every domain of the list was seen: checking the ones that were not.
+    pub checking_absent: bool,
+    /// Optimistic lock: overlapping runs cannot both advance the cursor.
+    pub version: u64,
+}
+
+/// What the portfolio sync keeps besides the domain items.
+pub trait PortfolioStore: Send + Sync {
+    fn sync_cursor(&self) -> impl Future<Output = Result<SyncCursor, StoreError>> + Send;
+    /// Saves `next` if the stored cursor is still at `next.version - 1`;
+    /// `Conflict` when another run moved it.
+    fn save_sync_cursor(
+        &self,
+        next: &SyncCursor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The oldest checks registry events asked for, at most `limit`.
+    fn hints(&self, limit: usize) -> impl Future<Output = Result<Vec<Hint>, StoreError>> + Send;
+    /// Done with `hint` (unless a newer event asked again meanwhile).
+    fn clear_hint(&self, hint: &Hint) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Domains the account should hold (registered, not in flight) whose
+    /// last sync is older than `before` or never happened, at most `limit`.
+    fn unsynced_since(
+        &self,
+        before: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// The items of these domains that exist (one page of the list at a
+    /// time, read together rather than one by one).
+    fn load_many(
+        &self,
+        domains: &[String],
+    ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
+}
+
+impl<T: PortfolioStore> PortfolioStore for &T {
+    fn sync_cursor(&self) -> impl Future<Output = Result<SyncCursor, StoreError>> + Send {
+        (**self).sync_cursor()
+    }
+    fn save_sync_cursor(
+        &self,
+        next: &SyncCursor,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).save_sync_cursor(next)
+    }
+    fn hints(&self, limit: usize) -> impl Future<Output = Result<Vec<Hint>, StoreError>> + Send {
+        (**self).hints(limit)
+    }
+    fn clear_hint(&self, hint: &Hint) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).clear_hint(hint)
+    }
+    fn unsynced_since(
+        &self,
+        before: &str,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send {
+        (**self).unsynced_since(before, limit)
+    }
+    fn load_many(
+        &self,
+        domains: &[String],
+    ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send {
+        (**self).load_many(domains)
     }
 }
 

@@ -88,6 +88,26 @@ pub struct DomainRecord {
     /// last ordered the domain) and in which language.
     pub notify_email: Option<String>,
     pub notify_language: Option<String>,
+    /// What InterNetX's account shows of the domain, as the last sync or
+    /// domain-info check found it.
+    pub portfolio: Portfolio,
+}
+
+/// The domain as InterNetX's domain data shows it (CONTRACT.md §2:
+/// `expires_at`, `payable_at`, `cancel_at`, `synced_at`, `locked`), plus
+/// what differed from the table the last time it was compared.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Portfolio {
+    pub expires_at: Option<String>,
+    pub payable_at: Option<String>,
+    /// When a cancelation at expiry takes effect (the expiry date).
+    pub cancel_at: Option<String>,
+    pub synced_at: Option<String>,
+    pub locked: Option<bool>,
+    pub registry_status: Option<String>,
+    /// One line: how the table and InterNetX disagreed at the last
+    /// comparison; absent when they agreed.
+    pub drift: Option<String>,
 }
 
 impl DomainRecord {
@@ -130,6 +150,7 @@ impl DomainRecord {
             requested_contacts: None,
             notify_email: None,
             notify_language: None,
+            portfolio: Portfolio::default(),
         }
     }
 }

@@ -14,6 +14,11 @@ pub enum Status {
     Registered,
     Cancelled,
     Error,
+    /// Gone from the account to another registrar (a transfer-out), as
+    /// InterNetX's domain info confirmed.
+    TransferredAway,
+    /// Gone from the account after its cancelation took effect.
+    Deleted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,10 +28,12 @@ pub enum Operation {
     UpdateNameservers,
     UpdateContacts,
     Cancel,
+    /// Adopted from the InterNetX account (`internetx-bridge import`).
+    Import,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 10] = [
         Status::AwaitingPayment,
         Status::Registering,
         Status::Transferring,
@@ -35,6 +42,8 @@ impl Status {
         Status::Registered,
         Status::Cancelled,
         Status::Error,
+        Status::TransferredAway,
+        Status::Deleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -47,6 +56,8 @@ impl Status {
             Status::Registered => "Registered",
             Status::Cancelled => "Cancelled",
             Status::Error => "Error",
+            Status::TransferredAway => "TransferredAway",
+            Status::Deleted => "Deleted",
         }
     }
 
@@ -64,6 +75,8 @@ impl Status {
         use Status::*;
         match (from, to) {
             (None, AwaitingPayment | Registering | Transferring | Error) => true,
+            // Only an import creates an item as it is at InterNetX.
+            (None, Registered) => true,
             (None, _) => false,
             (Some(AwaitingPayment), AwaitingPayment | Registering | Transferring | Error) => true,
             (Some(Error), AwaitingPayment | Registering | Transferring | Error) => true,
@@ -80,6 +93,17 @@ impl Status {
             (Some(Registered | Cancelled), Error) => true,
             // A cancelled domain can be ordered again once it is gone at InterNetX.
             (Some(Cancelled), Registering | Transferring | AwaitingPayment) => true,
+            // Domain info (sync, or the check a registry event triggers)
+            // shows the domain gone from the account: transferred away, or
+            // deleted after its cancelation. Never while one of our own
+            // registrations or transfers runs (it is absent until done).
+            (Some(Registered | Updating | Cancelling | Cancelled | Error), TransferredAway) => true,
+            (Some(Registered | Cancelling | Cancelled | Error), Deleted) => true,
+            // Back in the account (transferred back, restored), or ordered again.
+            (
+                Some(TransferredAway | Deleted),
+                Registered | Registering | Transferring | AwaitingPayment | Error,
+            ) => true,
             _ => false,
         }
     }
@@ -93,6 +117,7 @@ impl Operation {
             Operation::UpdateNameservers => "update_nameservers",
             Operation::UpdateContacts => "update_contacts",
             Operation::Cancel => "cancel",
+            Operation::Import => "import",
         }
     }
 
@@ -103,6 +128,8 @@ impl Operation {
             Operation::Transfer => Status::Transferring,
             Operation::UpdateNameservers | Operation::UpdateContacts => Status::Updating,
             Operation::Cancel => Status::Cancelling,
+            // Never in flight: an import is recorded as it is found.
+            Operation::Import => Status::Registered,
         }
     }
 
@@ -122,6 +149,7 @@ impl Operation {
             Operation::UpdateNameservers => "name-server change",
             Operation::UpdateContacts => "contact change",
             Operation::Cancel => "cancellation",
+            Operation::Import => "import",
         }
     }
 }
@@ -164,6 +192,7 @@ impl FromStr for Operation {
             Operation::UpdateNameservers,
             Operation::UpdateContacts,
             Operation::Cancel,
+            Operation::Import,
         ]
         .into_iter()
         .find(|op| op.as_str() == s)
@@ -228,7 +257,6 @@ mod tests {
     #[test]
     fn nothing_jumps_over_the_gateway_or_leaves_a_final_state_sideways() {
         use Status::*;
-        assert!(!Status::allows(None, Registered));
         assert!(!Status::allows(Some(AwaitingPayment), Registered));
         assert!(!Status::allows(Some(Registered), Registering));
         assert!(!Status::allows(Some(Registering), Transferring));
@@ -236,5 +264,19 @@ mod tests {
         assert!(!Status::allows(Some(Cancelled), Registered));
         assert!(!Status::allows(Some(Registered), AwaitingPayment));
         assert!(!Status::allows(Some(Cancelled), Updating));
+        assert!(!Status::allows(Some(Registering), TransferredAway));
+        assert!(!Status::allows(Some(Transferring), Deleted));
+        assert!(!Status::allows(None, TransferredAway));
+    }
+
+    #[test]
+    fn a_domain_leaves_and_may_come_back() {
+        use Status::*;
+        for from in [Registered, Cancelled, Error] {
+            assert!(Status::allows(Some(from), TransferredAway), "{from}");
+        }
+        assert!(Status::allows(Some(Cancelled), Deleted));
+        assert!(Status::allows(Some(TransferredAway), Registered));
+        assert!(Status::allows(Some(Deleted), Registering));
     }
 }

@@ -23,6 +23,8 @@ pub struct Registry {
     pub running: HashMap<String, bool>,
     /// Domains with a cancelation (at expiry) at InterNetX.
     pub cancelations: HashSet<String>,
+    /// Domains with a registry transfer lock.
+    pub locked: HashSet<String>,
 }
 
 impl Registry {
@@ -142,6 +144,9 @@ pub fn handle(
     let answer = match recorded.code.as_deref() {
         Some("0101") => domain_create(config, task, registered),
         Some("0104") => domain_transfer(config, task, registered),
+        Some("0105") if task.child("view").is_some() => {
+            crate::portfolio::domain_list(task, registered)
+        }
         Some("0105") => domain_info(task, registered),
         Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
@@ -360,21 +365,7 @@ fn domain_info(task: &Element, registered: &Registry) -> Answer {
         "Domain data was inquired successfully.",
         Some(("domain", &name)),
     );
-    let nserver: String = registered
-        .nameservers
-        .get(&name)
-        .into_iter()
-        .flatten()
-        .map(|ns| format!("<nserver><name>{ns}</name></nserver>"))
-        .collect();
-    let cancelation = if registered.cancelations.contains(&name) {
-        "<cancelation><type>delete</type><execdate>expire</execdate></cancelation>"
-    } else {
-        ""
-    };
-    answer.data = format!(
-        "<domain><name>{name}</name>{nserver}<status>{status}</status>{cancelation}</domain>"
-    );
+    answer.data = crate::portfolio::domain_block(&name, registered, status);
     answer
 }
 

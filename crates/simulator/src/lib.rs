@@ -11,6 +11,7 @@ mod answer;
 mod check;
 pub mod fault;
 pub mod mailer;
+pub mod portfolio;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -55,6 +56,9 @@ pub struct SimulatorConfig {
     /// How the registry behaves for these domains, where InterNetX's
     /// documentation leaves it open (see [`Scenario`]).
     pub scenarios: Vec<(String, Scenario)>,
+    /// The account profile's notification address: where event mails
+    /// (`domain_away`, …) go. `None`: no event mails.
+    pub notification_address: Option<String>,
 }
 
 /// The plausible variants where InterNetX documents nothing, per domain.
@@ -117,6 +121,7 @@ impl Default for SimulatorConfig {
             faults: Vec::new(),
             rate_limit: None,
             scenarios: Vec::new(),
+            notification_address: None,
         }
     }
 }
@@ -300,6 +305,42 @@ impl Simulator {
     /// Keys of the result mails stored so far.
     pub fn mails(&self) -> Vec<String> {
         self.shared.lock().mails.clone()
+    }
+
+    /// Puts domains into the account, done (an existing portfolio).
+    pub fn seed_domains(&self, names: impl IntoIterator<Item = String>) {
+        let mut inner = self.shared.lock();
+        for name in names {
+            inner.registered.domains.insert(name.to_ascii_lowercase());
+        }
+    }
+
+    /// The domain leaves the account: transferred to another registrar
+    /// (`domain_away`), or deleted at expiry after its cancelation. With
+    /// `mail`, InterNetX's event mail goes to the notification address.
+    pub async fn remove_domain(&self, domain: &str, kind: &str, mail: bool) {
+        {
+            let mut inner = self.shared.lock();
+            inner.registered.domains.remove(domain);
+            inner.registered.cancelations.remove(domain);
+        }
+        let delivery = self.shared.config.mail.clone();
+        let to = self.shared.config.notification_address.clone();
+        if let (true, Some(delivery), Some(to)) = (mail, delivery, to) {
+            match delivery.deliver_event(&to, kind, domain).await {
+                Ok(key) => self.shared.lock().mails.push(key),
+                Err(e) => tracing::error!(error = %e, domain, "event mail not delivered"),
+            }
+        }
+    }
+
+    /// A cancelation made outside the bridge (InterNetX's own interface).
+    pub fn cancel_elsewhere(&self, domain: &str) {
+        self.shared
+            .lock()
+            .registered
+            .cancelations
+            .insert(domain.to_owned());
     }
 
     /// Waits until the server task ends (for the binary).

@@ -68,17 +68,50 @@ pub struct JobMessage {
 
 static COUNTER: AtomicU64 = AtomicU64::new(1);
 
+fn next_message_id() -> String {
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(
+        "sim{}{:06}{:08x}",
+        OffsetDateTime::now_utc().unix_timestamp(),
+        n,
+        rand::random::<u32>()
+    )
+}
+
 impl MailDelivery {
     /// Stores the mail and fires the S3 event; returns the object key.
     pub async fn deliver(&self, job: &JobMessage) -> Result<String, String> {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let message_id = format!(
-            "sim{}{:06}{:08x}",
-            OffsetDateTime::now_utc().unix_timestamp(),
-            n,
-            rand::random::<u32>()
-        );
+        let message_id = next_message_id();
         let raw = render_mail(job, &message_id, self.format, &self.from);
+        self.store(&message_id, raw).await
+    }
+
+    /// An event notification (`domain_away`, …) to the profile's address,
+    /// which InterNetX sends with no task of ours behind it.
+    pub async fn deliver_event(
+        &self,
+        to: &str,
+        kind: &str,
+        domain: &str,
+    ) -> Result<String, String> {
+        let message_id = next_message_id();
+        let date = OffsetDateTime::now_utc()
+            .format(&Rfc2822)
+            .unwrap_or_default();
+        let body = crate::portfolio::event_xml(kind, domain, &message_id);
+        let raw = format!(
+            "Return-Path: <bounces@autodns.com>\r\n\
+             X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n\
+             From: AutoDNS <{from}>\r\nTo: {to}\r\nSubject: AutoDNS {kind} {domain}\r\n\
+             Date: {date}\r\nMessage-ID: <{message_id}@autodns.com>\r\nMIME-Version: 1.0\r\n\
+             Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
+            quoted_printable(&body),
+            from = self.from,
+        );
+        self.store(&message_id, raw).await
+    }
+
+    async fn store(&self, message_id: &str, raw: String) -> Result<String, String> {
         let key = format!("{}{message_id}", self.prefix);
         self.s3
             .put_object()

@@ -81,6 +81,20 @@ impl DomainStore for DynamoStore {
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
+        if let Some(kind) = change.hint() {
+            let now = OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(layout::hint_item(
+                    &record.domain,
+                    kind,
+                    &registrar::log::timestamp(OffsetDateTime::now_utc()),
+                    now,
+                )))
+                .build()
+                .map_err(malformed)?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
         let claim_index = writes.len();
         if let Some(key) = change.claim() {
             let put = Put::builder()

@@ -10,6 +10,8 @@
 //! | sent request | `CTID#<ctid>` | `CTID` |
 //! | handled mail | `MAIL#<s3 key>#<n>` | `CLAIM` |
 //! | status mail owed | `NOTICE#<name>#<version>` | `NOTICE` |
+//! | domain-info check a registry event asked for | `HINT` | `<name>` |
+//! | where the portfolio sync stands | `SYNC` | `CURSOR` |
 //!
 //! A state change is one `TransactWriteItems`: the domain item under a
 //! condition on `version` (or on its absence), its log entries, and the
@@ -25,7 +27,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use rand::RngCore;
 use registrar::log::{parse_timestamp, timestamp, LogEntry, Outcome};
 use registrar::ports::{NoticeState, PaidOrder, QueuedNotice, StoreError};
-use registrar::record::DomainRecord;
+use registrar::record::{DomainRecord, Portfolio};
 use registrar::status_mail::StatusNotice;
 use time::OffsetDateTime;
 
@@ -122,6 +124,60 @@ pub(crate) fn inflight_range(
     (s(from), s(format!("{}#", timestamp(before))))
 }
 
+pub(crate) const HINT_PK: &str = "HINT";
+/// A hint is dropped after a week if no sync run ever came.
+const HINT_LIFETIME_SECS: u64 = 7 * 24 * 3600;
+
+pub(crate) fn hint_key(domain: &str) -> Item {
+    key(HINT_PK.to_owned(), domain)
+}
+
+pub(crate) fn hint_item(domain: &str, kind: &str, at: &str, now_secs: u64) -> Item {
+    let mut item = hint_key(domain);
+    item.insert("kind".into(), s(kind));
+    item.insert("at".into(), s(at));
+    item.insert("expires_at".into(), n(now_secs + HINT_LIFETIME_SECS));
+    item
+}
+
+pub(crate) fn hint_from_item(item: &Item) -> Result<registrar::ports::Hint, StoreError> {
+    Ok(registrar::ports::Hint {
+        domain: req_s(item, "sk")?,
+        kind: req_s(item, "kind")?,
+        at: req_s(item, "at")?,
+    })
+}
+
+pub(crate) fn cursor_key() -> Item {
+    key("SYNC".to_owned(), "CURSOR")
+}
+
+pub(crate) fn cursor_to_item(c: &registrar::ports::SyncCursor) -> Item {
+    let mut item = cursor_key();
+    item.insert("offset".into(), n(c.offset));
+    item.insert("version".into(), n(c.version));
+    item.insert(
+        "checking_absent".into(),
+        AttributeValue::Bool(c.checking_absent),
+    );
+    if let Some(at) = &c.sweep_started_at {
+        item.insert("sweep_started_at".into(), s(at));
+    }
+    item
+}
+
+pub(crate) fn cursor_from_item(item: &Item) -> Result<registrar::ports::SyncCursor, StoreError> {
+    Ok(registrar::ports::SyncCursor {
+        offset: req_n(item, "offset")?,
+        version: req_n(item, "version")?,
+        checking_absent: matches!(
+            item.get("checking_absent"),
+            Some(AttributeValue::Bool(true))
+        ),
+        sweep_started_at: opt_s(item, "sweep_started_at"),
+    })
+}
+
 pub(crate) fn rate_slot_item(slot: u64, expires_at: u64) -> Item {
     let mut item = key(format!("RATE#{slot}"), "SLOT");
     item.insert("expires_at".into(), n(expires_at));
@@ -163,11 +219,20 @@ pub(crate) fn record_to_item(r: &DomainRecord) -> Item {
         ("pending_auth_code", &r.pending_auth_code),
         ("notify_email", &r.notify_email),
         ("notify_language", &r.notify_language),
+        ("expires_at", &r.portfolio.expires_at),
+        ("payable_at", &r.portfolio.payable_at),
+        ("cancel_at", &r.portfolio.cancel_at),
+        ("synced_at", &r.portfolio.synced_at),
+        ("registry_status", &r.portfolio.registry_status),
+        ("drift", &r.portfolio.drift),
     ];
     for (name, value) in optional {
         if let Some(v) = value {
             item.insert(name.into(), s(v));
         }
+    }
+    if let Some(locked) = r.portfolio.locked {
+        item.insert("locked".into(), AttributeValue::Bool(locked));
     }
     if !r.nameservers.is_empty() {
         item.insert(
@@ -238,6 +303,18 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
         requested_contacts: read_map_s(item, "requested_contacts"),
         notify_email: opt_s(item, "notify_email"),
         notify_language: opt_s(item, "notify_language"),
+        portfolio: Portfolio {
+            expires_at: opt_s(item, "expires_at"),
+            payable_at: opt_s(item, "payable_at"),
+            cancel_at: opt_s(item, "cancel_at"),
+            synced_at: opt_s(item, "synced_at"),
+            locked: match item.get("locked") {
+                Some(AttributeValue::Bool(locked)) => Some(*locked),
+                _ => None,
+            },
+            registry_status: opt_s(item, "registry_status"),
+            drift: opt_s(item, "drift"),
+        },
     })
 }
 

@@ -8,6 +8,7 @@ mod domain_store;
 pub(crate) mod item;
 pub mod layout;
 mod notice_queue;
+mod portfolio;
 pub mod rate_limit;
 
 use aws_sdk_dynamodb::types::AttributeValue;

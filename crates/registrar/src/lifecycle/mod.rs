@@ -16,6 +16,7 @@
 use time::OffsetDateTime;
 
 mod commit;
+mod portfolio;
 
 pub use commit::{Attempt, Committed, Lifecycle, Step, MAX_ATTEMPTS};
 
@@ -44,6 +45,8 @@ pub struct Transition {
     status_s3_key: Option<String>,
     /// The operator's own entry names the move; no `status.changed` beside it.
     by_operator: bool,
+    /// A registry event's kind: a domain-info check is asked for.
+    hint: Option<String>,
 }
 
 /// The fields only the life cycle writes.
@@ -105,6 +108,7 @@ impl Transition {
             status_ctid: None,
             status_s3_key: None,
             by_operator: false,
+            hint: None,
         }
     }
 
@@ -260,6 +264,7 @@ impl Transition {
             status_ctid,
             status_s3_key,
             by_operator,
+            hint,
         } = self;
         let from = before.as_ref().map(|b| b.status);
         // Nothing on the item changes: only the log grows, and the item is
@@ -273,6 +278,7 @@ impl Transition {
                 claim,
                 notice: None,
                 writes_item: false,
+                hint,
             });
         }
         if from != Some(record.status) && !Status::allows(from, record.status) {
@@ -304,6 +310,7 @@ impl Transition {
             claim,
             notice,
             writes_item: true,
+            hint,
         })
     }
 }
@@ -349,7 +356,11 @@ fn status_entry(
 fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> {
     if !matches!(
         record.status,
-        Status::Registered | Status::Cancelled | Status::Error
+        Status::Registered
+            | Status::Cancelled
+            | Status::Error
+            | Status::TransferredAway
+            | Status::Deleted
     ) {
         return None;
     }
@@ -417,6 +428,7 @@ pub fn seed(record: DomainRecord, expected_version: Option<u64>) -> Change {
         claim: None,
         notice: None,
         writes_item: true,
+        hint: None,
     }
 }
 

@@ -61,6 +61,9 @@ fn moving(from: Option<Status>, to: Status, operation: Operation) -> Transition 
         Status::Registered | Status::Cancelled => {
             t.succeed();
         }
+        Status::TransferredAway | Status::Deleted => {
+            t.left_account(to, "gone from the account".into());
+        }
     }
     t
 }

@@ -61,6 +61,11 @@ impl ScriptedGateway {
         );
     }
 
+    /// Domain info and the domain list no longer show `domain`.
+    pub fn unlist(&self, domain: &str) {
+        lock(&self.listed).remove(domain);
+    }
+
     /// Every task sent, in order.
     pub fn seen(&self) -> Vec<Task> {
         lock(&self.seen).clone()
@@ -70,7 +75,12 @@ impl ScriptedGateway {
     pub fn operations(&self) -> Vec<Task> {
         self.seen()
             .into_iter()
-            .filter(|t| !matches!(t.kind, TaskKind::DomainInfo { .. }))
+            .filter(|t| {
+                !matches!(
+                    t.kind,
+                    TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. }
+                )
+            })
             .collect()
     }
 }
@@ -80,13 +90,35 @@ impl Gateway for ScriptedGateway {
         let request_xml = well_formed(task);
         lock(&self.seen).push(task.clone());
         let domain = task.kind.domain_name().to_owned();
-        let xml = if let TaskKind::DomainInfo { .. } = task.kind {
+        let block = |domain: &str, status: &str, cancelation: &Option<String>| {
+            let cancelation = cancelation
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        "<cancelation><type>{c}</type><execdate>expire</execdate></cancelation>"
+                    )
+                })
+                .unwrap_or_default();
+            format!("<domain><name>{domain}</name><status>{status}</status><expire>2027-03-01 12:00:00</expire><payable>2027-02-15 12:00:00</payable>{cancelation}</domain>")
+        };
+        let xml = if let TaskKind::DomainList { offset, limit } = task.kind {
+            let listed = lock(&self.listed);
+            let mut names: Vec<&String> = listed.keys().collect();
+            names.sort();
+            let blocks: String = names
+                .iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .map(|name| {
+                    let (status, cancelation) = &listed[*name];
+                    block(name, status, cancelation)
+                })
+                .collect();
+            format!("<response><result><data><summary>{}</summary>{blocks}</data><status><code>S0105</code><text>Listed.</text><type>success</type></status></result></response>", names.len())
+        } else if let TaskKind::DomainInfo { .. } = task.kind {
             if let Some((status, cancelation)) = lock(&self.listed).get(&domain) {
-                let cancelation = cancelation
-                    .as_ref()
-                    .map(|c| format!("<cancelation><type>{c}</type><execdate>expire</execdate></cancelation>"))
-                    .unwrap_or_default();
-                format!("<response><result><data><domain><name>{domain}</name><status>{status}</status>{cancelation}</domain></data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
+                let block = block(&domain, status, cancelation);
+                format!("<response><result><data>{block}</data><status><code>S0105</code><text>Domain information was inquired successfully.</text><type>success</type></status></result><stid>s-info</stid></response>")
             } else {
                 "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
             }
@@ -128,6 +160,10 @@ fn well_formed(task: &Task) -> String {
     }));
     let root = internetx::tree::parse(&xml)
         .unwrap_or_else(|e| panic!("malformed request XML ({e}): {xml}"));
+    if let TaskKind::DomainList { .. } = task.kind {
+        assert!(root.at(&["task", "view", "limit"]).is_some(), "{xml}");
+        return xml;
+    }
     let name = root
         .text_at(&["task", "domain", "name"])
         .or_else(|| root.text_at(&["task", "cancelation", "domain"]))

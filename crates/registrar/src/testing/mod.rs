@@ -13,8 +13,8 @@ use crate::defaults::RequestDefaults;
 use crate::lifecycle::NoticePolicy;
 use crate::log::{timestamp, LogEntry};
 use crate::ports::{
-    Change, Clock, DomainStore, Gateway, NoticeEnd, NoticeQueue, NoticeState, PaidOrder,
-    QueuedNotice, StoreError,
+    Change, Clock, DomainStore, Gateway, Hint, NoticeEnd, NoticeQueue, NoticeState, PaidOrder,
+    PortfolioStore, QueuedNotice, StoreError, SyncCursor,
 };
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
@@ -77,6 +77,8 @@ struct Inner {
     orders: HashMap<String, PaidOrder>,
     ctids: HashMap<String, String>,
     notices: BTreeMap<(String, u64), QueuedNotice>,
+    hints: BTreeMap<String, Hint>,
+    cursor: SyncCursor,
     commits: usize,
     /// Commits still to fail with `Unavailable` (a table outage)…
     outages: usize,
@@ -172,6 +174,14 @@ impl DomainStore for MemoryStore {
                 },
             );
         }
+        if let Some(kind) = change.hint() {
+            let hint = Hint {
+                domain: record.domain.clone(),
+                kind: kind.to_owned(),
+                at: record.updated_at.clone(),
+            };
+            inner.hints.insert(record.domain.clone(), hint);
+        }
         if change.writes_item() {
             inner.domains.insert(record.domain.clone(), record.clone());
         }
@@ -225,6 +235,70 @@ impl DomainStore for MemoryStore {
         found.sort_by_key(|d| sent(d));
         found.truncate(limit);
         Ok(found)
+    }
+}
+
+impl MemoryStore {
+    /// The checks registry events asked for.
+    pub fn pending_hints(&self) -> Vec<Hint> {
+        lock(&self.inner).hints.values().cloned().collect()
+    }
+}
+
+impl PortfolioStore for MemoryStore {
+    async fn sync_cursor(&self) -> Result<SyncCursor, StoreError> {
+        Ok(lock(&self.inner).cursor.clone())
+    }
+
+    async fn save_sync_cursor(&self, next: &SyncCursor) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        if inner.cursor.version + 1 != next.version {
+            return Err(StoreError::Conflict);
+        }
+        inner.cursor = next.clone();
+        Ok(())
+    }
+
+    async fn hints(&self, limit: usize) -> Result<Vec<Hint>, StoreError> {
+        let mut hints: Vec<Hint> = lock(&self.inner).hints.values().cloned().collect();
+        hints.sort_by(|a, b| a.at.cmp(&b.at));
+        hints.truncate(limit);
+        Ok(hints)
+    }
+
+    async fn clear_hint(&self, hint: &Hint) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        if inner.hints.get(&hint.domain) == Some(hint) {
+            inner.hints.remove(&hint.domain);
+        }
+        Ok(())
+    }
+
+    async fn load_many(&self, domains: &[String]) -> Result<Vec<DomainRecord>, StoreError> {
+        let inner = lock(&self.inner);
+        Ok(domains
+            .iter()
+            .filter_map(|d| inner.domains.get(d).cloned())
+            .collect())
+    }
+
+    async fn unsynced_since(&self, before: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let inner = lock(&self.inner);
+        let mut out: Vec<String> = inner
+            .domains
+            .values()
+            .filter(|r| crate::workflows::sync::held_by_account(r))
+            .filter(|r| {
+                r.portfolio
+                    .synced_at
+                    .as_deref()
+                    .is_none_or(|at| at < before)
+            })
+            .map(|r| r.domain.clone())
+            .collect();
+        out.sort();
+        out.truncate(limit);
+        Ok(out)
     }
 }
 

@@ -10,6 +10,7 @@
 //! | [`reconcile`] | `reconcile` | operations in flight too long, checked against InterNetX |
 //! | [`retry`] | CLI `retry`, `resolve` | an operator's retry or settlement by hand |
 //! | [`status_mails`] | `status-mails` | the queued status mails, sent once |
+//! | [`sync`] | `sync`, CLI `sync`, `import` | the whole portfolio: dates, drift, domains gone, registry events checked |
 //!
 //! Every state change goes through [`crate::lifecycle`]; every gateway
 //! request through [`crate::dispatch`].
@@ -21,6 +22,7 @@ pub mod order_items;
 pub mod reconcile;
 pub mod retry;
 pub mod status_mails;
+pub mod sync;
 
 use crate::defaults::RequestDefaults;
 use crate::dispatch::Dispatcher;

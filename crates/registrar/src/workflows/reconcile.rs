@@ -58,9 +58,7 @@ pub async fn domain_info<G: Gateway>(gateway: &G, domain: &str) -> Result<Presen
     Ok(match answer.status.kind {
         AnswerKind::Success => Presence::Listed(answer.domain.clone().unwrap_or(DomainData {
             name: domain.to_owned(),
-            nameservers: Vec::new(),
-            status: None,
-            cancelation: None,
+            ..DomainData::default()
         })),
         AnswerKind::Error if answer.status.code == "E0105" => Presence::Absent,
         _ => Presence::Unclear(answer.summary()),

@@ -105,6 +105,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 "the failed {} of {domain} is not retried here: send it again from the control center",
                 current.operation.noun()
             )),
+            Operation::Import => refuse(format!(
+                "{domain} was imported: there is no request of ours to retry"
+            )),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Registry events (`domain_away`, `transfer_start`, …): mail from anyone,
-//! so only a hint.
+//! so only a hint — the sync's next run checks the domain with domain info
+//! and acts on what that shows (`workflows::sync`).
 
 use internetx::notification::RegistryEvent;
 
@@ -24,7 +25,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         let kind = printable(&event.kind, 60);
         let named = event.domain.as_deref().map(|d| printable(d, 80));
         let reason = format!(
-            "registry event {kind} for {}: logged, not acted on",
+            "registry event {kind} for {}: logged, a domain-info check asked for",
             named.as_deref().unwrap_or("an unnamed domain")
         );
         let Some(domain) = event
@@ -49,12 +50,12 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     now,
                     action::MAIL_RECEIVED,
                     Outcome::Ignored,
-                    format!("a mail reported the registry event {kind} for {domain}; not acted on until domain info confirms it"),
+                    format!("a mail reported the registry event {kind} for {domain}; not acted on until domain info confirms it (checked on the next sync run)"),
                 );
                 entry.s3_key = Some(s3_key.to_owned());
                 entry.code = Some(kind.clone());
                 let mut t = Transition::of(current, now);
-                t.log(entry).claim(claim.clone());
+                t.log(entry).claim(claim.clone()).hint(kind.clone());
                 Step::write(t, MailVerdict::new(MailOutcome::Ignored, reason.clone()))
             })
             .await?;

@@ -44,6 +44,8 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
                 || (task == "0104010" && outcome == Settlement::Failure)
         }
         Operation::Cancel => task.starts_with("0103"),
+        // Nothing of ours was sent: nothing settles it.
+        Operation::Import => false,
     };
     if settles {
         outcome
@@ -63,6 +65,7 @@ pub fn answers_task(operation: Operation, task: &str) -> bool {
             task.starts_with("0102") || task == "0104010" || task == "0104011"
         }
         Operation::Cancel => task.starts_with("0103"),
+        Operation::Import => false,
     }
 }
 

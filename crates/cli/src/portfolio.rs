@@ -1,0 +1,114 @@
+//! `sync` and `import`: the operator's hand on the portfolio sync.
+
+use adapters::wiring::GatewayRegistrar;
+use registrar::deadline::Deadline;
+use registrar::record::AccountKind;
+use registrar::workflows::sync::SyncPolicy;
+
+#[derive(clap::Args)]
+pub struct SyncArgs {
+    /// Runs at most (each: registry events' checks, then list pages).
+    #[arg(long, default_value_t = 1_000)]
+    runs: usize,
+    /// Domain-list pages per run.
+    #[arg(long, default_value_t = 10)]
+    pages: usize,
+    /// Domains per list page.
+    #[arg(long, default_value_t = 100)]
+    page: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ImportArgs {
+    /// The account the adopted domains belong to.
+    #[arg(long)]
+    account: String,
+    /// `provider` (default) or `customer`.
+    #[arg(long, default_value = "provider")]
+    kind: String,
+    /// Write the items; without it nothing is written.
+    #[arg(long)]
+    apply: bool,
+    #[arg(long, default_value_t = 100)]
+    page: u64,
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
+    let policy = SyncPolicy {
+        page: args.page,
+        pages_per_run: args.pages,
+        checks_per_run: 20,
+    };
+    let mut runs = Vec::new();
+    for run in 1..=args.runs {
+        let report = app
+            .sync(policy, Deadline::none())
+            .await
+            .map_err(|e| e.to_string())?;
+        if !args.json {
+            println!(
+                "run {run}: {} request(s), {} listed, {} recorded, {} not in the table, {} drift, {} gone, {} event check(s){}",
+                report.requests,
+                report.listed,
+                report.recorded,
+                report.unknown,
+                report.drift,
+                report.gone,
+                report.hints,
+                if report.sweep_completed { "; sweep complete" } else { "" }
+            );
+            for problem in &report.problems {
+                println!("  {}", registrar::text::printable(problem, 500));
+            }
+        }
+        let done = report.sweep_completed || !report.problems.is_empty();
+        runs.push(report);
+        if done {
+            break;
+        }
+    }
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&runs).unwrap_or_default()
+        );
+    }
+    Ok(())
+}
+
+pub async fn import(app: GatewayRegistrar, args: ImportArgs) -> Result<(), String> {
+    let kind: AccountKind = args.kind.parse().map_err(|e| format!("--kind: {e}"))?;
+    let report = app
+        .import(&args.account, kind, args.page, args.apply)
+        .await
+        .map_err(|e| e.to_string())?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+        return Ok(());
+    }
+    let verb = if args.apply {
+        "adopted"
+    } else {
+        "to adopt (dry run; --apply writes)"
+    };
+    for domain in &report.adopted {
+        println!("{domain}");
+    }
+    println!(
+        "{} domain(s) listed at InterNetX, {} already in the table, {} {verb}",
+        report.listed,
+        report.known,
+        report.adopted.len()
+    );
+    for problem in &report.problems {
+        println!("  {}", registrar::text::printable(problem, 500));
+    }
+    Ok(())
+}

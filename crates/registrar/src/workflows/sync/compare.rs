@@ -1,0 +1,160 @@
+//! One domain as InterNetX's data shows it, compared with its item: the
+//! dates recorded, what differs (drift) said in one line.
+
+use internetx::DomainData;
+
+use crate::log::timestamp;
+use crate::record::DomainRecord;
+use crate::status::Status;
+
+/// Writes InterNetX's data onto the item and returns the drift line, if
+/// the two disagree. A domain with an operation in flight is only dated:
+/// its state is the operation's to settle.
+pub fn record_data(
+    record: &mut DomainRecord,
+    data: &DomainData,
+    now: time::OffsetDateTime,
+) -> Option<String> {
+    let p = &mut record.portfolio;
+    p.expires_at = data.expires.clone().or(p.expires_at.take());
+    p.payable_at = data.payable.clone().or(p.payable_at.take());
+    p.registry_status = data.registry_status.clone().or(p.registry_status.take());
+    p.locked = data.locked().or(p.locked);
+    p.synced_at = Some(timestamp(now));
+    // A cancelation at expiry takes effect at the expiry date.
+    p.cancel_at = data.cancelation.as_ref().and(p.expires_at.clone());
+    if record.status.in_flight() {
+        return None;
+    }
+    let mut differences = Vec::new();
+    let mut shown: Vec<String> = data.nameservers.clone();
+    shown.sort();
+    let mut ours = record.nameservers.clone();
+    ours.sort();
+    if !shown.is_empty() && shown != ours {
+        differences.push(format!(
+            "name servers at InterNetX are {} (the table had {})",
+            shown.join(", "),
+            if ours.is_empty() {
+                "none".to_owned()
+            } else {
+                ours.join(", ")
+            }
+        ));
+        record.nameservers = shown;
+    }
+    match (data.cancelation.is_some(), record.status) {
+        (true, Status::Registered) => differences.push(format!(
+            "InterNetX holds a cancelation the bridge never sent (takes effect {})",
+            record.portfolio.cancel_at.as_deref().unwrap_or("at expiry")
+        )),
+        (false, Status::Cancelled) => differences
+            .push("the cancelation the bridge sent is not shown at InterNetX any more".to_owned()),
+        _ => {}
+    }
+    (!differences.is_empty()).then(|| differences.join("; "))
+}
+
+/// Where a domain gone from the account went: deleted when its cancelation
+/// was confirmed and due, transferred away otherwise.
+pub fn gone_status(record: &DomainRecord, now: time::OffsetDateTime) -> Status {
+    let due = record
+        .portfolio
+        .cancel_at
+        .as_deref()
+        .and_then(crate::log::parse_timestamp)
+        .is_none_or(|at| at <= now);
+    if matches!(record.status, Status::Cancelled | Status::Cancelling) && due {
+        Status::Deleted
+    } else {
+        Status::TransferredAway
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::AccountKind;
+    use crate::status::Operation;
+
+    fn registered(ns: &[&str]) -> DomainRecord {
+        let at = time::macros::datetime!(2026-11-30 09:00 UTC);
+        let mut r = DomainRecord::new(
+            "x.com",
+            "x.com",
+            Operation::Register,
+            "A",
+            AccountKind::Provider,
+            at,
+        );
+        r.status = Status::Registered;
+        r.nameservers = ns.iter().map(|n| n.to_string()).collect();
+        r
+    }
+
+    fn data(ns: &[&str], cancelation: bool) -> DomainData {
+        DomainData {
+            name: "x.com".into(),
+            nameservers: ns.iter().map(|n| n.to_string()).collect(),
+            status: Some("success".into()),
+            cancelation: cancelation.then(|| "delete".into()),
+            expires: Some("2027-03-01T12:00:00Z".into()),
+            payable: Some("2027-02-15T12:00:00Z".into()),
+            registry_status: Some("LOCK".into()),
+            autorenew: Some(!cancelation),
+        }
+    }
+
+    #[test]
+    fn dates_lock_and_cancelation_are_recorded_and_drift_named() {
+        let now = time::macros::datetime!(2026-11-30 10:00 UTC);
+        let mut r = registered(&["ns1.a.net", "ns2.a.net"]);
+        let drift = record_data(&mut r, &data(&["ns2.a.net", "ns1.a.net"], false), now);
+        assert_eq!(drift, None, "same set, other order");
+        assert_eq!(
+            r.portfolio.expires_at.as_deref(),
+            Some("2027-03-01T12:00:00Z")
+        );
+        assert_eq!(r.portfolio.locked, Some(true));
+        assert!(r.portfolio.cancel_at.is_none());
+
+        let drift = record_data(&mut r, &data(&["ns1.b.net", "ns2.b.net"], true), now).unwrap();
+        assert!(
+            drift.contains("ns1.b.net, ns2.b.net") && drift.contains("ns1.a.net"),
+            "{drift}"
+        );
+        assert!(
+            drift.contains("never sent") && drift.contains("2027-03-01"),
+            "{drift}"
+        );
+        assert_eq!(
+            r.portfolio.cancel_at.as_deref(),
+            Some("2027-03-01T12:00:00Z")
+        );
+        assert_eq!(r.nameservers, ["ns1.b.net", "ns2.b.net"]);
+    }
+
+    #[test]
+    fn a_domain_in_flight_is_only_dated() {
+        let now = time::macros::datetime!(2026-11-30 10:00 UTC);
+        let mut r = registered(&["ns1.a.net", "ns2.a.net"]);
+        r.status = Status::Updating;
+        assert_eq!(
+            record_data(&mut r, &data(&["ns9.c.net", "ns8.c.net"], true), now),
+            None
+        );
+        assert_eq!(r.nameservers, ["ns1.a.net", "ns2.a.net"]);
+    }
+
+    #[test]
+    fn gone_after_a_due_cancelation_is_deleted_else_transferred_away() {
+        let now = time::macros::datetime!(2027-06-01 00:00 UTC);
+        let mut r = registered(&[]);
+        assert_eq!(gone_status(&r, now), Status::TransferredAway);
+        r.status = Status::Cancelled;
+        r.portfolio.cancel_at = Some("2027-03-01T12:00:00Z".into());
+        assert_eq!(gone_status(&r, now), Status::Deleted);
+        r.portfolio.cancel_at = Some("2028-03-01T12:00:00Z".into());
+        assert_eq!(gone_status(&r, now), Status::TransferredAway);
+    }
+}

@@ -1,0 +1,143 @@
+//! `internetx-bridge import`: adopts the domains the InterNetX account holds
+//! and the table does not know, under one account, as they are.
+
+use std::collections::HashSet;
+
+use internetx::DomainData;
+
+use super::record_data;
+use crate::lifecycle::{Committed, Step, Transition};
+use crate::log::{action, LogEntry, Outcome};
+use crate::ports::{Clock, DomainStore, Gateway, PortfolioStore, StoreError};
+use crate::record::{AccountKind, DomainRecord};
+use crate::status::Operation;
+use crate::workflows::Registrar;
+use crate::DomainName;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImportReport {
+    pub requests: usize,
+    pub listed: usize,
+    /// Already in the table: never touched.
+    pub known: usize,
+    /// Adopted (or, in a dry run, to be adopted).
+    pub adopted: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// Walks the whole domain list; with `apply`, writes an item for each
+    /// domain the table lacks (`Registered`, operation `import`, a
+    /// `domain.imported` line). An item that exists — also one written by a
+    /// concurrent import — is left as it is, so a second run adopts nothing.
+    pub async fn import(
+        &self,
+        account_id: &str,
+        account_kind: AccountKind,
+        page: u64,
+        apply: bool,
+    ) -> Result<ImportReport, StoreError> {
+        let mut report = ImportReport::default();
+        let mut offset = 0;
+        loop {
+            report.requests += 1;
+            let domains = match self.list_page(offset, page).await {
+                Ok(domains) => domains,
+                Err(problem) => {
+                    report.problems.push(problem);
+                    return Ok(report);
+                }
+            };
+            report.listed += domains.len();
+            let names: Vec<String> = domains.iter().map(|d| d.name.clone()).collect();
+            let known: HashSet<String> = self
+                .store
+                .load_many(&names)
+                .await?
+                .into_iter()
+                .map(|r| r.domain)
+                .collect();
+            let mut missing = Vec::new();
+            for data in &domains {
+                match DomainName::parse(&data.name) {
+                    Ok(name) if known.contains(name.ascii()) => report.known += 1,
+                    Ok(name) => missing.push((name, data)),
+                    Err(_) => report
+                        .problems
+                        .push(format!("{:?} is not a domain name", data.name)),
+                }
+            }
+            if !apply {
+                report
+                    .adopted
+                    .extend(missing.iter().map(|(name, _)| name.ascii().to_owned()));
+            } else {
+                use futures_util::stream::{self, StreamExt, TryStreamExt};
+                let outcomes: Vec<(String, bool)> = stream::iter(missing)
+                    .map(|(name, data)| async move {
+                        let adopted = self.adopt(&name, data, account_id, account_kind).await?;
+                        Ok::<_, StoreError>((name.ascii().to_owned(), adopted))
+                    })
+                    .buffered(8)
+                    .try_collect()
+                    .await?;
+                for (name, adopted) in outcomes {
+                    if adopted {
+                        report.adopted.push(name);
+                    } else {
+                        report.known += 1;
+                    }
+                }
+            }
+            if (domains.len() as u64) < page {
+                return Ok(report);
+            }
+            offset += page;
+        }
+    }
+
+    async fn adopt(
+        &self,
+        name: &DomainName,
+        data: &DomainData,
+        account_id: &str,
+        account_kind: AccountKind,
+    ) -> Result<bool, StoreError> {
+        let committed = self
+            .lifecycle()
+            // Written on the assumption that it is new (no read first): an
+            // existing item fails the condition, is read, and is left alone.
+            .commit_with_retry(name.ascii(), Some(None), |current, now| {
+                if current.is_some() {
+                    return Step::Skip(false);
+                }
+                let fresh = || {
+                    DomainRecord::new(
+                        name.ascii(),
+                        name.unicode(),
+                        Operation::Import,
+                        account_id,
+                        account_kind,
+                        now,
+                    )
+                };
+                let mut t = Transition::of_or_new(None, now, fresh);
+                t.imported()
+                    .edit(|r| {
+                        r.nameservers = data.nameservers.clone();
+                        record_data(r, data, now);
+                    })
+                    .log(LogEntry::new(
+                        now,
+                        action::DOMAIN_IMPORTED,
+                        Outcome::Ok,
+                        format!(
+                            "{name} adopted from the InterNetX account for account {account_id} (import)"
+                        ),
+                    ));
+                Step::write(t, true)
+            })
+            .await?;
+        Ok(matches!(committed, Committed::Written(true, _)))
+    }
+}

@@ -1,0 +1,268 @@
+//! The portfolio sync against in-memory ports (issue 16): bounded runs that
+//! resume, dates and drift recorded, domains gone from the account found by
+//! domain info, registry events only as triggers of that check, import.
+
+use registrar::deadline::Deadline;
+use registrar::lifecycle::NoticePolicy;
+use registrar::ports::DomainStore;
+use registrar::record::AccountKind;
+use registrar::testing::{
+    in_flight_record, registrar, reply_address, seed, MemoryStore, ScriptedGateway, TestClock,
+};
+use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::workflows::sync::SyncPolicy;
+use registrar::{DomainRecord, Operation, Registrar, Status};
+
+type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
+
+const POLICY: SyncPolicy = SyncPolicy {
+    page: 10,
+    pages_per_run: 2,
+    checks_per_run: 5,
+};
+
+fn registered(domain: &str) -> DomainRecord {
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let mut record = in_flight_record(domain, Operation::Register, "ib-x", at);
+    record.status = Status::Registered;
+    record.ctid = None;
+    record.notify_email = Some("owner@customer.example".into());
+    record
+}
+
+async fn app_with(domains: &[&str], listed: &[&str]) -> App {
+    let app = registrar(ScriptedGateway::default());
+    for d in domains {
+        app.store.commit(&seed(registered(d), None)).await.unwrap();
+    }
+    for d in listed {
+        app.gateway.list(d);
+    }
+    app
+}
+
+#[tokio::test]
+async fn runs_resume_where_the_last_stopped_and_date_every_domain() {
+    let names: Vec<String> = (0..25).map(|i| format!("d{i:02}.com")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let app = app_with(&refs, &refs).await;
+    let first = app.sync(POLICY, Deadline::none()).await.unwrap();
+    assert_eq!(
+        (first.requests, first.recorded, first.sweep_completed),
+        (2, 20, false)
+    );
+    let second = app.sync(POLICY, Deadline::none()).await.unwrap();
+    assert_eq!((second.recorded, second.gone), (5, 0));
+    assert!(second.sweep_completed, "{second:?}");
+    for name in &names {
+        let r = app.store.domain(name).unwrap();
+        assert_eq!(
+            r.portfolio.expires_at.as_deref(),
+            Some("2027-03-01T12:00:00Z"),
+            "{name}"
+        );
+        assert_eq!(
+            r.portfolio.payable_at.as_deref(),
+            Some("2027-02-15T12:00:00Z")
+        );
+        assert!(r.portfolio.synced_at.is_some());
+        assert_eq!(r.status, Status::Registered);
+    }
+    // A new sweep starts from the top.
+    let third = app.sync(POLICY, Deadline::none()).await.unwrap();
+    assert_eq!(third.recorded, 20);
+}
+
+#[tokio::test]
+async fn a_domain_missing_from_the_list_is_checked_and_found_gone() {
+    let app = app_with(
+        &["kept.com", "away.com", "ending.com", "mine-running.com"],
+        &["kept.com"],
+    )
+    .await;
+    let mut cancelled = registered("ending.com");
+    cancelled.status = Status::Cancelled;
+    cancelled.portfolio.cancel_at = Some("2026-11-15T00:00:00Z".into());
+    let current = app.store.domain("ending.com").unwrap();
+    app.store
+        .commit(&seed(cancelled, Some(current.version)))
+        .await
+        .unwrap();
+    let at = time::macros::datetime!(2026-11-29 09:00 UTC);
+    let running = in_flight_record("mine-running.com", Operation::Transfer, "ib-r", at);
+    let current = app.store.domain("mine-running.com").unwrap();
+    app.store
+        .commit(&seed(running, Some(current.version)))
+        .await
+        .unwrap();
+
+    let report = app.sync(POLICY, Deadline::none()).await.unwrap();
+    assert!(report.sweep_completed, "{report:?}");
+    assert_eq!(report.gone, 2);
+    assert_eq!(
+        app.store.domain("away.com").unwrap().status,
+        Status::TransferredAway
+    );
+    assert_eq!(
+        app.store.domain("ending.com").unwrap().status,
+        Status::Deleted
+    );
+    assert_eq!(
+        app.store.domain("mine-running.com").unwrap().status,
+        Status::Transferring,
+        "our own transfer is absent until done, never 'gone'"
+    );
+    let line = app
+        .store
+        .log("away.com")
+        .into_iter()
+        .find(|e| e.action == "sync.checked")
+        .unwrap();
+    assert!(
+        line.message.contains("E0105") && line.message.contains("transferred"),
+        "{}",
+        line.message
+    );
+    let notices: Vec<Status> = app
+        .store
+        .notices()
+        .iter()
+        .map(|n| n.notice.status)
+        .collect();
+    assert!(
+        notices.contains(&Status::TransferredAway) && notices.contains(&Status::Deleted),
+        "{notices:?}"
+    );
+}
+
+#[tokio::test]
+async fn drift_is_recorded_once_with_its_cancel_date() {
+    let app = app_with(&["cancelled-elsewhere.com"], &[]).await;
+    app.gateway
+        .list_as("cancelled-elsewhere.com", "success", Some("delete"));
+    app.sync(POLICY, Deadline::none()).await.unwrap();
+    let r = app.store.domain("cancelled-elsewhere.com").unwrap();
+    assert_eq!(
+        r.portfolio.cancel_at.as_deref(),
+        Some("2027-03-01T12:00:00Z")
+    );
+    assert!(
+        r.portfolio.drift.as_deref().unwrap().contains("never sent"),
+        "{:?}",
+        r.portfolio.drift
+    );
+    assert_eq!(
+        r.status,
+        Status::Registered,
+        "drift is reported, not acted on"
+    );
+    app.sync(POLICY, Deadline::none()).await.unwrap();
+    app.sync(POLICY, Deadline::none()).await.unwrap();
+    let drift_lines = app
+        .store
+        .log("cancelled-elsewhere.com")
+        .iter()
+        .filter(|e| e.action == "sync.drift")
+        .count();
+    assert_eq!(drift_lines, 1, "the same drift is said once");
+}
+
+fn event_mail(domain: &str) -> Vec<u8> {
+    format!(
+        "From: AutoDNS <robot@autodns.com>\r\nTo: internetx@inbound.example.net\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
+         <response><result><data><message><id>9</id><notify><type>domain_away</type><domain><name>{domain}</name></domain></notify></message></data></result></response>"
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_registry_event_only_asks_for_a_check_and_the_check_decides() {
+    let app = app_with(
+        &["forged.com", "really-away.com"],
+        &["forged.com", "really-away.com"],
+    )
+    .await;
+    let inbound = Inbound {
+        store: &app.store,
+        clock: TestClock::default(),
+        reply: reply_address(),
+        config: InboundConfig::default(),
+        notices: NoticePolicy { enabled: true },
+    };
+    for domain in ["forged.com", "really-away.com"] {
+        let verdict = inbound
+            .handle(&format!("inbound/{domain}"), &event_mail(domain))
+            .await
+            .unwrap();
+        assert_eq!(verdict.outcome, MailOutcome::Ignored);
+        assert_eq!(
+            app.store.domain(domain).unwrap().status,
+            Status::Registered,
+            "the mail itself changes nothing"
+        );
+    }
+    assert_eq!(app.store.pending_hints().len(), 2);
+    // InterNetX: only one of them really left.
+    app.gateway.unlist("really-away.com");
+    let report = app
+        .sync(
+            SyncPolicy {
+                pages_per_run: 0,
+                ..POLICY
+            },
+            Deadline::none(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((report.hints, report.gone), (2, 1));
+    assert_eq!(
+        app.store.domain("forged.com").unwrap().status,
+        Status::Registered
+    );
+    assert_eq!(
+        app.store.domain("really-away.com").unwrap().status,
+        Status::TransferredAway
+    );
+    assert!(app.store.pending_hints().is_empty());
+}
+
+#[tokio::test]
+async fn import_adopts_what_the_table_lacks_once_and_a_dry_run_writes_nothing() {
+    let app = app_with(&["known.com"], &["known.com", "new-a.com", "new-b.com"]).await;
+    let before = app.store.domain("known.com").unwrap();
+    let dry = app
+        .import("PROV-1", AccountKind::Provider, 2, false)
+        .await
+        .unwrap();
+    assert_eq!(dry.adopted, ["new-a.com", "new-b.com"]);
+    assert!(app.store.domain("new-a.com").is_none());
+    let applied = app
+        .import("PROV-1", AccountKind::Provider, 2, true)
+        .await
+        .unwrap();
+    assert_eq!((applied.adopted.len(), applied.known), (2, 1));
+    let adopted = app.store.domain("new-b.com").unwrap();
+    assert_eq!(
+        (adopted.status, adopted.operation),
+        (Status::Registered, Operation::Import)
+    );
+    assert_eq!(adopted.account_id, "PROV-1");
+    assert_eq!(
+        adopted.portfolio.expires_at.as_deref(),
+        Some("2027-03-01T12:00:00Z")
+    );
+    assert_eq!(
+        app.store.actions("new-b.com"),
+        ["domain.imported", "status.changed"]
+    );
+    assert_eq!(
+        app.store.domain("known.com").unwrap(),
+        before,
+        "never touches a known domain"
+    );
+    let again = app
+        .import("PROV-1", AccountKind::Provider, 2, true)
+        .await
+        .unwrap();
+    assert!(again.adopted.is_empty() && again.known == 3, "{again:?}");
+}

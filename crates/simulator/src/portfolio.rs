@@ -1,0 +1,108 @@
+//! The account's whole portfolio: domain lists with pagination, dates, and
+//! domains that leave the account (a transfer-out, a deletion at expiry).
+//!
+//! Sources: the list form is InterNetX's list-inquire example
+//! (https://help.internetx.com/display/APIXMLEN/Single+Inquire: `view` with
+//! `offset`/`limit`); the answer's `data/summary` and repeated
+//! `data/domain` follow the DomainInquireList fixture of
+//! `tillkahlbrock/autodns-api`; field names (`payable`, `expire`,
+//! `registry_status`, `autorenew`, `cancelation`) are Domain object
+//! keywords, dates in the XML form "YYYY-MM-DD HH:MM:SS" as in that fixture.
+//! The `domain_away` event mail has the Notify object's `type` and a domain
+//! block (the XML shape of that event is not published; its description is
+//! on https://help.internetx.com/display/APIXMLEN/Notify+Object).
+
+use internetx::tree::Element;
+
+use crate::answer::Answer;
+use crate::check::Registry;
+
+/// The most a list page may hold (InterNetX documents no maximum; the
+/// examples ask for 20 and 30).
+pub const MAX_LIMIT: u64 = 1_000;
+
+/// A domain's expiry and payable dates, stable per name: spread over a year
+/// from 2027-01-01 so lists and `--expiring` have something to sort.
+pub fn dates(name: &str) -> (String, String) {
+    let day = name
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))
+        % 365;
+    let base = time::macros::date!(2027 - 01 - 01);
+    let expire = base + time::Duration::days(day as i64);
+    let payable = expire - time::Duration::days(14);
+    let fmt = |d: time::Date| format!("{d} 12:00:00");
+    (fmt(expire), fmt(payable))
+}
+
+/// The `<domain>` block of one domain, as info and list answers carry it.
+pub fn domain_block(name: &str, registered: &Registry, status: &str) -> String {
+    let nserver: String = registered
+        .nameservers
+        .get(name)
+        .into_iter()
+        .flatten()
+        .map(|ns| format!("<nserver><name>{ns}</name></nserver>"))
+        .collect();
+    let cancelation = if registered.cancelations.contains(name) {
+        "<cancelation><type>delete</type><execdate>expire</execdate></cancelation>"
+    } else {
+        ""
+    };
+    let (expire, payable) = dates(name);
+    let autorenew = if registered.cancelations.contains(name) {
+        "false"
+    } else {
+        "true"
+    };
+    let registry_status = if registered.locked.contains(name) {
+        "LOCK"
+    } else {
+        "ACTIVE"
+    };
+    format!(
+        "<domain><name>{name}</name>{nserver}<status>{status}</status><expire>{expire}</expire>\
+         <payable>{payable}</payable><registry_status>{registry_status}</registry_status>\
+         <autorenew>{autorenew}</autorenew>{cancelation}</domain>"
+    )
+}
+
+/// `0105` with a `view`: one page of the domains in the account, by name.
+pub fn domain_list(task: &Element, registered: &Registry) -> Answer {
+    let number = |key: &str| {
+        task.text_at(&["view", key])
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let offset = number("offset").unwrap_or(0);
+    let limit = number("limit").unwrap_or(20);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Answer::error(
+            "E0105",
+            "Domain data could not be inquired.",
+            None,
+            "EF00010 The view limit is out of range.",
+        );
+    }
+    let mut names: Vec<&String> = registered.domains.iter().collect();
+    names.sort();
+    let blocks: String = names
+        .iter()
+        .skip(offset as usize)
+        .take(limit as usize)
+        .map(|name| domain_block(name, registered, "success"))
+        .collect();
+    let mut answer = Answer::success("S0105", "Domain data was inquired successfully.", None);
+    answer.data = format!("<summary>{}</summary>{blocks}", names.len());
+    answer
+}
+
+/// The event mail's document for a domain that left the account.
+pub fn event_xml(kind: &str, domain: &str, message_id: &str) -> String {
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result><data><summary>1</summary>\
+         <message><id>{message_id}</id><owner><user>bridge</user><context>4</context></owner>\
+         <notify><type>{kind}</type><domain><name>{domain}</name></domain></notify></message></data>\
+         <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
+         </result></response>\n"
+    )
+}

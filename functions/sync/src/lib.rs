@@ -1,0 +1,57 @@
+//! `sync`: runs on a schedule and keeps the table true for the whole
+//! InterNetX account — see `registrar::workflows::sync` for what a run does
+//! and `adapters::config::sync_policy` for the settings.
+
+use lambda_runtime::Error;
+use registrar::deadline::Deadline;
+use registrar::ports::{Clock, DomainStore, Gateway, PortfolioStore};
+use registrar::workflows::sync::SyncPolicy;
+use registrar::Registrar;
+use serde_json::Value;
+
+/// One run, ending before `deadline` (the invocation's).
+pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
+    app: &Registrar<S, G, C>,
+    policy: SyncPolicy,
+    deadline: Deadline,
+) -> Result<Value, Error> {
+    let report = app.sync(policy, deadline).await?;
+    tracing::info!(
+        requests = report.requests,
+        listed = report.listed,
+        recorded = report.recorded,
+        unknown = report.unknown,
+        drift = report.drift,
+        gone = report.gone,
+        hints = report.hints,
+        sweep_completed = report.sweep_completed,
+        problems = ?report.problems,
+        "sync run"
+    );
+    Ok(serde_json::to_value(report)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use registrar::testing::{registrar, ScriptedGateway};
+
+    #[tokio::test]
+    async fn a_run_reports_what_it_listed_and_what_the_table_lacks() {
+        let app = registrar(ScriptedGateway::default());
+        app.gateway.list("unknown-here.com");
+        let policy = SyncPolicy {
+            page: 10,
+            pages_per_run: 1,
+            checks_per_run: 5,
+        };
+        let out = handle(&app, policy, Deadline::none()).await.unwrap();
+        assert_eq!(out["requests"], 1);
+        assert_eq!(out["listed"], 1);
+        assert_eq!(
+            out["unknown"], 1,
+            "in the account, not in the table: for import"
+        );
+        assert_eq!(out["problems"].as_array().unwrap().len(), 0);
+    }
+}

@@ -1,0 +1,17 @@
+use lambda_runtime::{run, service_fn, Error, LambdaEvent};
+use serde_json::Value;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    adapters::telemetry::init();
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let env = adapters::config::ProcessEnv;
+    let config = adapters::Config::from_env(&env, &aws).await?;
+    let policy = adapters::config::sync_policy(&env)?;
+    let app = adapters::wiring::registrar(&config, &aws)?;
+    run(service_fn(|event: LambdaEvent<Value>| {
+        let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
+        sync::handle(&app, policy, deadline)
+    }))
+    .await
+}

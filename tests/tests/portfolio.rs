@@ -1,0 +1,184 @@
+//! The whole portfolio against moto and the simulator (issue 16): a large
+//! account adopted once and synced in bounded runs with InterNetX's dates,
+//! domains transferred away found by their event mail and, with the mail
+//! lost, by the next sweep; a cancelation made elsewhere shown as drift; a
+//! forged `domain_away` mail changes nothing.
+
+use e2e::{text, World};
+use registrar::ports::DomainStore;
+use registrar::workflows::sync::SyncPolicy;
+use registrar::Status;
+
+fn expected_expiry(name: &str) -> String {
+    let (expire, _) = internetx_simulator::portfolio::dates(name);
+    internetx::response::utc_timestamp(&expire).unwrap()
+}
+
+#[tokio::test]
+async fn a_large_account_is_adopted_once_and_synced_in_bounded_runs() {
+    let w = World::without_mail().await;
+    let names: Vec<String> = (0..2_500).map(|i| format!("p{i:04}.com")).collect();
+    w.simulator.seed_domains(names.clone());
+
+    let (ok, out, err) = w
+        .cli(&["import", "--account", "PROV-1", "--page", "500"])
+        .await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("2500 to adopt (dry run"),
+        "{}",
+        out.lines().last().unwrap_or("")
+    );
+    assert!(
+        w.store.load("p0000.com").await.unwrap().is_none(),
+        "a dry run writes nothing"
+    );
+    let (ok, out, err) = w
+        .cli(&["import", "--account", "PROV-1", "--page", "500", "--apply"])
+        .await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("0 already in the table, 2500 adopted"),
+        "{}",
+        out.lines().last().unwrap_or("")
+    );
+    let (_, again, _) = w
+        .cli(&["import", "--account", "PROV-1", "--page", "500", "--apply"])
+        .await;
+    assert!(
+        again.contains("2500 already in the table, 0 adopted"),
+        "{again}"
+    );
+
+    let policy = SyncPolicy {
+        page: 500,
+        pages_per_run: 2,
+        checks_per_run: 20,
+    };
+    let mut runs = Vec::new();
+    loop {
+        let run = w.sync(policy).await;
+        assert!(
+            run["requests"].as_u64().unwrap() <= 2 + 20,
+            "bounded: {run}"
+        );
+        runs.push(run.clone());
+        if run["sweep_completed"] == true || runs.len() > 5 {
+            break;
+        }
+    }
+    assert_eq!(runs.len(), 3, "{runs:?}");
+    let recorded: u64 = runs.iter().map(|r| r["recorded"].as_u64().unwrap()).sum();
+    assert_eq!(recorded, 2_500);
+    let items = w.store.domains().await.unwrap();
+    assert_eq!(items.len(), 2_500);
+    for item in &items {
+        assert_eq!(item.status, Status::Registered);
+        assert_eq!(item.operation.as_str(), "import");
+        assert_eq!(
+            item.portfolio.expires_at.as_deref(),
+            Some(expected_expiry(&item.domain).as_str()),
+            "{}",
+            item.domain
+        );
+        assert!(item.portfolio.synced_at.is_some() && item.portfolio.drift.is_none());
+    }
+}
+
+#[tokio::test]
+async fn domains_that_leave_are_found_by_their_mail_or_the_next_sweep() {
+    let w = World::start().await;
+    let names = [
+        "away-mail.com",
+        "away-silent.com",
+        "stays.com",
+        "cancelled-there.com",
+    ];
+    w.simulator.seed_domains(names.map(str::to_owned));
+    let (ok, _, err) = w.cli(&["import", "--account", "PROV-1", "--apply"]).await;
+    assert!(ok, "{err}");
+    let policy = SyncPolicy {
+        page: 100,
+        pages_per_run: 0,
+        checks_per_run: 20,
+    };
+
+    // InterNetX mails domain_away; the mail only asks for a check.
+    w.simulator
+        .remove_domain("away-mail.com", "domain_away", true)
+        .await;
+    // A forged domain_away for a domain still in the account.
+    let forged = "From: AutoDNS <robot@autodns.com>\r\nTo: internetx@inbound.example.net\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
+        <response><result><data><message><id>1</id><notify><type>domain_away</type><domain><name>stays.com</name></domain></notify></message></data></result></response>";
+    w.deliver_mail("inbound/forged-away", forged.as_bytes())
+        .await
+        .unwrap();
+    for _ in 0..50 {
+        if !w.simulator.mails().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        text(&w.domain("away-mail.com").await.unwrap(), "status"),
+        "Registered",
+        "the mail alone changes nothing"
+    );
+    let run = w.sync(policy).await;
+    assert_eq!(
+        (run["hints"].as_u64(), run["gone"].as_u64()),
+        (Some(2), Some(1)),
+        "{run}"
+    );
+    assert_eq!(
+        text(&w.domain("away-mail.com").await.unwrap(), "status"),
+        "TransferredAway"
+    );
+    assert_eq!(
+        text(&w.domain("stays.com").await.unwrap(), "status"),
+        "Registered"
+    );
+
+    // The mail lost: the next sweep finds it.
+    w.simulator
+        .remove_domain("away-silent.com", "domain_away", false)
+        .await;
+    w.simulator.cancel_elsewhere("cancelled-there.com");
+    let run = w
+        .sync(SyncPolicy {
+            pages_per_run: 3,
+            ..policy
+        })
+        .await;
+    assert_eq!(run["sweep_completed"], true, "{run}");
+    assert_eq!(
+        text(&w.domain("away-silent.com").await.unwrap(), "status"),
+        "TransferredAway"
+    );
+    let log = w.log("away-silent.com").await;
+    assert!(log.iter().any(|e| text(e, "action") == "sync.checked"
+        && text(e, "message").contains("not in the account's domain list")));
+
+    // A cancelation made in InterNetX's own interface: drift and cancel_at.
+    let cancelled = w.domain("cancelled-there.com").await.unwrap();
+    assert_eq!(text(&cancelled, "status"), "Registered");
+    assert!(
+        text(&cancelled, "drift").contains("never sent"),
+        "{cancelled:?}"
+    );
+    assert_eq!(
+        text(&cancelled, "cancel_at"),
+        expected_expiry("cancelled-there.com")
+    );
+    let (ok, drifting, _) = w.cli(&["domains", "--drift"]).await;
+    assert!(
+        ok && drifting.contains("cancelled-there.com") && drifting.contains("(1 domain(s))"),
+        "{drifting}"
+    );
+    let (_, expiring, _) = w.cli(&["domains", "--expiring", "3000d"]).await;
+    assert!(
+        expiring.contains("(2 domain(s))"),
+        "the two still held: {expiring}"
+    );
+}
