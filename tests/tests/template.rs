@@ -180,9 +180,9 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
     let template = &info.facts["template"];
     let functions: Vec<(&String, &Value)> =
         resources_of(template, "AWS::Lambda::Function").collect();
-    // domain-events, inbound-mail, order-items, reconcile and (when
+    // domain-events, inbound-mail, order-items, reconcile, sync and (when
     // enabled) status-mails.
-    assert_eq!(functions.len(), 5);
+    assert_eq!(functions.len(), 6);
     for (name, f) in &functions {
         let p = &f["Properties"];
         assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{name}");
@@ -191,6 +191,7 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         // keeps its own dead letters (redrive policy, below); what an event
         // or a mail started must not vanish.
         let exempt = name.starts_with("Reconcile")
+            || name.starts_with("Sync")
             || name.starts_with("StatusMails")
             || name.starts_with("OrderItems");
         assert!(

@@ -348,12 +348,12 @@ pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> 
 }
 
 /// The `sync` function's policy: `SYNC_PAGE` (100 domains per list
-/// request), `SYNC_PAGES_PER_RUN` (10), `SYNC_CHECKS_PER_RUN` (20 domain-info
+/// request), `SYNC_PAGES_PER_RUN` (50), `SYNC_CHECKS_PER_RUN` (20 domain-info
 /// checks: registry events, then domains the list did not show).
 pub fn sync_policy(env: &impl Env) -> Result<SyncPolicy, ConfigError> {
     Ok(SyncPolicy {
         page: bounded(env, "SYNC_PAGE", 100, 1..=1_000)?,
-        pages_per_run: bounded(env, "SYNC_PAGES_PER_RUN", 10, 0..=1_000)? as usize,
+        pages_per_run: bounded(env, "SYNC_PAGES_PER_RUN", 50, 0..=1_000)? as usize,
         checks_per_run: bounded(env, "SYNC_CHECKS_PER_RUN", 20, 1..=1_000)? as usize,
     })
 }

@@ -306,6 +306,23 @@ mod tests {
     }
 
     #[test]
+    fn a_domain_gone_from_the_account_is_told_in_both_languages() {
+        let mut notice = settled(Status::TransferredAway, Some("c@example.net")).expect("notice");
+        let mail = notice.compose();
+        assert_eq!(mail.subject, "example.de has left your account");
+        assert!(
+            mail.body.contains("transferred to another provider"),
+            "{}",
+            mail.body
+        );
+        notice.language = Language::De;
+        notice.status = Status::Deleted;
+        let mail = notice.compose();
+        assert_eq!(mail.subject, "example.de wurde gelöscht");
+        assert!(mail.body.contains("gekündigt"), "{}", mail.body);
+    }
+
+    #[test]
     fn transfer_refusals_and_taken_names_read_as_such() {
         assert!(cause(
             Operation::Transfer,

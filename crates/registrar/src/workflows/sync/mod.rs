@@ -60,7 +60,7 @@ impl Default for SyncPolicy {
     fn default() -> Self {
         Self {
             page: 100,
-            pages_per_run: 10,
+            pages_per_run: 50,
             checks_per_run: 20,
         }
     }
