@@ -13,7 +13,6 @@ use std::time::Instant;
 use adapters::DynamoStore;
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
-use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use e2e::World;
 use registrar::deadline::Deadline;
 use registrar::record::AccountKind;
@@ -30,14 +29,36 @@ impl Intercept for Calls {
 
     fn read_before_execution(
         &self,
-        _context: &BeforeSerializationInterceptorContextRef<'_>,
-        cfg: &mut ConfigBag,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
     ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        let name = cfg
-            .load::<Metadata>()
-            .map_or("unknown".to_owned(), |m| m.name().to_owned());
+        use aws_sdk_dynamodb::operation as op;
+        let input = context.input();
+        let name = if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
+            "GetItem"
+        } else if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
+            "PutItem"
+        } else if input.downcast_ref::<op::delete_item::DeleteItemInput>().is_some() {
+            "DeleteItem"
+        } else if input
+            .downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()
+            .is_some()
+        {
+            "TransactWriteItems"
+        } else if input
+            .downcast_ref::<op::batch_get_item::BatchGetItemInput>()
+            .is_some()
+        {
+            "BatchGetItem"
+        } else if input.downcast_ref::<op::query::QueryInput>().is_some() {
+            "Query"
+        } else if input.downcast_ref::<op::scan::ScanInput>().is_some() {
+            "Scan"
+        } else {
+            "other"
+        };
         if let Ok(mut calls) = self.0.lock() {
-            *calls.entry(name).or_default() += 1;
+            *calls.entry(name.to_owned()).or_default() += 1;
         }
         Ok(())
     }
