@@ -38,7 +38,10 @@ impl Intercept for Calls {
             "GetItem"
         } else if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
             "PutItem"
-        } else if input.downcast_ref::<op::delete_item::DeleteItemInput>().is_some() {
+        } else if input
+            .downcast_ref::<op::delete_item::DeleteItemInput>()
+            .is_some()
+        {
             "DeleteItem"
         } else if input
             .downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()

@@ -96,9 +96,34 @@ fn find_close(text: &str, spelling: Spelling, name: &str) -> Option<usize> {
     None
 }
 
-/// [`redact_elements`] with [`SECRET_ELEMENTS`].
+/// [`redact_elements`] with [`SECRET_ELEMENTS`], and the value of every
+/// `<object>` whose type is `authinfo`: AuthInfo1 Create answers with the
+/// auth code there (https://help.internetx.com/display/APIXMLDE/AuthInfo1+Create,
+/// protocol audit §4), not in an `<authinfo>` element.
 pub fn redact(xml: &str) -> String {
-    redact_elements(xml, SECRET_ELEMENTS)
+    mask_authinfo_objects(&redact_elements(xml, SECRET_ELEMENTS))
+}
+
+/// `<type>authinfo</type>` … `<value>X</value>` → `<value>***</value>`,
+/// for the value that follows the type inside the same object.
+fn mask_authinfo_objects(xml: &str) -> String {
+    let lower = xml.to_ascii_lowercase();
+    let marker = "<type>authinfo</type>";
+    let mut out = String::with_capacity(xml.len());
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(marker) {
+        let type_end = at + found + marker.len();
+        let object_end = lower[type_end..]
+            .find("</object>")
+            .map_or(lower.len(), |i| type_end + i);
+        // The value may also stand before the type.
+        let object_start = lower[..type_end].rfind("<object>").unwrap_or(at).max(at);
+        out.push_str(&xml[at..object_start]);
+        out.push_str(&redact_elements(&xml[object_start..object_end], &["value"]));
+        at = object_end;
+    }
+    out.push_str(&xml[at..]);
+    out
 }
 
 #[cfg(test)]
@@ -127,6 +152,19 @@ mod tests {
         }
         assert!(clean.contains("<text>echo: "), "{clean}");
         assert!(clean.ends_with("<password/>"), "{clean}");
+    }
+
+    #[test]
+    fn masks_an_auth_code_in_a_status_object_only() {
+        let xml = "<status><code>S0113001</code><object><type>authinfo</type><value>kiSV/CbJi9</value></object></status>\
+                   <msg><object><value>Ab-12</value><type>AuthInfo</type></object></msg>\
+                   <object><type>domain</type><value>example.com</value></object>";
+        let clean = redact(xml);
+        assert!(
+            !clean.contains("kiSV") && !clean.contains("Ab-12"),
+            "{clean}"
+        );
+        assert!(clean.contains("<value>example.com</value>"), "{clean}");
     }
 
     #[test]
