@@ -2,6 +2,7 @@
 //! S3, …) and its own gateway simulator on free loopback ports, and builds
 //! the functions' real adapters against them through configuration only.
 
+pub mod calls;
 pub mod lambda;
 
 use std::collections::HashMap;

@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench --bin sync` (after `. tests/setup.sh`, which
+//! `cargo run --release -p bench --bin sync-cost` (after `. tests/setup.sh`, which
 //! provides moto): an InterNetX account of 1,000 domains (`DOMAINS` to
 //! change it) adopted with `import`, then synced from the first page to the
 //! end of the sweep with the defaults (`SYNC_PAGE` 100). Prints the gateway
@@ -7,74 +7,13 @@
 //! per second. A benchmark, not a test.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use adapters::DynamoStore;
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use e2e::calls::Calls;
 use e2e::World;
 use registrar::deadline::Deadline;
 use registrar::record::AccountKind;
 use registrar::workflows::sync::SyncPolicy;
-
-/// Counts DynamoDB operations by name.
-#[derive(Debug, Clone, Default)]
-struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
-
-impl Intercept for Calls {
-    fn name(&self) -> &'static str {
-        "CountCalls"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        use aws_sdk_dynamodb::operation as op;
-        let input = context.input();
-        let name = if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
-            "GetItem"
-        } else if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
-            "PutItem"
-        } else if input
-            .downcast_ref::<op::delete_item::DeleteItemInput>()
-            .is_some()
-        {
-            "DeleteItem"
-        } else if input
-            .downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()
-            .is_some()
-        {
-            "TransactWriteItems"
-        } else if input
-            .downcast_ref::<op::batch_get_item::BatchGetItemInput>()
-            .is_some()
-        {
-            "BatchGetItem"
-        } else if input.downcast_ref::<op::query::QueryInput>().is_some() {
-            "Query"
-        } else if input.downcast_ref::<op::scan::ScanInput>().is_some() {
-            "Scan"
-        } else {
-            "other"
-        };
-        if let Ok(mut calls) = self.0.lock() {
-            *calls.entry(name.to_owned()).or_default() += 1;
-        }
-        Ok(())
-    }
-}
-
-impl Calls {
-    fn take(&self) -> BTreeMap<String, usize> {
-        self.0
-            .lock()
-            .map(|mut c| std::mem::take(&mut *c))
-            .unwrap_or_default()
-    }
-}
 
 #[tokio::main]
 async fn main() {
@@ -87,14 +26,7 @@ async fn main() {
         .seed_domains((0..domains).map(|i| format!("bench-{i:05}.com")));
     let calls = Calls::default();
     let mut app = adapters::wiring::registrar(&w.config, &w.aws).expect("the registrar");
-    app.store = DynamoStore::new(
-        aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&w.aws)
-                .interceptor(calls.clone())
-                .build(),
-        ),
-        &w.config.domain_table,
-    );
+    app.store = calls.store(&w);
     let import = app
         .import("PROV-BENCH", AccountKind::Provider, 100, true)
         .await

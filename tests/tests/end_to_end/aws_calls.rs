@@ -5,73 +5,10 @@
 //! Prints the counts (bench/README.md quotes them).
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 
-use adapters::DynamoStore;
-use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
-use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use e2e::calls::Calls;
 use e2e::{event, text, Delivery, Options, World};
 use registrar::event::parse_event;
-
-/// Counts DynamoDB operations by name.
-#[derive(Debug, Clone, Default)]
-struct Calls(Arc<Mutex<BTreeMap<String, usize>>>);
-
-impl Intercept for Calls {
-    fn name(&self) -> &'static str {
-        "CountCalls"
-    }
-
-    fn read_before_execution(
-        &self,
-        context: &BeforeSerializationInterceptorContextRef<'_>,
-        _cfg: &mut ConfigBag,
-    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
-        use aws_sdk_dynamodb::operation as op;
-        let input = context.input();
-        let name = if input.downcast_ref::<op::get_item::GetItemInput>().is_some() {
-            "GetItem"
-        } else if input.downcast_ref::<op::put_item::PutItemInput>().is_some() {
-            "PutItem"
-        } else if input
-            .downcast_ref::<op::update_item::UpdateItemInput>()
-            .is_some()
-        {
-            "UpdateItem"
-        } else if input
-            .downcast_ref::<op::delete_item::DeleteItemInput>()
-            .is_some()
-        {
-            "DeleteItem"
-        } else if input
-            .downcast_ref::<op::transact_write_items::TransactWriteItemsInput>()
-            .is_some()
-        {
-            "TransactWriteItems"
-        } else if input.downcast_ref::<op::query::QueryInput>().is_some() {
-            "Query"
-        } else {
-            "other"
-        };
-        *self.0.lock().unwrap().entry(name.to_owned()).or_default() += 1;
-        Ok(())
-    }
-}
-
-impl Calls {
-    fn take(&self) -> BTreeMap<String, usize> {
-        std::mem::take(&mut self.0.lock().unwrap())
-    }
-}
-
-fn counted_store(w: &World, calls: &Calls) -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&w.aws)
-            .interceptor(calls.clone())
-            .build(),
-    );
-    DynamoStore::new(client, &w.config.domain_table)
-}
 
 fn writes(calls: &BTreeMap<String, usize>) -> usize {
     ["PutItem", "UpdateItem", "DeleteItem", "other"]
@@ -89,9 +26,9 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
     .await;
     let calls = Calls::default();
     let mut events = adapters::wiring::domain_events(&w.config, &w.aws).unwrap();
-    events.registrar.store = counted_store(&w, &calls);
+    events.registrar.store = calls.store(&w);
     let mut mail = adapters::wiring::inbound_mail(&w.mail_config, &w.aws).unwrap();
-    mail.inbound.store = counted_store(&w, &calls);
+    mail.inbound.store = calls.store(&w);
 
     // A registration: claimed (→ Registering), answered (accepted).
     let request = event("domain-requested-provider.json");

@@ -267,4 +267,23 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             .any(|m| m == "ApproximateNumberOfMessagesVisible"),
         "{alarms:?}"
     );
+    // A domain given up by reconciliation raises an alarm: the metric filter
+    // reads the run's own log line, so the pattern must name what the
+    // function writes.
+    assert!(alarms.iter().any(|m| m == "DomainsGivenUp"), "{alarms:?}");
+    let (_, filter) = resources_of(template, "AWS::Logs::MetricFilter")
+        .find(|(name, _)| name.as_str() == "GivenUpMetricFilter")
+        .expect("the give-up metric filter");
+    let pattern = filter["Properties"]["FilterPattern"].as_str().unwrap();
+    let source = std::fs::read_to_string(
+        e2e::lambda::workspace_root().join("functions/reconcile/src/lib.rs"),
+    )
+    .unwrap();
+    assert!(
+        pattern.contains("$.message = \"reconciliation run\"")
+            && source.contains("\"reconciliation run\"")
+            && pattern.contains("$.given_up")
+            && source.contains("given_up = report.given_up"),
+        "{pattern}"
+    );
 }
