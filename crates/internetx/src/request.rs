@@ -197,6 +197,13 @@ pub enum TaskKind {
     /// `0103101`: a cancelation at expiry (`type delete`, `execdate expire`):
     /// the domain stays live until it would have been renewed.
     CancelationAtExpiry { name: String },
+    /// `0103103`: the cancelation at expiry withdrawn (cancelation delete;
+    /// the form a production client sends, INTERNETX-SOURCES §3.3).
+    CancelationDelete { name: String },
+    /// `0102002`: the registry status (`LOCK`, `ACTIVE`, …) — Domain Status
+    /// Update, "only possible for gTLDs"
+    /// (https://help.internetx.com/display/APIXMLEN/Domain+Status+Update).
+    RegistryStatus { name: String, status: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +225,8 @@ impl TaskKind {
             TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. } => "0105",
             TaskKind::DomainUpdate(_) => "0102",
             TaskKind::CancelationAtExpiry { .. } => "0103101",
+            TaskKind::CancelationDelete { .. } => "0103103",
+            TaskKind::RegistryStatus { .. } => "0102002",
         }
     }
 
@@ -226,7 +235,10 @@ impl TaskKind {
         match self {
             TaskKind::DomainCreate(order) | TaskKind::DomainTransfer { order, .. } => &order.name,
             TaskKind::DomainUpdate(update) => &update.name,
-            TaskKind::DomainInfo { name } | TaskKind::CancelationAtExpiry { name } => name,
+            TaskKind::DomainInfo { name }
+            | TaskKind::CancelationAtExpiry { name }
+            | TaskKind::CancelationDelete { name }
+            | TaskKind::RegistryStatus { name, .. } => name,
             TaskKind::DomainList { .. } => "",
         }
     }
@@ -306,6 +318,18 @@ impl Task {
                 w.leaf("type", "delete");
                 w.leaf("execdate", "expire");
                 w.close("cancelation");
+            }
+            TaskKind::CancelationDelete { name } => {
+                w.open("cancelation");
+                w.leaf("domain", name);
+                w.leaf("execdate", "expire");
+                w.close("cancelation");
+            }
+            TaskKind::RegistryStatus { name, status } => {
+                w.open("domain");
+                w.leaf("name", name);
+                w.leaf("registry_status", status);
+                w.close("domain");
             }
         }
         if let Some(reply_to) = &self.reply_to {

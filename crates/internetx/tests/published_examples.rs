@@ -351,6 +351,38 @@ fn cancelation_and_domain_info_match_their_examples() {
 }
 
 #[test]
+fn lock_and_cancelation_withdrawal_match_their_examples() {
+    let lock = built(TaskKind::RegistryStatus {
+        name: "example.com".into(),
+        status: "LOCK".into(),
+    });
+    let official = example("request-0102002-status-update.xml");
+    conforms(at(&lock, &["task"]), at(&official, &["task"]), "task", &[]);
+    conforms(
+        at(&lock, &["task", "domain"]),
+        at(&official, &["task", "domain"]),
+        "domain",
+        &[],
+    );
+    let withdraw = built(TaskKind::CancelationDelete {
+        name: "example.com".into(),
+    });
+    let production = example("request-0103103-cancelation-delete.xml");
+    conforms(
+        at(&withdraw, &["task"]),
+        at(&production, &["task"]),
+        "task",
+        &[],
+    );
+    conforms(
+        at(&withdraw, &["task", "cancelation"]),
+        at(&production, &["task", "cancelation"]),
+        "cancelation",
+        &[],
+    );
+}
+
+#[test]
 fn the_comparison_catches_what_the_examples_do_not_show() {
     let mut ours = built(TaskKind::DomainCreate(order()));
     let domain = ours

@@ -31,8 +31,9 @@ impl InboundEvent {
     }
 }
 
-/// `NameserversChangeRequested`, `ContactsChangeRequested` or
-/// `CancellationRequested` for a registered domain.
+/// `NameserversChangeRequested`, `ContactsChangeRequested`,
+/// `CancellationRequested`, `TransferLockChangeRequested` or
+/// `CancellationWithdrawn` for a domain of the table.
 #[derive(Debug, Clone)]
 pub struct ChangeRequested {
     pub request_id: String,
@@ -50,6 +51,10 @@ pub enum ChangeInput {
     Nameservers(Vec<crate::nameserver::NameserverInput>),
     Contacts(crate::contact::ContactsInput),
     Cancel,
+    /// `TransferLockChangeRequested`: `locked`.
+    Lock(bool),
+    /// `CancellationWithdrawn`.
+    WithdrawCancel,
 }
 
 #[derive(Debug, Clone)]
@@ -161,6 +166,12 @@ pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, Ev
         }
         "CancellationRequested" => {
             parse_change(detail, Operation::Cancel).map(InboundEvent::Change)
+        }
+        "TransferLockChangeRequested" => {
+            parse_change(detail, Operation::ChangeLock).map(InboundEvent::Change)
+        }
+        "CancellationWithdrawn" => {
+            parse_change(detail, Operation::WithdrawCancel).map(InboundEvent::Change)
         }
         other => Err(EventError(format!(
             "unsupported event type {:?}",
@@ -313,6 +324,12 @@ fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested,
                     )
                 }),
         },
+        Operation::ChangeLock => match field("locked") {
+            Some(Value::Bool(locked)) => Ok(ChangeInput::Lock(*locked)),
+            Some(_) => Err("locked is not true or false".to_owned()),
+            None => Err("locked is missing".to_owned()),
+        },
+        Operation::WithdrawCancel => Ok(ChangeInput::WithdrawCancel),
         _ => Ok(ChangeInput::Cancel),
     };
     Ok(ChangeRequested {

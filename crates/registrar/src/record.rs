@@ -108,6 +108,8 @@ pub struct Portfolio {
     /// One line: how the table and InterNetX disagreed at the last
     /// comparison; absent when they agreed.
     pub drift: Option<String>,
+    /// The lock a change in flight asks for; `locked` once confirmed.
+    pub requested_lock: Option<bool>,
 }
 
 impl DomainRecord {

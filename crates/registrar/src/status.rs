@@ -30,6 +30,10 @@ pub enum Operation {
     Cancel,
     /// Adopted from the InterNetX account (`internetx-bridge import`).
     Import,
+    /// The registry's transfer lock set or lifted (`0102002`).
+    ChangeLock,
+    /// A cancelation at expiry withdrawn (`0103103`).
+    WithdrawCancel,
 }
 
 impl Status {
@@ -83,6 +87,9 @@ impl Status {
             (Some(Registering | Transferring | Updating), Registered | Error) => true,
             (Some(Cancelling), Cancelled | Error) => true,
             (Some(Registered), Updating | Cancelling) => true,
+            // Withdrawing a cancelation (a late payment): the change workflow
+            // allows only that operation from `Cancelled`.
+            (Some(Cancelled), Updating) => true,
             // Only an operator moves a domain with nothing in flight out of
             // `Error` this way: `resolve` after checking at InterNetX, or
             // `retry` of a failed cancellation. No mail or answer can, as
@@ -118,6 +125,8 @@ impl Operation {
             Operation::UpdateContacts => "update_contacts",
             Operation::Cancel => "cancel",
             Operation::Import => "import",
+            Operation::ChangeLock => "update_lock",
+            Operation::WithdrawCancel => "withdraw_cancellation",
         }
     }
 
@@ -126,7 +135,10 @@ impl Operation {
         match self {
             Operation::Register => Status::Registering,
             Operation::Transfer => Status::Transferring,
-            Operation::UpdateNameservers | Operation::UpdateContacts => Status::Updating,
+            Operation::UpdateNameservers
+            | Operation::UpdateContacts
+            | Operation::ChangeLock
+            | Operation::WithdrawCancel => Status::Updating,
             Operation::Cancel => Status::Cancelling,
             // Never in flight: an import is recorded as it is found.
             Operation::Import => Status::Registered,
@@ -150,6 +162,8 @@ impl Operation {
             Operation::UpdateContacts => "contact change",
             Operation::Cancel => "cancellation",
             Operation::Import => "import",
+            Operation::ChangeLock => "transfer-lock change",
+            Operation::WithdrawCancel => "cancellation withdrawal",
         }
     }
 }
@@ -193,6 +207,8 @@ impl FromStr for Operation {
             Operation::UpdateContacts,
             Operation::Cancel,
             Operation::Import,
+            Operation::ChangeLock,
+            Operation::WithdrawCancel,
         ]
         .into_iter()
         .find(|op| op.as_str() == s)
@@ -263,7 +279,6 @@ mod tests {
         assert!(!Status::allows(Some(Cancelling), Registered));
         assert!(!Status::allows(Some(Cancelled), Registered));
         assert!(!Status::allows(Some(Registered), AwaitingPayment));
-        assert!(!Status::allows(Some(Cancelled), Updating));
         assert!(!Status::allows(Some(Registering), TransferredAway));
         assert!(!Status::allows(Some(Transferring), Deleted));
         assert!(!Status::allows(None, TransferredAway));

@@ -15,12 +15,14 @@ use registrar::testing::{registrar, MemoryStore, ScriptedGateway, TestClock};
 use registrar::Registrar;
 use serde_json::{json, Value};
 
-const TYPES: [&str; 5] = [
+const TYPES: [&str; 7] = [
     "OrderPaid",
     "DomainRequested",
     "NameserversChangeRequested",
     "ContactsChangeRequested",
     "CancellationRequested",
+    "TransferLockChangeRequested",
+    "CancellationWithdrawn",
 ];
 
 /// The scripted gateway checks that every request is well-formed XML

@@ -150,6 +150,8 @@ pub fn handle(
         Some("0105") => domain_info(task, registered),
         Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
+        Some("0103103") => crate::portfolio::cancelation_delete(task, registered),
+        Some("0102002") => crate::portfolio::registry_status(config, task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",

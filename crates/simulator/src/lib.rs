@@ -555,6 +555,26 @@ const RESULTS: &[(&str, bool, &[Step])] = &[
         )],
     ),
     (
+        "0102002",
+        false,
+        &[(
+            "S0102002",
+            "The domain status was updated successfully.",
+            "success",
+            None,
+        )],
+    ),
+    (
+        "0102002",
+        true,
+        &[(
+            "E0102002",
+            "The domain status update failed.",
+            "error",
+            Some("Registry: status change refused."),
+        )],
+    ),
+    (
         "0102-owner",
         false,
         &[

@@ -16,6 +16,7 @@ use internetx::tree::Element;
 
 use crate::answer::Answer;
 use crate::check::Registry;
+use crate::SimulatorConfig;
 
 /// The most a list page may hold (InterNetX documents no maximum; the
 /// examples ask for 20 and 30).
@@ -105,4 +106,79 @@ pub fn event_xml(kind: &str, domain: &str, message_id: &str) -> String {
          <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
          </result></response>\n"
     )
+}
+
+/// `0103103`: the cancelation at expiry withdrawn. Done at once in AutoDNS's
+/// own database (no registry step), so answered `S0103103`; a domain
+/// without a cancelation is refused. Codes ours where unpublished.
+pub fn cancelation_delete(task: &Element, registered: &mut Registry) -> Answer {
+    let name = task
+        .text_at(&["cancelation", "domain"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    if !registered.cancelations.remove(&name) {
+        return Answer::error(
+            "E0103103",
+            "Cancelation could not be deleted.",
+            object,
+            "EF01032 There is no cancelation for this domain.",
+        );
+    }
+    Answer::success("S0103103", "The cancelation was deleted.", object)
+}
+
+/// `0102002` (Domain Status Update): `LOCK`/`ACTIVE` for gTLDs only, as the
+/// page says; answered `N0102002` with the job id in `data/domain_job`
+/// (the page's example), the result mailed later (`S0102002`).
+pub fn registry_status(
+    config: &SimulatorConfig,
+    task: &Element,
+    registered: &mut Registry,
+) -> Answer {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    if !registered.domains.contains(&name) {
+        return Answer::error(
+            "E0102002",
+            "Domain status could not be updated.",
+            object,
+            "EF01050 Domain not found.",
+        );
+    }
+    if name.rsplit('.').next().is_some_and(|tld| tld.len() == 2) {
+        return Answer::error(
+            "E0102002",
+            "Domain status could not be updated.",
+            object,
+            "EF01060 The registry status can only be set for gTLDs.",
+        );
+    }
+    let status = task
+        .text_at(&["domain", "registry_status"])
+        .unwrap_or_default();
+    if !matches!(status, "LOCK" | "ACTIVE") {
+        return Answer::error(
+            "E0102002",
+            "Domain status could not be updated.",
+            object,
+            "EF01061 Unknown registry status.",
+        );
+    }
+    if !config.fails_async(&name, "0102002") {
+        if status == "LOCK" {
+            registered.locked.insert(name.clone());
+        } else {
+            registered.locked.remove(&name);
+        }
+    }
+    let mut answer = Answer::notify("N0102002", "The domain status update was started.", object);
+    answer.data = format!(
+        "<domain_job><job><id>{}</id><status>NOT_SET</status></job></domain_job>",
+        4_295_300_000u64 + registered.domains.len() as u64
+    );
+    answer
 }

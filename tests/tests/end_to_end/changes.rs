@@ -131,6 +131,52 @@ async fn a_cancellation_ends_in_cancelled() {
     assert_eq!(out["items"][0]["outcome"], "refused");
 }
 
+/// Issue 17: the transfer lock set through the result mail, then a
+/// cancelation withdrawn after a late payment; each redelivered, nothing
+/// sent twice.
+#[tokio::test]
+async fn a_lock_is_set_and_a_cancelation_withdrawn_through_internetx() {
+    let w = World::start().await;
+    registered(&w).await;
+    let lock = event("transfer-lock-change-requested.json");
+    w.send(&lock).await.unwrap();
+    let d = w
+        .wait_for_status("provider-example.net", "Registered")
+        .await;
+    assert!(flag(&d, "locked"), "{d:?}");
+    let sent = w.simulator.tasks_with_code("0102002");
+    assert_eq!(sent.len(), 1);
+    assert!(
+        sent[0]
+            .xml
+            .contains("<registry_status>LOCK</registry_status>"),
+        "{}",
+        sent[0].xml
+    );
+    let again = w.send(&lock).await.unwrap();
+    assert_eq!(again["items"][0]["outcome"], "duplicate");
+
+    // Withdrawal needs the cancelation.
+    let out = w.send(&event("cancellation-withdrawn.json")).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "refused");
+    let mut cancel = event("cancellation-requested.json");
+    cancel["detail"]["request_id"] = json!("REQ-86");
+    w.send(&cancel).await.unwrap();
+    w.wait_for_status("provider-example.net", "Cancelled").await;
+    let mut withdraw = event("cancellation-withdrawn.json");
+    withdraw["detail"]["request_id"] = json!("REQ-87");
+    let out = w.send(&withdraw).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "completed", "{out}");
+    let d = w.domain("provider-example.net").await.unwrap();
+    assert_eq!(text(&d, "status"), "Registered");
+    assert_eq!(text(&d, "operation"), "withdraw_cancellation");
+    assert!(!d.contains_key("cancel_at"));
+    assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
+    let again = w.send(&withdraw).await.unwrap();
+    assert_eq!(again["items"][0]["outcome"], "duplicate");
+    assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
+}
+
 #[tokio::test]
 async fn an_asynchronous_failure_of_a_change_is_an_error_with_its_reason() {
     let w = World::start().await;

@@ -68,6 +68,22 @@ async fn every_event_type_has_its_rule() {
             "no rule for {source}/{detail_type}: {rules:?}"
         );
     }
+    // Every control-center change, the later ones included (issue 17).
+    for detail_type in [
+        "NameserversChangeRequested",
+        "ContactsChangeRequested",
+        "CancellationRequested",
+        "TransferLockChangeRequested",
+        "CancellationWithdrawn",
+    ] {
+        assert!(
+            rules.iter().any(|p| p["source"][0] == "control-center"
+                && p["detail-type"]
+                    .as_array()
+                    .is_some_and(|types| types.iter().any(|t| t == detail_type))),
+            "no rule for {detail_type}: {rules:?}"
+        );
+    }
     // Without an allow-list the rules take any account's events…
     assert!(
         rules.iter().all(|p| p.get("account").is_none()),

@@ -234,6 +234,9 @@ pub(crate) fn record_to_item(r: &DomainRecord) -> Item {
     if let Some(locked) = r.portfolio.locked {
         item.insert("locked".into(), AttributeValue::Bool(locked));
     }
+    if let Some(locked) = r.portfolio.requested_lock {
+        item.insert("requested_lock".into(), AttributeValue::Bool(locked));
+    }
     if !r.nameservers.is_empty() {
         item.insert(
             "nameservers".into(),
@@ -314,6 +317,10 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
             },
             registry_status: opt_s(item, "registry_status"),
             drift: opt_s(item, "drift"),
+            requested_lock: match item.get("requested_lock") {
+                Some(AttributeValue::Bool(locked)) => Some(*locked),
+                _ => None,
+            },
         },
     })
 }

@@ -197,6 +197,12 @@ impl Transition {
         if let Some(contacts) = r.requested_contacts.take() {
             r.contacts.extend(contacts);
         }
+        if let Some(locked) = r.portfolio.requested_lock.take() {
+            r.portfolio.locked = Some(locked);
+        }
+        if r.operation == Operation::WithdrawCancel {
+            r.portfolio.cancel_at = None;
+        }
         r.status = r.operation.done_status();
         r.registered = true;
         r.last_ctid = r.ctid.take().or(r.last_ctid.take());
@@ -213,6 +219,7 @@ impl Transition {
         let r = &mut self.record;
         r.requested_nameservers = None;
         r.requested_contacts = None;
+        r.portfolio.requested_lock = None;
         r.status = Status::Error;
         if matches!(r.operation, Operation::Register | Operation::Transfer) {
             r.registered = false;

@@ -10,6 +10,7 @@ use internetx::{DomainUpdate, Nameserver, Protection, Task, TaskKind};
 use time::OffsetDateTime;
 
 use crate::contact::Contacts;
+use crate::defaults::is_gtld;
 use crate::dispatch::{claim, refusal, Outgoing, Planned};
 use crate::event::{ChangeInput, ChangeRequested};
 use crate::lifecycle::{Committed, Step};
@@ -33,6 +34,8 @@ pub struct ChangeRequest {
     pub operation: Operation,
     pub nameservers: Option<Vec<Nameserver>>,
     pub contacts: Option<Contacts>,
+    /// The transfer lock asked for (`TransferLockChangeRequested`).
+    pub locked: Option<bool>,
 }
 
 impl ChangeRequest {
@@ -45,6 +48,10 @@ impl ChangeRequest {
             request_id: event.request_id.clone(),
         };
         let change = event.change.clone()?;
+        let locked = match change {
+            ChangeInput::Lock(locked) => Some(locked),
+            _ => None,
+        };
         let (nameservers, contacts) = match change {
             ChangeInput::Nameservers(input) => {
                 (Some(validate_nameservers(&domain, &input, 2)?), None)
@@ -58,7 +65,13 @@ impl ChangeRequest {
                 }
                 (None, Some(contacts))
             }
-            ChangeInput::Cancel => (None, None),
+            ChangeInput::Cancel | ChangeInput::WithdrawCancel => (None, None),
+            ChangeInput::Lock(_) if !is_gtld(&domain) => {
+                return Err(format!(
+                    "{domain} has no registry transfer lock to change: InterNetX sets one only for gTLDs (Domain Status Update)"
+                ))
+            }
+            ChangeInput::Lock(_) => (None, None),
         };
         Ok(Self {
             source,
@@ -66,6 +79,7 @@ impl ChangeRequest {
             operation: event.operation,
             nameservers,
             contacts,
+            locked,
         })
     }
 }
@@ -84,6 +98,16 @@ impl Outgoing for ChangeRequest {
         let name = self.domain.ascii().to_owned();
         let kind = match self.operation {
             Operation::Cancel => TaskKind::CancelationAtExpiry { name },
+            Operation::WithdrawCancel => TaskKind::CancelationDelete { name },
+            Operation::ChangeLock => TaskKind::RegistryStatus {
+                name,
+                status: if self.locked == Some(true) {
+                    "LOCK"
+                } else {
+                    "ACTIVE"
+                }
+                .to_owned(),
+            },
             _ => {
                 let c = self.contacts.clone();
                 let slot = |pick: fn(&Contacts) -> &Option<internetx::ContactRef>| {
@@ -124,6 +148,7 @@ impl Outgoing for ChangeRequest {
             .as_ref()
             .map(|ns| ns.iter().map(|n| n.name.clone()).collect());
         record.requested_contacts = self.contacts.as_ref().map(Contacts::slots);
+        record.portfolio.requested_lock = self.locked;
     }
 }
 
@@ -189,7 +214,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 };
                 // Changes need a registered domain with nothing in flight:
                 // the control center's policy, stricter than the life cycle's.
-                if current.status == Status::Registered && current.ctid.is_none() {
+                // A withdrawal needs the cancelation InterNetX confirmed.
+                let needed = match event.operation {
+                    Operation::WithdrawCancel => Status::Cancelled,
+                    _ => Status::Registered,
+                };
+                if current.status == needed && current.ctid.is_none() {
                     return claim(Some(current), request, &self.sealer, now);
                 }
                 let state = match (&current.ctid, current.status.in_flight()) {
@@ -199,7 +229,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         current.status
                     ),
                     _ => format!(
-                        "the domain is {}, and changes need Registered",
+                        "the domain is {}, and a {what} needs {needed}",
                         current.status
                     ),
                 };

@@ -193,6 +193,19 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     data.cancelation.as_deref().unwrap_or_default()
                 ))
             }
+            (Operation::WithdrawCancel, Presence::Listed(data)) if data.cancelation.is_none() => {
+                Verdict::Done(format!(
+                    "{waited}; InterNetX lists the domain without a cancelation: withdrawal complete"
+                ))
+            }
+            (Operation::ChangeLock, Presence::Listed(data))
+                if data.locked().is_some() && data.locked() == current.portfolio.requested_lock =>
+            {
+                Verdict::Done(format!(
+                    "{waited}; InterNetX shows the registry status {}: lock change complete",
+                    data.registry_status.as_deref().unwrap_or_default()
+                ))
+            }
             _ if age >= policy.give_up => {
                 let evidence = match presence {
                     Presence::Listed(data) if current.operation == Operation::UpdateNameservers => format!(

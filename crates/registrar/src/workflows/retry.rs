@@ -95,13 +95,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     operation: Operation::Cancel,
                     nameservers: None,
                     contacts: None,
+                    locked: None,
                 };
                 match self.dispatcher().send(Some(&current), &request).await? {
                     Some(report) => Ok(Ok(report)),
                     None => refuse(format!("{domain} changed meanwhile; look again")),
                 }
             }
-            Operation::UpdateNameservers | Operation::UpdateContacts => refuse(format!(
+            Operation::UpdateNameservers
+            | Operation::UpdateContacts
+            | Operation::ChangeLock
+            | Operation::WithdrawCancel => refuse(format!(
                 "the failed {} of {domain} is not retried here: send it again from the control center",
                 current.operation.noun()
             )),

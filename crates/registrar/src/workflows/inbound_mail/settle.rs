@@ -43,7 +43,9 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
                 || task == "0104011"
                 || (task == "0104010" && outcome == Settlement::Failure)
         }
-        Operation::Cancel => task.starts_with("0103"),
+        Operation::Cancel => task == "0103101" || task == "0103",
+        Operation::WithdrawCancel => task == "0103103",
+        Operation::ChangeLock => task.starts_with("0102"),
         // Nothing of ours was sent: nothing settles it.
         Operation::Import => false,
     };
@@ -64,7 +66,8 @@ pub fn answers_task(operation: Operation, task: &str) -> bool {
         Operation::UpdateContacts => {
             task.starts_with("0102") || task == "0104010" || task == "0104011"
         }
-        Operation::Cancel => task.starts_with("0103"),
+        Operation::Cancel | Operation::WithdrawCancel => task.starts_with("0103"),
+        Operation::ChangeLock => task.starts_with("0102"),
         Operation::Import => false,
     }
 }

@@ -1,0 +1,209 @@
+//! Transfer lock and cancellation withdrawal (issue 17, items 2 and 3)
+//! through the same claim → send → record cycle as every change.
+
+use registrar::event::parse_event;
+use registrar::lifecycle::NoticePolicy;
+use registrar::ports::DomainStore;
+use registrar::report::ItemOutcome;
+use registrar::testing::{
+    in_flight_record, registrar, reply_address, seed, MemoryStore, ScriptedGateway, TestClock,
+};
+use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::{DomainRecord, Operation, Registrar, Status};
+use serde_json::json;
+
+type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
+
+fn record(domain: &str, status: Status) -> DomainRecord {
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let mut r = in_flight_record(domain, Operation::Register, "ib-old", at);
+    r.status = status;
+    r.ctid = None;
+    r.account_id = "CUST-1".into();
+    r.account_kind = registrar::AccountKind::Customer;
+    r
+}
+
+async fn app_with(records: Vec<DomainRecord>) -> App {
+    let app = registrar(ScriptedGateway::default());
+    for r in records {
+        app.store.commit(&seed(r, None)).await.unwrap();
+    }
+    app
+}
+
+async fn event(
+    app: &App,
+    kind: &str,
+    id: &str,
+    domain: &str,
+    extra: serde_json::Value,
+) -> (ItemOutcome, Option<String>) {
+    let mut detail = json!({"request_id": id, "domain": domain, "account": {"id": "CUST-1", "kind": "customer"}});
+    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    let report = app.handle(&parse_event(kind, &detail).unwrap()).await;
+    (report.items[0].outcome, report.items[0].reason.clone())
+}
+
+/// InterNetX's result mail for the domain's ctid, to its reply address.
+async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
+    let ctid = app.store.domain(domain).unwrap().ctid.expect("in flight");
+    let inbound = Inbound {
+        store: &app.store,
+        clock: TestClock::default(),
+        reply: reply_address(),
+        config: InboundConfig::default(),
+        notices: NoticePolicy::default(),
+    };
+    let raw = format!(
+        "From: AutoDNS <robot@autodns.com>\r\nTo: {}\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
+         <response><result><data><message><id>1</id><job><ctid>{ctid}</ctid><status><type>success</type><code>{code}</code><text>Done.</text></status>\
+         <domain><name>{domain}</name></domain></job></message></data></result></response>",
+        reply_address().for_ctid(&ctid)
+    );
+    inbound
+        .handle(&format!("inbound/{domain}-{code}"), raw.as_bytes())
+        .await
+        .unwrap()
+        .outcome
+}
+
+#[tokio::test]
+async fn a_lock_goes_out_once_and_counts_when_internetx_confirms_it() {
+    let app = app_with(vec![record("locked.com", Status::Registered)]).await;
+    let locked = json!({"locked": true});
+    let (outcome, _) = event(
+        &app,
+        "TransferLockChangeRequested",
+        "REQ-L1",
+        "locked.com",
+        locked.clone(),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    let sent = app.gateway.operations();
+    assert_eq!(sent.len(), 1);
+    assert!(
+        matches!(&sent[0].kind, internetx::TaskKind::RegistryStatus { status, .. } if status == "LOCK")
+    );
+    let r = app.store.domain("locked.com").unwrap();
+    assert_eq!(
+        (r.status, r.portfolio.requested_lock, r.portfolio.locked),
+        (Status::Updating, Some(true), None)
+    );
+
+    // Redelivered: nothing sent again.
+    let (again, _) = event(
+        &app,
+        "TransferLockChangeRequested",
+        "REQ-L1",
+        "locked.com",
+        locked,
+    )
+    .await;
+    assert_eq!(again, ItemOutcome::Duplicate);
+    // Another change meanwhile: refused, nothing sent.
+    let (racing, reason) = event(
+        &app,
+        "CancellationRequested",
+        "REQ-C9",
+        "locked.com",
+        json!({}),
+    )
+    .await;
+    assert_eq!(racing, ItemOutcome::Refused, "{reason:?}");
+    assert_eq!(app.gateway.operations().len(), 1);
+
+    assert_eq!(
+        result_mail(&app, "locked.com", "S0102002").await,
+        MailOutcome::Applied
+    );
+    let r = app.store.domain("locked.com").unwrap();
+    assert_eq!(
+        (r.status, r.portfolio.locked, r.portfolio.requested_lock),
+        (Status::Registered, Some(true), None)
+    );
+}
+
+#[tokio::test]
+async fn a_country_code_domain_is_refused_before_anything_is_sent() {
+    let app = app_with(vec![record("locked.de", Status::Registered)]).await;
+    let (outcome, reason) = event(
+        &app,
+        "TransferLockChangeRequested",
+        "REQ-L2",
+        "locked.de",
+        json!({"locked": true}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Invalid);
+    assert!(reason.unwrap().contains("only for gTLDs"));
+    assert!(app.gateway.seen().is_empty());
+    assert_eq!(
+        app.store.domain("locked.de").unwrap().status,
+        Status::Registered
+    );
+    assert!(app.store.actions("locked.de").contains(&"request.rejected"));
+    let (bad, reason) = event(
+        &app,
+        "TransferLockChangeRequested",
+        "REQ-L3",
+        "locked.de",
+        json!({"locked": "yes"}),
+    )
+    .await;
+    assert_eq!(bad, ItemOutcome::Invalid, "{reason:?}");
+}
+
+#[tokio::test]
+async fn a_withdrawal_needs_the_cancelation_and_returns_the_domain_to_registered() {
+    let mut cancelled = record("paid-late.com", Status::Cancelled);
+    cancelled.operation = Operation::Cancel;
+    cancelled.portfolio.cancel_at = Some("2027-03-01T12:00:00Z".into());
+    let app = app_with(vec![
+        cancelled,
+        record("never-cancelled.com", Status::Registered),
+    ])
+    .await;
+
+    let (refused, reason) = event(
+        &app,
+        "CancellationWithdrawn",
+        "REQ-W0",
+        "never-cancelled.com",
+        json!({}),
+    )
+    .await;
+    assert_eq!(refused, ItemOutcome::Refused);
+    assert!(reason.unwrap().contains("needs Cancelled"));
+
+    let (outcome, _) = event(
+        &app,
+        "CancellationWithdrawn",
+        "REQ-W1",
+        "paid-late.com",
+        json!({}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    assert!(matches!(
+        app.gateway.operations()[0].kind,
+        internetx::TaskKind::CancelationDelete { .. }
+    ));
+    assert_eq!(
+        app.store.domain("paid-late.com").unwrap().status,
+        Status::Updating
+    );
+    assert_eq!(
+        result_mail(&app, "paid-late.com", "S0103103").await,
+        MailOutcome::Applied
+    );
+    let r = app.store.domain("paid-late.com").unwrap();
+    assert_eq!(
+        (r.status, r.portfolio.cancel_at.clone()),
+        (Status::Registered, None)
+    );
+    assert_eq!(r.operation, Operation::WithdrawCancel);
+}
