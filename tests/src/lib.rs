@@ -381,6 +381,13 @@ impl Default for Options {
     }
 }
 
+/// What the status-mails function opens sealed auth codes with, as the
+/// template configures it (the sealing key, and the reply-token secret for
+/// what was sealed before there was one).
+pub fn opening_sealer() -> registrar::seal::Sealer {
+    registrar::seal::Sealer::new(SEALING_SECRET.as_bytes()).also_opening(REPLY_SECRET.as_bytes())
+}
+
 /// The defaults as the functions' environment gives them.
 fn defaults_env(d: &registrar::defaults::RequestDefaults) -> Vec<(String, String)> {
     let mut env = vec![

@@ -321,6 +321,39 @@ impl StatusMailConfig {
     }
 }
 
+/// What opens sealed auth codes outside the gateway functions (the
+/// status-mails function, for the code a customer asked for): the sealing
+/// key (`SEALING_SECRET` / `SEALING_SECRET_SECRET`), also opening what the
+/// reply-token secret sealed when that is configured too; `None` without
+/// either.
+pub async fn opening_sealer(
+    env: &impl Env,
+    aws: &SdkConfig,
+) -> Result<Option<registrar::seal::Sealer>, ConfigError> {
+    let optional = |value: &'static str, reference: &'static str| {
+        env.get(value).is_some() || env.get(reference).is_some()
+    };
+    let reply = if optional("REPLY_TOKEN_SECRET", "REPLY_TOKEN_SECRET_SECRET") {
+        Some(secret(env, aws, "REPLY_TOKEN_SECRET", "REPLY_TOKEN_SECRET_SECRET").await?)
+    } else {
+        None
+    };
+    let sealing = if optional("SEALING_SECRET", "SEALING_SECRET_SECRET") {
+        Some(secret(env, aws, "SEALING_SECRET", "SEALING_SECRET_SECRET").await?)
+    } else {
+        None
+    };
+    Ok(match (sealing, reply) {
+        (Some(key), Some(old)) => Some(
+            registrar::seal::Sealer::new(key.expose().as_bytes())
+                .also_opening(old.expose().as_bytes()),
+        ),
+        (Some(key), None) => Some(registrar::seal::Sealer::new(key.expose().as_bytes())),
+        (None, Some(old)) => Some(registrar::seal::Sealer::new(old.expose().as_bytes())),
+        (None, None) => None,
+    })
+}
+
 /// The `reconcile` function's policy. `RECONCILE_AFTER_MINUTES` (default
 /// 60): how long an operation may wait for its mail before it is checked.
 /// `RECONCILE_GIVE_UP_HOURS` (default 168, transfers can take days): when an

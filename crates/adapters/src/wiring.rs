@@ -125,7 +125,11 @@ pub fn s3_client(aws: &SdkConfig, force_path_style: bool) -> aws_sdk_s3::Client 
     )
 }
 
-pub fn status_mails(config: &StatusMailConfig, aws: &SdkConfig) -> StatusMails {
+pub fn status_mails(
+    config: &StatusMailConfig,
+    aws: &SdkConfig,
+    sealer: Option<registrar::seal::Sealer>,
+) -> StatusMails {
     Notifier {
         queue: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
         mailer: SesMailer::new(
@@ -136,6 +140,7 @@ pub fn status_mails(config: &StatusMailConfig, aws: &SdkConfig) -> StatusMails {
         clock: SystemClock,
         max_attempts: config.max_attempts,
         stale_after: config.stale_after,
+        sealer,
     }
 }
 

@@ -518,5 +518,6 @@ fn domain_json(d: &DomainRecord) -> serde_json::Value {
         "expires_at": d.portfolio.expires_at, "payable_at": d.portfolio.payable_at,
         "cancel_at": d.portfolio.cancel_at, "synced_at": d.portfolio.synced_at,
         "locked": d.portfolio.locked, "drift": d.portfolio.drift,
+        "auth_code_expires_at": d.portfolio.auth_code_expires_at,
     })
 }

@@ -38,6 +38,9 @@ pub fn print_portfolio(p: &registrar::record::Portfolio) {
     if let Some(synced) = &p.synced_at {
         println!("  synced      {synced}");
     }
+    if let Some(until) = date(&p.auth_code_expires_at) {
+        println!("  auth code   sent to the customer by status mail, valid until {until} (never stored in clear)");
+    }
     if let Some(drift) = &p.drift {
         println!("  drift       {}", registrar::text::printable(drift, 1_000));
     }

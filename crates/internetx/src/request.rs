@@ -200,6 +200,14 @@ pub enum TaskKind {
     /// `0103103`: the cancelation at expiry withdrawn (cancelation delete;
     /// the form a production client sends, INTERNETX-SOURCES §3.3).
     CancelationDelete { name: String },
+    /// `0113001`: AuthInfo1 Create — the answer carries the code in
+    /// `status/object/value` (type `authinfo`); an existing one comes back
+    /// with `E0113001`/`EF011316`
+    /// (https://help.internetx.com/display/APIXMLDE/AuthInfo1+Create).
+    AuthInfoCreate { name: String },
+    /// `0113005`: InterNetX sends the auth code to the domain's owner
+    /// itself (OpenAPI route summary "send AuthInfo to owner-c").
+    AuthInfoToOwner { name: String },
     /// `0102002`: the registry status (`LOCK`, `ACTIVE`, …) — Domain Status
     /// Update, "only possible for gTLDs"
     /// (https://help.internetx.com/display/APIXMLEN/Domain+Status+Update).
@@ -227,6 +235,8 @@ impl TaskKind {
             TaskKind::CancelationAtExpiry { .. } => "0103101",
             TaskKind::CancelationDelete { .. } => "0103103",
             TaskKind::RegistryStatus { .. } => "0102002",
+            TaskKind::AuthInfoCreate { .. } => "0113001",
+            TaskKind::AuthInfoToOwner { .. } => "0113005",
         }
     }
 
@@ -238,6 +248,8 @@ impl TaskKind {
             TaskKind::DomainInfo { name }
             | TaskKind::CancelationAtExpiry { name }
             | TaskKind::CancelationDelete { name }
+            | TaskKind::AuthInfoCreate { name }
+            | TaskKind::AuthInfoToOwner { name }
             | TaskKind::RegistryStatus { name, .. } => name,
             TaskKind::DomainList { .. } => "",
         }
@@ -276,7 +288,9 @@ impl Task {
             TaskKind::DomainTransfer { order, auth_code } => {
                 write_domain(&mut w, order, Some(auth_code))
             }
-            TaskKind::DomainInfo { name } => {
+            TaskKind::DomainInfo { name }
+            | TaskKind::AuthInfoCreate { name }
+            | TaskKind::AuthInfoToOwner { name } => {
                 w.open("domain");
                 w.leaf("name", name);
                 w.close("domain");

@@ -383,6 +383,32 @@ fn lock_and_cancelation_withdrawal_match_their_examples() {
 }
 
 #[test]
+fn auth_code_creation_matches_its_example_and_both_answers_carry_the_code() {
+    let create = built(TaskKind::AuthInfoCreate {
+        name: "example.com".into(),
+    });
+    let official = example("request-0113001-authinfo-create.xml");
+    conforms(
+        at(&create, &["task"]),
+        at(&official, &["task"]),
+        "task",
+        &[],
+    );
+    conforms(
+        at(&create, &["task", "domain"]),
+        at(&official, &["task", "domain"]),
+        "domain",
+        &[],
+    );
+    let exists = parse_answer(&published("answer-0113001-exists.xml")).unwrap();
+    assert!(!exists.accepted());
+    assert!(exists.messages.iter().any(|m| m.code == "EF011316"));
+    assert_eq!(exists.status.object.unwrap().value, "Existing-Code-42");
+    let redacted = internetx::redact::redact(&published("answer-0113001-exists.xml"));
+    assert!(!redacted.contains("Existing-Code-42"), "{redacted}");
+}
+
+#[test]
 fn the_comparison_catches_what_the_examples_do_not_show() {
     let mut ours = built(TaskKind::DomainCreate(order()));
     let domain = ours

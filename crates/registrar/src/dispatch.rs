@@ -11,7 +11,7 @@ use internetx::{AnswerKind, Exchange, GatewayError};
 use time::OffsetDateTime;
 
 use crate::lifecycle::{Attempt, Committed, Lifecycle, Step, Transition};
-use crate::log::{action, LogEntry, Outcome};
+use crate::log::{action, timestamp, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
@@ -217,6 +217,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
         let task = request.task(ctid, Some(self.reply.for_ctid(ctid)));
         let result = self.gateway.send(&task).await;
         let reply = GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
+        let issued = reply
+            .issued
+            .as_ref()
+            .map(|code| self.sealer.seal(code.expose()));
         // The result mail (or an operator) may get there first: the answer
         // is then applied to the fresh item.
         let committed = self
@@ -225,7 +229,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
                 request.domain().ascii(),
                 Some(Some(claimed)),
                 |current, now| match current {
-                    Some(current) => Step::write(reply.transition(current, ctid, now), ()),
+                    Some(current) => {
+                        Step::write(reply.transition(current, ctid, issued.clone(), now), ())
+                    }
                     None => Step::Skip(()),
                 },
             )
@@ -262,6 +268,9 @@ struct GatewayReply {
     message: String,
     /// No answer document: logged as `gateway.failed`.
     no_answer: bool,
+    /// An auth code InterNetX issued (or returned, as existing) for the
+    /// customer: sealed before it goes anywhere.
+    issued: Option<internetx::Secret>,
 }
 
 impl GatewayReply {
@@ -283,6 +292,7 @@ impl GatewayReply {
             response_xml: None,
             message: String::new(),
             no_answer: false,
+            issued: None,
         };
         match result {
             Ok(exchange) => {
@@ -292,9 +302,30 @@ impl GatewayReply {
                 reply.text = Some(status.text.clone());
                 reply.stid = answer.stid.clone();
                 reply.job_id = answer.job_id.clone();
-                reply.request_xml = Some(exchange.request_xml);
-                reply.response_xml = Some(exchange.response_xml);
-                if !answer.accepted() {
+                // Redacted again here, whatever the transport did: what is
+                // stored must never hold a password, token or auth code.
+                reply.request_xml = Some(internetx::redact::redact(&exchange.request_xml));
+                reply.response_xml = Some(internetx::redact::redact(&exchange.response_xml));
+                let authinfo = (operation == Operation::AuthCode)
+                    .then_some(status.object.as_ref())
+                    .flatten()
+                    .filter(|o| o.kind.eq_ignore_ascii_case("authinfo") && !o.value.is_empty())
+                    .map(|o| internetx::Secret::new(o.value.clone()));
+                // An auth code that exists already comes back with an
+                // error: E0113001 / EF011316 and the code itself.
+                let existing = authinfo.is_some()
+                    && !answer.accepted()
+                    && answer.messages.iter().any(|m| m.code == "EF011316");
+                if authinfo.is_some() && (answer.accepted() || existing) {
+                    reply.issued = authinfo;
+                }
+                if existing {
+                    reply.outcome = ItemOutcome::Completed;
+                    reply.message = format!(
+                        "InterNetX already held an auth code for {domain} and returned it ({} EF011316); it goes to the customer by status mail, sealed",
+                        status.code
+                    );
+                } else if !answer.accepted() {
                     let reason = format!("InterNetX rejected the {what}: {}", answer.summary());
                     reply.outcome = ItemOutcome::Rejected;
                     reply.message = reason.clone();
@@ -326,8 +357,9 @@ impl GatewayReply {
                     ..
                 } = &err
                 {
-                    reply.request_xml = Some(request_xml.clone());
-                    reply.response_xml = Some(clip(response_xml, 20_000));
+                    reply.request_xml = Some(internetx::redact::redact(request_xml));
+                    reply.response_xml =
+                        Some(clip(&internetx::redact::redact(response_xml), 20_000));
                 }
                 // An HTTP error page stays in the log entry (redacted), never
                 // in the reason, which reaches `last_error` and the customer's
@@ -359,7 +391,13 @@ impl GatewayReply {
 
     /// The answer applied to the domain item. When the item has moved on
     /// from this ctid (the mail came first), only the log entry is added.
-    fn transition(&self, current: &DomainRecord, ctid: &str, now: OffsetDateTime) -> Transition {
+    fn transition(
+        &self,
+        current: &DomainRecord,
+        ctid: &str,
+        issued: Option<String>,
+        now: OffsetDateTime,
+    ) -> Transition {
         let mut t = Transition::of(current, now);
         let action = if self.no_answer {
             action::GATEWAY_FAILED
@@ -385,6 +423,15 @@ impl GatewayReply {
                     t.accepted();
                 }
                 ItemOutcome::Completed => {
+                    if issued.is_some() {
+                        // Valid 30 days (AuthInfo1 Create); the code itself
+                        // rides in the status mail's notice only.
+                        t.edit(|record| {
+                            record.issued_auth_code = issued;
+                            record.portfolio.auth_code_expires_at =
+                                Some(timestamp(now + time::Duration::days(30)));
+                        });
+                    }
                     t.succeed();
                 }
                 ItemOutcome::Rejected | ItemOutcome::Failed => {

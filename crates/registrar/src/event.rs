@@ -32,8 +32,8 @@ impl InboundEvent {
 }
 
 /// `NameserversChangeRequested`, `ContactsChangeRequested`,
-/// `CancellationRequested`, `TransferLockChangeRequested` or
-/// `CancellationWithdrawn` for a domain of the table.
+/// `CancellationRequested`, `TransferLockChangeRequested`,
+/// `CancellationWithdrawn` or `AuthCodeRequested` for a domain of the table.
 #[derive(Debug, Clone)]
 pub struct ChangeRequested {
     pub request_id: String,
@@ -55,6 +55,11 @@ pub enum ChangeInput {
     Lock(bool),
     /// `CancellationWithdrawn`.
     WithdrawCancel,
+    /// `AuthCodeRequested`: `true` when InterNetX is to send the code to
+    /// the domain's owner itself (`"send_to": "owner"`).
+    AuthCode {
+        to_owner: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -173,6 +178,7 @@ pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, Ev
         "CancellationWithdrawn" => {
             parse_change(detail, Operation::WithdrawCancel).map(InboundEvent::Change)
         }
+        "AuthCodeRequested" => parse_change(detail, Operation::AuthCode).map(InboundEvent::Change),
         other => Err(EventError(format!(
             "unsupported event type {:?}",
             clip(other, 60)
@@ -330,6 +336,11 @@ fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested,
             None => Err("locked is missing".to_owned()),
         },
         Operation::WithdrawCancel => Ok(ChangeInput::WithdrawCancel),
+        Operation::AuthCode => match field("send_to").map(|v| v.as_str()) {
+            None | Some(Some("customer")) => Ok(ChangeInput::AuthCode { to_owner: false }),
+            Some(Some("owner")) => Ok(ChangeInput::AuthCode { to_owner: true }),
+            Some(_) => Err("send_to is neither \"customer\" nor \"owner\"".to_owned()),
+        },
         _ => Ok(ChangeInput::Cancel),
     };
     Ok(ChangeRequested {

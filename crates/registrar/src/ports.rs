@@ -339,6 +339,31 @@ pub trait NoticeQueue: Send + Sync {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
+/// A borrowed queue is a queue: the sender and a writer can share a store.
+impl<Q: NoticeQueue> NoticeQueue for &Q {
+    fn waiting(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<QueuedNotice>, StoreError>> + Send {
+        (**self).waiting(limit)
+    }
+    fn claim(
+        &self,
+        notice: &QueuedNotice,
+        at: OffsetDateTime,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).claim(notice, at)
+    }
+    fn finish(
+        &self,
+        notice: &QueuedNotice,
+        end: &NoticeEnd,
+        log: &LogEntry,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).finish(notice, end, log)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct MailError {

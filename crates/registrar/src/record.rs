@@ -74,6 +74,9 @@ pub struct DomainRecord {
     pub pending_request: Option<String>,
     /// Its auth code, sealed (never in clear).
     pub pending_auth_code: Option<String>,
+    /// An auth code InterNetX just issued for the customer, sealed: only on
+    /// its way into the status mail's notice, never written on the item.
+    pub issued_auth_code: Option<String>,
     /// Name servers as last confirmed (or sent with the registration).
     pub nameservers: Vec<String>,
     /// The name-server set of a change in flight; stored as `nameservers`
@@ -110,6 +113,9 @@ pub struct Portfolio {
     pub drift: Option<String>,
     /// The lock a change in flight asks for; `locked` once confirmed.
     pub requested_lock: Option<bool>,
+    /// Until when the auth code last sent to the customer is valid (30 days;
+    /// the code itself is never on the item).
+    pub auth_code_expires_at: Option<String>,
 }
 
 impl DomainRecord {
@@ -146,6 +152,7 @@ impl DomainRecord {
             acknowledged_at: None,
             pending_request: None,
             pending_auth_code: None,
+            issued_auth_code: None,
             nameservers: Vec::new(),
             requested_nameservers: None,
             contacts: BTreeMap::new(),

@@ -34,6 +34,8 @@ pub enum Operation {
     ChangeLock,
     /// A cancelation at expiry withdrawn (`0103103`).
     WithdrawCancel,
+    /// An auth code for a transfer away (`0113001`, or `0113005` to the owner).
+    AuthCode,
 }
 
 impl Status {
@@ -127,6 +129,7 @@ impl Operation {
             Operation::Import => "import",
             Operation::ChangeLock => "update_lock",
             Operation::WithdrawCancel => "withdraw_cancellation",
+            Operation::AuthCode => "auth_code",
         }
     }
 
@@ -138,7 +141,8 @@ impl Operation {
             Operation::UpdateNameservers
             | Operation::UpdateContacts
             | Operation::ChangeLock
-            | Operation::WithdrawCancel => Status::Updating,
+            | Operation::WithdrawCancel
+            | Operation::AuthCode => Status::Updating,
             Operation::Cancel => Status::Cancelling,
             // Never in flight: an import is recorded as it is found.
             Operation::Import => Status::Registered,
@@ -164,6 +168,7 @@ impl Operation {
             Operation::Import => "import",
             Operation::ChangeLock => "transfer-lock change",
             Operation::WithdrawCancel => "cancellation withdrawal",
+            Operation::AuthCode => "auth-code request",
         }
     }
 }
@@ -209,6 +214,7 @@ impl FromStr for Operation {
             Operation::Import,
             Operation::ChangeLock,
             Operation::WithdrawCancel,
+            Operation::AuthCode,
         ]
         .into_iter()
         .find(|op| op.as_str() == s)

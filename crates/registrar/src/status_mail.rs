@@ -73,6 +73,9 @@ pub struct StatusNotice {
     /// The domain item's version that made the transition: one notice per
     /// version, so a repeated transition is a new notice, a repeated write not.
     pub version: u64,
+    /// An auth code for the customer, sealed (`AuthCodeRequested`): opened
+    /// only to write the mail, dropped from the notice once it ended.
+    pub sealed_auth_code: Option<String>,
 }
 
 /// A plain-text mail.
@@ -88,13 +91,23 @@ impl StatusNotice {
     /// follows for the provider's support, and no secret is ever in it (auth
     /// codes never reach `last_error`).
     pub fn compose(&self) -> StatusMail {
+        self.compose_with(None)
+    }
+
+    /// The mail, with the auth code opened from `sealed_auth_code` when
+    /// the notice carries one (only the status-mails function can open it).
+    pub fn compose_with(&self, auth_code: Option<&str>) -> StatusMail {
         let name = if self.domain_unicode != self.domain {
             format!("{} ({})", self.domain_unicode, self.domain)
         } else {
             self.domain.clone()
         };
         let words = Words::of(self.language);
+        let auth = (self.operation == Operation::AuthCode && self.status == Status::Registered)
+            .then_some(auth_code)
+            .flatten();
         let (subject, lead) = match self.status {
+            Status::Registered if auth.is_some() => (words.auth_subject, words.auth),
             Status::Cancelled => (words.cancelled_subject, words.cancelled),
             Status::Error => (words.error_subject, words.error),
             Status::TransferredAway => (words.away_subject, words.away),
@@ -109,6 +122,7 @@ impl StatusNotice {
             "{}\n\n{}\n",
             words.greeting,
             lead.replace("{domain}", &name)
+                .replace("{code}", auth.unwrap_or_default())
         );
         if self.status == Status::Error {
             body.push_str(&format!(
@@ -141,6 +155,8 @@ struct Words {
     cancelled: &'static str,
     error_subject: &'static str,
     error: &'static str,
+    auth_subject: &'static str,
+    auth: &'static str,
     away_subject: &'static str,
     away: &'static str,
     deleted_subject: &'static str,
@@ -171,6 +187,8 @@ const EN: Words = Words {
     cancelled: "the cancellation of your domain {domain} is confirmed. The domain stays active until the end of its current term and is then not renewed.",
     error_subject: "{domain}: your request could not be completed",
     error: "we could not complete your request for the domain {domain}.",
+    auth_subject: "{domain}: your auth code",
+    auth: "the auth code (AuthInfo) for your domain {domain} is:\n\n    {code}\n\nIt is valid for 30 days. Give it to your new provider to move the domain there; keep it to yourself otherwise.",
     away_subject: "{domain} has left your account",
     away: "your domain {domain} is no longer managed by us: it was transferred to another provider. If you did not ask for this, please contact our support at once.",
     deleted_subject: "{domain} has been deleted",
@@ -192,6 +210,8 @@ const DE: Words = Words {
     cancelled: "die Kündigung Ihrer Domain {domain} ist bestätigt. Die Domain bleibt bis zum Ende der laufenden Laufzeit aktiv und wird danach nicht verlängert.",
     error_subject: "{domain}: Ihr Auftrag konnte nicht ausgeführt werden",
     error: "Ihr Auftrag für die Domain {domain} konnte nicht ausgeführt werden.",
+    auth_subject: "{domain}: Ihr Auth-Code",
+    auth: "der Auth-Code (AuthInfo) für Ihre Domain {domain} lautet:\n\n    {code}\n\nEr ist 30 Tage gültig. Geben Sie ihn Ihrem neuen Anbieter, um die Domain dorthin umzuziehen; sonst behalten Sie ihn bitte für sich.",
     away_subject: "{domain} wird nicht mehr von uns verwaltet",
     away: "Ihre Domain {domain} wird nicht mehr von uns verwaltet: Sie wurde zu einem anderen Anbieter übertragen. Falls Sie das nicht veranlasst haben, wenden Sie sich bitte sofort an unseren Support.",
     deleted_subject: "{domain} wurde gelöscht",
@@ -267,6 +287,7 @@ mod tests {
             reason: (status == Status::Error)
                 .then(|| "EF01090 owner contact country missing".to_owned()),
             version: 4,
+            sealed_auth_code: None,
         })
     }
 

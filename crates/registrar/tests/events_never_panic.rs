@@ -15,7 +15,7 @@ use registrar::testing::{registrar, MemoryStore, ScriptedGateway, TestClock};
 use registrar::Registrar;
 use serde_json::{json, Value};
 
-const TYPES: [&str; 7] = [
+const TYPES: [&str; 8] = [
     "OrderPaid",
     "DomainRequested",
     "NameserversChangeRequested",
@@ -23,6 +23,7 @@ const TYPES: [&str; 7] = [
     "CancellationRequested",
     "TransferLockChangeRequested",
     "CancellationWithdrawn",
+    "AuthCodeRequested",
 ];
 
 /// The scripted gateway checks that every request is well-formed XML

@@ -25,6 +25,8 @@ pub struct Registry {
     pub cancelations: HashSet<String>,
     /// Domains with a registry transfer lock.
     pub locked: HashSet<String>,
+    /// Auth codes (AuthInfo1) that exist, per domain.
+    pub authinfo: HashMap<String, String>,
 }
 
 impl Registry {
@@ -152,6 +154,8 @@ pub fn handle(
         Some("0103101") => cancelation(task, registered),
         Some("0103103") => crate::portfolio::cancelation_delete(task, registered),
         Some("0102002") => crate::portfolio::registry_status(config, task, registered),
+        Some("0113001") => crate::portfolio::authinfo_create(task, registered),
+        Some("0113005") => crate::portfolio::authinfo_to_owner(task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",

@@ -182,3 +182,56 @@ pub fn registry_status(
     );
     answer
 }
+
+/// `0113001` AuthInfo1 Create: the code in `status/object/value` (type
+/// `authinfo`); when one exists already, `E0113001` with `EF011316` and the
+/// existing code — both as the AuthInfo1 Create page describes
+/// (https://help.internetx.com/display/APIXMLDE/AuthInfo1+Create).
+pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !registered.domains.contains(&name) {
+        return Answer::error(
+            "E0113001",
+            "AuthInfo1 could not be created.",
+            Some(("domain", name.as_str())),
+            "EF01050 Domain not found.",
+        );
+    }
+    if let Some(existing) = registered.authinfo.get(&name) {
+        return Answer::error(
+            "E0113001",
+            "AuthInfo1 could not be created.",
+            Some(("authinfo", existing.as_str())),
+            "EF011316 An AuthInfo already exists for this domain.",
+        );
+    }
+    let code = format!("Sim{:08x}&<Auth>", rand::random::<u32>());
+    registered.authinfo.insert(name.clone(), code.clone());
+    Answer::success(
+        "S0113001",
+        "AuthInfo1 was created successfully.",
+        Some(("authinfo", code.as_str())),
+    )
+}
+
+/// `0113005`: InterNetX mails the code to the domain's owner; the answer
+/// carries no code (the route's summary in the OpenAPI copy).
+pub fn authinfo_to_owner(task: &Element, registered: &mut Registry) -> Answer {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    if !registered.domains.contains(&name) {
+        return Answer::error(
+            "E0113005",
+            "AuthInfo could not be sent.",
+            object,
+            "EF01050 Domain not found.",
+        );
+    }
+    Answer::success("S0113005", "The AuthInfo was sent to the owner.", object)
+}

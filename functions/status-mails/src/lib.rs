@@ -61,6 +61,7 @@ mod tests {
             clock: TestClock::default(),
             max_attempts: 5,
             stale_after: time::Duration::minutes(15),
+            sealer: None,
         };
         assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 1);
         assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 0);
@@ -78,6 +79,7 @@ mod tests {
             clock: TestClock::default(),
             max_attempts: 5,
             stale_after: time::Duration::minutes(15),
+            sealer: None,
         };
         let out = handle(&notifier, 10).await.expect("the run succeeds");
         assert_eq!(out["failed"], 1);

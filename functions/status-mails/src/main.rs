@@ -5,8 +5,10 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-    let config = adapters::StatusMailConfig::from_env(&adapters::config::ProcessEnv)?;
-    let app = adapters::wiring::status_mails(&config, &aws);
+    let env = adapters::config::ProcessEnv;
+    let config = adapters::StatusMailConfig::from_env(&env)?;
+    let sealer = adapters::config::opening_sealer(&env, &aws).await?;
+    let app = adapters::wiring::status_mails(&config, &aws, sealer);
     run(service_fn(|_: LambdaEvent<Value>| {
         status_mails::handle(&app, config.batch)
     }))

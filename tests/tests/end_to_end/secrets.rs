@@ -98,6 +98,7 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
             stale_after: time::Duration::minutes(15),
         },
         &w.aws,
+        Some(e2e::opening_sealer()),
     );
     let sent = status_mails::handle(&mails, 100).await.unwrap();
     assert!(sent["sent"].as_u64().unwrap() >= 3, "{sent}");

@@ -48,7 +48,11 @@ async fn each_final_status_is_mailed_once_in_the_accounts_language() {
         CUSTOMER
     );
 
-    let app = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let app = adapters::wiring::status_mails(
+        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
     let report = status_mails::handle(&app, 200).await.unwrap();
     assert_eq!(report["sent"], 3, "{report}");
     let again = status_mails::handle(&app, 200).await.unwrap();
@@ -103,8 +107,11 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
     w.wait_for_status("example.com", "Registered").await;
 
     // A sender SES has not verified: SES refuses, for good.
-    let app =
-        adapters::wiring::status_mails(&notify_config(&w, "noreply@unverified.example"), &w.aws);
+    let app = adapters::wiring::status_mails(
+        &notify_config(&w, "noreply@unverified.example"),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
     let report = status_mails::handle(&app, 200).await.unwrap();
     assert_eq!(report["failed"], 3, "{report}");
     assert_eq!(w.moto.sent_mail_count().await, 0);
@@ -121,7 +128,11 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
     assert!(text(failed, "message").contains("given up"), "{failed:?}");
 
     // Given up means given up: a run with a good sender sends nothing old.
-    let good = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let good = adapters::wiring::status_mails(
+        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
     assert_eq!(status_mails::handle(&good, 200).await.unwrap()["sent"], 0);
 }
 
@@ -138,7 +149,78 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
         .filter(|i| text(i, "sk") == "NOTICE")
         .count();
     assert_eq!(notices, 0);
-    let app = adapters::wiring::status_mails(&notify_config(&w, STATUS_MAIL_FROM), &w.aws);
+    let app = adapters::wiring::status_mails(
+        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
     assert_eq!(status_mails::handle(&app, 200).await.unwrap()["sent"], 0);
     assert_eq!(w.moto.sent_mail_count().await, 0);
+}
+
+/// Issue 17: an auth code reaches the customer only in the status mail.
+/// Through the simulator and SES (moto): the code is in no table item
+/// (sealed in the notice until it is sent, then gone), no log, no CLI
+/// output; a second request gets InterNetX's existing code back
+/// (EF011316) the same way.
+#[tokio::test]
+async fn an_auth_code_goes_to_the_customer_by_status_mail_only() {
+    let w = World::start_with(Options {
+        status_mails: true,
+        ..Options::default()
+    })
+    .await;
+    w.send(&order_with_address()).await.unwrap();
+    w.wait_for_status("example.de", "Registered").await;
+    w.wait_for_status("example.com", "Registered").await;
+    let app = adapters::wiring::status_mails(
+        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
+    status_mails::handle(&app, 200).await.unwrap();
+    let before = w.moto.sent_mail_count().await;
+
+    let mut ask = event("auth-code-requested.json");
+    let out = w.send(&ask).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "completed", "{out}");
+    let issued = w.simulator.tasks_with_code("0113001");
+    assert_eq!(issued.len(), 1);
+    let d = w.domain("example.de").await.unwrap();
+    assert_eq!(text(&d, "operation"), "auth_code");
+    assert!(d.contains_key("auth_code_expires_at"));
+
+    // The only place the code is, before the mail: sealed in the notice.
+    let scan = format!("{:?}", w.scan().await);
+    assert!(
+        scan.contains("sealed_auth_code"),
+        "the notice carries it sealed"
+    );
+    assert!(
+        !scan.contains("&<Auth>") && !scan.contains("&amp;&lt;Auth"),
+        "the code in clear: {scan}"
+    );
+    let sent = status_mails::handle(&app, 200).await.unwrap();
+    assert_eq!(sent["sent"], 1, "{sent}");
+    assert_eq!(w.moto.sent_mail_count().await, before + 1);
+    let scan = format!("{:?}", w.scan().await);
+    assert!(
+        !scan.contains("sealed_auth_code"),
+        "dropped once the mail went out"
+    );
+
+    // Asked again: InterNetX returns the existing code; mailed again.
+    ask["detail"]["request_id"] = json!("REQ-89");
+    let out = w.send(&ask).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "completed", "{out}");
+    let log = w.log("example.de").await;
+    assert!(log.iter().any(|e| text(e, "message").contains("EF011316")));
+    assert_eq!(status_mails::handle(&app, 200).await.unwrap()["sent"], 1);
+
+    let (ok, show, _) = w.cli(&["show", "example.de"]).await;
+    assert!(
+        ok && show.contains("auth code") && !show.contains("&<Auth>"),
+        "{show}"
+    );
+    assert!(!e2e::captured_logs().contains("&<Auth>"));
 }

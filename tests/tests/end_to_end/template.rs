@@ -75,6 +75,7 @@ async fn every_event_type_has_its_rule() {
         "CancellationRequested",
         "TransferLockChangeRequested",
         "CancellationWithdrawn",
+        "AuthCodeRequested",
     ] {
         assert!(
             rules.iter().any(|p| p["source"][0] == "control-center"
@@ -219,11 +220,13 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             assert!(!env.contains_key(plain), "{name} carries {plain} in clear");
         }
         assert!(env.contains_key("REPLY_TOKEN_SECRET_SECRET"), "{name}");
-        // Only the functions that send to InterNetX open sealed auth codes;
-        // the internet-facing mail function gets no sealing key.
+        // Only the functions that send to InterNetX open sealed auth codes,
+        // and status-mails for the code a customer asked for; the
+        // internet-facing mail function gets no sealing key.
         let sends = name.starts_with("DomainEvents")
             || name.starts_with("OrderItems")
-            || name.starts_with("Reconcile");
+            || name.starts_with("Reconcile")
+            || name.starts_with("StatusMails");
         assert_eq!(env.contains_key("SEALING_SECRET_SECRET"), sends, "{name}");
         assert!(
             !env.contains_key("SEALING_SECRET"),

@@ -225,6 +225,7 @@ pub(crate) fn record_to_item(r: &DomainRecord) -> Item {
         ("synced_at", &r.portfolio.synced_at),
         ("registry_status", &r.portfolio.registry_status),
         ("drift", &r.portfolio.drift),
+        ("auth_code_expires_at", &r.portfolio.auth_code_expires_at),
     ];
     for (name, value) in optional {
         if let Some(v) = value {
@@ -298,6 +299,8 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
         acknowledged_at: opt_s(item, "acknowledged_at"),
         pending_request: opt_s(item, "pending_request"),
         pending_auth_code: opt_s(item, "pending_auth_code"),
+        // Never written: it rides in the notice only.
+        issued_auth_code: None,
         nameservers: list_s(item, "nameservers"),
         requested_nameservers: item
             .contains_key("requested_nameservers")
@@ -317,6 +320,7 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
             },
             registry_status: opt_s(item, "registry_status"),
             drift: opt_s(item, "drift"),
+            auth_code_expires_at: opt_s(item, "auth_code_expires_at"),
             requested_lock: match item.get("requested_lock") {
                 Some(AttributeValue::Bool(locked)) => Some(*locked),
                 _ => None,
@@ -403,6 +407,9 @@ pub(crate) fn notice_to_item(notice: &StatusNotice, at: &str) -> Item {
     if let Some(reason) = &notice.reason {
         item.insert("reason".into(), s(reason));
     }
+    if let Some(sealed) = &notice.sealed_auth_code {
+        item.insert("sealed_auth_code".into(), s(sealed));
+    }
     item
 }
 
@@ -434,6 +441,7 @@ pub(crate) fn notice_from_item(item: &Item) -> Result<QueuedNotice, StoreError> 
                 .unwrap_or_default(),
             reason: opt_s(item, "reason"),
             version: req_n(item, "version")?,
+            sealed_auth_code: opt_s(item, "sealed_auth_code"),
         },
         state,
         attempts: u32::try_from(req_n(item, "attempts")?).unwrap_or(u32::MAX),
@@ -458,6 +466,7 @@ mod tests {
             language: Language::De,
             reason: Some("refused".into()),
             version: 7,
+            sealed_auth_code: None,
         };
         let item = notice_to_item(&notice, "2026-11-29T10:00:00.000000Z");
         assert_eq!(item["pk"], s("NOTICE#xn--mller-kva.de#7"));

@@ -69,7 +69,7 @@ impl NoticeQueue for DynamoStore {
         update = match end {
             NoticeEnd::Sent { message_id } => update
                 .update_expression(
-                    "SET #state = :sent, message_id = :id, sent_at = :now REMOVE notice_pk, notice_since",
+                    "SET #state = :sent, message_id = :id, sent_at = :now REMOVE notice_pk, notice_since, sealed_auth_code",
                 )
                 .expression_attribute_values(":sent", s("sent"))
                 .expression_attribute_values(":id", s(message_id)),
@@ -82,14 +82,14 @@ impl NoticeQueue for DynamoStore {
                 .expression_attribute_values(":one", n(1)),
             NoticeEnd::Failed { reason } => update
                 .update_expression(
-                    "SET #state = :failed, last_failure = :why, failed_at = :now ADD attempts :one REMOVE notice_pk, notice_since",
+                    "SET #state = :failed, last_failure = :why, failed_at = :now ADD attempts :one REMOVE notice_pk, notice_since, sealed_auth_code",
                 )
                 .expression_attribute_values(":failed", s("failed"))
                 .expression_attribute_values(":why", s(reason))
                 .expression_attribute_values(":one", n(1)),
             NoticeEnd::Unknown => update
                 .update_expression(
-                    "SET #state = :unknown, failed_at = :now REMOVE notice_pk, notice_since",
+                    "SET #state = :unknown, failed_at = :now REMOVE notice_pk, notice_since, sealed_auth_code",
                 )
                 .expression_attribute_values(":unknown", s("unknown")),
         };

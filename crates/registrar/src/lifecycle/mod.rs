@@ -310,6 +310,8 @@ impl Transition {
             .enabled
             .then(|| owed_notice(&record, &log))
             .flatten();
+        // An issued auth code travels in the notice only, never on the item.
+        record.issued_auth_code = None;
         Ok(Change {
             expected_version: before.as_ref().map(|b| b.version),
             record,
@@ -395,6 +397,7 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
             .clone()
             .filter(|_| record.status == Status::Error),
         version: record.version,
+        sealed_auth_code: record.issued_auth_code.clone(),
     })
 }
 

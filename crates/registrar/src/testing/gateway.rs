@@ -9,6 +9,9 @@ use internetx::{Exchange, GatewayError, Task, TaskKind};
 use super::lock;
 use crate::ports::Gateway;
 
+/// The auth code the scripted gateway issues for `0113001`.
+pub const SCRIPTED_AUTH_CODE: &str = "Scripted-Auth-7f3";
+
 /// What the scripted gateway answers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Script {
@@ -133,6 +136,9 @@ impl Gateway for ScriptedGateway {
                 }
                 Script::NoAnswer => return Err(GatewayError::OutcomeUnknown("timed out".into())),
                 Script::Refuse => "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned(),
+                Script::Accept if matches!(task.kind, TaskKind::AuthInfoCreate { .. }) => format!(
+                    "<response><result><status><code>S0113001</code><text>Created.</text><type>success</type><object><type>authinfo</type><value>{SCRIPTED_AUTH_CODE}</value></object></status></result><stid>s-1</stid></response>"
+                ),
                 Script::Accept => format!(
                     "<response><result><status><code>N{code}</code><text>Started.</text><type>notify</type></status></result><stid>s-1</stid></response>",
                     code = task.kind.code()

@@ -26,7 +26,7 @@ mod gateway;
 
 pub use crate::lifecycle::{in_flight_record, seed};
 pub use doubles::{MemoryMailbox, RecordingMailer, VecItemQueue};
-pub use gateway::{Script, ScriptedGateway};
+pub use gateway::{Script, ScriptedGateway, SCRIPTED_AUTH_CODE};
 
 /// The secret the doubles' reply addresses and sealer use.
 pub const SECRET: &[u8] = b"test-secret-0123456789";

@@ -36,6 +36,8 @@ pub struct ChangeRequest {
     pub contacts: Option<Contacts>,
     /// The transfer lock asked for (`TransferLockChangeRequested`).
     pub locked: Option<bool>,
+    /// `AuthCodeRequested` to the owner (`0113005`) rather than the customer.
+    pub auth_to_owner: bool,
 }
 
 impl ChangeRequest {
@@ -52,6 +54,7 @@ impl ChangeRequest {
             ChangeInput::Lock(locked) => Some(locked),
             _ => None,
         };
+        let auth_to_owner = matches!(change, ChangeInput::AuthCode { to_owner: true });
         let (nameservers, contacts) = match change {
             ChangeInput::Nameservers(input) => {
                 (Some(validate_nameservers(&domain, &input, 2)?), None)
@@ -65,7 +68,9 @@ impl ChangeRequest {
                 }
                 (None, Some(contacts))
             }
-            ChangeInput::Cancel | ChangeInput::WithdrawCancel => (None, None),
+            ChangeInput::Cancel | ChangeInput::WithdrawCancel | ChangeInput::AuthCode { .. } => {
+                (None, None)
+            }
             ChangeInput::Lock(_) if !is_gtld(&domain) => {
                 return Err(format!(
                     "{domain} has no registry transfer lock to change: InterNetX sets one only for gTLDs (Domain Status Update)"
@@ -80,6 +85,7 @@ impl ChangeRequest {
             nameservers,
             contacts,
             locked,
+            auth_to_owner,
         })
     }
 }
@@ -99,6 +105,8 @@ impl Outgoing for ChangeRequest {
         let kind = match self.operation {
             Operation::Cancel => TaskKind::CancelationAtExpiry { name },
             Operation::WithdrawCancel => TaskKind::CancelationDelete { name },
+            Operation::AuthCode if self.auth_to_owner => TaskKind::AuthInfoToOwner { name },
+            Operation::AuthCode => TaskKind::AuthInfoCreate { name },
             Operation::ChangeLock => TaskKind::RegistryStatus {
                 name,
                 status: if self.locked == Some(true) {
@@ -219,6 +227,23 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     Operation::WithdrawCancel => Status::Cancelled,
                     _ => Status::Registered,
                 };
+                // The code reaches the customer only by status mail.
+                if event.operation == Operation::AuthCode && !request.auth_to_owner {
+                    let unreachable = if !self.notices.enabled {
+                        Some("status mails are disabled (STATUS_MAILS)")
+                    } else if current.notify_email.is_none() {
+                        Some("the account has no notification address (account.email)")
+                    } else {
+                        None
+                    };
+                    if let Some(why) = unreachable {
+                        let reason = format!(
+                            "{what} of {domain} for request {} not sent: the auth code can reach the customer only by status mail, and {why}; ask with \"send_to\": \"owner\" to have InterNetX send it to the owner",
+                            event.request_id
+                        );
+                        return refusal(current, &source, Outcome::Error, reason, now);
+                    }
+                }
                 if current.status == needed && current.ctid.is_none() {
                     return claim(Some(current), request, &self.sealer, now);
                 }

@@ -96,6 +96,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     nameservers: None,
                     contacts: None,
                     locked: None,
+                    auth_to_owner: false,
                 };
                 match self.dispatcher().send(Some(&current), &request).await? {
                     Some(report) => Ok(Ok(report)),
@@ -105,7 +106,8 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             Operation::UpdateNameservers
             | Operation::UpdateContacts
             | Operation::ChangeLock
-            | Operation::WithdrawCancel => refuse(format!(
+            | Operation::WithdrawCancel
+            | Operation::AuthCode => refuse(format!(
                 "the failed {} of {domain} is not retried here: send it again from the control center",
                 current.operation.noun()
             )),

@@ -21,6 +21,8 @@ pub struct Notifier<Q, M, C> {
     pub clock: C,
     pub max_attempts: u32,
     pub stale_after: Duration,
+    /// Opens the auth code a notice carries sealed (`AuthCodeRequested`).
+    pub sealer: Option<crate::seal::Sealer>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
@@ -63,7 +65,28 @@ impl<Q: NoticeQueue, M: Mailer, C: Clock> Notifier<Q, M, C> {
                 claimed_at: Some(now),
                 ..queued
             };
-            let mail = claimed.notice.compose();
+            let code = match &claimed.notice.sealed_auth_code {
+                None => Ok(None),
+                Some(sealed) => self
+                    .sealer
+                    .as_ref()
+                    .and_then(|sealer| sealer.open(sealed).ok())
+                    .map(Some)
+                    .ok_or(
+                        "the auth code it carries could not be opened (no or another sealing key)",
+                    ),
+            };
+            let code = match code {
+                Ok(code) => code,
+                Err(reason) => {
+                    let end = NoticeEnd::Failed {
+                        reason: reason.to_owned(),
+                    };
+                    self.end(&claimed, end, &mut report).await?;
+                    continue;
+                }
+            };
+            let mail = claimed.notice.compose_with(code.as_deref());
             let end = match self.mailer.send(&claimed.notice.to, &mail).await {
                 Ok(message_id) => NoticeEnd::Sent { message_id },
                 Err(e) if e.permanent || claimed.attempts + 1 >= self.max_attempts => {
@@ -270,6 +293,7 @@ mod tests {
                 language: Language::En,
                 reason: None,
                 version: 3,
+                sealed_auth_code: None,
             },
             state,
             attempts: 0,
@@ -287,6 +311,7 @@ mod tests {
             clock: Fixed(time::macros::datetime!(2026-11-29 12:00 UTC)),
             max_attempts: 2,
             stale_after: Duration::minutes(15),
+            sealer: Some(crate::seal::Sealer::new(crate::testing::SECRET)),
         }
     }
 

@@ -46,6 +46,7 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
         Operation::Cancel => task == "0103101" || task == "0103",
         Operation::WithdrawCancel => task == "0103103",
         Operation::ChangeLock => task.starts_with("0102"),
+        Operation::AuthCode => task.starts_with("0113"),
         // Nothing of ours was sent: nothing settles it.
         Operation::Import => false,
     };
@@ -68,6 +69,7 @@ pub fn answers_task(operation: Operation, task: &str) -> bool {
         }
         Operation::Cancel | Operation::WithdrawCancel => task.starts_with("0103"),
         Operation::ChangeLock => task.starts_with("0102"),
+        Operation::AuthCode => task.starts_with("0113"),
         Operation::Import => false,
     }
 }

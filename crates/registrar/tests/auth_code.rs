@@ -1,0 +1,134 @@
+//! `AuthCodeRequested` (issue 17, item 1): the code InterNetX issues goes to
+//! the customer only in the status mail, sealed on its way there, and
+//! nowhere else in clear — not on the item, in a log entry, or a report.
+
+use registrar::event::parse_event;
+use registrar::ports::DomainStore;
+use registrar::report::ItemOutcome;
+use registrar::seal::Sealer;
+use registrar::testing::{
+    in_flight_record, registrar, seed, MemoryStore, RecordingMailer, ScriptedGateway, TestClock,
+    SCRIPTED_AUTH_CODE, SECRET,
+};
+use registrar::workflows::status_mails::Notifier;
+use registrar::{DomainRecord, Operation, Registrar, Status};
+use serde_json::json;
+
+type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
+
+fn registered(domain: &str, email: Option<&str>) -> DomainRecord {
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let mut r = in_flight_record(domain, Operation::Register, "ib-old", at);
+    r.status = Status::Registered;
+    r.ctid = None;
+    r.notify_email = email.map(str::to_owned);
+    r
+}
+
+async fn ask(
+    app: &App,
+    id: &str,
+    domain: &str,
+    extra: serde_json::Value,
+) -> (ItemOutcome, Option<String>) {
+    let mut detail = json!({"request_id": id, "domain": domain, "account": {"id": "PROVIDER", "kind": "provider"}});
+    if let (Some(d), Some(e)) = (detail.as_object_mut(), extra.as_object()) {
+        d.extend(e.clone());
+    }
+    let report = app
+        .handle(&parse_event("AuthCodeRequested", &detail).unwrap())
+        .await;
+    (report.items[0].outcome, report.items[0].reason.clone())
+}
+
+#[tokio::test]
+async fn the_code_reaches_only_the_status_mail_and_only_sealed_before_it() {
+    let app = registrar(ScriptedGateway::default());
+    app.store
+        .commit(&seed(
+            registered("leaving.com", Some("owner@customer.example")),
+            None,
+        ))
+        .await
+        .unwrap();
+    let (outcome, _) = ask(&app, "REQ-A1", "leaving.com", json!({})).await;
+    assert_eq!(outcome, ItemOutcome::Completed);
+    assert!(matches!(
+        app.gateway.operations()[0].kind,
+        internetx::TaskKind::AuthInfoCreate { .. }
+    ));
+    let r = app.store.domain("leaving.com").unwrap();
+    assert_eq!(
+        (r.status, r.operation),
+        (Status::Registered, Operation::AuthCode)
+    );
+    assert!(r.portfolio.auth_code_expires_at.is_some());
+    assert!(r.issued_auth_code.is_none(), "never on the item");
+
+    // Nowhere in clear: item, log, notice.
+    let everywhere = format!("{r:?} {:?}", app.store.log("leaving.com"));
+    assert!(!everywhere.contains(SCRIPTED_AUTH_CODE), "{everywhere}");
+    let notices = app.store.notices();
+    let sealed = notices[0]
+        .notice
+        .sealed_auth_code
+        .clone()
+        .expect("sealed in the notice");
+    assert!(!sealed.contains(SCRIPTED_AUTH_CODE));
+    assert_eq!(
+        Sealer::new(SECRET).open(&sealed).unwrap(),
+        SCRIPTED_AUTH_CODE
+    );
+
+    // The status mail carries it.
+    let notifier = Notifier {
+        queue: &app.store,
+        mailer: RecordingMailer::default(),
+        clock: TestClock::default(),
+        max_attempts: 3,
+        stale_after: time::Duration::minutes(15),
+        sealer: Some(Sealer::new(SECRET)),
+    };
+    assert_eq!(notifier.run(10).await.unwrap().sent, 1);
+    let (to, mail) = &notifier.mailer.sent()[0];
+    assert_eq!(to, "owner@customer.example");
+    assert_eq!(mail.subject, "leaving.com: your auth code");
+    assert!(
+        mail.body.contains(SCRIPTED_AUTH_CODE) && mail.body.contains("30 days"),
+        "{}",
+        mail.body
+    );
+
+    // Redelivered: nothing sent again.
+    let (again, _) = ask(&app, "REQ-A1", "leaving.com", json!({})).await;
+    assert_eq!(again, ItemOutcome::Duplicate);
+    assert_eq!(app.gateway.operations().len(), 1);
+}
+
+#[tokio::test]
+async fn without_a_way_to_the_customer_the_request_is_refused_before_sending() {
+    let app = registrar(ScriptedGateway::default());
+    app.store
+        .commit(&seed(registered("no-mail.com", None), None))
+        .await
+        .unwrap();
+    let (outcome, reason) = ask(&app, "REQ-A2", "no-mail.com", json!({})).await;
+    assert_eq!(outcome, ItemOutcome::Refused);
+    assert!(reason.unwrap().contains("only by status mail"));
+    assert!(app.gateway.seen().is_empty());
+    // InterNetX may send it to the owner itself instead.
+    let (outcome, _) = ask(&app, "REQ-A3", "no-mail.com", json!({"send_to": "owner"})).await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    assert!(matches!(
+        app.gateway.operations()[0].kind,
+        internetx::TaskKind::AuthInfoToOwner { .. }
+    ));
+    let (bad, _) = ask(
+        &app,
+        "REQ-A4",
+        "no-mail.com",
+        json!({"send_to": "everyone"}),
+    )
+    .await;
+    assert_eq!(bad, ItemOutcome::Invalid);
+}
