@@ -108,6 +108,29 @@ pub fn event_xml(kind: &str, domain: &str, message_id: &str) -> String {
     )
 }
 
+/// The task's domain (`domain/name`) if the account holds it, else the
+/// task's refusal: `E<code>` with "Domain not found." (`EF01050`, ours).
+fn held_domain(
+    task: &Element,
+    registered: &Registry,
+    code: &str,
+    what: &str,
+) -> Result<String, Box<Answer>> {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if registered.domains.contains(&name) {
+        return Ok(name);
+    }
+    Err(Box::new(Answer::error(
+        &format!("E{code}"),
+        what,
+        Some(("domain", name.as_str())),
+        "EF01050 Domain not found.",
+    )))
+}
+
 /// `0103103`: the cancelation at expiry withdrawn. Done at once in AutoDNS's
 /// own database (no registry step), so answered `S0103103`; a domain
 /// without a cancelation is refused. Codes ours where unpublished.
@@ -136,19 +159,16 @@ pub fn registry_status(
     task: &Element,
     registered: &mut Registry,
 ) -> Answer {
-    let name = task
-        .text_at(&["domain", "name"])
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let name = match held_domain(
+        task,
+        registered,
+        "0102002",
+        "Domain status could not be updated.",
+    ) {
+        Ok(name) => name,
+        Err(refused) => return *refused,
+    };
     let object = Some(("domain", name.as_str()));
-    if !registered.domains.contains(&name) {
-        return Answer::error(
-            "E0102002",
-            "Domain status could not be updated.",
-            object,
-            "EF01050 Domain not found.",
-        );
-    }
     if name.rsplit('.').next().is_some_and(|tld| tld.len() == 2) {
         return Answer::error(
             "E0102002",
@@ -188,18 +208,15 @@ pub fn registry_status(
 /// existing code — both as the AuthInfo1 Create page describes
 /// (https://help.internetx.com/display/APIXMLDE/AuthInfo1+Create).
 pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
-    let name = task
-        .text_at(&["domain", "name"])
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !registered.domains.contains(&name) {
-        return Answer::error(
-            "E0113001",
-            "AuthInfo1 could not be created.",
-            Some(("domain", name.as_str())),
-            "EF01050 Domain not found.",
-        );
-    }
+    let name = match held_domain(
+        task,
+        registered,
+        "0113001",
+        "AuthInfo1 could not be created.",
+    ) {
+        Ok(name) => name,
+        Err(refused) => return *refused,
+    };
     if let Some(existing) = registered.authinfo.get(&name) {
         return Answer::error(
             "E0113001",
@@ -220,18 +237,12 @@ pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
 /// `0113005`: InterNetX mails the code to the domain's owner; the answer
 /// carries no code (the route's summary in the OpenAPI copy).
 pub fn authinfo_to_owner(task: &Element, registered: &mut Registry) -> Answer {
-    let name = task
-        .text_at(&["domain", "name"])
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let object = Some(("domain", name.as_str()));
-    if !registered.domains.contains(&name) {
-        return Answer::error(
-            "E0113005",
-            "AuthInfo could not be sent.",
-            object,
-            "EF01050 Domain not found.",
-        );
+    match held_domain(task, registered, "0113005", "AuthInfo could not be sent.") {
+        Ok(name) => Answer::success(
+            "S0113005",
+            "The AuthInfo was sent to the owner.",
+            Some(("domain", name.as_str())),
+        ),
+        Err(refused) => *refused,
     }
-    Answer::success("S0113005", "The AuthInfo was sent to the owner.", object)
 }

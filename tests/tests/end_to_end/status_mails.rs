@@ -25,20 +25,32 @@ fn order_with_address() -> Value {
     order
 }
 
-#[tokio::test]
-async fn each_final_status_is_mailed_once_in_the_accounts_language() {
+/// A world with status mails on, the order with a notification address
+/// settled, and the status-mails function.
+async fn mailed_order() -> (World, adapters::wiring::StatusMails) {
     let w = World::start_with(Options {
         status_mails: true,
         ..Options::default()
     })
     .await;
+    w.send(&order_with_address()).await.unwrap();
+    w.wait_for_status("example.de", "Registered").await;
+    w.wait_for_status("example.com", "Registered").await;
+    let app = adapters::wiring::status_mails(
+        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.aws,
+        Some(e2e::opening_sealer()),
+    );
+    (w, app)
+}
+
+#[tokio::test]
+async fn each_final_status_is_mailed_once_in_the_accounts_language() {
+    let (w, app) = mailed_order().await;
     assert!(
         w.stack.outputs.contains_key("StatusMailsFunctionArn"),
         "the template deploys the function when enabled"
     );
-    w.send(&order_with_address()).await.unwrap();
-    w.wait_for_status("example.de", "Registered").await;
-    w.wait_for_status("example.com", "Registered").await;
     assert_eq!(
         text(&w.domain("-invalid-.de").await.unwrap(), "status"),
         "Error"
@@ -46,12 +58,6 @@ async fn each_final_status_is_mailed_once_in_the_accounts_language() {
     assert_eq!(
         text(&w.domain("example.de").await.unwrap(), "notify_email"),
         CUSTOMER
-    );
-
-    let app = adapters::wiring::status_mails(
-        &notify_config(&w, STATUS_MAIL_FROM),
-        &w.aws,
-        Some(e2e::opening_sealer()),
     );
     let report = status_mails::handle(&app, 200).await.unwrap();
     assert_eq!(report["sent"], 3, "{report}");
@@ -165,19 +171,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
 /// (EF011316) the same way.
 #[tokio::test]
 async fn an_auth_code_goes_to_the_customer_by_status_mail_only() {
-    let w = World::start_with(Options {
-        status_mails: true,
-        ..Options::default()
-    })
-    .await;
-    w.send(&order_with_address()).await.unwrap();
-    w.wait_for_status("example.de", "Registered").await;
-    w.wait_for_status("example.com", "Registered").await;
-    let app = adapters::wiring::status_mails(
-        &notify_config(&w, STATUS_MAIL_FROM),
-        &w.aws,
-        Some(e2e::opening_sealer()),
-    );
+    let (w, app) = mailed_order().await;
     status_mails::handle(&app, 200).await.unwrap();
     let before = w.moto.sent_mail_count().await;
 
