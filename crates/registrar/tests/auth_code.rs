@@ -132,3 +132,28 @@ async fn without_a_way_to_the_customer_the_request_is_refused_before_sending() {
     .await;
     assert_eq!(bad, ItemOutcome::Invalid);
 }
+
+#[tokio::test]
+async fn internetx_refusing_the_code_is_an_error_and_mails_no_code() {
+    let app = registrar(
+        ScriptedGateway::default().script("gone.com", registrar::testing::Script::Refuse),
+    );
+    app.store
+        .commit(&seed(
+            registered("gone.com", Some("owner@customer.example")),
+            None,
+        ))
+        .await
+        .unwrap();
+    let (outcome, reason) = ask(&app, "REQ-A5", "gone.com", json!({})).await;
+    assert_eq!(outcome, ItemOutcome::Rejected);
+    assert!(reason.unwrap().contains("rejected the auth-code request"));
+    let r = app.store.domain("gone.com").unwrap();
+    assert_eq!(r.status, Status::Error);
+    assert!(r.portfolio.auth_code_expires_at.is_none());
+    assert!(app
+        .store
+        .notices()
+        .iter()
+        .all(|n| n.notice.sealed_auth_code.is_none()));
+}

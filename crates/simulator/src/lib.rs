@@ -115,6 +115,7 @@ impl Default for SimulatorConfig {
                 "refused-transfer.com".into(),
                 "registry-refuses.de".into(),
                 "locked-example.de/0103101".into(),
+                "lock-refused.com/0102002".into(),
             ],
             mail: None,
             answer_delay: std::time::Duration::ZERO,

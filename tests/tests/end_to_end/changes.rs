@@ -177,6 +177,45 @@ async fn a_lock_is_set_and_a_cancelation_withdrawn_through_internetx() {
     assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
 }
 
+/// Issue 17: InterNetX refusing a lock (the registry, by mail) or a
+/// withdrawal (the cancelation is gone at InterNetX) ends in `Error` with
+/// its reason, and nothing is applied. (The auth-code refusal:
+/// `crates/registrar/tests/auth_code.rs`.)
+#[tokio::test]
+async fn internetx_refusing_a_lock_or_a_withdrawal_is_an_error() {
+    let w = World::start().await;
+    let mut register = event("domain-requested-provider.json");
+    register["detail"]["domain"] = json!("lock-refused.com");
+    register["detail"]["request_id"] = json!("REQ-LOCK-1");
+    w.send(&register).await.unwrap();
+    w.wait_for_status("lock-refused.com", "Registered").await;
+    let mut lock = event("transfer-lock-change-requested.json");
+    lock["detail"]["domain"] = json!("lock-refused.com");
+    lock["detail"]["request_id"] = json!("REQ-LOCK-2");
+    w.send(&lock).await.unwrap();
+    let d = w.wait_for_status("lock-refused.com", "Error").await;
+    assert!(text(&d, "last_error").contains("E0102002"), "{d:?}");
+    assert!(!d.contains_key("locked") && !d.contains_key("requested_lock"));
+
+    registered(&w).await;
+    let mut cancel = event("cancellation-requested.json");
+    cancel["detail"]["request_id"] = json!("REQ-90");
+    w.send(&cancel).await.unwrap();
+    w.wait_for_status("provider-example.net", "Cancelled").await;
+    // Gone at InterNetX (the table does not know yet): both are refused.
+    w.simulator
+        .remove_domain("provider-example.net", "domain_away", false)
+        .await;
+    let mut withdraw = event("cancellation-withdrawn.json");
+    withdraw["detail"]["request_id"] = json!("REQ-91");
+    let out = w.send(&withdraw).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "rejected", "{out}");
+    let d = w.domain("provider-example.net").await.unwrap();
+    assert_eq!(text(&d, "status"), "Error");
+    assert!(text(&d, "last_error").contains("E0103103"), "{d:?}");
+    assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
+}
+
 #[tokio::test]
 async fn an_asynchronous_failure_of_a_change_is_an_error_with_its_reason() {
     let w = World::start().await;

@@ -6,6 +6,7 @@
 //! virus, and (when configured) it comes from an allowed sender. Everything
 //! else is kept and tagged, with one log line saying why.
 
+mod correlate;
 mod events;
 mod settle;
 
@@ -327,41 +328,6 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             })
             .await?;
         Ok(with_domain(written(committed, s3_key), &domain))
-    }
-
-    /// The ctid of the operation in flight on the domain a message names,
-    /// for a message that does not carry our ctid (the "Standard" text
-    /// block's `transaction` is a server id, protocol audit D8): it must
-    /// carry the stid or job id InterNetX answered that operation with, or
-    /// be a result of that operation's task — and, as always, the mail must
-    /// have been delivered to the reply token issued for that ctid, so this
-    /// authenticates no less than a ctid does.
-    async fn in_flight_ctid(
-        &self,
-        mail: &ResultMail,
-        job: &JobResult,
-    ) -> Result<Option<String>, StoreError> {
-        let Some(named) = job.domain.as_deref() else {
-            return Ok(None);
-        };
-        let Ok(domain) = crate::DomainName::parse(named) else {
-            return Ok(None);
-        };
-        let Some(current) = self.store.load(domain.ascii()).await? else {
-            return Ok(None);
-        };
-        let Some(ctid) = current.ctid.as_deref() else {
-            return Ok(None);
-        };
-        let known_ids = [current.stid.as_deref(), current.job_id.as_deref()];
-        let same_job = job
-            .server_ids
-            .iter()
-            .take(MAX_CTIDS_PER_JOB)
-            .any(|id| known_ids.contains(&Some(id.as_str())));
-        let same_task = answers_task(current.operation, job.task_code());
-        let token = mail.recipients.iter().any(|r| self.reply.verify(r, ctid));
-        Ok(((same_job || same_task) && token).then(|| ctid.to_owned()))
     }
 
     fn decide(
