@@ -53,25 +53,20 @@ impl PortfolioStore for DynamoStore {
     }
 
     async fn hints(&self, limit: usize) -> Result<Vec<Hint>, StoreError> {
+        let mut items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(layout::HINT_PK))
+            .into_paginator()
+            .items()
+            .send();
         let mut hints = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk")
-                .expression_attribute_values(":pk", s(layout::HINT_PK))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                hints.push(layout::hint_from_item(&item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() && hints.len() < 10_000 => start = Some(key),
-                _ => break,
+        while let Some(item) = items.next().await {
+            hints.push(layout::hint_from_item(&item.map_err(unavailable)?)?);
+            if hints.len() >= 10_000 {
+                break;
             }
         }
         hints.sort_by(|a, b| a.at.cmp(&b.at));
@@ -148,35 +143,28 @@ impl PortfolioStore for DynamoStore {
 
     /// A scan, once per sweep (after every page of the list was read).
     async fn unsynced_since(&self, before: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression(
+                "sk = :domain AND (attribute_not_exists(synced_at) OR synced_at < :before)",
+            )
+            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
+            .expression_attribute_values(":before", s(before))
+            .into_paginator()
+            .items()
+            .send();
         let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression(
-                    "sk = :domain AND (attribute_not_exists(synced_at) OR synced_at < :before)",
-                )
-                .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-                .expression_attribute_values(":before", s(before))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                let record = layout::record_from_item(&item).map_err(malformed)?;
-                if held_by_account(&record) {
-                    out.push(record.domain);
-                    if out.len() >= limit {
-                        return Ok(out);
-                    }
+        while let Some(item) = items.next().await {
+            let record = layout::record_from_item(&item.map_err(unavailable)?)?;
+            if held_by_account(&record) {
+                out.push(record.domain);
+                if out.len() >= limit {
+                    break;
                 }
             }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(out),
-            }
         }
+        Ok(out)
     }
 }
