@@ -7,9 +7,8 @@
 use internetx::TaskKind;
 use registrar::deadline::Deadline;
 use registrar::event::parse_event;
-use registrar::lifecycle::NoticePolicy;
 use registrar::testing::{registrar, MemoryStore, Script, ScriptedGateway, TestClock};
-use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::workflows::inbound_mail::MailOutcome;
 use registrar::workflows::reconcile::ReconcilePolicy;
 use registrar::{Registrar, Status};
 use serde_json::json;
@@ -60,13 +59,7 @@ async fn result_mail(app: &App, domain: &str, code: &str, kind: &str) -> MailOut
          </message></data></result></response>",
         app.reply.for_ctid(&ctid)
     );
-    let inbound = Inbound {
-        store: &app.store,
-        clock: TestClock::default(),
-        reply: app.reply.clone(),
-        config: InboundConfig::default(),
-        notices: NoticePolicy::default(),
-    };
+    let inbound = registrar::testing::inbound(&app.store);
     inbound
         .handle(&format!("inbound/{domain}-{code}"), raw.as_bytes())
         .await

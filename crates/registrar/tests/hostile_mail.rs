@@ -5,10 +5,9 @@
 
 use std::time::Instant;
 
-use registrar::lifecycle::NoticePolicy;
 use registrar::ports::DomainStore;
-use registrar::testing::{in_flight_record, reply_address, seed, MemoryStore, TestClock};
-use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::testing::{in_flight_record, seed, MemoryStore, TestClock};
+use registrar::workflows::inbound_mail::{Inbound, MailOutcome};
 use registrar::Operation;
 
 async fn inbound() -> Inbound<MemoryStore, TestClock> {
@@ -16,13 +15,7 @@ async fn inbound() -> Inbound<MemoryStore, TestClock> {
     let at = time::macros::datetime!(2026-11-29 09:00 UTC);
     let record = in_flight_record("victim.de", Operation::Register, "ib-1", at);
     store.commit(&seed(record, None)).await.unwrap();
-    Inbound {
-        store,
-        clock: TestClock::default(),
-        reply: reply_address(),
-        config: InboundConfig::default(),
-        notices: NoticePolicy::default(),
-    }
+    registrar::testing::inbound(store)
 }
 
 fn mail(body: &str) -> Vec<u8> {

@@ -2,13 +2,12 @@
 //! through the same claim → send → record cycle as every change.
 
 use registrar::event::parse_event;
-use registrar::lifecycle::NoticePolicy;
 use registrar::ports::DomainStore;
 use registrar::report::ItemOutcome;
 use registrar::testing::{
     in_flight_record, registrar, reply_address, seed, MemoryStore, ScriptedGateway, TestClock,
 };
-use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::workflows::inbound_mail::MailOutcome;
 use registrar::{DomainRecord, Operation, Registrar, Status};
 use serde_json::json;
 
@@ -50,13 +49,7 @@ async fn event(
 /// InterNetX's result mail for the domain's ctid, to its reply address.
 async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
     let ctid = app.store.domain(domain).unwrap().ctid.expect("in flight");
-    let inbound = Inbound {
-        store: &app.store,
-        clock: TestClock::default(),
-        reply: reply_address(),
-        config: InboundConfig::default(),
-        notices: NoticePolicy::default(),
-    };
+    let inbound = registrar::testing::inbound(&app.store);
     let raw = format!(
         "From: AutoDNS <robot@autodns.com>\r\nTo: {}\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data><message><id>1</id><job><ctid>{ctid}</ctid><status><type>success</type><code>{code}</code><text>Done.</text></status>\

@@ -5,9 +5,8 @@
 //! that operation is in flight. The reply token for the operation's ctid is
 //! required either way, so no path authenticates less than a ctid does.
 
-use registrar::lifecycle::NoticePolicy;
-use registrar::testing::{in_flight_record, reply_address, seed, MemoryStore, TestClock};
-use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::testing::{in_flight_record, seed, MemoryStore, TestClock};
+use registrar::workflows::inbound_mail::{Inbound, MailOutcome};
 use registrar::{Operation, Status};
 
 use registrar::ports::DomainStore;
@@ -21,13 +20,7 @@ async fn inbound(operation: Operation) -> Inbound<MemoryStore, TestClock> {
     let mut record = in_flight_record("example.eu", operation, CTID, at);
     record.stid = Some(STID.to_owned());
     store.commit(&seed(record, None)).await.unwrap();
-    Inbound {
-        store,
-        clock: TestClock::default(),
-        reply: reply_address(),
-        config: InboundConfig::default(),
-        notices: NoticePolicy::default(),
-    }
+    registrar::testing::inbound(store)
 }
 
 fn mail(to: &str, body: &str) -> Vec<u8> {

@@ -7,9 +7,9 @@ use registrar::lifecycle::NoticePolicy;
 use registrar::ports::DomainStore;
 use registrar::record::AccountKind;
 use registrar::testing::{
-    in_flight_record, registrar, reply_address, seed, MemoryStore, ScriptedGateway, TestClock,
+    in_flight_record, registrar, seed, MemoryStore, ScriptedGateway, TestClock,
 };
-use registrar::workflows::inbound_mail::{Inbound, InboundConfig, MailOutcome};
+use registrar::workflows::inbound_mail::{Inbound, MailOutcome};
 use registrar::workflows::sync::SyncPolicy;
 use registrar::{DomainRecord, Operation, Registrar, Status};
 
@@ -183,11 +183,8 @@ async fn a_registry_event_only_asks_for_a_check_and_the_check_decides() {
     )
     .await;
     let inbound = Inbound {
-        store: &app.store,
-        clock: TestClock::default(),
-        reply: reply_address(),
-        config: InboundConfig::default(),
         notices: NoticePolicy { enabled: true },
+        ..registrar::testing::inbound(&app.store)
     };
     for domain in ["forged.com", "really-away.com"] {
         let verdict = inbound

@@ -60,6 +60,18 @@ pub fn defaults() -> RequestDefaults {
     }
 }
 
+/// The mail workflow over `store`, with the doubles' reply address and the
+/// default configuration (status mails off; set `notices` to turn them on).
+pub fn inbound<S: DomainStore>(store: S) -> crate::workflows::inbound_mail::Inbound<S, TestClock> {
+    crate::workflows::inbound_mail::Inbound {
+        store,
+        clock: TestClock::default(),
+        reply: reply_address(),
+        config: crate::workflows::inbound_mail::InboundConfig::default(),
+        notices: NoticePolicy::default(),
+    }
+}
+
 pub fn reply_address() -> ReplyAddress {
     ReplyAddress::new(REPLY_TO, SECRET).unwrap_or_else(|e| panic!("test reply address: {e}"))
 }
