@@ -152,6 +152,27 @@ def main():
     notification = s3.get_bucket_notification_configuration(Bucket=bucket)
     notification.pop("ResponseMetadata", None)
     table = client("dynamodb", endpoint).describe_table(TableName=outputs["DomainTableName"])["Table"]
+    cloudwatch = client("cloudwatch", endpoint)
+    dashboard = None
+    if "DashboardName" in outputs:
+        dashboard = cloudwatch.get_dashboard(DashboardName=outputs["DashboardName"])["DashboardBody"]
+    # moto's CloudFormation makes no alarms: read them from the template,
+    # resolved against the stack.
+    alarms = []
+    for logical, resource in cfn_template["Resources"].items():
+        if resource["Type"] != "AWS::CloudWatch::Alarm":
+            continue
+        props = resource["Properties"]
+        alarms.append({
+            "name": logical,
+            "namespace": resolve(props.get("Namespace"), all_params, physical),
+            "metric": props.get("MetricName"),
+            "dimensions": {
+                d["Name"]: resolve(d["Value"], all_params, physical)
+                for d in props.get("Dimensions", [])
+            },
+            "threshold": resolve(props.get("Threshold"), all_params, physical),
+        })
     print(json.dumps({
         "outputs": outputs,
         "parameters": all_params,
@@ -160,6 +181,8 @@ def main():
         "functions": functions,
         "bucket_notification": notification,
         "template": cfn_template,
+        "dashboard": dashboard,
+        "alarms": alarms,
         "table": {
             "key_schema": table["KeySchema"],
             "attributes": table["AttributeDefinitions"],

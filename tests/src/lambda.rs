@@ -23,11 +23,14 @@ pub fn workspace_root() -> PathBuf {
 pub struct LambdaWatch {
     pub port: u16,
     child: Child,
+    /// Where the functions' output goes (their log and metric lines).
+    output: PathBuf,
 }
 
 impl LambdaWatch {
     /// Starts the emulator with the functions' environment. `quiet` keeps
-    /// cargo's build output off the terminal.
+    /// cargo's build output off the terminal; the functions' own output
+    /// goes to a file either way ([`LambdaWatch::output`]).
     /// Picks the port before starting, so the simulator can be told where
     /// to invoke the mail function.
     pub fn port() -> u16 {
@@ -59,11 +62,13 @@ impl LambdaWatch {
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .kill_on_drop(true);
+        let output = std::env::temp_dir().join(format!("lambda-watch-{port}.log"));
+        let file = std::fs::File::create(&output).expect("the functions' output file");
+        let stderr = file.try_clone().expect("the functions' output file");
         if quiet {
-            cmd.arg("--quiet")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
+            cmd.arg("--quiet");
         }
+        cmd.stdout(file).stderr(stderr);
         let child = cmd.spawn().unwrap_or_else(|e| {
             panic!("cannot start `cargo lambda watch` ({e}); install it with `pip install cargo-lambda` (tests/setup.sh does)")
         });
@@ -75,7 +80,17 @@ impl LambdaWatch {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        LambdaWatch { port, child }
+        LambdaWatch {
+            port,
+            child,
+            output,
+        }
+    }
+
+    /// What the functions printed so far: JSON log lines (stderr) and
+    /// embedded-metric-format lines (stdout).
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.output).unwrap_or_default()
     }
 
     /// The Lambda Invoke API URL of a function behind this emulator.
@@ -124,5 +139,6 @@ impl LambdaWatch {
 
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
+        let _ = std::fs::remove_file(&self.output);
     }
 }

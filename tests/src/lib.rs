@@ -29,6 +29,9 @@ pub const GATEWAY_PASSWORD: &str = "pw-Sup3r$ecret-4711";
 pub const REPLY_SECRET: &str = "reply-token-secret-0815-abcdef";
 /// The key of sealed auth codes, which the mail function never gets.
 pub const SEALING_SECRET: &str = "sealing-secret-4711-fedcba98";
+/// The metrics namespace the functions are given (as the template gives
+/// `InternetxBridge/<stack>`).
+pub const METRICS_NAMESPACE: &str = "InternetxBridge/e2e";
 
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
@@ -183,7 +186,8 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
         .clone()
         .expect("fan-out needs the queue");
     for _ in 0..pollers {
-        let bridge = adapters::wiring::registrar(config, aws).expect("build order-items");
+        let bridge = adapters::wiring::registrar(config, aws, &adapters::metrics::Metrics::off())
+            .expect("build order-items");
         let sqs = aws_sdk_sqs::Client::new(aws);
         let queue = queue.clone();
         tokio::spawn(async move {
@@ -540,7 +544,13 @@ impl World {
             while let Some(event) = events_rx.recv().await {
                 match serde_json::from_value(event) {
                     Ok(event) => {
-                        if let Err(e) = inbound_mail::handle(&consumer, event).await {
+                        if let Err(e) = inbound_mail::handle(
+                            &consumer,
+                            event,
+                            &adapters::metrics::Metrics::off(),
+                        )
+                        .await
+                        {
                             tracing::error!(error = %e, "mail function failed");
                         }
                     }
@@ -569,7 +579,9 @@ impl World {
         if options.fan_out {
             sqs_pollers(&aws, &config, 2).await;
         }
-        let app = adapters::wiring::domain_events(&config, &aws).expect("build the function");
+        let app =
+            adapters::wiring::domain_events(&config, &aws, &adapters::metrics::Metrics::off())
+                .expect("build the function");
         World {
             store: DynamoStore::new(dynamo.clone(), table.clone()),
             dynamo,
@@ -608,7 +620,7 @@ impl World {
 
     pub async fn run_mail_event(&self, event: Value) -> Result<Value, String> {
         let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
-        inbound_mail::handle(&self.mail_app, event)
+        inbound_mail::handle(&self.mail_app, event, &adapters::metrics::Metrics::off())
             .await
             .map_err(|e| e.to_string())
     }
@@ -704,6 +716,7 @@ impl World {
             ("MAIL_BUCKET", self.mail_config.mail_bucket.as_str()),
             ("INBOUND_PREFIX", self.mail_config.inbound_prefix.as_str()),
             ("S3_FORCE_PATH_STYLE", "true"),
+            ("METRICS_NAMESPACE", METRICS_NAMESPACE),
             (
                 "STATUS_MAILS",
                 if c.status_mails {
@@ -740,18 +753,19 @@ impl World {
         )
     }
 
-    /// One reconciliation run, as the scheduled function makes it.
     /// One sync run, through the `sync` function's handler.
     pub async fn sync(&self, policy: registrar::workflows::sync::SyncPolicy) -> Value {
         sync::handle(
             &self.app.registrar,
             policy,
             registrar::deadline::Deadline::none(),
+            &adapters::metrics::Metrics::off(),
         )
         .await
         .expect("sync run")
     }
 
+    /// One reconciliation run, as the scheduled function makes it.
     pub async fn reconcile(
         &self,
         policy: registrar::workflows::reconcile::ReconcilePolicy,
@@ -760,6 +774,7 @@ impl World {
             &self.app.registrar,
             policy,
             registrar::deadline::Deadline::none(),
+            &adapters::metrics::Metrics::off(),
         )
         .await
         .expect("reconciliation run")
@@ -767,9 +782,14 @@ impl World {
 
     /// Invokes the domain-events handler with an event.
     pub async fn send(&self, event: &Value) -> Result<Value, String> {
-        domain_events::handle(&self.app.registrar, self.app.queue.as_ref(), event.clone())
-            .await
-            .map_err(|e| e.to_string())
+        domain_events::handle(
+            &self.app.registrar,
+            self.app.queue.as_ref(),
+            event.clone(),
+            &adapters::metrics::Metrics::off(),
+        )
+        .await
+        .map_err(|e| e.to_string())
     }
 
     pub async fn domain(&self, name: &str) -> Option<Item> {

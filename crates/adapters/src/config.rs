@@ -357,7 +357,9 @@ pub async fn opening_sealer(
 /// The `reconcile` function's policy. `RECONCILE_AFTER_MINUTES` (default
 /// 60): how long an operation may wait for its mail before it is checked.
 /// `RECONCILE_GIVE_UP_HOURS` (default 168, transfers can take days): when an
-/// operation without evidence ends in `Error`. `RECONCILE_BATCH` (default
+/// operation without evidence ends in `Error`. `RECONCILE_STUCK_HOURS`
+/// (default 48, at most the give-up): from when a waiting operation counts
+/// as stuck (the `StuckDomains` metric and alarm). `RECONCILE_BATCH` (default
 /// 50): domains per run, so a run stays well inside its timeout at the
 /// gateway's pace.
 pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> {
@@ -373,9 +375,20 @@ pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> 
             problem: "is shorter than RECONCILE_AFTER_MINUTES".into(),
         });
     }
+    // An operation never waits longer than the give-up, so neither does the
+    // default.
+    let stuck = bounded(env, "RECONCILE_STUCK_HOURS", hours.min(48), 0..=10_000)?;
+    let stuck_after = time::Duration::hours(stuck as i64);
+    if stuck_after > give_up {
+        return Err(ConfigError::Invalid {
+            name: "RECONCILE_STUCK_HOURS",
+            problem: "is longer than RECONCILE_GIVE_UP_HOURS".into(),
+        });
+    }
     Ok(ReconcilePolicy {
         after,
         give_up,
+        stuck_after,
         batch: bounded(env, "RECONCILE_BATCH", 50, 1..=1_000)? as usize,
     })
 }
@@ -465,7 +478,10 @@ mod tests {
             (p.after, p.give_up, p.batch),
             (time::Duration::hours(1), time::Duration::days(7), 50)
         );
+        assert_eq!(p.stuck_after, time::Duration::hours(48));
         assert!(reconcile_policy(&[("RECONCILE_BATCH", "many")]).is_err());
+        let err = reconcile_policy(&[("RECONCILE_STUCK_HOURS", "500")]).unwrap_err();
+        assert!(err.to_string().contains("RECONCILE_STUCK_HOURS"), "{err}");
         let err = reconcile_policy(&[("RECONCILE_GIVE_UP_HOURS", "0")]).unwrap_err();
         assert!(err.to_string().contains("RECONCILE_GIVE_UP_HOURS"), "{err}");
     }

@@ -2,11 +2,13 @@
 //! status-mail queue, shared gateway rate limit, operator reads), the S3
 //! mailbox, SES for status mails, SQS for the item queue, configuration
 //! (environment variables and secrets, read once at cold start), logging,
+//! metrics,
 //! and [`wiring`], the one composition root.
 
 pub mod config;
 pub mod dynamo;
 pub mod mailbox;
+pub mod metrics;
 pub mod queue;
 pub mod ses;
 pub mod telemetry;

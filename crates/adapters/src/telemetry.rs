@@ -1,5 +1,11 @@
 //! Logging: JSON lines in Lambda (one event per step, with fields), readable
 //! text on a terminal. `RUST_LOG` filters as usual; the default is `info`.
+//!
+//! A JSON line carries the event's own fields (`domain`, `ctid`, `request`
+//! for the event's request, …) at the top level and, under `span`, the
+//! fields of the Lambda runtime's invocation span: `requestId` (the Lambda
+//! request id) and `xrayTraceId`, so one query finds every line of one
+//! invocation, one domain or one ctid.
 
 use tracing_subscriber::EnvFilter;
 
@@ -15,7 +21,8 @@ pub fn init() {
         builder
             .json()
             .flatten_event(true)
-            .with_current_span(false)
+            .with_current_span(true)
+            .with_span_list(false)
             .without_time()
             .try_init()
     } else {

@@ -17,12 +17,14 @@ use registrar::Registrar;
 
 use crate::dynamo::rate_limit::SharedRateLimit;
 use crate::mailbox::Mailbox;
+use crate::metrics::{Metered, MeteredThrottle, Metrics};
 use crate::queue::SqsItemQueue;
 use crate::ses::SesMailer;
 use crate::{Config, ConfigError, DynamoStore, MailConfig, StatusMailConfig};
 
-/// The workflows that talk to InterNetX, on DynamoDB and the real gateway.
-pub type GatewayRegistrar = Registrar<DynamoStore, GatewayClient, SystemClock>;
+/// The workflows that talk to InterNetX, on DynamoDB and the real gateway
+/// (every request measured).
+pub type GatewayRegistrar = Registrar<DynamoStore, Metered<GatewayClient>, SystemClock>;
 
 /// `domain-events`: the registrar and, for large orders, the item queue.
 pub struct DomainEvents {
@@ -43,9 +45,14 @@ pub struct InboundMail<S = DynamoStore, C = SystemClock, M = Mailbox> {
 /// `status-mails`.
 pub type StatusMails = Notifier<DynamoStore, SesMailer, SystemClock>;
 
-/// The registrar as `domain-events`, `order-items`, `reconcile` and the
-/// CLI's `retry` and `dlq replay` run it.
-pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, ConfigError> {
+/// The registrar as `domain-events`, `order-items`, `reconcile`, `sync` and
+/// the CLI's `retry`, `sync`, `import` and `dlq replay` run it; `metrics`
+/// receives each gateway request and each wait for the rate limit.
+pub fn registrar(
+    config: &Config,
+    aws: &SdkConfig,
+    metrics: &Metrics,
+) -> Result<GatewayRegistrar, ConfigError> {
     let envelope = Envelope::new(Credentials {
         user: config.internetx_user.clone(),
         password: config.internetx_password.clone(),
@@ -66,12 +73,18 @@ pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, C
         SharedRateLimit::new(dynamo.clone(), &config.domain_table, config.gateway_rate);
     Ok(Registrar {
         store: DynamoStore::new(dynamo, &config.domain_table),
-        gateway: GatewayClient::new(client_config, envelope)
-            .map_err(|e| ConfigError::Invalid {
-                name: "INTERNETX_URL",
-                problem: internetx::error_chain(&e),
-            })?
-            .with_throttle(Arc::new(shared_limit)),
+        gateway: Metered {
+            inner: GatewayClient::new(client_config, envelope)
+                .map_err(|e| ConfigError::Invalid {
+                    name: "INTERNETX_URL",
+                    problem: internetx::error_chain(&e),
+                })?
+                .with_throttle(Arc::new(MeteredThrottle {
+                    inner: Arc::new(shared_limit),
+                    metrics: metrics.clone(),
+                })),
+            metrics: metrics.clone(),
+        },
         clock: SystemClock,
         reply: reply_address(&config.reply_to_address, secret)?,
         sealer: match &config.sealing_secret {
@@ -85,9 +98,13 @@ pub fn registrar(config: &Config, aws: &SdkConfig) -> Result<GatewayRegistrar, C
     })
 }
 
-pub fn domain_events(config: &Config, aws: &SdkConfig) -> Result<DomainEvents, ConfigError> {
+pub fn domain_events(
+    config: &Config,
+    aws: &SdkConfig,
+    metrics: &Metrics,
+) -> Result<DomainEvents, ConfigError> {
     Ok(DomainEvents {
-        registrar: registrar(config, aws)?,
+        registrar: registrar(config, aws, metrics)?,
         queue: config
             .item_queue_url
             .as_ref()

@@ -440,7 +440,8 @@ async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<GatewayRegistrar, St
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, aws)
         .await
         .map_err(|e| e.to_string())?;
-    adapters::wiring::registrar(&config, aws).map_err(|e| e.to_string())
+    adapters::wiring::registrar(&config, aws, &adapters::metrics::Metrics::off())
+        .map_err(|e| e.to_string())
 }
 
 /// What `dlq replay` runs dead letters through.

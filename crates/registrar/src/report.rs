@@ -34,6 +34,23 @@ pub enum ItemOutcome {
 }
 
 impl ItemOutcome {
+    /// The name the functions' answers use (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemOutcome::Accepted => "accepted",
+            ItemOutcome::Completed => "completed",
+            ItemOutcome::AwaitingPayment => "awaiting_payment",
+            ItemOutcome::Duplicate => "duplicate",
+            ItemOutcome::Refused => "refused",
+            ItemOutcome::Invalid => "invalid",
+            ItemOutcome::Rejected => "rejected",
+            ItemOutcome::Unknown => "unknown",
+            ItemOutcome::Failed => "failed",
+            ItemOutcome::Ignored => "ignored",
+            ItemOutcome::Queued => "queued",
+        }
+    }
+
     /// Whether the item ended in an error a caller should hear about.
     pub fn is_failure(self) -> bool {
         matches!(
@@ -106,6 +123,30 @@ impl Report {
                 tracing::error!(item, error = %e, "item not processed; the event will be retried");
                 self.transient.push(format!("{item}: {e}"));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ItemOutcome::*;
+
+    #[test]
+    fn outcome_names_are_the_serialised_ones() {
+        for outcome in [
+            Accepted,
+            Completed,
+            AwaitingPayment,
+            Duplicate,
+            Refused,
+            Invalid,
+            Rejected,
+            Unknown,
+            Failed,
+            Ignored,
+            Queued,
+        ] {
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
         }
     }
 }

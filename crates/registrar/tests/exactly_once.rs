@@ -19,6 +19,7 @@ type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
 const POLICY: ReconcilePolicy = ReconcilePolicy {
     after: Duration::hours(1),
     give_up: Duration::days(7),
+    stuck_after: Duration::days(2),
     batch: 10,
 };
 

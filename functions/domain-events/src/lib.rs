@@ -14,6 +14,7 @@
 //! go to it and `order-items` sends them at the gateway's pace; the rest is
 //! handled here.
 
+use adapters::metrics::{name, Metrics};
 use lambda_runtime::Error;
 use registrar::event::{parse_envelope, InboundEvent};
 use registrar::ports::{Clock, DomainStore, Gateway, ItemQueue};
@@ -26,6 +27,7 @@ pub async fn handle<S, G, C, Q>(
     registrar: &Registrar<S, G, C>,
     queue: Option<&Q>,
     event: Value,
+    metrics: &Metrics,
 ) -> Result<Value, Error>
 where
     S: DomainStore,
@@ -44,6 +46,9 @@ where
         }
         _ => registrar.handle(&parsed).await,
     };
+    for item in &report.items {
+        metrics.count(name::ITEMS, &[("Outcome", item.outcome.as_str())], 1);
+    }
     respond(&detail_type, parsed.reference(), report)
 }
 
@@ -103,9 +108,14 @@ mod tests {
     #[tokio::test]
     async fn a_refusal_by_internetx_is_answered_not_retried() {
         let app = registrar(ScriptedGateway::answering(Script::Refuse));
-        let out = handle(&app, NO_QUEUE, provider_registration("REQ-1", "taken.de"))
-            .await
-            .expect("a permanent failure does not fail the invocation");
+        let out = handle(
+            &app,
+            NO_QUEUE,
+            provider_registration("REQ-1", "taken.de"),
+            &Metrics::off(),
+        )
+        .await
+        .expect("a permanent failure does not fail the invocation");
         assert_eq!(out["failed"][0]["outcome"], "rejected");
         assert_eq!(app.store.domain("taken.de").unwrap().status, Status::Error);
     }
@@ -114,24 +124,39 @@ mod tests {
     async fn a_table_outage_fails_the_invocation_so_lambda_retries() {
         let app = registrar(ScriptedGateway::default());
         app.store.fail_next_commits(1);
-        let err = handle(&app, NO_QUEUE, provider_registration("REQ-2", "later.de"))
-            .await
-            .expect_err("a transient failure fails the invocation");
+        let err = handle(
+            &app,
+            NO_QUEUE,
+            provider_registration("REQ-2", "later.de"),
+            &Metrics::off(),
+        )
+        .await
+        .expect_err("a transient failure fails the invocation");
         assert!(err.to_string().contains("will be retried"), "{err}");
         assert!(app.gateway.seen().is_empty(), "nothing was sent");
         // The retry goes through, once.
-        handle(&app, NO_QUEUE, provider_registration("REQ-2", "later.de"))
-            .await
-            .unwrap();
+        handle(
+            &app,
+            NO_QUEUE,
+            provider_registration("REQ-2", "later.de"),
+            &Metrics::off(),
+        )
+        .await
+        .unwrap();
         assert_eq!(app.gateway.seen().len(), 1);
     }
 
     #[tokio::test]
     async fn an_unreadable_event_fails_so_it_reaches_the_dead_letter_queue() {
         let app = registrar(ScriptedGateway::default());
-        let err = handle(&app, NO_QUEUE, event("OrderPaid", json!({"items": 7})))
-            .await
-            .unwrap_err();
+        let err = handle(
+            &app,
+            NO_QUEUE,
+            event("OrderPaid", json!({"items": 7})),
+            &Metrics::off(),
+        )
+        .await
+        .unwrap_err();
         assert!(
             err.to_string().contains("OrderPaid event not processed"),
             "{err}"
@@ -150,7 +175,9 @@ mod tests {
             json!({"order_id": "ORD-2", "account": {"id": "C-1", "kind": "customer"},
                    "items": [{"item_id": "I-1", "type": "domain_transfer", "domain": "later.de", "auth_code": "A-1"}]}),
         );
-        let err = handle(&app, Some(&queue), order).await.unwrap_err();
+        let err = handle(&app, Some(&queue), order, &Metrics::off())
+            .await
+            .unwrap_err();
         assert!(err.to_string().contains("not queued"), "{err}");
         assert!(app.gateway.seen().is_empty());
     }
@@ -165,7 +192,9 @@ mod tests {
                    "items": [{"item_id": "I-1", "type": "domain_transfer", "domain": "moving.de", "auth_code": "A-1"},
                              {"item_id": "I-2", "type": "hosting_plan"}]}),
         );
-        let out = handle(&app, Some(&queue), order).await.unwrap();
+        let out = handle(&app, Some(&queue), order, &Metrics::off())
+            .await
+            .unwrap();
         assert_eq!(out["items"][0]["outcome"], "ignored");
         assert_eq!(out["items"][1]["outcome"], "queued");
         let queued = queue.queued();

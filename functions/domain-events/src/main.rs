@@ -6,9 +6,10 @@ async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
-    let app = adapters::wiring::domain_events(&config, &aws)?;
+    let metrics = adapters::metrics::Metrics::from_env("domain-events");
+    let app = adapters::wiring::domain_events(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
-        domain_events::handle(&app.registrar, app.queue.as_ref(), event.payload)
+        domain_events::handle(&app.registrar, app.queue.as_ref(), event.payload, &metrics)
     }))
     .await
 }

@@ -7,6 +7,7 @@
 //! without tagging, so Lambda retries; nothing else does.
 
 use adapters::mailbox::decode_s3_key;
+use adapters::metrics::{name, Metrics};
 use adapters::wiring::InboundMail;
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
 use lambda_runtime::Error;
@@ -18,17 +19,21 @@ use serde_json::{json, Value};
 pub async fn handle<S: DomainStore, C: Clock, M: MailStore>(
     app: &InboundMail<S, C, M>,
     event: S3Event,
+    metrics: &Metrics,
 ) -> Result<Value, Error> {
     let mut results = Vec::new();
     let mut transient = Vec::new();
     for record in &event.records {
         match handle_record(app, record).await {
-            Ok(Some((key, verdict))) => results.push(json!({
+            Ok(Some((key, verdict))) => results.push({
+                metrics.count(name::MAILS, &[("Outcome", verdict.outcome.as_str())], 1);
+                json!({
                 "key": key,
                 "outcome": verdict.outcome.as_str(),
                 "reason": verdict.reason,
                 "domains": verdict.domains,
-            })),
+                })
+            }),
             Ok(None) => {}
             Err(e) => transient.push(e),
         }
@@ -126,7 +131,7 @@ mod tests {
         let to = app.inbound.reply.for_ctid("ib-1");
         app.mailbox
             .put("mail", "inbound/a b.eml", &result_mail(&to));
-        let out = handle(&app, s3_event("mail", "inbound/a+b.eml"))
+        let out = handle(&app, s3_event("mail", "inbound/a+b.eml"), &Metrics::off())
             .await
             .unwrap();
         assert_eq!(out["mails"][0]["outcome"], "applied", "{out}");
@@ -148,9 +153,13 @@ mod tests {
             "inbound/forged.eml",
             &result_mail("internetx@inbound.example.net"),
         );
-        let out = handle(&app, s3_event("mail", "inbound/forged.eml"))
-            .await
-            .unwrap();
+        let out = handle(
+            &app,
+            s3_event("mail", "inbound/forged.eml"),
+            &Metrics::off(),
+        )
+        .await
+        .unwrap();
         assert_eq!(out["mails"][0]["outcome"], "quarantined");
         assert_eq!(
             app.mailbox.tag_of("mail", "inbound/forged.eml").as_deref(),
@@ -170,7 +179,9 @@ mod tests {
             ("mail", "outbound/x.eml"),
             ("mail", "inbound/gone.eml"),
         ] {
-            let out = handle(&app, s3_event(bucket, key)).await.unwrap();
+            let out = handle(&app, s3_event(bucket, key), &Metrics::off())
+                .await
+                .unwrap();
             assert_eq!(out["mails"], json!([]), "{bucket}/{key}");
         }
     }

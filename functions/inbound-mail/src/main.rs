@@ -7,8 +7,9 @@ async fn main() -> Result<(), Error> {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws).await?;
     let app = adapters::wiring::inbound_mail(&config, &aws)?;
+    let metrics = adapters::metrics::Metrics::from_env("inbound-mail");
     run(service_fn(|event: LambdaEvent<S3Event>| {
-        inbound_mail::handle(&app, event.payload)
+        inbound_mail::handle(&app, event.payload, &metrics)
     }))
     .await
 }

@@ -6,7 +6,8 @@ async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
-    let app = adapters::wiring::registrar(&config, &aws)?;
+    let metrics = adapters::metrics::Metrics::from_env("order-items");
+    let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
         order_items::handle(&app, event.payload, deadline)

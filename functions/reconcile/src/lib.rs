@@ -3,6 +3,7 @@
 //! asking InterNetX — see `registrar::workflows::reconcile` for the rules and
 //! `adapters::config::reconcile_policy` for the settings.
 
+use adapters::metrics::{name, Metrics};
 use lambda_runtime::Error;
 use registrar::deadline::Deadline;
 use registrar::ports::{Clock, DomainStore, Gateway};
@@ -15,6 +16,7 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     app: &Registrar<S, G, C>,
     policy: ReconcilePolicy,
     deadline: Deadline,
+    metrics: &Metrics,
 ) -> Result<Value, Error> {
     let report = app.reconcile(policy, deadline).await?;
     tracing::info!(
@@ -24,9 +26,13 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
         given_up = report.given_up,
         waiting = report.waiting,
         skipped = report.skipped,
+        stuck = report.stuck,
         "reconciliation run"
     );
-    Ok(serde_json::to_value(report)?)
+    metrics.count(name::STUCK_DOMAINS, &[], report.stuck);
+    let report = serde_json::to_value(report)?;
+    metrics.report(name::RECONCILE_ACTIONS, "Action", &report);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -52,9 +58,13 @@ mod tests {
         let policy = ReconcilePolicy {
             after: Duration::hours(1),
             give_up: Duration::days(7),
+            stuck_after: Duration::ZERO,
             batch: 10,
         };
-        let out = handle(&app, policy, Deadline::none()).await.unwrap();
+        let metrics = Metrics::capture("reconcile");
+        let out = handle(&app, policy, Deadline::none(), &metrics)
+            .await
+            .unwrap();
         assert_eq!(out["checked"], 2);
         assert_eq!(out["settled"], 1);
         assert_eq!(
@@ -65,6 +75,24 @@ mod tests {
             app.store.domain("waiting.de").unwrap().status,
             Status::Registering
         );
+        // The run's counts as metrics: one line per action, and how many
+        // domains wait past `stuck_after` (zero here: the one waiting).
+        let lines: Vec<Value> = metrics
+            .lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        let settled = lines
+            .iter()
+            .find(|l| l["Action"] == "settled")
+            .expect("a settled count");
+        assert_eq!(settled["ReconcileActions"], 1.0);
+        assert_eq!(settled["Function"], "reconcile");
+        let stuck = lines
+            .iter()
+            .find(|l| l.get("StuckDomains").is_some())
+            .expect("a stuck count");
+        assert_eq!(stuck["StuckDomains"], 1.0);
     }
 
     /// Security review M5: a run that could be killed before recording an
@@ -78,10 +106,11 @@ mod tests {
         let policy = ReconcilePolicy {
             after: Duration::hours(1),
             give_up: Duration::days(7),
+            stuck_after: Duration::days(2),
             batch: 10,
         };
         let soon = Deadline::after(std::time::Duration::from_secs(30));
-        let out = handle(&app, policy, soon).await.unwrap();
+        let out = handle(&app, policy, soon, &Metrics::off()).await.unwrap();
         assert_eq!(
             (out["checked"].as_u64(), out["skipped"].as_u64()),
             (Some(0), Some(1))

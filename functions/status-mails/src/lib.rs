@@ -5,6 +5,7 @@
 //! A failed send is the notice's business, not the run's: it is logged on
 //! the domain and retried next run. Only a table outage fails the run.
 
+use adapters::metrics::{name, Metrics};
 use lambda_runtime::Error;
 use registrar::ports::{Clock, Mailer, NoticeQueue};
 use registrar::workflows::status_mails::Notifier;
@@ -13,6 +14,7 @@ use serde_json::Value;
 pub async fn handle<Q: NoticeQueue, M: Mailer, C: Clock>(
     app: &Notifier<Q, M, C>,
     batch: usize,
+    metrics: &Metrics,
 ) -> Result<Value, Error> {
     let report = app.run(batch).await?;
     tracing::info!(
@@ -23,7 +25,9 @@ pub async fn handle<Q: NoticeQueue, M: Mailer, C: Clock>(
         skipped = report.skipped,
         "status mails"
     );
-    Ok(serde_json::to_value(report)?)
+    let report = serde_json::to_value(report)?;
+    metrics.report(name::STATUS_MAILS, "Outcome", &report);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -63,8 +67,14 @@ mod tests {
             stale_after: time::Duration::minutes(15),
             sealer: None,
         };
-        assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 1);
-        assert_eq!(handle(&notifier, 10).await.unwrap()["sent"], 0);
+        assert_eq!(
+            handle(&notifier, 10, &Metrics::off()).await.unwrap()["sent"],
+            1
+        );
+        assert_eq!(
+            handle(&notifier, 10, &Metrics::off()).await.unwrap()["sent"],
+            0
+        );
         let sent = notifier.mailer.sent();
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].0, "billing@customer.example");
@@ -81,7 +91,9 @@ mod tests {
             stale_after: time::Duration::minutes(15),
             sealer: None,
         };
-        let out = handle(&notifier, 10).await.expect("the run succeeds");
+        let out = handle(&notifier, 10, &Metrics::off())
+            .await
+            .expect("the run succeeds");
         assert_eq!(out["failed"], 1);
         assert!(notifier.queue.notices().is_empty(), "given up, not retried");
     }

@@ -9,8 +9,9 @@ async fn main() -> Result<(), Error> {
     let config = adapters::StatusMailConfig::from_env(&env)?;
     let sealer = adapters::config::opening_sealer(&env, &aws).await?;
     let app = adapters::wiring::status_mails(&config, &aws, sealer);
+    let metrics = adapters::metrics::Metrics::from_env("status-mails");
     run(service_fn(|_: LambdaEvent<Value>| {
-        status_mails::handle(&app, config.batch)
+        status_mails::handle(&app, config.batch, &metrics)
     }))
     .await
 }

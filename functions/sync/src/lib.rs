@@ -2,6 +2,7 @@
 //! InterNetX account — see `registrar::workflows::sync` for what a run does
 //! and `adapters::config::sync_policy` for the settings.
 
+use adapters::metrics::{name, Metrics};
 use lambda_runtime::Error;
 use registrar::deadline::Deadline;
 use registrar::ports::{Clock, DomainStore, Gateway, PortfolioStore};
@@ -14,6 +15,7 @@ pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
     app: &Registrar<S, G, C>,
     policy: SyncPolicy,
     deadline: Deadline,
+    metrics: &Metrics,
 ) -> Result<Value, Error> {
     let report = app.sync(policy, deadline).await?;
     tracing::info!(
@@ -28,7 +30,9 @@ pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
         problems = ?report.problems,
         "sync run"
     );
-    Ok(serde_json::to_value(report)?)
+    let report = serde_json::to_value(report)?;
+    metrics.report(name::SYNC_ACTIONS, "Action", &report);
+    Ok(report)
 }
 
 #[cfg(test)]
@@ -45,7 +49,9 @@ mod tests {
             pages_per_run: 1,
             checks_per_run: 5,
         };
-        let out = handle(&app, policy, Deadline::none()).await.unwrap();
+        let out = handle(&app, policy, Deadline::none(), &Metrics::off())
+            .await
+            .unwrap();
         assert_eq!(out["requests"], 1);
         assert_eq!(out["listed"], 1);
         assert_eq!(

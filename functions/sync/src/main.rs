@@ -8,10 +8,11 @@ async fn main() -> Result<(), Error> {
     let env = adapters::config::ProcessEnv;
     let config = adapters::Config::from_env(&env, &aws).await?;
     let policy = adapters::config::sync_policy(&env)?;
-    let app = adapters::wiring::registrar(&config, &aws)?;
+    let metrics = adapters::metrics::Metrics::from_env("sync");
+    let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        sync::handle(&app, policy, deadline)
+        sync::handle(&app, policy, deadline, &metrics)
     }))
     .await
 }

@@ -25,7 +25,9 @@ async fn one_transaction_per_state_change_and_one_request_per_operation() {
     })
     .await;
     let calls = Calls::default();
-    let mut events = adapters::wiring::domain_events(&w.config, &w.aws).unwrap();
+    let mut events =
+        adapters::wiring::domain_events(&w.config, &w.aws, &adapters::metrics::Metrics::off())
+            .unwrap();
     events.registrar.store = calls.store(&w);
     let mut mail = adapters::wiring::inbound_mail(&w.mail_config, &w.aws).unwrap();
     mail.inbound.store = calls.store(&w);

@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use e2e::lambda::{workspace_root, LambdaWatch};
-use e2e::{flag, text, Delivery, Options, World};
+use e2e::{flag, text, Delivery, Options, World, METRICS_NAMESPACE};
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn order_paid_to_registered_through_cargo_lambda() {
@@ -37,6 +38,7 @@ async fn order_paid_to_registered_through_cargo_lambda() {
     for key in w.simulator.mails() {
         assert_eq!(w.mail_tag(&key).await.as_deref(), Some("applied"), "{key}");
     }
+    observable(&watch.output());
 
     let refused = watch
         .invoke_file(
@@ -98,4 +100,76 @@ async fn order_paid_to_registered_through_cargo_lambda() {
     let err = broken.expect_err("the invocation fails");
     assert!(err.contains("items"), "{err}");
     watch.stop().await;
+}
+
+/// What the registrations and their mails left for CloudWatch: metric
+/// lines in the embedded metric format with the names and dimensions the
+/// template's dashboard and alarms read, and JSON log lines with the
+/// domain, the ctid and the Lambda request id as fields.
+fn observable(output: &str) {
+    let lines: Vec<Value> = output
+        .lines()
+        .filter_map(|l| serde_json::from_str(l.trim()).ok())
+        .collect();
+    let metric = |function: &str, name: &str| -> Vec<&Value> {
+        lines
+            .iter()
+            .filter(|l| l["Function"] == function && l.get(name).is_some())
+            .collect()
+    };
+    let directive = |line: &Value| line["_aws"]["CloudWatchMetrics"][0].clone();
+
+    let requests = metric("domain-events", "GatewayRequests");
+    let register = requests
+        .iter()
+        .find(|l| l["Operation"] == "register")
+        .unwrap_or_else(|| panic!("no registration measured in {output}"));
+    assert!(
+        ["notify", "success"].contains(&register["Outcome"].as_str().unwrap()),
+        "{register}"
+    );
+    assert!(
+        register["GatewayLatency"].as_f64().unwrap() > 0.0,
+        "{register}"
+    );
+    let d = directive(register);
+    assert_eq!(d["Namespace"], METRICS_NAMESPACE);
+    assert_eq!(
+        d["Dimensions"],
+        json!([["Function", "Operation", "Outcome"]])
+    );
+    assert_eq!(
+        d["Metrics"],
+        json!([{"Name": "GatewayRequests", "Unit": "Count"},
+               {"Name": "GatewayLatency", "Unit": "Milliseconds"}])
+    );
+    assert!(register["_aws"]["Timestamp"].as_u64().is_some());
+
+    let waits = metric("domain-events", "RateLimitWait");
+    assert!(!waits.is_empty(), "every request waits for its slot");
+    assert_eq!(directive(waits[0])["Dimensions"], json!([["Function"]]));
+
+    let items = metric("domain-events", "Items");
+    assert!(
+        items.iter().any(|l| l["Outcome"] == "accepted"),
+        "{items:?}"
+    );
+
+    let mails = metric("inbound-mail", "Mails");
+    let applied = mails.iter().filter(|l| l["Outcome"] == "applied").count();
+    assert!(applied >= 2, "two result mails applied: {mails:?}");
+    assert_eq!(
+        directive(mails[0])["Dimensions"],
+        json!([["Function", "Outcome"]])
+    );
+
+    let claimed = lines
+        .iter()
+        .find(|l| l["message"] == "request claimed, sending to InterNetX")
+        .unwrap_or_else(|| panic!("no JSON log line of a claimed request in {output}"));
+    assert!(
+        claimed["domain"].is_string() && claimed["ctid"].is_string(),
+        "{claimed}"
+    );
+    assert!(claimed["span"]["requestId"].is_string(), "{claimed}");
 }

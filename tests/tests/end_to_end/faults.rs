@@ -179,6 +179,7 @@ async fn every_fault_ends_in_the_right_status_without_a_second_registration() {
     let policy = ReconcilePolicy {
         after: time::Duration::ZERO,
         give_up: time::Duration::hours(1),
+        stuck_after: time::Duration::days(2),
         batch: 100,
     };
     let requests = w.simulator.tasks_with_code("0101").len();
@@ -208,6 +209,7 @@ async fn every_fault_ends_in_the_right_status_without_a_second_registration() {
     let late = w
         .reconcile(ReconcilePolicy {
             give_up: time::Duration::ZERO,
+            stuck_after: time::Duration::days(2),
             ..policy
         })
         .await;
@@ -347,6 +349,7 @@ async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() 
     let policy = ReconcilePolicy {
         after: time::Duration::ZERO,
         give_up: time::Duration::hours(1),
+        stuck_after: time::Duration::days(2),
         batch: 100,
     };
     let operations = || {
@@ -410,6 +413,7 @@ async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() 
     let late = w
         .reconcile(ReconcilePolicy {
             give_up: time::Duration::ZERO,
+            stuck_after: time::Duration::days(2),
             ..policy
         })
         .await;

@@ -286,23 +286,78 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             .any(|m| m == "ApproximateNumberOfMessagesVisible"),
         "{alarms:?}"
     );
-    // A domain given up by reconciliation raises an alarm: the metric filter
-    // reads the run's own log line, so the pattern must name what the
-    // function writes.
-    assert!(alarms.iter().any(|m| m == "DomainsGivenUp"), "{alarms:?}");
-    let (_, filter) = resources_of(template, "AWS::Logs::MetricFilter")
-        .find(|(name, _)| name.as_str() == "GivenUpMetricFilter")
-        .expect("the give-up metric filter");
-    let pattern = filter["Properties"]["FilterPattern"].as_str().unwrap();
+    observability_is_wired(&info);
+}
+
+/// The metric names the functions print (`crates/adapters/src/metrics.rs`).
+fn metric_names() -> Vec<String> {
     let source = std::fs::read_to_string(
-        e2e::lambda::workspace_root().join("functions/reconcile/src/lib.rs"),
+        e2e::lambda::workspace_root().join("crates/adapters/src/metrics.rs"),
     )
     .unwrap();
+    source
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("pub const "))
+        .filter(|l| !l.starts_with("DEFAULT_NAMESPACE"))
+        .filter_map(|l| l.split('"').nth(1).map(str::to_owned))
+        .collect()
+}
+
+/// The alarms and the dashboard read the functions' own metrics, by the
+/// names the functions print, in the namespace they are given.
+fn observability_is_wired(info: &e2e::StackInfo) {
+    let names = metric_names();
+    assert!(names.len() >= 9, "{names:?}");
+    let stack = info.facts["parameters"]["AWS::StackName"].as_str().unwrap();
+    let namespace = format!("InternetxBridge/{stack}");
+    let env = &info.facts["functions"]["DomainEventsFunction"]["environment"];
+    assert_eq!(env["METRICS_NAMESPACE"], namespace.as_str());
+
+    let alarms = info.facts["alarms"].as_array().unwrap();
+    let ours: Vec<&Value> = alarms
+        .iter()
+        .filter(|a| a["namespace"] == namespace.as_str())
+        .collect();
+    for alarm in &ours {
+        let metric = alarm["metric"].as_str().unwrap();
+        assert!(names.iter().any(|n| n == metric), "{alarm} reads {metric}");
+        assert!(alarm["dimensions"]["Function"].is_string(), "{alarm}");
+    }
+    let has = |metric: &str, key: &str, value: &str| {
+        ours.iter()
+            .any(|a| a["metric"] == metric && (key.is_empty() || a["dimensions"][key] == value))
+    };
+    assert!(has("ReconcileActions", "Action", "given_up"), "{ours:?}");
+    assert!(has("StuckDomains", "", ""), "{ours:?}");
+    assert!(has("Mails", "Outcome", "failed"), "{ours:?}");
+    assert!(has("Mails", "Outcome", "quarantined"), "{ours:?}");
+    // Errors of every function and the dead-letter queue's depth.
     assert!(
-        pattern.contains("$.message = \"reconciliation run\"")
-            && source.contains("\"reconciliation run\"")
-            && pattern.contains("$.given_up")
-            && source.contains("given_up = report.given_up"),
-        "{pattern}"
+        alarms.iter().filter(|a| a["metric"] == "Errors").count() >= 5,
+        "{alarms:?}"
     );
+    assert!(alarms
+        .iter()
+        .any(|a| a["metric"] == "ApproximateNumberOfMessagesVisible"));
+
+    let body: Value = serde_json::from_str(info.facts["dashboard"].as_str().expect("a dashboard"))
+        .expect("the dashboard body is JSON");
+    let widgets = body["widgets"].as_array().unwrap();
+    assert!(widgets.len() >= 8);
+    let text = body.to_string();
+    assert!(!text.contains("${"), "unresolved substitution: {text}");
+    for name in &names {
+        assert!(
+            text.contains(&format!("MetricName=\\\"{name}\\\""))
+                || text.contains(&format!("\"{name}\"")),
+            "the dashboard shows {name}"
+        );
+    }
+    for widget in widgets {
+        for metric in widget["properties"]["metrics"].as_array().unwrap() {
+            if let Some(expression) = metric[0]["expression"].as_str() {
+                assert!(expression.contains(&namespace), "{expression}");
+            }
+        }
+    }
 }

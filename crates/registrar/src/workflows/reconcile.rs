@@ -71,6 +71,8 @@ pub struct ReconcilePolicy {
     pub after: Duration,
     /// Without evidence after this long, the operation ends in `Error`.
     pub give_up: Duration,
+    /// Still waiting after this long counts as stuck (an alarm's metric).
+    pub stuck_after: Duration,
     /// Domains per run.
     pub batch: usize,
 }
@@ -81,6 +83,9 @@ pub struct ReconcileReport {
     pub settled: usize,
     pub given_up: usize,
     pub waiting: usize,
+    /// Of those waiting, how many have been in flight for `stuck_after` or
+    /// longer.
+    pub stuck: usize,
     /// Another writer changed the domain meanwhile, or InterNetX could not
     /// be asked: left for the next run.
     pub skipped: usize,
@@ -139,6 +144,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 Verdict::Wait(why) => {
                     tracing::info!(domain = %current.domain, ctid = current.ctid.as_deref().unwrap_or(""), "{why}");
                     report.waiting += 1;
+                    if age >= policy.stuck_after {
+                        report.stuck += 1;
+                    }
                 }
                 Verdict::Done(why) => {
                     if self.settle(&current, Outcome::Ok, why).await? {
@@ -330,6 +338,7 @@ mod tests {
         let policy = ReconcilePolicy {
             after: Duration::hours(1),
             give_up: Duration::days(7),
+            stuck_after: Duration::days(2),
             batch: 10,
         };
         for _ in 0..200 {

@@ -1,0 +1,316 @@
+//! CloudWatch metrics in the embedded metric format (EMF): one JSON line on
+//! stdout per measurement, which CloudWatch Logs turns into metrics. No API
+//! call, no extra permission, nothing lost when Lambda freezes the function
+//! between invocations, and the line stays readable in the log.
+//!
+//! The names and dimensions below are what the dashboard and the alarms in
+//! `infra/template.yaml` read; `tests/…/observability.rs` checks the lines a
+//! registration and a result mail print against them.
+
+use std::io::Write;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use internetx::client::Throttle;
+use internetx::{AnswerKind, Exchange, GatewayError, Task, TaskKind};
+use registrar::ports::Gateway;
+use serde_json::{json, Map, Value};
+
+/// The namespace when `METRICS_NAMESPACE` is not set.
+pub const DEFAULT_NAMESPACE: &str = "InternetxBridge";
+
+/// Metric names (the template's dashboard and alarms use the same strings).
+pub mod name {
+    /// Requests to the InterNetX gateway; dimensions `Operation`, `Outcome`.
+    pub const GATEWAY_REQUESTS: &str = "GatewayRequests";
+    /// Milliseconds from sending a request to its answer (or failure).
+    pub const GATEWAY_LATENCY: &str = "GatewayLatency";
+    /// Milliseconds spent waiting for a slot of the shared rate limit.
+    pub const RATE_LIMIT_WAIT: &str = "RateLimitWait";
+    /// Order items and requests by outcome; dimension `Outcome`.
+    pub const ITEMS: &str = "Items";
+    /// Result mails by outcome tag; dimension `Outcome`.
+    pub const MAILS: &str = "Mails";
+    /// What a reconciliation run did; dimension `Action`.
+    pub const RECONCILE_ACTIONS: &str = "ReconcileActions";
+    /// Domains in flight longer than `RECONCILE_STUCK_HOURS` (per run).
+    pub const STUCK_DOMAINS: &str = "StuckDomains";
+    /// What a sync run did (`drift`: differences found); dimension
+    /// `Action`.
+    pub const SYNC_ACTIONS: &str = "SyncActions";
+    /// Status mails by outcome; dimension `Outcome`.
+    pub const STATUS_MAILS: &str = "StatusMails";
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unit {
+    Count,
+    Milliseconds,
+}
+
+impl Unit {
+    fn as_str(self) -> &'static str {
+        match self {
+            Unit::Count => "Count",
+            Unit::Milliseconds => "Milliseconds",
+        }
+    }
+}
+
+/// Where the lines go: stdout in Lambda, a buffer in tests.
+enum Sink {
+    Stdout,
+    Memory(Mutex<Vec<String>>),
+    Off,
+}
+
+/// A cheap handle; clones share the sink.
+#[derive(Clone)]
+pub struct Metrics {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    namespace: String,
+    function: String,
+    sink: Sink,
+}
+
+impl Metrics {
+    /// Metrics for `function` to stdout, under `METRICS_NAMESPACE`;
+    /// `METRICS=off` turns them off (a terminal, the CLI).
+    pub fn from_env(function: &str) -> Self {
+        let off = std::env::var("METRICS").is_ok_and(|v| v == "off");
+        let namespace = std::env::var("METRICS_NAMESPACE")
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+        Self::new(
+            namespace,
+            function,
+            if off { Sink::Off } else { Sink::Stdout },
+        )
+    }
+
+    /// Metrics kept in memory, for tests.
+    pub fn capture(function: &str) -> Self {
+        Self::new(
+            DEFAULT_NAMESPACE.to_owned(),
+            function,
+            Sink::Memory(Mutex::default()),
+        )
+    }
+
+    /// No metrics (the CLI, benchmarks).
+    pub fn off() -> Self {
+        Self::new(DEFAULT_NAMESPACE.to_owned(), "", Sink::Off)
+    }
+
+    fn new(namespace: String, function: &str, sink: Sink) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                namespace,
+                function: function.to_owned(),
+                sink,
+            }),
+        }
+    }
+
+    /// The lines captured so far (empty unless made by [`Metrics::capture`]).
+    pub fn lines(&self) -> Vec<String> {
+        match &self.inner.sink {
+            Sink::Memory(lines) => lines.lock().map(|l| l.clone()).unwrap_or_default(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// One EMF line: `values` under the one dimension set `Function` plus
+    /// `dimensions`.
+    pub fn put(&self, dimensions: &[(&str, &str)], values: &[(&str, f64, Unit)]) {
+        if matches!(self.inner.sink, Sink::Off) || values.is_empty() {
+            return;
+        }
+        let line = self.line(dimensions, values).to_string();
+        match &self.inner.sink {
+            Sink::Stdout => {
+                // One write per line, so concurrent tasks never interleave.
+                let mut out = std::io::stdout().lock();
+                let _ = out.write_all(format!("{line}\n").as_bytes());
+                let _ = out.flush();
+            }
+            Sink::Memory(lines) => {
+                if let Ok(mut lines) = lines.lock() {
+                    lines.push(line);
+                }
+            }
+            Sink::Off => {}
+        }
+    }
+
+    /// `put` of one count.
+    pub fn count(&self, metric: &str, dimensions: &[(&str, &str)], n: usize) {
+        self.put(dimensions, &[(metric, n as f64, Unit::Count)]);
+    }
+
+    /// One count per number in a run's report (`{"settled": 2, …}`), the
+    /// field's name as the value of dimension `key`.
+    pub fn report(&self, metric: &str, key: &str, report: &Value) {
+        for (field, value) in report.as_object().into_iter().flatten() {
+            if let Some(n) = value.as_u64() {
+                self.count(metric, &[(key, field)], n as usize);
+            }
+        }
+    }
+
+    fn line(&self, dimensions: &[(&str, &str)], values: &[(&str, f64, Unit)]) -> Value {
+        let mut keys = vec![Value::from("Function")];
+        keys.extend(dimensions.iter().map(|(k, _)| Value::from(*k)));
+        let definitions: Vec<Value> = values
+            .iter()
+            .map(|(name, _, unit)| json!({"Name": name, "Unit": unit.as_str()}))
+            .collect();
+        let mut root = Map::new();
+        root.insert(
+            "_aws".into(),
+            json!({
+                "Timestamp": now_ms(),
+                "CloudWatchMetrics": [{
+                    "Namespace": self.inner.namespace,
+                    "Dimensions": [keys],
+                    "Metrics": definitions,
+                }],
+            }),
+        );
+        root.insert("Function".into(), self.inner.function.clone().into());
+        for (key, value) in dimensions {
+            root.insert((*key).into(), (*value).into());
+        }
+        for (name, value, _) in values {
+            root.insert((*name).into(), json!(value));
+        }
+        Value::Object(root)
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The operation a task performs, as the dashboard names it.
+pub fn operation(task: &TaskKind) -> &'static str {
+    match task {
+        TaskKind::DomainCreate(_) => "register",
+        TaskKind::DomainTransfer { .. } => "transfer",
+        TaskKind::DomainInfo { .. } => "info",
+        TaskKind::DomainList { .. } => "list",
+        TaskKind::DomainUpdate(_) => "update",
+        TaskKind::CancelationAtExpiry { .. } => "cancel",
+        TaskKind::CancelationDelete { .. } => "withdraw_cancel",
+        TaskKind::RegistryStatus { .. } => "lock",
+        TaskKind::AuthInfoCreate { .. } => "auth_code",
+        TaskKind::AuthInfoToOwner { .. } => "auth_code_to_owner",
+    }
+}
+
+/// How a gateway exchange ended: the answer's status type, or why there
+/// was none.
+pub fn outcome(result: &Result<Exchange, GatewayError>) -> &'static str {
+    match result {
+        Ok(exchange) => match exchange.answer.status.kind {
+            AnswerKind::Success => "success",
+            AnswerKind::Notify => "notify",
+            AnswerKind::Error => "error",
+        },
+        Err(GatewayError::NotSent(_)) => "not_sent",
+        Err(GatewayError::OutcomeUnknown(_)) => "no_answer",
+        Err(GatewayError::Http { .. }) => "http_error",
+        Err(GatewayError::Protocol { .. }) => "unreadable",
+    }
+}
+
+/// A gateway that measures every request it passes on.
+pub struct Metered<G> {
+    pub inner: G,
+    pub metrics: Metrics,
+}
+
+impl<G: Gateway> Gateway for Metered<G> {
+    async fn send(&self, task: &Task) -> Result<Exchange, GatewayError> {
+        let started = Instant::now();
+        let result = self.inner.send(task).await;
+        let elapsed = started.elapsed().as_secs_f64() * 1000.0;
+        self.metrics.put(
+            &[
+                ("Operation", operation(&task.kind)),
+                ("Outcome", outcome(&result)),
+            ],
+            &[
+                (name::GATEWAY_REQUESTS, 1.0, Unit::Count),
+                (name::GATEWAY_LATENCY, elapsed, Unit::Milliseconds),
+            ],
+        );
+        result
+    }
+}
+
+/// A rate limit that reports how long each request waited for its slot.
+pub struct MeteredThrottle {
+    pub inner: Arc<dyn Throttle>,
+    pub metrics: Metrics,
+}
+
+impl Throttle for MeteredThrottle {
+    fn acquire(
+        &self,
+    ) -> Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + '_>> {
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = self.inner.acquire().await;
+            self.metrics.put(
+                &[],
+                &[(
+                    name::RATE_LIMIT_WAIT,
+                    started.elapsed().as_secs_f64() * 1000.0,
+                    Unit::Milliseconds,
+                )],
+            );
+            result
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_line_is_embedded_metric_format() {
+        let metrics = Metrics::capture("inbound-mail");
+        metrics.count(name::MAILS, &[("Outcome", "applied")], 2);
+        let lines = metrics.lines();
+        assert_eq!(lines.len(), 1);
+        let line: Value = serde_json::from_str(&lines[0]).unwrap();
+        let directive = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(directive["Namespace"], DEFAULT_NAMESPACE);
+        assert_eq!(directive["Dimensions"], json!([["Function", "Outcome"]]));
+        assert_eq!(
+            directive["Metrics"],
+            json!([{"Name": "Mails", "Unit": "Count"}])
+        );
+        assert!(line["_aws"]["Timestamp"].as_u64().unwrap() > 1_700_000_000_000);
+        assert_eq!(line["Function"], "inbound-mail");
+        assert_eq!(line["Outcome"], "applied");
+        assert_eq!(line["Mails"], 2.0);
+    }
+
+    #[test]
+    fn off_prints_nothing() {
+        let metrics = Metrics::off();
+        metrics.count(name::MAILS, &[], 1);
+        assert!(metrics.lines().is_empty());
+    }
+}
