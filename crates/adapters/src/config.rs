@@ -432,15 +432,11 @@ async fn secret(
             problem,
         };
         let value = if let Some(parameter) = ssm_parameter(&reference) {
-            aws_sdk_ssm::Client::new(aws)
-                .get_parameter()
-                .name(parameter)
-                .with_decryption(true)
-                .send()
-                .await
-                .map_err(|e| fail(internetx::error_chain(&e)))?
-                .parameter
-                .and_then(|p| p.value)
+            Some(
+                crate::ssm::secure_string(aws, parameter)
+                    .await
+                    .map_err(fail)?,
+            )
         } else {
             aws_sdk_secretsmanager::Client::new(aws)
                 .get_secret_value()

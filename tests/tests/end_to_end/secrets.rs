@@ -134,3 +134,59 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
     let item = w.domain("moving-example.com").await.unwrap();
     assert!(text(&item, "pending_auth_code").is_empty());
 }
+
+/// A password kept as an SSM SecureString: the configuration asks SSM for
+/// it (signed, decrypted) at cold start; a parameter that is not there
+/// fails the cold start naming the variable and SSM's reason.
+#[tokio::test]
+async fn a_password_in_ssm_parameter_store_is_read_at_cold_start() {
+    let moto = e2e::Moto::start().await;
+    let aws = moto.sdk_config().await;
+    let put = reqwest::Client::new()
+        .post(&moto.endpoint)
+        .header("Content-Type", "application/x-amz-json-1.1")
+        .header("X-Amz-Target", "AmazonSSM.PutParameter")
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/ssm/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .body(
+            json!({"Name": "/bridge/internetx-password", "Value": "from-ssm-4711",
+                   "Type": "SecureString"})
+            .to_string(),
+        )
+        .send()
+        .await
+        .expect("moto answers");
+    assert!(put.status().is_success(), "{:?}", put.text().await);
+
+    let env = |reference: &'static str| {
+        [
+            ("DOMAIN_TABLE", "domains"),
+            ("INTERNETX_URL", "https://gateway.autodns.com"),
+            ("INTERNETX_USER", "api"),
+            ("INTERNETX_CONTEXT", "4"),
+            ("INTERNETX_PASSWORD_SECRET", reference),
+            ("REPLY_TO_ADDRESS", "internetx@inbound.example.net"),
+            ("REPLY_TOKEN_SECRET", "0123456789abcdef"),
+        ]
+    };
+    for reference in [
+        "/bridge/internetx-password",
+        "ssm:/bridge/internetx-password",
+    ] {
+        let config = adapters::Config::from_env(&env(reference), &aws)
+            .await
+            .unwrap_or_else(|e| panic!("{reference}: {e}"));
+        assert_eq!(config.internetx_password.expose(), "from-ssm-4711");
+    }
+    let missing = adapters::Config::from_env(&env("/bridge/nothing-here"), &aws)
+        .await
+        .expect_err("a parameter that is not there");
+    let message = missing.to_string();
+    assert!(
+        message.contains("INTERNETX_PASSWORD_SECRET") && message.contains("ParameterNotFound"),
+        "{message}"
+    );
+}
