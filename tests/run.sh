@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 cargo fmt --all -- --check
 # The template: SAM's own validation with its linter, and cfn-lint.
 SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION=us-east-1 sam validate --lint --template infra/template.yaml
-cfn-lint infra/template.yaml
+cfn-lint infra/template.yaml infra/inbound.yaml
 # One build for lints, binaries and tests. Clippy runs as the compiler of
 # the workspace's own crates (the wrapper `cargo clippy` itself uses), so
 # the dependencies compile once, not once for `cargo clippy` and again for

@@ -8,6 +8,8 @@ from the template's own values (resolved against the stack), and read back.
 
 Prints one JSON object: the stack outputs, its parameters and the SES rule.
 Usage: stack.py ENDPOINT STACK_NAME TEMPLATE [Key=Value ...]
+The region is us-east-1, or STACK_REGION. A template without SAM's
+transform (infra/inbound.yaml) is created as it is.
 """
 
 import io
@@ -21,7 +23,7 @@ import boto3
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
-REGION = "us-east-1"
+REGION = os.environ.get("STACK_REGION", "us-east-1")
 # The translator asks the environment for the region of the pseudo parameters.
 os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
 
@@ -45,8 +47,11 @@ def client(service, endpoint):
 
 def placeholder_code(endpoint):
     s3 = client("s3", endpoint)
-    bucket = "sam-artifacts"
-    s3.create_bucket(Bucket=bucket)
+    bucket = f"sam-artifacts-{REGION}"
+    if REGION == "us-east-1":
+        s3.create_bucket(Bucket=bucket)
+    else:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("bootstrap", "#!/bin/sh\n")
@@ -54,21 +59,49 @@ def placeholder_code(endpoint):
     return f"s3://{bucket}/functions.zip"
 
 
-def resolve(value, params, physical):
-    """Ref, Fn::Sub and Fn::GetAtt(.Arn) against the created stack."""
+def resolve(value, params, physical, conditions=None):
+    """Ref, Fn::Sub and Fn::If against the created stack."""
     if isinstance(value, list):
-        return [resolve(v, params, physical) for v in value]
+        return [resolve(v, params, physical, conditions) for v in value]
     if not isinstance(value, dict):
         return value
+    if "Fn::If" in value and conditions is not None:
+        name, then, otherwise = value["Fn::If"]
+        chosen = then if holds(name, conditions, params) else otherwise
+        return resolve(chosen, params, physical, conditions)
     if "Ref" in value:
         name = value["Ref"]
+        if name == "AWS::NoValue":
+            return None
         return params.get(name, physical.get(name, name))
     if "Fn::Sub" in value:
         text = value["Fn::Sub"]
         for name, val in {**physical, **params}.items():
             text = text.replace("${" + name + "}", str(val))
         return text
-    return {k: resolve(v, params, physical) for k, v in value.items()}
+    return {k: resolve(v, params, physical, conditions) for k, v in value.items()}
+
+
+def holds(name, conditions, params):
+    """A template condition (Fn::Equals, Fn::Not, Fn::Condition over
+    parameters) against the stack's parameters."""
+
+    def value(v):
+        if isinstance(v, dict) and "Ref" in v:
+            return str(params.get(v["Ref"], ""))
+        return str(v)
+
+    def evaluate(c):
+        if "Fn::Equals" in c:
+            a, b = c["Fn::Equals"]
+            return value(a) == value(b)
+        if "Fn::Not" in c:
+            return not evaluate(c["Fn::Not"][0])
+        if "Condition" in c:
+            return evaluate(conditions[c["Condition"]])
+        return True
+
+    return evaluate(conditions[name])
 
 
 def main():
@@ -85,7 +118,7 @@ def main():
 
     params = {k: v.get("Default") for k, v in template.get("Parameters", {}).items() if "Default" in v}
     params.update(overrides)
-    cfn_template = transform(template, params, NoManagedPolicies())
+    cfn_template = transform(template, params, NoManagedPolicies()) if "Transform" in template else template
 
     cfn = client("cloudformation", endpoint)
     cfn.create_stack(
@@ -109,17 +142,23 @@ def main():
         for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
         if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
-    all_params = {**params, "AWS::StackName": stack_name, "AWS::Region": REGION}
+    all_params = {**params, "AWS::StackName": stack_name, "AWS::Region": REGION,
+                  "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 
     ses = client("ses", endpoint)
     rules = {}
+    conditions = cfn_template.get("Conditions", {})
+
+    def made(resource):
+        return "Condition" not in resource or holds(resource["Condition"], conditions, all_params)
+
     for logical, resource in cfn_template["Resources"].items():
-        if resource["Type"] == "AWS::SES::ReceiptRuleSet":
+        if resource["Type"] == "AWS::SES::ReceiptRuleSet" and made(resource):
             name = resolve(resource["Properties"]["RuleSetName"], all_params, physical)
             ses.create_receipt_rule_set(RuleSetName=name)
             physical[logical] = name
     for resource in cfn_template["Resources"].values():
-        if resource["Type"] == "AWS::SES::ReceiptRule":
+        if resource["Type"] == "AWS::SES::ReceiptRule" and made(resource):
             props = resolve(resource["Properties"], all_params, physical)
             ses.create_receipt_rule(RuleSetName=props["RuleSetName"], Rule=props["Rule"])
             described = ses.describe_receipt_rule(
@@ -148,9 +187,36 @@ def main():
             "runtime": conf.get("Runtime"),
         }
     s3 = client("s3", endpoint)
-    bucket = outputs["MailBucketName"]
-    notification = s3.get_bucket_notification_configuration(Bucket=bucket)
-    notification.pop("ResponseMetadata", None)
+    # moto's CloudFormation ignores a bucket's versioning and replication:
+    # those are read from the template, resolved against the stack.
+    declared = {}
+    for logical, resource in cfn_template["Resources"].items():
+        if resource["Type"] == "AWS::S3::Bucket" and logical in physical:
+            props = resolve(resource.get("Properties", {}), all_params, physical, conditions)
+            declared[physical[logical]] = props
+    buckets = {}
+    for output in ("MailBucketName", "InboundBucketName"):
+        if output not in outputs:
+            continue
+        name = outputs[output]
+        props = declared.get(name, {})
+        facts = {
+            "versioning": (props.get("VersioningConfiguration") or {}).get("Status"),
+            "replication": props.get("ReplicationConfiguration"),
+            "notification": s3.get_bucket_notification_configuration(Bucket=name),
+        }
+        facts["notification"].pop("ResponseMetadata", None)
+        buckets[name] = facts
+    if "DomainTableName" not in outputs:
+        print(json.dumps({
+            "outputs": outputs,
+            "parameters": all_params,
+            "receipt_rules": rules,
+            "buckets": buckets,
+            "template": cfn_template,
+        }, default=str))
+        return
+    notification = buckets[outputs["MailBucketName"]]["notification"]
     table = client("dynamodb", endpoint).describe_table(TableName=outputs["DomainTableName"])["Table"]
     cloudwatch = client("cloudwatch", endpoint)
     dashboard = None
@@ -180,6 +246,7 @@ def main():
         "event_rules": event_rules,
         "functions": functions,
         "bucket_notification": notification,
+        "buckets": buckets,
         "template": cfn_template,
         "dashboard": dashboard,
         "alarms": alarms,

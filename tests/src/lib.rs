@@ -281,25 +281,38 @@ impl StackInfo {
 /// Translates the SAM template and creates it as a stack in moto (and its
 /// SES receipt rule through the SES API), through `tests/stack.py`.
 pub async fn create_stack(endpoint: &str, parameters: &[&str]) -> StackInfo {
+    let mut all = vec![
+        "InternetxUser=bridge".to_owned(),
+        "DeletionProtection=false".to_owned(),
+        format!("InboundDomain={INBOUND_DOMAIN}"),
+    ];
+    all.extend(parameters.iter().map(|p| (*p).to_owned()));
+    create_stack_from(endpoint, "us-east-1", "infra/template.yaml", &all).await
+}
+
+/// Creates `template` (a path from the workspace root) as the stack
+/// [`STACK_NAME`] in moto's `region`, with exactly `parameters`.
+pub async fn create_stack_from(
+    endpoint: &str,
+    region: &str,
+    template: &str,
+    parameters: &[String],
+) -> StackInfo {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(&python)
         .arg(root.join("tests/stack.py"))
         .arg(endpoint)
         .arg(STACK_NAME)
-        .arg(root.join("infra/template.yaml"))
-        .args([
-            "InternetxUser=bridge",
-            "DeletionProtection=false",
-            &format!("InboundDomain={INBOUND_DOMAIN}"),
-        ])
+        .arg(root.join(template))
         .args(parameters)
+        .env("STACK_REGION", region)
         .output()
         .await
         .unwrap_or_else(|e| panic!("cannot run {python} tests/stack.py: {e}"));
     assert!(
         out.status.success(),
-        "creating the stack from infra/template.yaml failed (it needs aws-sam-translator and \
+        "creating the stack from {template} failed (it needs aws-sam-translator and \
          boto3: run tests/setup.sh): {}",
         String::from_utf8_lossy(&out.stderr)
     );

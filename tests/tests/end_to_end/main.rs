@@ -10,6 +10,7 @@ mod faults;
 mod mail_corpus;
 mod operator_cli;
 mod portfolio;
+mod regions;
 mod result_mail;
 mod secrets;
 mod simulator_process;

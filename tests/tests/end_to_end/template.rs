@@ -185,7 +185,10 @@ async fn ses_stores_inbound_mail_where_the_mail_function_reads_it() {
     let (_, policy) = resources_of(template, "AWS::S3::BucketPolicy")
         .next()
         .unwrap();
-    let allow = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+    // (A statement of stacks whose SES receives here: InboundMode=local.)
+    let statement = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(statement["Fn::If"][0], "LocalInbound");
+    let allow = &statement["Fn::If"][1];
     assert_eq!(allow["Principal"]["Service"], "ses.amazonaws.com");
     assert!(allow["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
     assert!(allow["Condition"]["ArnLike"]["aws:SourceArn"].is_object());
