@@ -19,9 +19,10 @@ import sys
 import time
 import zipfile
 
+import hashlib
+from pathlib import Path
+
 import boto3
-from samtranslator.translator.transform import transform
-from samtranslator.yaml_helper import yaml_parse
 
 REGION = os.environ.get("STACK_REGION", "us-east-1")
 # The translator asks the environment for the region of the pseudo parameters.
@@ -104,21 +105,44 @@ def holds(name, conditions, params):
     return evaluate(conditions[name])
 
 
-def main():
-    endpoint, stack_name, template_path = sys.argv[1:4]
-    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+def translated(template_path, overrides, code):
+    """The template as CloudFormation gets it: SAM's transform applied once
+    per template text and parameters (cached under target/, it is the
+    slowest step), plain CloudFormation as it is."""
     with open(template_path) as f:
-        template = yaml_parse(f.read())
+        text = f.read()
+    key = hashlib.sha256(json.dumps([text, overrides, code, REGION], sort_keys=True).encode()).hexdigest()
+    cache = Path(__file__).resolve().parent.parent / "target" / "stack-cache" / f"{key}.json"
+    if cache.exists():
+        return json.loads(cache.read_text())
+    from samtranslator.yaml_helper import yaml_parse
 
-    code = placeholder_code(endpoint)
+    template = yaml_parse(text)
     template.setdefault("Globals", {}).setdefault("Function", {})["CodeUri"] = code
     for resource in template["Resources"].values():
         if resource["Type"] == "AWS::Serverless::Function":
             resource["Properties"]["CodeUri"] = code
-
     params = {k: v.get("Default") for k, v in template.get("Parameters", {}).items() if "Default" in v}
     params.update(overrides)
-    cfn_template = transform(template, params, NoManagedPolicies()) if "Transform" in template else template
+    if "Transform" in template:
+        from samtranslator.translator.transform import transform
+
+        template = transform(template, params, NoManagedPolicies())
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(template))
+    tmp.replace(cache)
+    return template
+
+
+def main():
+    endpoint, stack_name, template_path = sys.argv[1:4]
+    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+
+    code = placeholder_code(endpoint)
+    cfn_template = translated(template_path, overrides, code)
+    params = {k: v.get("Default") for k, v in cfn_template.get("Parameters", {}).items() if "Default" in v}
+    params.update(overrides)
 
     cfn = client("cloudformation", endpoint)
     cfn.create_stack(

@@ -46,6 +46,17 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// `quick` in the test command, `full` with `E2E_FULL=1`: the long runs
+/// (a 1,000-item order, a 2,500-domain account) keep their shape at a
+/// smaller size unless asked for in full (tests/README.md).
+pub fn scaled(quick: usize, full: usize) -> usize {
+    if std::env::var("E2E_FULL").is_ok_and(|v| v == "1") {
+        full
+    } else {
+        quick
+    }
+}
+
 /// A paid order (`order-paid.json`'s first item as the template) of
 /// `count` registrations of `<prefix>-NNNNN.de`, as order `order_id`.
 pub fn order_of_many(order_id: &str, prefix: &str, count: usize) -> Value {
