@@ -11,6 +11,7 @@ pub mod mailbox;
 pub mod metrics;
 pub mod queue;
 pub mod ses;
+pub mod signed;
 pub mod ssm;
 pub mod telemetry;
 pub mod wiring;

@@ -4,9 +4,11 @@
 //! usual; `--table` or `DOMAIN_TABLE`). Errors are one line on stderr and a
 //! non-zero exit.
 
+mod doctor;
 mod operator;
 mod portfolio;
 mod probe;
+mod progress;
 
 use std::process::ExitCode;
 
@@ -103,6 +105,11 @@ enum Command {
     /// Adopt the domains the InterNetX account holds and the table does not
     /// know, under one account. Dry run unless --apply.
     Import(portfolio::ImportArgs),
+    /// Check a deployed stack before the first order: configuration and
+    /// secrets, the InterNetX login, the reply domain in SES, the active
+    /// receipt rule set, the MX record, the bucket notification, empty
+    /// dead-letter queues. One line each, with the fix; changes nothing.
+    Doctor(doctor::DoctorArgs),
 }
 
 #[derive(Subcommand)]
@@ -145,6 +152,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Probe(_) => return Err("probe is run on its own".into()),
         Command::Sync(args) => portfolio::sync(gateway_app(&aws).await?, args).await?,
         Command::Import(args) => portfolio::import(gateway_app(&aws).await?, args).await?,
+        Command::Doctor(args) => doctor::command(&aws, &table, args).await?,
         Command::Domains {
             status,
             account,

@@ -44,11 +44,16 @@ pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
         checks_per_run: 20,
     };
     let mut runs = Vec::new();
+    let mut progress = crate::progress::Progress::new("sync");
+    let mut listed = 0;
     for run in 1..=args.runs {
+        progress.update(listed, None, &format!("domains listed, run {run}"));
         let report = app
             .sync(policy, Deadline::none())
             .await
             .map_err(|e| e.to_string())?;
+        listed += report.listed as u64;
+        progress.clear();
         if !args.json {
             println!(
                 "run {run}: {} request(s), {} listed, {} recorded, {} not in the table, {} drift, {} gone, {} event check(s){}",
@@ -82,10 +87,19 @@ pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
 
 pub async fn import(app: GatewayRegistrar, args: ImportArgs) -> Result<(), String> {
     let kind: AccountKind = args.kind.parse().map_err(|e| format!("--kind: {e}"))?;
+    let mut progress = crate::progress::Progress::new("import");
+    let verb_now = if args.apply { "adopted" } else { "to adopt" };
     let report = app
-        .import(&args.account, kind, args.page, args.apply)
+        .import_watched(&args.account, kind, args.page, args.apply, &mut |r| {
+            progress.update(
+                r.listed as u64,
+                r.total,
+                &format!("{} {verb_now}", r.adopted.len()),
+            )
+        })
         .await
         .map_err(|e| e.to_string())?;
+    drop(progress);
     if args.json {
         println!(
             "{}",

@@ -332,3 +332,180 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
     assert!(!ok && err.contains("live gateway"), "{err}");
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// A DNS server on loopback that answers every MX question with `host`.
+async fn dns_answering(host: std::sync::Arc<std::sync::Mutex<String>>) -> std::net::SocketAddr {
+    let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let addr = socket.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut buf = [0u8; 512];
+        while let Ok((n, from)) = socket.recv_from(&mut buf).await {
+            let query = &buf[..n];
+            // Header with the query's id, QR + RD + RA, one question, one answer.
+            let mut reply = query[..2].to_vec();
+            reply.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0]);
+            reply.extend_from_slice(&query[12..]);
+            reply.extend_from_slice(&[0xc0, 12, 0, 15, 0, 1, 0, 0, 1, 44]);
+            let mut exchange = Vec::new();
+            for label in host.lock().unwrap().split('.') {
+                exchange.push(label.len() as u8);
+                exchange.extend_from_slice(label.as_bytes());
+            }
+            exchange.push(0);
+            reply.extend_from_slice(&((exchange.len() + 2) as u16).to_be_bytes());
+            reply.extend_from_slice(&10u16.to_be_bytes());
+            reply.extend_from_slice(&exchange);
+            let _ = socket.send_to(&reply, from).await;
+        }
+    });
+    addr
+}
+
+/// `doctor` before the stack is ready (SES identity unverified, no active
+/// rule set, MX elsewhere, no bucket notification, a dead letter waiting)
+/// and after each is put right: every line fails with its fix, then
+/// passes; the gateway login is checked against the simulator.
+#[tokio::test]
+async fn doctor_checks_a_deployed_stack_line_by_line() {
+    let w = World::without_mail().await;
+    let queue = w.stack.output("DeadLetterQueueUrl").to_owned();
+    let mx = std::sync::Arc::new(std::sync::Mutex::new("mx.elsewhere.example".to_owned()));
+    let resolver = dns_answering(mx.clone()).await.to_string();
+    let sqs = aws_sdk_sqs::Client::new(&w.aws);
+    sqs.send_message()
+        .queue_url(&queue)
+        .message_body(event("domain-requested-provider.json").to_string())
+        .send()
+        .await
+        .unwrap();
+    let args = [
+        "doctor",
+        "--queue-url",
+        &queue,
+        "--inbound-region",
+        "us-east-1",
+        "--resolver",
+        &resolver,
+    ];
+    let (ok, out, err) = cli(&w, &args).await;
+    assert!(!ok, "{out}");
+    assert!(err.contains("checks failed"), "{err}");
+    let line = |out: &str, check: &str| -> String {
+        out.lines()
+            .find(|l| l.contains(check))
+            .unwrap_or_else(|| panic!("no {check} line in {out}"))
+            .to_owned()
+    };
+    for passing in ["domain table", "configuration", "InterNetX login"] {
+        assert!(line(&out, passing).starts_with("ok"), "{out}");
+    }
+    for failing in [
+        "SES identity",
+        "receipt rule set",
+        "MX record",
+        "bucket notification",
+        "dead letters",
+    ] {
+        assert!(line(&out, failing).starts_with("FAIL"), "{failing}: {out}");
+    }
+    assert!(
+        out.contains("fix: aws ses set-active-receipt-rule-set"),
+        "{out}"
+    );
+    assert!(
+        out.contains("MX 10 inbound-smtp.us-east-1.amazonaws.com"),
+        "{out}"
+    );
+    assert!(
+        out.contains("1 waiting") && out.contains("dlq list"),
+        "{out}"
+    );
+
+    // Put each right, as the walkthrough in infra/README.md says.
+    aws_sdk_sesv2::Client::new(&w.aws)
+        .create_email_identity()
+        .email_identity(e2e::INBOUND_DOMAIN)
+        .send()
+        .await
+        .unwrap();
+    let rule_set = w
+        .stack
+        .receipt_rules
+        .keys()
+        .next()
+        .expect("the stack's rule set")
+        .to_owned();
+    let activated = reqwest::Client::new()
+        .post(&w.moto.endpoint)
+        .header(
+            "Authorization",
+            "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/ses/aws4_request, \
+             SignedHeaders=host, Signature=0",
+        )
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(format!(
+            "Action=SetActiveReceiptRuleSet&Version=2010-12-01&RuleSetName={rule_set}"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(activated.status().is_success());
+    *mx.lock().unwrap() = "inbound-smtp.us-east-1.amazonaws.com".to_owned();
+    let function = aws_sdk_lambda::Client::new(&w.aws)
+        .get_function_configuration()
+        .function_name(w.stack.output("InboundMailFunctionArn"))
+        .send()
+        .await
+        .unwrap();
+    use aws_sdk_s3::types::{
+        FilterRule, FilterRuleName, LambdaFunctionConfiguration, NotificationConfiguration,
+        NotificationConfigurationFilter, S3KeyFilter,
+    };
+    let prefix = w.stack.output("InboundPrefix").to_owned();
+    w.s3.put_bucket_notification_configuration()
+        .bucket(&w.mail_bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .lambda_function_configurations(
+                    LambdaFunctionConfiguration::builder()
+                        .lambda_function_arn(function.function_arn().unwrap())
+                        .events(aws_sdk_s3::types::Event::S3ObjectCreated)
+                        .filter(
+                            NotificationConfigurationFilter::builder()
+                                .key(
+                                    S3KeyFilter::builder()
+                                        .filter_rules(
+                                            FilterRule::builder()
+                                                .name(FilterRuleName::Prefix)
+                                                .value(&prefix)
+                                                .build(),
+                                        )
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (ok, out, _) = cli(&w, &args).await;
+    assert!(!ok, "the dead letter still waits: {out}");
+    for passing in [
+        "SES identity",
+        "receipt rule set",
+        "MX record",
+        "bucket notification",
+    ] {
+        assert!(line(&out, passing).starts_with("ok"), "{passing}: {out}");
+    }
+
+    let (ok, replayed, err) = cli(&w, &["dlq", "replay", "--queue-url", &queue]).await;
+    assert!(ok, "{replayed}{err}");
+    let (ok, out, err) = cli(&w, &args).await;
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("all 8 checks passed"), "{out}");
+}

@@ -364,3 +364,60 @@ fn observability_is_wired(info: &e2e::StackInfo) {
         }
     }
 }
+
+/// Security review L2: failed events rest in the dead-letter queue as the
+/// storefront sent them (a transfer's auth code among them). The queue is
+/// encrypted with the stack's own key: reading takes kms:Decrypt, which
+/// only the writers (EventBridge, SQS's redrive, the two functions Lambda
+/// dead-letters for) are given; an operator's IAM policy grants the rest.
+#[tokio::test]
+async fn dead_letters_are_readable_only_with_the_stacks_key() {
+    let (_moto, info) = stack().await;
+    let template = &info.facts["template"];
+    let resources = &template["Resources"];
+    let queue = &resources["DeadLetterQueue"]["Properties"];
+    assert_eq!(
+        queue["KmsMasterKeyId"],
+        serde_json::json!({"Ref": "DeadLetterKey"})
+    );
+    assert!(queue.get("SqsManagedSseEnabled").is_none());
+    assert!(info.output("DeadLetterKeyArn").contains(":key/"));
+
+    let key = &resources["DeadLetterKey"]["Properties"];
+    assert_eq!(key["EnableKeyRotation"], true);
+    let statements = key["KeyPolicy"]["Statement"].as_array().unwrap();
+    for statement in statements {
+        let principal = &statement["Principal"];
+        if principal.get("Service").is_some() {
+            // Services may write (and must decrypt to write), only for
+            // this account.
+            assert_eq!(
+                statement["Action"],
+                serde_json::json!(["kms:GenerateDataKey", "kms:Decrypt"])
+            );
+            assert!(statement["Condition"]["StringEquals"]["aws:SourceAccount"].is_object());
+        } else {
+            // Everything else goes through IAM (the account root principal).
+            assert!(principal["AWS"]["Fn::Sub"]
+                .as_str()
+                .is_some_and(|p| p.ends_with(":root")));
+        }
+    }
+
+    // The functions Lambda dead-letters for may use the key; no other may.
+    for (name, role) in resources_of(template, "AWS::IAM::Role") {
+        let document = role["Properties"].to_string();
+        let uses_key = document.contains("DeadLetterKey");
+        let dead_letters =
+            name.starts_with("DomainEventsFunction") || name.starts_with("InboundMailFunction");
+        assert_eq!(uses_key, dead_letters, "{name}");
+    }
+    for (name, function) in resources_of(template, "AWS::Lambda::Function") {
+        if function["Properties"]["DeadLetterConfig"].is_object() {
+            assert!(
+                name.starts_with("DomainEventsFunction") || name.starts_with("InboundMailFunction"),
+                "{name} dead-letters without the key"
+            );
+        }
+    }
+}

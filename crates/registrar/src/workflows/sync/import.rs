@@ -23,6 +23,9 @@ pub struct ImportReport {
     /// Adopted (or, in a dry run, to be adopted).
     pub adopted: Vec<String>,
     pub problems: Vec<String>,
+    /// How many domains the account holds, as the list's summary says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
 }
 
 impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
@@ -37,12 +40,29 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         page: u64,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
+        self.import_watched(account_id, account_kind, page, apply, &mut |_| {})
+            .await
+    }
+
+    /// [`Registrar::import`], telling `progress` the report so far after
+    /// every page (the CLI's progress bar).
+    pub async fn import_watched(
+        &self,
+        account_id: &str,
+        account_kind: AccountKind,
+        page: u64,
+        apply: bool,
+        progress: &mut (dyn FnMut(&ImportReport) + Send),
+    ) -> Result<ImportReport, StoreError> {
         let mut report = ImportReport::default();
         let mut offset = 0;
         loop {
             report.requests += 1;
             let domains = match self.list_page(offset, page).await {
-                Ok(domains) => domains,
+                Ok((domains, total)) => {
+                    report.total = total.or(report.total);
+                    domains
+                }
                 Err(problem) => {
                     report.problems.push(problem);
                     return Ok(report);
@@ -89,6 +109,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     }
                 }
             }
+            progress(&report);
             if (domains.len() as u64) < page {
                 return Ok(report);
             }

@@ -121,7 +121,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 ..cursor.clone()
             };
             report.requests += 1;
-            let domains = match self.list_page(cursor.offset, policy.page).await {
+            let (domains, _) = match self.list_page(cursor.offset, policy.page).await {
                 Ok(domains) => domains,
                 Err(problem) => {
                     report.problems.push(problem);
@@ -203,7 +203,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         &self,
         offset: u64,
         limit: u64,
-    ) -> Result<Vec<DomainData>, String> {
+    ) -> Result<(Vec<DomainData>, Option<u64>), String> {
         let task = Task {
             kind: TaskKind::DomainList { offset, limit },
             ctid: new_ctid(),
@@ -211,7 +211,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         };
         match self.gateway.send(&task).await {
             Ok(exchange) if exchange.answer.status.kind == AnswerKind::Success => {
-                Ok(exchange.answer.domains)
+                Ok((exchange.answer.domains, exchange.answer.total))
             }
             Ok(exchange) => Err(format!(
                 "the domain list (offset {offset}) was refused: {}",

@@ -1,0 +1,439 @@
+//! `internetx-bridge doctor`: checks a deployed stack the way a provider
+//! would before the first order, one line per check with what to do when
+//! it fails. It reads and asks; it changes nothing (the gateway check is a
+//! one-domain list request).
+
+mod dns;
+
+use std::net::SocketAddr;
+
+use aws_config::SdkConfig;
+use internetx::{AnswerKind, Task, TaskKind};
+use registrar::ports::{DomainStore, Gateway};
+
+/// Where the stack's parts are (the stack's outputs; the same variables as
+/// the functions where there is one).
+#[derive(clap::Args)]
+pub struct DoctorArgs {
+    /// The mail bucket (stack output MailBucketName).
+    #[arg(long, env = "MAIL_BUCKET")]
+    bucket: Option<String>,
+    /// The key prefix SES writes under (InboundPrefix).
+    #[arg(long, env = "INBOUND_PREFIX", default_value = "inbound/")]
+    prefix: String,
+    /// A dead-letter queue to find empty (stack output DeadLetterQueueUrl);
+    /// repeat for the item queue's.
+    #[arg(long = "queue-url", env = "DLQ_URL")]
+    queues: Vec<String>,
+    /// The region SES receives in: the stack's, or InboundRegion with
+    /// InboundMode=remote (default: the SDK's region).
+    #[arg(long)]
+    inbound_region: Option<String>,
+    /// The DNS resolver for the MX check (default: /etc/resolv.conf's).
+    #[arg(long)]
+    resolver: Option<SocketAddr>,
+}
+
+/// One check's verdict.
+pub struct Line {
+    pub check: &'static str,
+    pub ok: bool,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+impl Line {
+    fn ok(check: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            check,
+            ok: true,
+            detail: detail.into(),
+            fix: None,
+        }
+    }
+
+    fn fail(check: &'static str, detail: impl Into<String>, fix: impl Into<String>) -> Self {
+        Self {
+            check,
+            ok: false,
+            detail: detail.into(),
+            fix: Some(fix.into()),
+        }
+    }
+}
+
+pub async fn command(aws: &SdkConfig, table: &str, args: DoctorArgs) -> Result<(), String> {
+    let lines = run(aws, table, &args).await;
+    for line in &lines {
+        println!(
+            "{:<4}  {:<22} {}",
+            if line.ok { "ok" } else { "FAIL" },
+            line.check,
+            line.detail
+        );
+        if let Some(fix) = &line.fix {
+            println!("      {:<22} fix: {fix}", "");
+        }
+    }
+    let failed = lines.iter().filter(|l| !l.ok).count();
+    if failed == 0 {
+        println!("all {} checks passed", lines.len());
+        Ok(())
+    } else {
+        Err(format!("{failed} of {} checks failed", lines.len()))
+    }
+}
+
+async fn run(aws: &SdkConfig, table: &str, args: &DoctorArgs) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let config = adapters::Config::from_env(&adapters::config::ProcessEnv, aws).await;
+    let region = args
+        .inbound_region
+        .clone()
+        .or_else(|| aws.region().map(|r| r.to_string()))
+        .unwrap_or_default();
+    let inbound = aws
+        .to_builder()
+        .region(aws_config::Region::new(region.clone()))
+        .build();
+    let store = adapters::wiring::operator_store(table, aws);
+    lines.push(match store.load("doctor.invalid").await {
+        Ok(_) => Line::ok("domain table", format!("{table} readable")),
+        Err(e) => Line::fail(
+            "domain table",
+            format!("{table}: {e}"),
+            "--table / DOMAIN_TABLE is the stack output DomainTableName; the caller needs dynamodb:GetItem on it",
+        ),
+    });
+    let config = match config {
+        Ok(config) => {
+            lines.push(Line::ok(
+                "configuration",
+                "INTERNETX_*, REPLY_* and their secrets read",
+            ));
+            config
+        }
+        Err(e) => {
+            lines.push(Line::fail(
+                "configuration",
+                e.to_string(),
+                "set the variable it names as the gateway functions have it (README, Configuration); a *_SECRET names a secret this caller may read",
+            ));
+            lines.push(Line::fail(
+                "InterNetX login",
+                "not tried: the configuration is incomplete",
+                "fix the configuration first",
+            ));
+            return finish(lines, &inbound, args, None, &region).await;
+        }
+    };
+    lines.push(gateway(&config, aws).await);
+    let domain = config
+        .reply_to_address
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    finish(lines, &inbound, args, Some(&domain), &region).await
+}
+
+/// The checks that need no gateway configuration.
+async fn finish(
+    mut lines: Vec<Line>,
+    inbound: &SdkConfig,
+    args: &DoctorArgs,
+    domain: Option<&str>,
+    region: &str,
+) -> Vec<Line> {
+    if let Some(domain) = domain {
+        lines.push(identity(inbound, domain, region).await);
+        lines.push(rule_set(inbound, domain, region).await);
+        lines.push(mail_exchanger(domain, region, args.resolver).await);
+    }
+    lines.push(notification(inbound, args).await);
+    if args.queues.is_empty() {
+        lines.push(Line::fail(
+            "dead letters",
+            "no queue given",
+            "pass --queue-url (stack output DeadLetterQueueUrl) or set DLQ_URL",
+        ));
+    }
+    let sqs = aws_sdk_sqs::Client::new(inbound);
+    for queue in &args.queues {
+        lines.push(dead_letters(&sqs, queue).await);
+    }
+    lines
+}
+
+/// A one-domain list: harmless, and only answered for valid credentials.
+async fn gateway(config: &adapters::Config, aws: &SdkConfig) -> Line {
+    let fix = "check INTERNETX_USER, INTERNETX_CONTEXT (4 live, 1 demo) and the password behind INTERNETX_PASSWORD_SECRET";
+    let app = match adapters::wiring::registrar(config, aws, &adapters::metrics::Metrics::off()) {
+        Ok(app) => app,
+        Err(e) => return Line::fail("InterNetX login", e.to_string(), fix),
+    };
+    let task = Task {
+        kind: TaskKind::DomainList {
+            offset: 0,
+            limit: 1,
+        },
+        ctid: registrar::request::new_ctid(),
+        reply_to: None,
+    };
+    match app.gateway.send(&task).await {
+        Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => Line::fail(
+            "InterNetX login",
+            format!("refused: {}", exchange.answer.summary()),
+            fix,
+        ),
+        Ok(exchange) => Line::ok(
+            "InterNetX login",
+            match exchange.answer.total {
+                Some(n) => format!("accepted; the account holds {n} domains"),
+                None => "accepted".to_owned(),
+            },
+        ),
+        Err(e) => Line::fail(
+            "InterNetX login",
+            internetx::error_chain(&e),
+            format!("is {} reachable from here?", config.internetx_url),
+        ),
+    }
+}
+
+/// The reply domain's verification, as SES keeps it for both of its APIs.
+async fn identity(aws: &SdkConfig, domain: &str, region: &str) -> Line {
+    let fix = format!(
+        "aws sesv2 create-email-identity --email-identity {domain} --region {region}, then publish its three DKIM CNAME records"
+    );
+    let answer = match ses_query(
+        aws,
+        &format!("Action=GetIdentityVerificationAttributes&Version=2010-12-01&Identities.member.1={domain}"),
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(e) => return Line::fail("SES identity", e, fix),
+    };
+    match element(&answer, "VerificationStatus").as_deref() {
+        Some("Success") => Line::ok("SES identity", format!("{domain} verified in {region}")),
+        Some(status) => Line::fail(
+            "SES identity",
+            format!("{domain} in {region}: verification {status}"),
+            "publish the DKIM CNAME records `aws sesv2 get-email-identity` lists, then wait",
+        ),
+        None => Line::fail(
+            "SES identity",
+            format!("{domain} is not an identity in {region}"),
+            fix,
+        ),
+    }
+}
+
+const SES: adapters::signed::Service = adapters::signed::Service {
+    name: "ses",
+    env: "SES",
+    host: "email",
+};
+
+/// A call of SES's classic query API (receipt rules and verification
+/// attributes have no SESv2 operation, or none moto models).
+async fn ses_query(aws: &SdkConfig, query: &str) -> Result<String, String> {
+    let answer = adapters::signed::post(
+        aws,
+        &SES,
+        &[("content-type", "application/x-www-form-urlencoded")],
+        query.to_owned(),
+    )
+    .await?;
+    if (200..300).contains(&answer.status) {
+        Ok(answer.body)
+    } else {
+        Err(format!(
+            "SES refused (HTTP {}): {}",
+            answer.status,
+            element(&answer.body, "Message").unwrap_or(answer.body)
+        ))
+    }
+}
+
+/// SES's active rule set must have a rule for the reply domain that stores
+/// the mail in S3 (classic SES API: rule sets have no SESv2 equivalent).
+async fn rule_set(aws: &SdkConfig, domain: &str, region: &str) -> Line {
+    let fix = format!(
+        "aws ses set-active-receipt-rule-set --rule-set-name <stack output ReceiptRuleSetName> --region {region}"
+    );
+    let answer = match ses_query(
+        aws,
+        "Action=DescribeActiveReceiptRuleSet&Version=2010-12-01",
+    )
+    .await
+    {
+        Ok(body) => body,
+        Err(e) => return Line::fail("receipt rule set", e, fix),
+    };
+    let Some(name) = element(&answer, "Name") else {
+        return Line::fail(
+            "receipt rule set",
+            format!("no rule set is active in {region}"),
+            fix,
+        );
+    };
+    let covers = elements(&answer, "member").iter().any(|r| {
+        r.eq_ignore_ascii_case(domain) || r.to_ascii_lowercase().ends_with(&format!("@{domain}"))
+    });
+    if covers && answer.contains("<S3Action>") {
+        Line::ok(
+            "receipt rule set",
+            format!("{name} is active and stores mail for {domain} in S3"),
+        )
+    } else {
+        Line::fail(
+            "receipt rule set",
+            format!("the active rule set {name} has no rule storing mail for {domain}"),
+            fix,
+        )
+    }
+}
+
+async fn mail_exchanger(domain: &str, region: &str, resolver: Option<SocketAddr>) -> Line {
+    let expected = format!("inbound-smtp.{region}.amazonaws.com");
+    let fix = format!("publish the MX record `{domain}. MX 10 {expected}`");
+    let Some(resolver) = resolver.or_else(dns::system_resolver) else {
+        return Line::fail(
+            "MX record",
+            "no resolver in /etc/resolv.conf",
+            "pass --resolver <ip:port>",
+        );
+    };
+    match dns::mx(domain, resolver).await {
+        Ok(hosts) if hosts.iter().any(|(_, h)| *h == expected) => {
+            Line::ok("MX record", format!("{domain} → {expected}"))
+        }
+        Ok(hosts) if hosts.is_empty() => Line::fail("MX record", format!("{domain} has none"), fix),
+        Ok(hosts) => Line::fail(
+            "MX record",
+            format!(
+                "{domain} → {}, not {expected}",
+                hosts
+                    .iter()
+                    .map(|(_, h)| h.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            fix,
+        ),
+        Err(e) => Line::fail("MX record", e, fix),
+    }
+}
+
+async fn notification(aws: &SdkConfig, args: &DoctorArgs) -> Line {
+    let Some(bucket) = &args.bucket else {
+        return Line::fail(
+            "bucket notification",
+            "no bucket given",
+            "pass --bucket (stack output MailBucketName) or set MAIL_BUCKET",
+        );
+    };
+    let fix = "deploy the stack again: the template sets the notification (the mail function on s3:ObjectCreated:* under InboundPrefix)";
+    let s3 = adapters::wiring::s3_client(
+        aws,
+        std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+    );
+    let config = match s3
+        .get_bucket_notification_configuration()
+        .bucket(bucket)
+        .send()
+        .await
+    {
+        Ok(config) => config,
+        Err(e) => return Line::fail("bucket notification", internetx::error_chain(&e), fix),
+    };
+    let reaches = config.lambda_function_configurations().iter().any(|c| {
+        let created = c
+            .events()
+            .iter()
+            .any(|e| e.as_str().starts_with("s3:ObjectCreated:"));
+        let prefixes: Vec<&str> = c
+            .filter()
+            .and_then(|f| f.key())
+            .map(|k| k.filter_rules().iter().filter_map(|r| r.value()).collect())
+            .unwrap_or_default();
+        created && (prefixes.is_empty() || prefixes.iter().any(|p| args.prefix.starts_with(p)))
+    });
+    if reaches {
+        Line::ok(
+            "bucket notification",
+            format!("new mail under {bucket}/{} runs a function", args.prefix),
+        )
+    } else {
+        Line::fail(
+            "bucket notification",
+            format!(
+                "nothing runs for new objects under {bucket}/{}",
+                args.prefix
+            ),
+            fix,
+        )
+    }
+}
+
+async fn dead_letters(sqs: &aws_sdk_sqs::Client, queue: &str) -> Line {
+    let name = queue.rsplit('/').next().unwrap_or(queue).to_owned();
+    let waiting = sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+        .send()
+        .await
+        .map_err(|e| internetx::error_chain(&e))
+        .map(|out| {
+            out.attributes()
+                .and_then(|a| {
+                    a.get(&aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+                })
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        });
+    match waiting {
+        Ok(0) => Line::ok("dead letters", format!("{name} is empty")),
+        Ok(n) => Line::fail(
+            "dead letters",
+            format!("{n} waiting in {name}"),
+            format!("internetx-bridge dlq list --queue-url {queue}, then dlq replay"),
+        ),
+        Err(e) => Line::fail(
+            "dead letters",
+            format!("{name}: {e}"),
+            "the caller needs sqs:GetQueueAttributes on the queue",
+        ),
+    }
+}
+
+/// The first `<tag>…</tag>` of an AWS query-API answer.
+fn element(xml: &str, tag: &str) -> Option<String> {
+    elements(xml, tag).into_iter().next()
+}
+
+fn elements(xml: &str, tag: &str) -> Vec<String> {
+    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+    xml.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split(&close).next())
+        .map(|v| v.trim().to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_answers_are_read_by_element() {
+        let xml = "<R><Metadata><Name>s-inbound</Name></Metadata><Rules><member><Recipients>\
+                   <member>inbound.example.net</member></Recipients></member></Rules></R>";
+        assert_eq!(element(xml, "Name").as_deref(), Some("s-inbound"));
+        assert!(elements(xml, "member").contains(&"inbound.example.net".to_owned()));
+        assert_eq!(element(xml, "Missing"), None);
+    }
+}
