@@ -208,6 +208,11 @@ pub enum TaskKind {
     /// `0113005`: InterNetX sends the auth code to the domain's owner
     /// itself (OpenAPI route summary "send AuthInfo to owner-c").
     AuthInfoToOwner { name: String },
+    /// `0113003`: AuthInfo2 — for .de, DENIC posts a one-time code to the
+    /// owner's address (OpenAPI route "AuthInfo2 Create"; the XML task
+    /// carries the domain as AuthInfo1 Create does — the body's shape is
+    /// ours, the probe is where to confirm it).
+    AuthInfo2 { name: String },
     /// `0102002`: the registry status (`LOCK`, `ACTIVE`, …) — Domain Status
     /// Update, "only possible for gTLDs"
     /// (https://help.internetx.com/display/APIXMLEN/Domain+Status+Update).
@@ -237,6 +242,7 @@ impl TaskKind {
             TaskKind::RegistryStatus { .. } => "0102002",
             TaskKind::AuthInfoCreate { .. } => "0113001",
             TaskKind::AuthInfoToOwner { .. } => "0113005",
+            TaskKind::AuthInfo2 { .. } => "0113003",
         }
     }
 
@@ -250,6 +256,7 @@ impl TaskKind {
             | TaskKind::CancelationDelete { name }
             | TaskKind::AuthInfoCreate { name }
             | TaskKind::AuthInfoToOwner { name }
+            | TaskKind::AuthInfo2 { name }
             | TaskKind::RegistryStatus { name, .. } => name,
             TaskKind::DomainList { .. } => "",
         }
@@ -290,7 +297,8 @@ impl Task {
             }
             TaskKind::DomainInfo { name }
             | TaskKind::AuthInfoCreate { name }
-            | TaskKind::AuthInfoToOwner { name } => {
+            | TaskKind::AuthInfoToOwner { name }
+            | TaskKind::AuthInfo2 { name } => {
                 w.open("domain");
                 w.leaf("name", name);
                 w.close("domain");

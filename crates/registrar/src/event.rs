@@ -55,11 +55,23 @@ pub enum ChangeInput {
     Lock(bool),
     /// `CancellationWithdrawn`.
     WithdrawCancel,
-    /// `AuthCodeRequested`: `true` when InterNetX is to send the code to
-    /// the domain's owner itself (`"send_to": "owner"`).
+    /// `AuthCodeRequested`, with where the code goes (`send_to`).
     AuthCode {
-        to_owner: bool,
+        delivery: AuthDelivery,
     },
+}
+
+/// Where an auth code goes (`AuthCodeRequested`'s `send_to`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AuthDelivery {
+    /// `customer` (default): to the account by status mail (`0113001`).
+    #[default]
+    Customer,
+    /// `owner`: InterNetX mails it to the domain's owner (`0113005`).
+    Owner,
+    /// `post`: .de only — DENIC posts an AuthInfo2 to the owner's address
+    /// (`0113003`).
+    Post,
 }
 
 #[derive(Debug, Clone)]
@@ -337,10 +349,12 @@ fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested,
         },
         Operation::WithdrawCancel => Ok(ChangeInput::WithdrawCancel),
         Operation::AuthCode => match field("send_to").map(|v| v.as_str()) {
-            None | Some(Some("customer")) => Ok(ChangeInput::AuthCode { to_owner: false }),
-            Some(Some("owner")) => Ok(ChangeInput::AuthCode { to_owner: true }),
-            Some(_) => Err("send_to is neither \"customer\" nor \"owner\"".to_owned()),
-        },
+            None | Some(Some("customer")) => Ok(AuthDelivery::Customer),
+            Some(Some("owner")) => Ok(AuthDelivery::Owner),
+            Some(Some("post")) => Ok(AuthDelivery::Post),
+            Some(_) => Err("send_to is not \"customer\", \"owner\" or \"post\"".to_owned()),
+        }
+        .map(|delivery| ChangeInput::AuthCode { delivery }),
         _ => Ok(ChangeInput::Cancel),
     };
     Ok(ChangeRequested {

@@ -133,6 +133,37 @@ async fn without_a_way_to_the_customer_the_request_is_refused_before_sending() {
     assert_eq!(bad, ItemOutcome::Invalid);
 }
 
+/// .de's AuthInfo2 (`0113003`): DENIC posts it to the owner, so it needs
+/// no way to the customer and nothing is sealed; other TLDs have none and
+/// are refused before anything is sent.
+#[tokio::test]
+async fn a_de_auth_code_by_post_goes_out_and_other_tlds_are_refused_before_sending() {
+    let app = registrar(ScriptedGateway::default());
+    for domain in ["posted.de", "posted.com"] {
+        app.store
+            .commit(&seed(registered(domain, None), None))
+            .await
+            .unwrap();
+    }
+    let (outcome, _) = ask(&app, "REQ-P1", "posted.de", json!({"send_to": "post"})).await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    let sent = app.gateway.operations();
+    assert_eq!(sent.len(), 1);
+    assert!(matches!(
+        sent[0].kind,
+        internetx::TaskKind::AuthInfo2 { .. }
+    ));
+    assert!(
+        app.store.notices().is_empty(),
+        "nothing sealed, nothing mailed"
+    );
+
+    let (outcome, reason) = ask(&app, "REQ-P2", "posted.com", json!({"send_to": "post"})).await;
+    assert_eq!(outcome, ItemOutcome::Invalid);
+    assert!(reason.unwrap().contains("only for .de"));
+    assert_eq!(app.gateway.operations().len(), 1, "nothing more sent");
+}
+
 #[tokio::test]
 async fn internetx_refusing_the_code_is_an_error_and_mails_no_code() {
     let app = registrar(

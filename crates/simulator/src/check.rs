@@ -156,6 +156,7 @@ pub fn handle(
         Some("0102002") => crate::portfolio::registry_status(config, task, registered),
         Some("0113001") => crate::portfolio::authinfo_create(task, registered),
         Some("0113005") => crate::portfolio::authinfo_to_owner(task, registered),
+        Some("0113003") => crate::portfolio::authinfo2(task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",

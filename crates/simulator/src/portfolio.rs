@@ -234,6 +234,31 @@ pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
     )
 }
 
+/// `0113003`: AuthInfo2, .de only — DENIC posts the code to the owner;
+/// the answer carries none. Codes ours (the OpenAPI copy names the route,
+/// not its answers); another TLD is refused as DENIC's alone.
+pub fn authinfo2(task: &Element, registered: &mut Registry) -> Answer {
+    match held_domain(
+        task,
+        registered,
+        "0113003",
+        "AuthInfo2 could not be ordered.",
+    ) {
+        Ok(name) if !name.ends_with(".de") => Answer::error(
+            "E0113003",
+            "AuthInfo2 could not be ordered.",
+            Some(("domain", name.as_str())),
+            "EF011303 AuthInfo2 is only available for .de domains.",
+        ),
+        Ok(name) => Answer::success(
+            "S0113003",
+            "The AuthInfo2 will be sent to the owner by post.",
+            Some(("domain", name.as_str())),
+        ),
+        Err(refused) => *refused,
+    }
+}
+
 /// `0113005`: InterNetX mails the code to the domain's owner; the answer
 /// carries no code (the route's summary in the OpenAPI copy).
 pub fn authinfo_to_owner(task: &Element, registered: &mut Registry) -> Answer {

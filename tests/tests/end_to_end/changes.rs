@@ -405,3 +405,51 @@ async fn no_workflow_ever_sends_a_renewal() {
     assert!(!codes.contains("0101003"), "a renewal was sent: {codes:?}");
     assert!(requests.iter().all(|r| !r.xml.contains("0101003")));
 }
+
+/// Issue 17: a .de auth code by post (AuthInfo2, `0113003`): sent once,
+/// settled by InterNetX's answer, no code anywhere; another TLD is refused
+/// before anything is sent.
+#[tokio::test]
+async fn a_de_auth_code_goes_to_the_owner_by_post() {
+    let w = World::start().await;
+    for (domain, request) in [
+        ("post-example.de", "REQ-POST-1"),
+        ("post-example.com", "REQ-POST-2"),
+    ] {
+        let mut register = event("domain-requested-provider.json");
+        register["detail"]["domain"] = json!(domain);
+        register["detail"]["request_id"] = json!(request);
+        w.send(&register).await.unwrap();
+        w.wait_for_status(domain, "Registered").await;
+    }
+    let mut ask = event("auth-code-requested.json");
+    ask["detail"]["domain"] = json!("post-example.de");
+    ask["detail"]["request_id"] = json!("REQ-POST-3");
+    ask["detail"]["send_to"] = json!("post");
+    let register = event("domain-requested-provider.json");
+    ask["detail"]["account"] = register["detail"]["account"].clone();
+    let out = w.send(&ask).await.unwrap();
+    assert!(
+        ["accepted", "completed"].contains(&out["items"][0]["outcome"].as_str().unwrap()),
+        "{out}"
+    );
+    let d = w.wait_for_status("post-example.de", "Registered").await;
+    assert_eq!(text(&d, "operation"), "auth_code");
+    assert_eq!(w.simulator.tasks_with_code("0113003").len(), 1);
+    assert!(w.simulator.tasks_with_code("0113001").is_empty());
+    let again = w.send(&ask).await.unwrap();
+    assert_eq!(again["items"][0]["outcome"], "duplicate");
+
+    ask["detail"]["domain"] = json!("post-example.com");
+    ask["detail"]["request_id"] = json!("REQ-POST-4");
+    let out = w.send(&ask).await.unwrap();
+    assert_eq!(out["items"][0]["outcome"], "invalid", "{out}");
+    assert!(
+        out["items"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("only for .de"),
+        "{out}"
+    );
+    assert_eq!(w.simulator.tasks_with_code("0113003").len(), 1);
+}

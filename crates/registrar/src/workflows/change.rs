@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use crate::contact::Contacts;
 use crate::defaults::is_gtld;
 use crate::dispatch::{claim, refusal, Outgoing, Planned};
-use crate::event::{ChangeInput, ChangeRequested};
+use crate::event::{AuthDelivery, ChangeInput, ChangeRequested};
 use crate::lifecycle::{Committed, Step};
 use crate::log::Outcome;
 use crate::nameserver::validate_nameservers;
@@ -36,8 +36,8 @@ pub struct ChangeRequest {
     pub contacts: Option<Contacts>,
     /// The transfer lock asked for (`TransferLockChangeRequested`).
     pub locked: Option<bool>,
-    /// `AuthCodeRequested` to the owner (`0113005`) rather than the customer.
-    pub auth_to_owner: bool,
+    /// Where `AuthCodeRequested`'s code goes.
+    pub auth_delivery: AuthDelivery,
 }
 
 impl ChangeRequest {
@@ -54,7 +54,10 @@ impl ChangeRequest {
             ChangeInput::Lock(locked) => Some(locked),
             _ => None,
         };
-        let auth_to_owner = matches!(change, ChangeInput::AuthCode { to_owner: true });
+        let auth_delivery = match change {
+            ChangeInput::AuthCode { delivery } => delivery,
+            _ => AuthDelivery::default(),
+        };
         let (nameservers, contacts) = match change {
             ChangeInput::Nameservers(input) => {
                 (Some(validate_nameservers(&domain, &input, 2)?), None)
@@ -67,6 +70,13 @@ impl ChangeRequest {
                     return Err("contacts names none of owner, admin, tech, zone".into());
                 }
                 (None, Some(contacts))
+            }
+            ChangeInput::AuthCode {
+                delivery: AuthDelivery::Post,
+            } if domain.ascii().rsplit('.').next() != Some("de") => {
+                return Err(format!(
+                    "{domain}: an AuthInfo2 by post exists only for .de (DENIC posts it to the owner); ask with \"send_to\": \"customer\" or \"owner\""
+                ))
             }
             ChangeInput::Cancel | ChangeInput::WithdrawCancel | ChangeInput::AuthCode { .. } => {
                 (None, None)
@@ -85,7 +95,7 @@ impl ChangeRequest {
             nameservers,
             contacts,
             locked,
-            auth_to_owner,
+            auth_delivery,
         })
     }
 }
@@ -105,8 +115,11 @@ impl Outgoing for ChangeRequest {
         let kind = match self.operation {
             Operation::Cancel => TaskKind::CancelationAtExpiry { name },
             Operation::WithdrawCancel => TaskKind::CancelationDelete { name },
-            Operation::AuthCode if self.auth_to_owner => TaskKind::AuthInfoToOwner { name },
-            Operation::AuthCode => TaskKind::AuthInfoCreate { name },
+            Operation::AuthCode => match self.auth_delivery {
+                AuthDelivery::Customer => TaskKind::AuthInfoCreate { name },
+                AuthDelivery::Owner => TaskKind::AuthInfoToOwner { name },
+                AuthDelivery::Post => TaskKind::AuthInfo2 { name },
+            },
             Operation::ChangeLock => TaskKind::RegistryStatus {
                 name,
                 status: if self.locked == Some(true) {
@@ -228,7 +241,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     _ => Status::Registered,
                 };
                 // The code reaches the customer only by status mail.
-                if event.operation == Operation::AuthCode && !request.auth_to_owner {
+                if event.operation == Operation::AuthCode
+                    && request.auth_delivery == AuthDelivery::Customer
+                {
                     let unreachable = if !self.notices.enabled {
                         Some("status mails are disabled (STATUS_MAILS)")
                     } else if current.notify_email.is_none() {
@@ -238,7 +253,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     };
                     if let Some(why) = unreachable {
                         let reason = format!(
-                            "{what} of {domain} for request {} not sent: the auth code can reach the customer only by status mail, and {why}; ask with \"send_to\": \"owner\" to have InterNetX send it to the owner",
+                            "{what} of {domain} for request {} not sent: the auth code can reach the customer only by status mail, and {why}; ask with \"send_to\": \"owner\" to have InterNetX send it to the owner (or \"post\" for a .de AuthInfo2)",
                             event.request_id
                         );
                         return refusal(current, &source, Outcome::Error, reason, now);

@@ -96,7 +96,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     nameservers: None,
                     contacts: None,
                     locked: None,
-                    auth_to_owner: false,
+                    auth_delivery: crate::event::AuthDelivery::Customer,
                 };
                 match self.dispatcher().send(Some(&current), &request).await? {
                     Some(report) => Ok(Ok(report)),
