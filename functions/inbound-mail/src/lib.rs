@@ -25,15 +25,15 @@ pub async fn handle<S: DomainStore, C: Clock, M: MailStore>(
     let mut transient = Vec::new();
     for record in &event.records {
         match handle_record(app, record).await {
-            Ok(Some((key, verdict))) => results.push({
+            Ok(Some((key, verdict))) => {
                 metrics.count(name::MAILS, &[("Outcome", verdict.outcome.as_str())], 1);
-                json!({
-                "key": key,
-                "outcome": verdict.outcome.as_str(),
-                "reason": verdict.reason,
-                "domains": verdict.domains,
-                })
-            }),
+                results.push(json!({
+                    "key": key,
+                    "outcome": verdict.outcome.as_str(),
+                    "reason": verdict.reason,
+                    "domains": verdict.domains,
+                }));
+            }
             Ok(None) => {}
             Err(e) => transient.push(e),
         }
