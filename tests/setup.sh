@@ -21,3 +21,17 @@ fi
 export PATH="$venv/bin:$PATH"
 export PYTHON="$venv/bin/python"
 export SAM_CLI_TELEMETRY=0
+# One build for lints, binaries and tests. Clippy runs as the compiler of
+# the workspace's own crates (the wrapper `cargo clippy` itself uses), so
+# the dependencies compile once, not once for `cargo clippy` and again for
+# the build (that second compile was a quarter of the test command on 2
+# cores). `-D warnings` makes every rustc and clippy warning an error, as
+# `cargo clippy -- -D warnings` does. The test command, the demo and the
+# end-to-end tests' `cargo lambda watch` share these, so each finds the
+# others' build fresh.
+export RUSTC_WORKSPACE_WRAPPER="${RUSTC_WORKSPACE_WRAPPER:-$(rustc --print sysroot)/bin/clippy-driver}"
+case " ${RUSTFLAGS:-} " in
+  *" -D warnings "*) ;;
+  *) export RUSTFLAGS="${RUSTFLAGS:-} -D warnings" ;;
+esac
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
