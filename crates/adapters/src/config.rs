@@ -236,9 +236,7 @@ impl MailConfig {
                 .map(|s| s.trim().to_ascii_lowercase())
                 .filter(|s| !s.is_empty())
                 .collect(),
-            s3_force_path_style: env
-                .get("S3_FORCE_PATH_STYLE")
-                .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
+            s3_force_path_style: s3_force_path_style(env),
             status_mails: status_mails(env)?,
         })
     }
@@ -352,6 +350,13 @@ pub async fn opening_sealer(
         (None, Some(old)) => Some(registrar::seal::Sealer::new(old.expose().as_bytes())),
         (None, None) => None,
     })
+}
+
+/// `S3_FORCE_PATH_STYLE` (`true` or `1`): S3 by path, for S3-compatible
+/// endpoints (moto); the mail function's and the CLI's S3 clients alike.
+pub fn s3_force_path_style(env: &impl Env) -> bool {
+    env.get("S3_FORCE_PATH_STYLE")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1")
 }
 
 /// The `reconcile` function's policy. `RECONCILE_AFTER_MINUTES` (default

@@ -75,7 +75,7 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
     let mails = match (env("MAIL_BUCKET"), wait) {
         (Some(bucket), Some(seconds)) if seconds > 0 => {
             let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-            let path_style = env("S3_FORCE_PATH_STYLE").is_some_and(|v| v == "true");
+            let path_style = adapters::config::s3_force_path_style(&adapters::config::ProcessEnv);
             Some((
                 adapters::mailbox::Mailbox::new(adapters::wiring::s3_client(&aws, path_style)),
                 bucket,

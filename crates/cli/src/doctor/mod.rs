@@ -338,7 +338,7 @@ async fn notification(aws: &SdkConfig, args: &DoctorArgs) -> Line {
     let fix = "deploy the stack again: the template sets the notification (the mail function on s3:ObjectCreated:* under InboundPrefix)";
     let s3 = adapters::wiring::s3_client(
         aws,
-        std::env::var("S3_FORCE_PATH_STYLE").is_ok_and(|v| v == "true"),
+        adapters::config::s3_force_path_style(&adapters::config::ProcessEnv),
     );
     let config = match s3
         .get_bucket_notification_configuration()
