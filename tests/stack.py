@@ -9,7 +9,8 @@ from the template's own values (resolved against the stack), and read back.
 Prints one JSON object: the stack outputs, its parameters and the SES rule.
 Usage: stack.py ENDPOINT STACK_NAME TEMPLATE [Key=Value ...]
 The region is us-east-1, or STACK_REGION. A template without SAM's
-transform (infra/inbound.yaml) is created as it is.
+transform (infra/inbound.yaml) is created as it is. tests/moto_pool.py
+calls `create` in-process.
 """
 
 import io
@@ -24,9 +25,7 @@ from pathlib import Path
 
 import boto3
 
-REGION = os.environ.get("STACK_REGION", "us-east-1")
-# The translator asks the environment for the region of the pseudo parameters.
-os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
+DEFAULT_REGION = os.environ.get("STACK_REGION", "us-east-1")
 
 
 class NoManagedPolicies:
@@ -36,23 +35,23 @@ class NoManagedPolicies:
         return {}
 
 
-def client(service, endpoint):
+def client(service, endpoint, region):
     return boto3.client(
         service,
         endpoint_url=endpoint,
-        region_name=REGION,
+        region_name=region,
         aws_access_key_id="testing",
         aws_secret_access_key="testing",
     )
 
 
-def placeholder_code(endpoint):
-    s3 = client("s3", endpoint)
-    bucket = f"sam-artifacts-{REGION}"
-    if REGION == "us-east-1":
+def placeholder_code(endpoint, region):
+    s3 = client("s3", endpoint, region)
+    bucket = f"sam-artifacts-{region}"
+    if region == "us-east-1":
         s3.create_bucket(Bucket=bucket)
     else:
-        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr("bootstrap", "#!/bin/sh\n")
@@ -105,13 +104,13 @@ def holds(name, conditions, params):
     return evaluate(conditions[name])
 
 
-def translated(template_path, overrides, code):
+def translated(template_path, overrides, code, region):
     """The template as CloudFormation gets it: SAM's transform applied once
     per template text and parameters (cached under target/, it is the
     slowest step), plain CloudFormation as it is."""
     with open(template_path) as f:
         text = f.read()
-    key = hashlib.sha256(json.dumps([text, overrides, code, REGION], sort_keys=True).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([text, overrides, code, region], sort_keys=True).encode()).hexdigest()
     cache = Path(__file__).resolve().parent.parent / "target" / "stack-cache" / f"{key}.json"
     if cache.exists():
         return json.loads(cache.read_text())
@@ -127,6 +126,8 @@ def translated(template_path, overrides, code):
     if "Transform" in template:
         from samtranslator.translator.transform import transform
 
+        # The translator asks the environment for the pseudo parameters' region.
+        os.environ["AWS_DEFAULT_REGION"] = region
         template = transform(template, params, NoManagedPolicies())
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -135,16 +136,14 @@ def translated(template_path, overrides, code):
     return template
 
 
-def main():
-    endpoint, stack_name, template_path = sys.argv[1:4]
-    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
-
-    code = placeholder_code(endpoint)
-    cfn_template = translated(template_path, overrides, code)
+def create(endpoint, stack_name, template_path, overrides, region=DEFAULT_REGION):
+    """Creates the stack and returns what the tests read about it."""
+    code = placeholder_code(endpoint, region)
+    cfn_template = translated(template_path, overrides, code, region)
     params = {k: v.get("Default") for k, v in cfn_template.get("Parameters", {}).items() if "Default" in v}
     params.update(overrides)
 
-    cfn = client("cloudformation", endpoint)
+    cfn = client("cloudformation", endpoint, region)
     cfn.create_stack(
         StackName=stack_name,
         TemplateBody=json.dumps(cfn_template),
@@ -166,10 +165,10 @@ def main():
         for r in cfn.list_stack_resources(StackName=stack_name)["StackResourceSummaries"]
         if "LogicalResourceId" in r and "PhysicalResourceId" in r
     }
-    all_params = {**params, "AWS::StackName": stack_name, "AWS::Region": REGION,
+    all_params = {**params, "AWS::StackName": stack_name, "AWS::Region": region,
                   "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 
-    ses = client("ses", endpoint)
+    ses = client("ses", endpoint, region)
     rules = {}
     conditions = cfn_template.get("Conditions", {})
 
@@ -191,13 +190,13 @@ def main():
             rules[props["RuleSetName"]] = described
 
     # What the stack made, for the tests to hold against the contract.
-    events = client("events", endpoint)
+    events = client("events", endpoint, region)
     bus = all_params.get("EventBusName", "default")
     event_rules = {
         r["Name"]: json.loads(r.get("EventPattern", "{}"))
         for r in events.list_rules(EventBusName=bus)["Rules"]
     }
-    lam = client("lambda", endpoint)
+    lam = client("lambda", endpoint, region)
     functions = {}
     for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn"), ("SyncFunction", "SyncFunctionArn")):
         if arn_output not in outputs:
@@ -210,7 +209,7 @@ def main():
             "architectures": conf.get("Architectures"),
             "runtime": conf.get("Runtime"),
         }
-    s3 = client("s3", endpoint)
+    s3 = client("s3", endpoint, region)
     # moto's CloudFormation ignores a bucket's versioning and replication:
     # those are read from the template, resolved against the stack.
     declared = {}
@@ -232,17 +231,16 @@ def main():
         facts["notification"].pop("ResponseMetadata", None)
         buckets[name] = facts
     if "DomainTableName" not in outputs:
-        print(json.dumps({
+        return {
             "outputs": outputs,
             "parameters": all_params,
             "receipt_rules": rules,
             "buckets": buckets,
             "template": cfn_template,
-        }, default=str))
-        return
+        }
     notification = buckets[outputs["MailBucketName"]]["notification"]
-    table = client("dynamodb", endpoint).describe_table(TableName=outputs["DomainTableName"])["Table"]
-    cloudwatch = client("cloudwatch", endpoint)
+    table = client("dynamodb", endpoint, region).describe_table(TableName=outputs["DomainTableName"])["Table"]
+    cloudwatch = client("cloudwatch", endpoint, region)
     dashboard = None
     if "DashboardName" in outputs:
         dashboard = cloudwatch.get_dashboard(DashboardName=outputs["DashboardName"])["DashboardBody"]
@@ -263,7 +261,7 @@ def main():
             },
             "threshold": resolve(props.get("Threshold"), all_params, physical),
         })
-    print(json.dumps({
+    return {
         "outputs": outputs,
         "parameters": all_params,
         "receipt_rules": rules,
@@ -283,7 +281,13 @@ def main():
                 for i in table.get("GlobalSecondaryIndexes", [])
             ],
         },
-    }, default=str))
+    }
+
+
+def main():
+    endpoint, stack_name, template_path = sys.argv[1:4]
+    overrides = dict(arg.split("=", 1) for arg in sys.argv[4:])
+    print(json.dumps(create(endpoint, stack_name, template_path, overrides), default=str))
 
 
 if __name__ == "__main__":

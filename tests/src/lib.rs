@@ -1,6 +1,7 @@
 //! The end-to-end harness: each test gets its own moto server (DynamoDB,
-//! S3, …) and its own gateway simulator on free loopback ports, and builds
-//! the functions' real adapters against them through configuration only.
+//! S3, …, forked with the stack already in it) and its own gateway
+//! simulator on free loopback ports, and builds the functions' real
+//! adapters against them through configuration only.
 
 pub mod calls;
 pub mod lambda;
@@ -20,7 +21,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use internetx::Secret;
 use internetx_simulator::{Fault, MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 use serde_json::Value;
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -82,25 +83,50 @@ pub fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// A moto server of our own, stopped when dropped.
+/// A moto server of this test's own, stopped when dropped. It comes from
+/// `tests/moto_pool.py`, which starts moto and creates a stack once per
+/// process and forks a server with a copy of that state for each test.
 pub struct Moto {
     pub endpoint: String,
-    _child: Child,
+    _server: PooledServer,
 }
 
-impl Moto {
-    pub async fn start() -> Moto {
-        let port = free_port();
-        // moto's own server, started through tests/moto_server.py (DynamoDB
-        // writes serialised as DynamoDB does; see there).
+/// One `tests/moto_pool.py` per stack (region, template, parameters),
+/// shared by the tests of this process; the pool exits when the process
+/// does (its input closes).
+struct Pool {
+    _child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+    /// What the pool printed about its stack (`{}` without one).
+    stack: Value,
+}
+
+type PoolSlot = Arc<Mutex<Option<Pool>>>;
+
+fn pool_slot(key: &[String]) -> PoolSlot {
+    static POOLS: OnceLock<Mutex<HashMap<Vec<String>, PoolSlot>>> = OnceLock::new();
+    POOLS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .entry(key.to_vec())
+        .or_default()
+        .clone()
+}
+
+impl Pool {
+    fn start(key: &[String]) -> Pool {
+        use std::io::BufRead;
         let program = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
-        let shim = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_server.py");
-        let child = Command::new(&program)
-            .arg(&shim)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("moto_pool.py");
+        let mut child = std::process::Command::new(&program)
+            .arg(&script)
+            .args(key)
+            .current_dir(lambda::workspace_root())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
-            .kill_on_drop(true)
             .spawn()
             .unwrap_or_else(|e| {
                 panic!(
@@ -108,22 +134,102 @@ impl Moto {
                      `python3 -m venv .venv && .venv/bin/pip install 'moto[server]'` \
                      and set PYTHON=.venv/bin/python, or run the README's test command \
                      (tests/run.sh), which does both",
-                    shim.display()
+                    script.display()
                 )
             });
-        let endpoint = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "moto did not start on port {port} within 30 s"
+        let input = child.stdin.take().expect("the pool's input");
+        let mut output = std::io::BufReader::new(child.stdout.take().expect("the pool's output"));
+        let mut line = String::new();
+        output.read_line(&mut line).expect("read the pool's stack");
+        let stack: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("moto_pool.py printed {line:?} ({e})"));
+        if let Some(error) = stack.get("error") {
+            panic!(
+                "creating the stack {key:?} failed (it needs aws-sam-translator and boto3: \
+                 run tests/setup.sh): {error}"
             );
-            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Moto {
-            endpoint,
+        Pool {
             _child: child,
+            input,
+            output,
+            stack,
         }
+    }
+
+    fn command(&mut self, command: &str) -> std::io::Result<()> {
+        writeln!(self.input, "{command}")?;
+        self.input.flush()
+    }
+
+    /// A new server: its port and process id.
+    fn serve(&mut self) -> (u16, u32) {
+        use std::io::BufRead;
+        self.command("serve").expect("ask the pool for a server");
+        let mut line = String::new();
+        self.output
+            .read_line(&mut line)
+            .expect("read the server's port");
+        let mut words = line.split_whitespace().map(str::parse::<u32>);
+        match (words.next(), words.next()) {
+            (Some(Ok(port)), Some(Ok(pid))) => (
+                u16::try_from(port).expect("a port number"),
+                pid,
+            ),
+            _ => panic!("moto_pool.py answered {line:?} to serve"),
+        }
+    }
+}
+
+/// Stops a pooled server when its test is done with it.
+struct PooledServer {
+    pool: PoolSlot,
+    pid: u32,
+}
+
+impl Drop for PooledServer {
+    fn drop(&mut self) {
+        if let Some(pool) = self.pool.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+            let _ = pool.command(&format!("stop {}", self.pid));
+        }
+    }
+}
+
+impl Moto {
+    /// A moto without a stack.
+    pub async fn start() -> Moto {
+        Moto::from_pool(Vec::new()).await.0
+    }
+
+    /// A moto holding the stack [`STACK_NAME`] created from
+    /// `infra/template.yaml` in us-east-1 with the tests' parameters and
+    /// `parameters`, as [`create_stack`] creates it.
+    pub async fn with_stack(parameters: &[&str]) -> (Moto, StackInfo) {
+        let mut key = vec!["us-east-1".to_owned(), "infra/template.yaml".to_owned()];
+        key.extend(stack_parameters(parameters));
+        let (moto, stack) = Moto::from_pool(key).await;
+        (moto, stack_info(stack))
+    }
+
+    async fn from_pool(key: Vec<String>) -> (Moto, Value) {
+        let slot = pool_slot(&key);
+        let pool = slot.clone();
+        // The server listens before it is forked: no wait for it to start.
+        let (port, pid, stack) = tokio::task::spawn_blocking(move || {
+            let mut guard = slot.lock().unwrap_or_else(|e| e.into_inner());
+            let pool = guard.get_or_insert_with(|| Pool::start(&key));
+            let (port, pid) = pool.serve();
+            (port, pid, pool.stack.clone())
+        })
+        .await
+        .expect("the moto pool");
+        (
+            Moto {
+                endpoint: format!("http://127.0.0.1:{port}"),
+                _server: PooledServer { pool, pid },
+            },
+            stack,
+        )
     }
 
     /// An S3 client for moto, which serves buckets by path.
@@ -289,16 +395,29 @@ impl StackInfo {
     }
 }
 
-/// Translates the SAM template and creates it as a stack in moto (and its
-/// SES receipt rule through the SES API), through `tests/stack.py`.
-pub async fn create_stack(endpoint: &str, parameters: &[&str]) -> StackInfo {
+/// The tests' parameters of `infra/template.yaml` and `parameters`.
+fn stack_parameters(parameters: &[&str]) -> Vec<String> {
     let mut all = vec![
         "InternetxUser=bridge".to_owned(),
         "DeletionProtection=false".to_owned(),
         format!("InboundDomain={INBOUND_DOMAIN}"),
     ];
     all.extend(parameters.iter().map(|p| (*p).to_owned()));
-    create_stack_from(endpoint, "us-east-1", "infra/template.yaml", &all).await
+    all
+}
+
+/// Translates the SAM template and creates it as a stack in the moto at
+/// `endpoint` (and its SES receipt rule through the SES API), through
+/// `tests/stack.py`. [`Moto::with_stack`] gives a new moto with the stack
+/// already in it.
+pub async fn create_stack(endpoint: &str, parameters: &[&str]) -> StackInfo {
+    create_stack_from(
+        endpoint,
+        "us-east-1",
+        "infra/template.yaml",
+        &stack_parameters(parameters),
+    )
+    .await
 }
 
 /// Creates `template` (a path from the workspace root) as the stack
@@ -309,7 +428,7 @@ pub async fn create_stack_from(
     template: &str,
     parameters: &[String],
 ) -> StackInfo {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = lambda::workspace_root();
     let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
     let out = Command::new(&python)
         .arg(root.join("tests/stack.py"))
@@ -327,7 +446,11 @@ pub async fn create_stack_from(
          boto3: run tests/setup.sh): {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let info: Value = serde_json::from_slice(&out.stdout).expect("stack.py prints JSON");
+    stack_info(serde_json::from_slice(&out.stdout).expect("stack.py prints JSON"))
+}
+
+/// What `tests/stack.py` reported, read.
+fn stack_info(info: Value) -> StackInfo {
     let outputs = info["outputs"]
         .as_object()
         .expect("outputs")
@@ -494,15 +617,14 @@ impl World {
 
     pub async fn start_with(options: Options) -> World {
         capture_logs();
-        let moto = Moto::start().await;
+        let from = format!("StatusMailFrom={STATUS_MAIL_FROM}");
+        let (moto, stack) = if options.status_mails {
+            Moto::with_stack(&["StatusMails=enabled", &from]).await
+        } else {
+            Moto::with_stack(&[]).await
+        };
         let aws = moto.sdk_config().await;
         let s3 = moto.s3(&aws);
-        let from = format!("StatusMailFrom={STATUS_MAIL_FROM}");
-        let stack = if options.status_mails {
-            create_stack(&moto.endpoint, &["StatusMails=enabled", &from]).await
-        } else {
-            create_stack(&moto.endpoint, &[]).await
-        };
         // A deployment verifies its sender domain in SES once.
         aws_sdk_sesv2::Client::new(&aws)
             .create_email_identity()

@@ -5,9 +5,7 @@ use e2e::{Moto, INBOUND_DOMAIN};
 use serde_json::Value;
 
 async fn stack() -> (Moto, e2e::StackInfo) {
-    let moto = Moto::start().await;
-    let info = e2e::create_stack(&moto.endpoint, &[]).await;
-    (moto, info)
+    Moto::with_stack(&[]).await
 }
 
 fn resources_of<'a>(
