@@ -172,10 +172,7 @@ impl Pool {
             .expect("read the server's port");
         let mut words = line.split_whitespace().map(str::parse::<u32>);
         match (words.next(), words.next()) {
-            (Some(Ok(port)), Some(Ok(pid))) => (
-                u16::try_from(port).expect("a port number"),
-                pid,
-            ),
+            (Some(Ok(port)), Some(Ok(pid))) => (u16::try_from(port).expect("a port number"), pid),
             _ => panic!("moto_pool.py answered {line:?} to serve"),
         }
     }
