@@ -39,7 +39,10 @@ async fn main() {
     let mut requests = 0;
     let mut runs = 0;
     loop {
-        let report = app.sync(policy, Deadline::none()).await.expect("sync run");
+        let report = app
+            .sync(policy.clone(), Deadline::none())
+            .await
+            .expect("sync run");
         requests += report.requests;
         runs += 1;
         if report.sweep_completed || runs > 1_000 {

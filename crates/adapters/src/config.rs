@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use internetx::{Protection, Secret};
 use registrar::defaults::RequestDefaults;
 use registrar::workflows::reconcile::ReconcilePolicy;
-use registrar::workflows::sync::SyncPolicy;
+use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -400,13 +400,40 @@ pub fn reconcile_policy(env: &impl Env) -> Result<ReconcilePolicy, ConfigError> 
 
 /// The `sync` function's policy: `SYNC_PAGE` (100 domains per list
 /// request), `SYNC_PAGES_PER_RUN` (50), `SYNC_CHECKS_PER_RUN` (20 domain-info
-/// checks: registry events, then domains the list did not show).
+/// checks: registry events, then domains the list did not show), and
+/// `TRANSFER_OUT_POLICY` with `TRANSFER_OUT_NACK_REASON`.
 pub fn sync_policy(env: &impl Env) -> Result<SyncPolicy, ConfigError> {
     Ok(SyncPolicy {
         page: bounded(env, "SYNC_PAGE", 100, 1..=1_000)?,
         pages_per_run: bounded(env, "SYNC_PAGES_PER_RUN", 50, 0..=1_000)? as usize,
         checks_per_run: bounded(env, "SYNC_CHECKS_PER_RUN", 20, 1..=1_000)? as usize,
+        transfer_out: transfer_out_policy(env)?,
     })
+}
+
+/// `TRANSFER_OUT_POLICY`: `operator` (the default: nothing is answered by
+/// itself), `ack`, or `nack-locked` — which needs the `nack_reason` to send
+/// in `TRANSFER_OUT_NACK_REASON` (InterNetX publishes no list of values).
+pub fn transfer_out_policy(env: &impl Env) -> Result<TransferOutPolicy, ConfigError> {
+    let reason = env
+        .get("TRANSFER_OUT_NACK_REASON")
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    match env.get("TRANSFER_OUT_POLICY").as_deref().map(str::trim) {
+        None | Some("") | Some("operator") => Ok(TransferOutPolicy::Operator),
+        Some("ack") => Ok(TransferOutPolicy::Ack),
+        Some("nack-locked") => match reason {
+            Some(reason) => Ok(TransferOutPolicy::NackWhileLocked { reason }),
+            None => Err(ConfigError::Invalid {
+                name: "TRANSFER_OUT_NACK_REASON",
+                problem: "TRANSFER_OUT_POLICY=nack-locked sends a nack, and a nack needs its reason (nack_reason)".into(),
+            }),
+        },
+        Some(_) => Err(ConfigError::Invalid {
+            name: "TRANSFER_OUT_POLICY",
+            problem: "not one of operator, ack, nack-locked".into(),
+        }),
+    }
 }
 
 fn seconds(env: &impl Env, name: &'static str, default: u64) -> Result<Duration, ConfigError> {
@@ -485,6 +512,35 @@ mod tests {
         assert!(err.to_string().contains("RECONCILE_STUCK_HOURS"), "{err}");
         let err = reconcile_policy(&[("RECONCILE_GIVE_UP_HOURS", "0")]).unwrap_err();
         assert!(err.to_string().contains("RECONCILE_GIVE_UP_HOURS"), "{err}");
+    }
+
+    #[test]
+    fn the_transfer_out_policy_is_operator_unless_set_and_a_nack_names_its_reason() {
+        assert_eq!(
+            transfer_out_policy(&[("X", "1")]).unwrap(),
+            TransferOutPolicy::Operator
+        );
+        assert_eq!(
+            transfer_out_policy(&[("TRANSFER_OUT_POLICY", "ack")]).unwrap(),
+            TransferOutPolicy::Ack
+        );
+        assert_eq!(
+            transfer_out_policy(&[
+                ("TRANSFER_OUT_POLICY", "nack-locked"),
+                ("TRANSFER_OUT_NACK_REASON", " locked-by-holder "),
+            ])
+            .unwrap(),
+            TransferOutPolicy::NackWhileLocked {
+                reason: "locked-by-holder".into()
+            }
+        );
+        let err = transfer_out_policy(&[("TRANSFER_OUT_POLICY", "nack-locked")]).unwrap_err();
+        assert!(
+            err.to_string().contains("TRANSFER_OUT_NACK_REASON"),
+            "{err}"
+        );
+        let err = transfer_out_policy(&[("TRANSFER_OUT_POLICY", "yes")]).unwrap_err();
+        assert!(err.to_string().contains("TRANSFER_OUT_POLICY"), "{err}");
     }
 
     #[test]

@@ -214,6 +214,7 @@ pub fn operation(task: &TaskKind) -> &'static str {
         TaskKind::AuthInfoCreate { .. } => "auth_code",
         TaskKind::AuthInfoToOwner { .. } => "auth_code_to_owner",
         TaskKind::AuthInfo2 { .. } => "auth_code_by_post",
+        TaskKind::TransferOutAnswer { .. } => "transfer_out_answer",
     }
 }
 

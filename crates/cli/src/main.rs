@@ -73,6 +73,17 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Answer an outgoing transfer another registrar asked for: `ack` lets
+    /// the domain go, `nack` refuses it (with --reason, the nack_reason).
+    /// Sent only while the domain is Registered with nothing in flight;
+    /// needs the gateway's configuration (as `retry`).
+    TransferOut {
+        domain: String,
+        /// `ack` or `nack`.
+        answer: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Inspect or re-drive the dead-letter queue's events.
     Dlq {
         #[command(subcommand)]
@@ -321,6 +332,39 @@ async fn run(cli: Cli) -> Result<(), String> {
                 report.ctid.as_deref().unwrap_or("-"),
                 report.reason.map(|r| format!(": {r}")).unwrap_or_default()
             );
+        }
+        Command::TransferOut {
+            domain,
+            answer,
+            reason,
+        } => {
+            let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
+            let answer = operator::transfer_out_answer(&answer, reason)?;
+            let app = gateway_app(&aws).await?;
+            let request_id = format!(
+                "cli-transfer-out-{}:{}:{}",
+                answer.as_xml(),
+                name.ascii(),
+                timestamp(OffsetDateTime::now_utc())
+            );
+            let report = app
+                .answer_transfer_out(name.ascii(), answer, request_id)
+                .await;
+            let item = report.items.first().ok_or("nothing was done")?;
+            let outcome = serde_json::to_value(item.outcome).unwrap_or_default();
+            let line = format!(
+                "{name}: {} (ctid {}){}",
+                outcome.as_str().unwrap_or(""),
+                item.ctid.as_deref().unwrap_or("-"),
+                item.reason
+                    .as_deref()
+                    .map(|r| format!(": {r}"))
+                    .unwrap_or_default()
+            );
+            if item.outcome.is_failure() || item.ctid.is_none() {
+                return Err(line);
+            }
+            println!("{line}");
         }
         Command::Dlq { action, queue_url } => {
             let queue = queue_url.ok_or("no queue: pass --queue-url or set DLQ_URL")?;

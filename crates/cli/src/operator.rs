@@ -20,6 +20,22 @@ pub fn parse_age(text: &str) -> Result<i64, String> {
     Ok(n * factor)
 }
 
+/// `transfer-out`'s answer: `ack`, or `nack` with its reason.
+pub fn transfer_out_answer(
+    answer: &str,
+    reason: Option<String>,
+) -> Result<internetx::TransferOutAnswer, String> {
+    match (answer, reason) {
+        ("ack", None) => Ok(internetx::TransferOutAnswer::Ack),
+        ("ack", Some(_)) => Err("an ack has no reason: leave out --reason".into()),
+        ("nack", Some(reason)) => Ok(internetx::TransferOutAnswer::Nack { reason }),
+        ("nack", None) => {
+            Err("a nack needs --reason (InterNetX's nack_reason is mandatory for a nack)".into())
+        }
+        (other, _) => Err(format!("{other:?}: answer ack or nack")),
+    }
+}
+
 /// What the last sync found at InterNetX, for `show`.
 pub fn print_portfolio(p: &registrar::record::Portfolio) {
     let date = |t: &Option<String>| t.as_deref().map(|t| t.get(..10).unwrap_or(t).to_owned());
@@ -57,5 +73,20 @@ mod tests {
         assert_eq!(parse_age("2d"), Ok(172_800));
         assert!(parse_age("soon").is_err());
         assert!(parse_age("5y").is_err());
+    }
+
+    #[test]
+    fn a_transfer_out_answer_is_ack_or_a_nack_with_its_reason() {
+        use internetx::TransferOutAnswer;
+        assert_eq!(transfer_out_answer("ack", None), Ok(TransferOutAnswer::Ack));
+        assert_eq!(
+            transfer_out_answer("nack", Some("fraud".into())),
+            Ok(TransferOutAnswer::Nack {
+                reason: "fraud".into()
+            })
+        );
+        for (answer, reason) in [("nack", None), ("ack", Some("x".to_owned())), ("yes", None)] {
+            assert!(transfer_out_answer(answer, reason).is_err());
+        }
     }
 }

@@ -38,10 +38,14 @@ pub struct ImportArgs {
 }
 
 pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
+    // Reported outgoing transfers are answered as the deployed sync
+    // function would (TRANSFER_OUT_POLICY, from its environment).
     let policy = SyncPolicy {
         page: args.page,
         pages_per_run: args.pages,
         checks_per_run: 20,
+        transfer_out: adapters::config::transfer_out_policy(&adapters::config::ProcessEnv)
+            .map_err(|e| e.to_string())?,
     };
     let mut runs = Vec::new();
     let mut progress = crate::progress::Progress::new("sync");
@@ -49,7 +53,7 @@ pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
     for run in 1..=args.runs {
         progress.update(listed, None, &format!("domains listed, run {run}"));
         let report = app
-            .sync(policy, Deadline::none())
+            .sync(policy.clone(), Deadline::none())
             .await
             .map_err(|e| e.to_string())?;
         listed += report.listed as u64;

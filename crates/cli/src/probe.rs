@@ -242,6 +242,20 @@ pub async fn run(options: ProbeOptions) -> Result<Value, String> {
             .send(&paced, "info-while-transfer-runs", "D2", info(name))
             .await?;
     }
+    // Issue 17: is `0106002` with a `<transfer>` object understood? On a
+    // domain nobody asked for, the answer should be "nothing pending", not a
+    // malformed request.
+    probe
+        .send(
+            &paced,
+            "transfer-out-answer-nothing-pending",
+            "0106002",
+            TaskKind::TransferOutAnswer {
+                name: created.clone(),
+                answer: internetx::TransferOutAnswer::Ack,
+            },
+        )
+        .await?;
     // D10: a cancelation's immediate answer (its mail, if any, below).
     probe
         .send(

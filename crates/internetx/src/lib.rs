@@ -23,7 +23,7 @@ pub mod tree;
 pub use client::{Exchange, GatewayClient, GatewayError};
 pub use request::{
     Contact, ContactKind, ContactRef, Credentials, DomainOrder, DomainUpdate, Envelope, Nameserver,
-    Protection, Secret, Subuser, Task, TaskKind,
+    Protection, Secret, Subuser, Task, TaskKind, TransferOutAnswer,
 };
 pub use response::{Answer, AnswerKind, DomainData, Message, ProtocolError, StatusInfo};
 

@@ -217,6 +217,40 @@ pub enum TaskKind {
     /// Update, "only possible for gTLDs"
     /// (https://help.internetx.com/display/APIXMLEN/Domain+Status+Update).
     RegistryStatus { name: String, status: String },
+    /// `0106002`: the answer to an outgoing transfer another registrar
+    /// asked for. The task code and the answers `ack`/`nack` are the JSON
+    /// API's (`PUT /transferout/{domain}/{type}`, OpenAPI summary "0106002";
+    /// InterNetX's Dart SDK sends `ack`/`nack`); the XML keywords `domain`,
+    /// `type` and `nack_reason` ("only for type nack, mandatory there") are
+    /// the Transfer object's
+    /// (https://help.internetx.com/pages/viewpage.action?pageId=43811817).
+    /// That the object's element is `<transfer>` follows the other tasks'
+    /// pattern (the object's name); no XML example is published — the probe
+    /// is where to confirm it.
+    TransferOutAnswer {
+        name: String,
+        answer: TransferOutAnswer,
+    },
+}
+
+/// What the holder answers to an outgoing transfer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransferOutAnswer {
+    /// The transfer may go ahead.
+    Ack,
+    /// Refused, with the registry's reason (`nack_reason`, whose values
+    /// InterNetX does not publish: passed through as configured).
+    Nack { reason: String },
+}
+
+impl TransferOutAnswer {
+    /// The Transfer object's `type`.
+    pub fn as_xml(&self) -> &'static str {
+        match self {
+            TransferOutAnswer::Ack => "ack",
+            TransferOutAnswer::Nack { .. } => "nack",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +277,7 @@ impl TaskKind {
             TaskKind::AuthInfoCreate { .. } => "0113001",
             TaskKind::AuthInfoToOwner { .. } => "0113005",
             TaskKind::AuthInfo2 { .. } => "0113003",
+            TaskKind::TransferOutAnswer { .. } => "0106002",
         }
     }
 
@@ -257,7 +292,8 @@ impl TaskKind {
             | TaskKind::AuthInfoCreate { name }
             | TaskKind::AuthInfoToOwner { name }
             | TaskKind::AuthInfo2 { name }
-            | TaskKind::RegistryStatus { name, .. } => name,
+            | TaskKind::RegistryStatus { name, .. }
+            | TaskKind::TransferOutAnswer { name, .. } => name,
             TaskKind::DomainList { .. } => "",
         }
     }
@@ -352,6 +388,15 @@ impl Task {
                 w.leaf("name", name);
                 w.leaf("registry_status", status);
                 w.close("domain");
+            }
+            TaskKind::TransferOutAnswer { name, answer } => {
+                w.open("transfer");
+                w.leaf("domain", name);
+                w.leaf("type", answer.as_xml());
+                if let TransferOutAnswer::Nack { reason } = answer {
+                    w.leaf("nack_reason", reason);
+                }
+                w.close("transfer");
             }
         }
         if let Some(reply_to) = &self.reply_to {

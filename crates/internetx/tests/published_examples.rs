@@ -16,7 +16,7 @@ use internetx::response::{parse_answer, AnswerKind};
 use internetx::tree::{self, Element};
 use internetx::{
     Contact, ContactKind, ContactRef, Credentials, DomainOrder, DomainUpdate, Envelope, Nameserver,
-    Protection, Secret, Subuser, Task, TaskKind,
+    Protection, Secret, Subuser, Task, TaskKind, TransferOutAnswer,
 };
 
 fn published(name: &str) -> String {
@@ -348,6 +348,60 @@ fn cancelation_and_domain_info_match_their_examples() {
     });
     let fixture = example("request-0105-inquire.xml");
     conforms(at(&info, &["task"]), at(&fixture, &["task"]), "task", &[]);
+}
+
+/// No XML example of `0106002` is published: the answer is held against
+/// the Transfer object's XML keyword column
+/// (https://help.internetx.com/pages/viewpage.action?pageId=43811817) —
+/// `domain` and `type` always, `nack_reason` only with `nack`.
+#[test]
+fn a_transfer_out_answer_uses_the_transfer_objects_keywords() {
+    const KEYWORDS: [&str; 13] = [
+        "domain",
+        "type",
+        "nack_reason",
+        "updated",
+        "owner",
+        "gaining_registrar",
+        "loosing_registrar",
+        "start",
+        "reminder",
+        "autoack",
+        "autonack",
+        "end",
+        "created",
+    ];
+    for (answer, expected) in [
+        (TransferOutAnswer::Ack, vec!["domain", "type"]),
+        (
+            TransferOutAnswer::Nack {
+                reason: "evidence-of-fraud".into(),
+            },
+            vec!["domain", "type", "nack_reason"],
+        ),
+    ] {
+        let ours = built(TaskKind::TransferOutAnswer {
+            name: "example.com".into(),
+            answer: answer.clone(),
+        });
+        assert_eq!(at(&ours, &["task", "code"]).text, "0106002");
+        let transfer = at(&ours, &["task", "transfer"]);
+        let names: Vec<&str> = transfer.children.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, expected);
+        assert!(names.iter().all(|n| KEYWORDS.contains(n)));
+        assert_eq!(at(transfer, &["domain"]).text, "example.com");
+        assert_eq!(at(transfer, &["type"]).text, answer.as_xml());
+        if let TransferOutAnswer::Nack { reason } = &answer {
+            assert_eq!(&at(transfer, &["nack_reason"]).text, reason);
+        }
+        // The correlation data follow the object, as in every other task.
+        let task: Vec<&str> = at(&ours, &["task"])
+            .children
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        assert_eq!(task, ["code", "transfer", "reply_to", "ctid"]);
+    }
 }
 
 #[test]

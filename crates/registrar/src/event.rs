@@ -59,6 +59,10 @@ pub enum ChangeInput {
     AuthCode {
         delivery: AuthDelivery,
     },
+    /// The answer to an outgoing transfer: from the sync's transfer-out
+    /// policy or the operator's `internetx-bridge transfer-out`, never from
+    /// an event of the control center.
+    TransferOut(internetx::TransferOutAnswer),
 }
 
 /// Where an auth code goes (`AuthCodeRequested`'s `send_to`).

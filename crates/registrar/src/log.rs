@@ -101,9 +101,11 @@ pub mod action {
     pub const SYNC_DRIFT: &str = "sync.drift";
     /// Domain info, asked by the sync or a registry event's check.
     pub const SYNC_CHECKED: &str = "sync.checked";
+    /// An outgoing transfer reported and left unanswered (the operator's).
+    pub const SYNC_TRANSFER_OUT: &str = "sync.transfer_out";
     pub const DOMAIN_IMPORTED: &str = "domain.imported";
 
-    const ALL: [&str; 14] = [
+    const ALL: [&str; 15] = [
         REQUEST_SENT,
         REQUEST_REJECTED,
         REQUEST_AWAITING_PAYMENT,
@@ -117,6 +119,7 @@ pub mod action {
         NOTICE_FAILED,
         SYNC_DRIFT,
         SYNC_CHECKED,
+        SYNC_TRANSFER_OUT,
         DOMAIN_IMPORTED,
     ];
 

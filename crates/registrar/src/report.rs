@@ -64,7 +64,7 @@ impl ItemOutcome {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ItemReport {
     pub item: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -36,6 +36,9 @@ pub enum Operation {
     WithdrawCancel,
     /// An auth code for a transfer away (`0113001`, or `0113005` to the owner).
     AuthCode,
+    /// The answer to an outgoing transfer another registrar asked for
+    /// (`0106002`, ack or nack).
+    AnswerTransferOut,
 }
 
 impl Status {
@@ -130,6 +133,7 @@ impl Operation {
             Operation::ChangeLock => "update_lock",
             Operation::WithdrawCancel => "withdraw_cancellation",
             Operation::AuthCode => "auth_code",
+            Operation::AnswerTransferOut => "answer_transfer_out",
         }
     }
 
@@ -142,7 +146,8 @@ impl Operation {
             | Operation::UpdateContacts
             | Operation::ChangeLock
             | Operation::WithdrawCancel
-            | Operation::AuthCode => Status::Updating,
+            | Operation::AuthCode
+            | Operation::AnswerTransferOut => Status::Updating,
             Operation::Cancel => Status::Cancelling,
             // Never in flight: an import is recorded as it is found.
             Operation::Import => Status::Registered,
@@ -169,6 +174,7 @@ impl Operation {
             Operation::ChangeLock => "transfer-lock change",
             Operation::WithdrawCancel => "cancellation withdrawal",
             Operation::AuthCode => "auth-code request",
+            Operation::AnswerTransferOut => "transfer-out answer",
         }
     }
 }
@@ -215,6 +221,7 @@ impl FromStr for Operation {
             Operation::ChangeLock,
             Operation::WithdrawCancel,
             Operation::AuthCode,
+            Operation::AnswerTransferOut,
         ]
         .into_iter()
         .find(|op| op.as_str() == s)

@@ -10,7 +10,7 @@ use registrar::testing::{
     in_flight_record, registrar, seed, MemoryStore, ScriptedGateway, TestClock,
 };
 use registrar::workflows::inbound_mail::{Inbound, MailOutcome};
-use registrar::workflows::sync::SyncPolicy;
+use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 use registrar::{DomainRecord, Operation, Registrar, Status};
 
 type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
@@ -19,6 +19,7 @@ const POLICY: SyncPolicy = SyncPolicy {
     page: 10,
     pages_per_run: 2,
     checks_per_run: 5,
+    transfer_out: TransferOutPolicy::Operator,
 };
 
 fn registered(domain: &str) -> DomainRecord {

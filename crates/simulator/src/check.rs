@@ -27,6 +27,11 @@ pub struct Registry {
     pub locked: HashSet<String>,
     /// Auth codes (AuthInfo1) that exist, per domain.
     pub authinfo: HashMap<String, String>,
+    /// Outgoing transfers another registrar asked for, not yet answered.
+    pub transfers_out: HashSet<String>,
+    /// Domains whose outgoing transfer was acknowledged: gone when that
+    /// job ends.
+    pub leaving: HashSet<String>,
 }
 
 impl Registry {
@@ -35,6 +40,10 @@ impl Registry {
     pub fn finish(&mut self, domain: &str, success: bool) {
         if self.running.remove(domain).is_some() && success {
             self.domains.insert(domain.to_owned());
+        }
+        if self.leaving.remove(domain) && success {
+            self.domains.remove(domain);
+            self.cancelations.remove(domain);
         }
     }
 
@@ -90,6 +99,7 @@ pub fn peek(text: &str) -> Recorded {
         .and_then(|t| {
             t.text_at(&["domain", "name"])
                 .or_else(|| t.text_at(&["cancelation", "domain"]))
+                .or_else(|| t.text_at(&["transfer", "domain"]))
         })
         .map(str::to_ascii_lowercase);
     recorded
@@ -157,6 +167,7 @@ pub fn handle(
         Some("0113001") => crate::portfolio::authinfo_create(task, registered),
         Some("0113005") => crate::portfolio::authinfo_to_owner(task, registered),
         Some("0113003") => crate::portfolio::authinfo2(task, registered),
+        Some("0106002") => crate::transfer_out::answer(config, task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",

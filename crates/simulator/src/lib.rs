@@ -12,6 +12,7 @@ mod check;
 pub mod fault;
 pub mod mailer;
 pub mod portfolio;
+pub mod transfer_out;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -79,6 +80,9 @@ pub enum Scenario {
     /// A cancelation's result is mailed at its execution (the expiry date),
     /// not within any test: only domain info shows it.
     CancelMailAtExpiry,
+    /// An answer to an outgoing transfer (`0106002`) is done at once
+    /// (`S0106002`, no job and no mail) instead of running as a job.
+    TransferOutAnsweredAtOnce,
     /// Creates and transfers are accepted without all four contacts or two
     /// name servers (the simulator's earlier behaviour). No source shows
     /// InterNetX accepting that — every official example sends them
@@ -335,6 +339,38 @@ impl Simulator {
         }
     }
 
+    /// Another registrar asks for the domain: the transfer is pending until
+    /// answered (`0106002`), and InterNetX's `transfer_start` event mail goes
+    /// to the notification address.
+    pub async fn start_transfer_out(&self, domain: &str, gaining_registrar: &str) {
+        self.shared
+            .lock()
+            .registered
+            .transfers_out
+            .insert(domain.to_owned());
+        let delivery = self.shared.config.mail.clone();
+        let to = self.shared.config.notification_address.clone();
+        if let (Some(delivery), Some(to)) = (delivery, to) {
+            match delivery
+                .deliver_transfer_start(&to, domain, gaining_registrar)
+                .await
+            {
+                Ok(key) => self.shared.lock().mails.push(key),
+                Err(e) => tracing::error!(error = %e, domain, "transfer_start mail not delivered"),
+            }
+        }
+    }
+
+    /// Whether an outgoing transfer of the domain waits for its answer.
+    pub fn transfer_out_pending(&self, domain: &str) -> bool {
+        self.shared.lock().registered.transfers_out.contains(domain)
+    }
+
+    /// Whether the account holds the domain.
+    pub fn holds(&self, domain: &str) -> bool {
+        self.shared.lock().registered.domains.contains(domain)
+    }
+
     /// A cancelation made outside the bridge (InterNetX's own interface).
     pub fn cancel_elsewhere(&self, domain: &str) {
         self.shared
@@ -479,6 +515,13 @@ type Step = (
     Option<&'static str>,
 );
 const RESULTS: &[(&str, bool, &[Step])] = &[
+    // The end of an answered outgoing transfer, as "Processing Transfer-Out
+    // Jobs" shows it (`S0106`, "Outgoing transfer was answered").
+    (
+        "0106002",
+        false,
+        &[("S0106", "Outgoing transfer was answered", "success", None)],
+    ),
     (
         "0101",
         false,

@@ -95,20 +95,45 @@ impl MailDelivery {
         domain: &str,
     ) -> Result<String, String> {
         let message_id = next_message_id();
+        let body = crate::portfolio::event_xml(kind, domain, &message_id);
+        self.deliver_notification(to, kind, domain, &message_id, &body)
+            .await
+    }
+
+    /// `transfer_start`: another registrar asked for the domain.
+    pub async fn deliver_transfer_start(
+        &self,
+        to: &str,
+        domain: &str,
+        gaining_registrar: &str,
+    ) -> Result<String, String> {
+        let message_id = next_message_id();
+        let body = crate::transfer_out::transfer_start_xml(domain, gaining_registrar, &message_id);
+        self.deliver_notification(to, "transfer_start", domain, &message_id, &body)
+            .await
+    }
+
+    async fn deliver_notification(
+        &self,
+        to: &str,
+        kind: &str,
+        domain: &str,
+        message_id: &str,
+        body: &str,
+    ) -> Result<String, String> {
         let date = OffsetDateTime::now_utc()
             .format(&Rfc2822)
             .unwrap_or_default();
-        let body = crate::portfolio::event_xml(kind, domain, &message_id);
         let raw = format!(
             "Return-Path: <bounces@autodns.com>\r\n\
              X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n\
              From: AutoDNS <{from}>\r\nTo: {to}\r\nSubject: AutoDNS {kind} {domain}\r\n\
              Date: {date}\r\nMessage-ID: <{message_id}@autodns.com>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
-            quoted_printable(&body),
+            quoted_printable(body),
             from = self.from,
         );
-        self.store(&message_id, raw).await
+        self.store(message_id, raw).await
     }
 
     async fn store(&self, message_id: &str, raw: String) -> Result<String, String> {

@@ -48,6 +48,7 @@ mod tests {
             page: 10,
             pages_per_run: 1,
             checks_per_run: 5,
+            ..SyncPolicy::default()
         };
         let out = handle(&app, policy, Deadline::none(), &Metrics::off())
             .await

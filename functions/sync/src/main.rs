@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        sync::handle(&app, policy, deadline, &metrics)
+        sync::handle(&app, policy.clone(), deadline, &metrics)
     }))
     .await
 }

@@ -17,4 +17,5 @@ mod simulator_process;
 mod status_mails;
 mod submission;
 mod template;
+mod transfer_out;
 mod trust;

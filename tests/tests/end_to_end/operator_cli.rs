@@ -293,6 +293,10 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
         outcome("info-while-create-runs")[0].contains("S0105"),
         "{manifest}"
     );
+    assert!(
+        outcome("transfer-out-answer-nothing-pending")[0].contains("EF01064"),
+        "{manifest}"
+    );
     let burst = outcome("four-in-one-second");
     assert_eq!(burst.len(), 4);
     assert!(burst.iter().any(|o| o == "HTTP 429"), "{burst:?}");

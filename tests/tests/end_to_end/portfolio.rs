@@ -73,10 +73,11 @@ async fn a_large_account_is_adopted_once_and_synced_in_bounded_runs() {
         page: page as u64,
         pages_per_run: 2,
         checks_per_run: 20,
+        ..SyncPolicy::default()
     };
     let mut runs = Vec::new();
     loop {
-        let run = w.sync(policy).await;
+        let run = w.sync(policy.clone()).await;
         assert!(
             run["requests"].as_u64().unwrap() <= 2 + 20,
             "bounded: {run}"
@@ -120,6 +121,7 @@ async fn domains_that_leave_are_found_by_their_mail_or_the_next_sweep() {
         page: 100,
         pages_per_run: 0,
         checks_per_run: 20,
+        ..SyncPolicy::default()
     };
 
     // InterNetX mails domain_away; the mail only asks for a check.
@@ -144,7 +146,7 @@ async fn domains_that_leave_are_found_by_their_mail_or_the_next_sweep() {
         "Registered",
         "the mail alone changes nothing"
     );
-    let run = w.sync(policy).await;
+    let run = w.sync(policy.clone()).await;
     assert_eq!(
         (run["hints"].as_u64(), run["gone"].as_u64()),
         (Some(2), Some(1)),
@@ -167,7 +169,7 @@ async fn domains_that_leave_are_found_by_their_mail_or_the_next_sweep() {
     let run = w
         .sync(SyncPolicy {
             pages_per_run: 3,
-            ..policy
+            ..policy.clone()
         })
         .await;
     assert_eq!(run["sweep_completed"], true, "{run}");

@@ -29,7 +29,14 @@ fn refusals(template: &Value, overrides: &[(&str, &str)], region: &str) -> Vec<S
             None => v.clone(),
         }
     };
-    let holds = |c: &Value| -> bool {
+    fn holds(c: &Value, eval: &dyn Fn(&Value) -> Value) -> bool {
+        if let Some([inner]) = c
+            .get("Fn::Not")
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            return !holds(inner, eval);
+        }
         if let Some([a, b]) = c
             .get("Fn::Equals")
             .and_then(Value::as_array)
@@ -46,7 +53,8 @@ fn refusals(template: &Value, overrides: &[(&str, &str)], region: &str) -> Vec<S
             return eval(list).as_array().unwrap().contains(&item);
         }
         panic!("a rule function this evaluator does not know: {c}")
-    };
+    }
+    let holds = |c: &Value| holds(c, &eval);
     let mut failed = Vec::new();
     for rule in template["Rules"]
         .as_object()
@@ -121,6 +129,26 @@ async fn a_region_without_ses_receiving_gets_its_mail_through_an_inbound_stack()
     .is_empty());
     let nowhere = refusals(template, &[("InboundMode", "remote")], MAIN_REGION);
     assert!(nowhere[0].contains("InboundRegion"), "{nowhere:?}");
+    // Not about regions, but a rule of the same kind: a nack policy needs
+    // its reason before anything is created.
+    let nack = refusals(
+        template,
+        &[("TransferOutPolicy", "nack-locked")],
+        "eu-central-1",
+    );
+    assert!(
+        nack.len() == 1 && nack[0].contains("TransferOutNackReason"),
+        "{nack:?}"
+    );
+    assert!(refusals(
+        template,
+        &[
+            ("TransferOutPolicy", "nack-locked"),
+            ("TransferOutNackReason", "holder-objects")
+        ],
+        "eu-central-1"
+    )
+    .is_empty());
     // The README's list is the template's default, and the inbound stack's.
     let listed = readme_regions();
     assert_eq!(

@@ -214,13 +214,19 @@ impl Transition {
 
     /// The operation in flight failed: `Error` with the reason; a failed
     /// registration or transfer leaves the domain unregistered, a failed
-    /// change leaves it as it was.
+    /// change leaves it as it was. A transfer-out answer InterNetX did not
+    /// take changed nothing about the domain, so it stays `Registered`
+    /// (with the reason): `Error` would block every later change of a
+    /// healthy domain, and the event that caused the answer may be forged.
     pub fn fail(&mut self, reason: String) -> &mut Self {
         let r = &mut self.record;
         r.requested_nameservers = None;
         r.requested_contacts = None;
         r.portfolio.requested_lock = None;
-        r.status = Status::Error;
+        r.status = match r.operation {
+            Operation::AnswerTransferOut => Status::Error,
+            _ => Status::Error,
+        };
         if matches!(r.operation, Operation::Register | Operation::Transfer) {
             r.registered = false;
         }
@@ -371,6 +377,11 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
             | Status::TransferredAway
             | Status::Deleted
     ) {
+        return None;
+    }
+    // The provider's answer to an outgoing transfer is not news for the
+    // customer; the domain leaving is (`TransferredAway`).
+    if record.operation == Operation::AnswerTransferOut && record.status == Status::Registered {
         return None;
     }
     let to = record.notify_email.clone()?;

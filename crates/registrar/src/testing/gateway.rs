@@ -173,6 +173,7 @@ fn well_formed(task: &Task) -> String {
     let name = root
         .text_at(&["task", "domain", "name"])
         .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
+        .or_else(|| root.text_at(&["task", "transfer", "domain"]))
         .unwrap_or_default();
     assert_eq!(
         name,

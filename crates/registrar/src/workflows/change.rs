@@ -6,7 +6,7 @@
 //! that the change did not happen, and the control center can send it again).
 //! A redelivered change event is sent once (its claim).
 
-use internetx::{DomainUpdate, Nameserver, Protection, Task, TaskKind};
+use internetx::{DomainUpdate, Nameserver, Protection, Task, TaskKind, TransferOutAnswer};
 use time::OffsetDateTime;
 
 use crate::contact::Contacts;
@@ -38,6 +38,8 @@ pub struct ChangeRequest {
     pub locked: Option<bool>,
     /// Where `AuthCodeRequested`'s code goes.
     pub auth_delivery: AuthDelivery,
+    /// The answer to an outgoing transfer (`Operation::AnswerTransferOut`).
+    pub transfer_answer: Option<TransferOutAnswer>,
 }
 
 impl ChangeRequest {
@@ -57,6 +59,10 @@ impl ChangeRequest {
         let auth_delivery = match change {
             ChangeInput::AuthCode { delivery } => delivery,
             _ => AuthDelivery::default(),
+        };
+        let transfer_answer = match &change {
+            ChangeInput::TransferOut(answer) => Some(answer.clone()),
+            _ => None,
         };
         let (nameservers, contacts) = match change {
             ChangeInput::Nameservers(input) => {
@@ -87,6 +93,14 @@ impl ChangeRequest {
                 ))
             }
             ChangeInput::Lock(_) => (None, None),
+            ChangeInput::TransferOut(TransferOutAnswer::Nack { reason })
+                if !valid_nack_reason(&reason) =>
+            {
+                return Err(format!(
+                    "a nack needs a reason (nack_reason is mandatory for a nack): 1 to {MAX_NACK_REASON} printable characters"
+                ))
+            }
+            ChangeInput::TransferOut(_) => (None, None),
         };
         Ok(Self {
             source,
@@ -96,8 +110,20 @@ impl ChangeRequest {
             contacts,
             locked,
             auth_delivery,
+            transfer_answer,
         })
     }
+}
+
+/// InterNetX publishes no `nack_reason` values; what is sent is at least
+/// one line of printable text of a sane length.
+const MAX_NACK_REASON: usize = 100;
+
+fn valid_nack_reason(reason: &str) -> bool {
+    let reason = reason.trim();
+    !reason.is_empty()
+        && reason.chars().count() <= MAX_NACK_REASON
+        && !reason.chars().any(char::is_control)
 }
 
 impl Outgoing for ChangeRequest {
@@ -119,6 +145,18 @@ impl Outgoing for ChangeRequest {
                 AuthDelivery::Customer => TaskKind::AuthInfoCreate { name },
                 AuthDelivery::Owner => TaskKind::AuthInfoToOwner { name },
                 AuthDelivery::Post => TaskKind::AuthInfo2 { name },
+            },
+            Operation::AnswerTransferOut => TaskKind::TransferOutAnswer {
+                name,
+                // `validate` always sets it; were it missing, an empty nack
+                // is refused by InterNetX, where an ack would give the
+                // domain away unasked.
+                answer: self
+                    .transfer_answer
+                    .clone()
+                    .unwrap_or(TransferOutAnswer::Nack {
+                        reason: String::new(),
+                    }),
             },
             Operation::ChangeLock => TaskKind::RegistryStatus {
                 name,

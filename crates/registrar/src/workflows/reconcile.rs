@@ -214,6 +214,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     data.registry_status.as_deref().unwrap_or_default()
                 ))
             }
+            // After an answer the domain can only leave by that transfer:
+            // gone means InterNetX took the answer (the next sync records
+            // the domain as transferred away).
+            (Operation::AnswerTransferOut, Presence::Absent) => Verdict::Done(format!(
+                "{waited}; InterNetX no longer lists the domain (E0105): the outgoing transfer went ahead, so the answer was taken"
+            )),
             _ if age >= policy.give_up => {
                 let evidence = match presence {
                     Presence::Listed(data) if current.operation == Operation::UpdateNameservers => format!(

@@ -47,6 +47,9 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
         Operation::WithdrawCancel => task == "0103103",
         Operation::ChangeLock => task.starts_with("0102"),
         Operation::AuthCode => task.starts_with("0113"),
+        // `0106002`'s own result, or the transfer's end (`S0106`
+        // "Outgoing transfer was answered", Processing Transfer-Out Jobs).
+        Operation::AnswerTransferOut => task.starts_with("0106"),
         // Nothing of ours was sent: nothing settles it.
         Operation::Import => false,
     };
@@ -70,6 +73,7 @@ pub fn answers_task(operation: Operation, task: &str) -> bool {
         Operation::Cancel | Operation::WithdrawCancel => task.starts_with("0103"),
         Operation::ChangeLock => task.starts_with("0102"),
         Operation::AuthCode => task.starts_with("0113"),
+        Operation::AnswerTransferOut => task.starts_with("0106"),
         Operation::Import => false,
     }
 }

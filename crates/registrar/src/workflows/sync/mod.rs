@@ -10,10 +10,12 @@
 //! `sync.drift` log line when it changes). Once the list is through, the
 //! domains the table holds but the list did not show are checked one by one
 //! with domain info: gone (`E0105`) means `TransferredAway`, or `Deleted`
-//! after a due cancelation. Nothing is ever sent but `0105`.
+//! after a due cancelation. Nothing is sent but `0105`, and the answer to
+//! an outgoing transfer the provider's policy gives (`transfer_out`).
 
 mod compare;
 mod import;
+mod transfer_out;
 
 use std::collections::HashMap;
 
@@ -32,6 +34,7 @@ use crate::workflows::Registrar;
 
 pub use compare::{gone_status, record_data};
 pub use import::ImportReport;
+pub use transfer_out::{reports_transfer_out, TransferOutPolicy};
 
 /// Whether the account should hold the domain (and no registration or
 /// transfer of ours is under way): those the end of a sweep checks when the
@@ -46,7 +49,7 @@ pub fn held_by_account(record: &DomainRecord) -> bool {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SyncPolicy {
     /// Domains per list request.
     pub page: u64,
@@ -54,6 +57,8 @@ pub struct SyncPolicy {
     pub pages_per_run: usize,
     /// Domain-info checks per run (registry events, then absent domains).
     pub checks_per_run: usize,
+    /// What to answer when an event reports an outgoing transfer.
+    pub transfer_out: TransferOutPolicy,
 }
 
 impl Default for SyncPolicy {
@@ -62,6 +67,7 @@ impl Default for SyncPolicy {
             page: 100,
             pages_per_run: 50,
             checks_per_run: 20,
+            transfer_out: TransferOutPolicy::Operator,
         }
     }
 }
@@ -82,6 +88,8 @@ pub struct SyncReport {
     pub gone: usize,
     /// Registry events' checks answered.
     pub hints: usize,
+    /// Outgoing transfers reported: what was answered, or why not.
+    pub transfers_out: Vec<crate::report::ItemReport>,
     /// The sweep ended in this run: every domain was listed or checked.
     pub sweep_completed: bool,
     /// Why part of the run was left for the next one.
@@ -104,6 +112,15 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             let why = format!("a registry event ({}) asked for it", hint.kind);
             self.check(&hint.domain, &why, &mut report).await?;
+            if reports_transfer_out(&hint.kind) {
+                if let Some(item) = self
+                    .transfer_out_reported(&hint, &policy.transfer_out)
+                    .await?
+                {
+                    report.requests += usize::from(item.ctid.is_some());
+                    report.transfers_out.push(item);
+                }
+            }
             self.store.clear_hint(&hint).await?;
             report.hints += 1;
         }

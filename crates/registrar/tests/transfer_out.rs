@@ -1,0 +1,247 @@
+//! Outgoing transfers (issue 17, item 4): a registry event reports one, the
+//! sync answers it per the provider's policy (ack, nack while locked, or the
+//! operator's call), through the claim → send → record cycle.
+
+use internetx::{TaskKind, TransferOutAnswer};
+use registrar::deadline::Deadline;
+use registrar::lifecycle::NoticePolicy;
+use registrar::ports::{Clock, DomainStore};
+use registrar::report::ItemOutcome;
+use registrar::testing::{
+    in_flight_record, registrar, seed, MemoryStore, Script, ScriptedGateway, TestClock,
+};
+use registrar::workflows::inbound_mail::Inbound;
+use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
+use registrar::{DomainRecord, Operation, Registrar, Status};
+
+type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
+
+fn policy(transfer_out: TransferOutPolicy) -> SyncPolicy {
+    SyncPolicy {
+        page: 10,
+        pages_per_run: 0,
+        checks_per_run: 5,
+        transfer_out,
+    }
+}
+
+fn registered(domain: &str, locked: Option<bool>) -> DomainRecord {
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let mut record = in_flight_record(domain, Operation::Register, "ib-x", at);
+    record.status = Status::Registered;
+    record.ctid = None;
+    record.notify_email = Some("owner@customer.example".into());
+    record.portfolio.locked = locked;
+    record
+}
+
+async fn app_with(record: DomainRecord, gateway: ScriptedGateway) -> App {
+    let app = registrar(gateway);
+    app.gateway.list(&record.domain);
+    app.store.commit(&seed(record, None)).await.unwrap();
+    app
+}
+
+/// The `transfer_start` event as InterNetX's XML sample shows it: a
+/// `<transfer>` block, no `<type>`.
+fn transfer_start(domain: &str) -> Vec<u8> {
+    format!(
+        "From: AutoDNS <robot@autodns.com>\r\nTo: internetx@inbound.example.net\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
+         <response><result><data><message><id>7</id><notify><domain><name>{domain}</name></domain>\
+         <transfer><gaining_registrar>greg</gaining_registrar><loosing_registrar>lreg</loosing_registrar>\
+         <start>2026-11-01 10:00:00</start><autonack>2026-11-06 10:00:00</autonack></transfer></notify></message></data></result></response>"
+    )
+    .into_bytes()
+}
+
+async fn report_event(app: &App, domain: &str) {
+    report_event_as(app, domain, &format!("inbound/{domain}")).await;
+}
+
+/// The event mail stored under `key` (another key: another mail).
+async fn report_event_as(app: &App, domain: &str, key: &str) {
+    let inbound = Inbound {
+        notices: NoticePolicy { enabled: true },
+        clock: TestClock::at(app.clock.now()),
+        ..registrar::testing::inbound(&app.store)
+    };
+    inbound.handle(key, &transfer_start(domain)).await.unwrap();
+}
+
+fn answers(app: &App) -> Vec<TransferOutAnswer> {
+    app.gateway
+        .operations()
+        .into_iter()
+        .filter_map(|t| match t.kind {
+            TaskKind::TransferOutAnswer { answer, .. } => Some(answer),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_ack_policy_answers_a_reported_transfer_once() {
+    let app = app_with(registered("leaving.com", None), ScriptedGateway::default()).await;
+    // The same mail twice (SES redelivery): one check asked for.
+    report_event(&app, "leaving.com").await;
+    report_event(&app, "leaving.com").await;
+    let first = app
+        .sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(first.transfers_out.len(), 1, "{first:?}");
+    assert_eq!(first.transfers_out[0].outcome, ItemOutcome::Accepted);
+    assert_eq!(answers(&app), [TransferOutAnswer::Ack]);
+    let record = app.store.domain("leaving.com").unwrap();
+    assert_eq!(
+        (record.status, record.operation),
+        (Status::Updating, Operation::AnswerTransferOut)
+    );
+    // A later run, and another report while the answer is in flight:
+    // nothing is answered twice.
+    app.sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    app.clock.advance(time::Duration::hours(2));
+    report_event_as(&app, "leaving.com", "inbound/leaving.com-reminder").await;
+    let again = app
+        .sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(answers(&app).len(), 1);
+    assert_eq!(again.transfers_out[0].outcome, ItemOutcome::Refused);
+    assert!(
+        again.transfers_out[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("in flight"),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn nack_while_locked_refuses_only_a_locked_domain() {
+    let reason = "holder-objects";
+    let nack = TransferOutPolicy::NackWhileLocked {
+        reason: reason.into(),
+    };
+    let locked = app_with(
+        registered("locked.com", Some(true)),
+        ScriptedGateway::default(),
+    )
+    .await;
+    report_event(&locked, "locked.com").await;
+    locked
+        .sync(policy(nack.clone()), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(
+        answers(&locked),
+        [TransferOutAnswer::Nack {
+            reason: reason.into()
+        }]
+    );
+
+    let open = app_with(
+        registered("open.com", Some(false)),
+        ScriptedGateway::default(),
+    )
+    .await;
+    report_event(&open, "open.com").await;
+    let run = open.sync(policy(nack), Deadline::none()).await.unwrap();
+    assert!(
+        answers(&open).is_empty(),
+        "an unlocked domain is not refused"
+    );
+    assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Refused);
+    let log = open.store.log("open.com");
+    let line = log
+        .iter()
+        .find(|e| e.action == "sync.transfer_out")
+        .expect("the log says why nothing was answered");
+    assert!(line.message.contains("transfer lock"), "{}", line.message);
+    assert_eq!(
+        open.store.domain("open.com").unwrap().status,
+        Status::Registered
+    );
+}
+
+#[tokio::test]
+async fn the_operator_policy_logs_and_the_operator_answers() {
+    let app = app_with(registered("asked.com", None), ScriptedGateway::default()).await;
+    report_event(&app, "asked.com").await;
+    app.sync(policy(TransferOutPolicy::Operator), Deadline::none())
+        .await
+        .unwrap();
+    assert!(answers(&app).is_empty());
+    let line = app
+        .store
+        .log("asked.com")
+        .into_iter()
+        .find(|e| e.action == "sync.transfer_out")
+        .expect("a log line for the operator");
+    assert!(
+        line.message
+            .contains("internetx-bridge transfer-out asked.com ack|nack"),
+        "{}",
+        line.message
+    );
+    // The operator's answer goes through the same cycle, once.
+    for _ in 0..2 {
+        app.answer_transfer_out(
+            "asked.com",
+            TransferOutAnswer::Nack {
+                reason: "fraud".into(),
+            },
+            "cli-1".into(),
+        )
+        .await;
+    }
+    assert_eq!(answers(&app).len(), 1);
+    // A nack without a reason is refused before anything is sent.
+    let app = app_with(registered("empty.com", None), ScriptedGateway::default()).await;
+    let report = app
+        .answer_transfer_out(
+            "empty.com",
+            TransferOutAnswer::Nack { reason: " ".into() },
+            "cli-2".into(),
+        )
+        .await;
+    assert_eq!(report.items[0].outcome, ItemOutcome::Invalid);
+    assert!(answers(&app).is_empty());
+}
+
+/// An answer InterNetX does not take (nothing pending: the event was stale
+/// or forged) leaves a healthy domain `Registered`, changeable, and sends
+/// the customer nothing.
+#[tokio::test]
+async fn a_refused_answer_leaves_the_domain_registered() {
+    let app = app_with(
+        registered("forged.com", None),
+        ScriptedGateway::default().script("forged.com", Script::Refuse),
+    )
+    .await;
+    report_event(&app, "forged.com").await;
+    let run = app
+        .sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Rejected);
+    let record = app.store.domain("forged.com").unwrap();
+    assert_eq!(record.status, Status::Registered);
+    assert!(record.last_error.is_some());
+    assert!(app.store.notices().is_empty(), "{:?}", app.store.notices());
+}
+
+#[tokio::test]
+async fn an_answer_waits_for_nothing_else_in_flight() {
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let busy = in_flight_record("busy.com", Operation::ChangeLock, "ib-lock", at);
+    let app = app_with(busy, ScriptedGateway::default()).await;
+    let report = app
+        .answer_transfer_out("busy.com", TransferOutAnswer::Ack, "cli-3".into())
+        .await;
+    assert_eq!(report.items[0].outcome, ItemOutcome::Refused);
+    assert!(answers(&app).is_empty());
+}

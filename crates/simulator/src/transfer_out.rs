@@ -1,0 +1,101 @@
+//! Outgoing transfers: another registrar asks for a domain of the account,
+//! InterNetX tells the holder (`transfer_start`) and takes its answer.
+//!
+//! Sources: the `transfer_start` notification's XML sample (`<notify>` with
+//! a domain block and a `<transfer>` block: gaining and losing registrar,
+//! start, reminder, autonack, end; no `<type>`) on
+//! https://help.internetx.com/x/TgBHB; the answer `0106002` with `ack`/`nack`
+//! (OpenAPI route `PUT /transferout/{domain}/{type}`, Dart SDK) and the
+//! Transfer object's XML keywords `domain`, `type`, `nack_reason`
+//! ("mandatory" for a nack;
+//! https://help.internetx.com/pages/viewpage.action?pageId=43811817); the
+//! end of an answered transfer, `S0106` "Outgoing transfer was answered"
+//! (Processing Transfer-Out Jobs,
+//! https://en.help.internetx.com/display/APIXMLEN/Processing+Transfer-Out+Jobs).
+//! Not published, so ours: the element holding the answer (`<transfer>`,
+//! the object's name), the refusal texts, and whether the answer is a job
+//! (`N0106002`, then the mail) or done at once — both are offered
+//! (`Scenario::TransferOutAnsweredAtOnce`).
+
+use internetx::tree::Element;
+
+use crate::answer::Answer;
+use crate::check::Registry;
+use crate::{Scenario, SimulatorConfig};
+
+/// The `transfer_start` event as the published sample shows it.
+pub fn transfer_start_xml(domain: &str, gaining: &str, message_id: &str) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let at = |days: i64| {
+        let t = now + time::Duration::days(days);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result><data><summary>1</summary>\
+         <message><id>{message_id}</id><owner />\
+         <notify><domain><name>{domain}</name></domain><transfer>\
+         <gaining_registrar>{gaining}</gaining_registrar><loosing_registrar>InterNetX</loosing_registrar>\
+         <start>{}</start><reminder>{}</reminder><autonack>{}</autonack><end>{}</end>\
+         </transfer></notify></message></data>\
+         <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
+         </result></response>\n",
+        at(0),
+        at(3),
+        at(5),
+        at(5)
+    )
+}
+
+/// `0106002`: the holder's answer to a pending outgoing transfer.
+pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
+    const FAILED: &str = "The transfer could not be answered.";
+    let name = task
+        .text_at(&["transfer", "domain"])
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    let refuse = |detail: &str| Answer::error("E0106002", FAILED, object, detail);
+    if !registered.domains.contains(&name) {
+        return refuse("EF01050 Domain not found.");
+    }
+    let ack = match task.text_at(&["transfer", "type"]).map(str::trim) {
+        Some(t) if t.eq_ignore_ascii_case("ack") => true,
+        Some(t) if t.eq_ignore_ascii_case("nack") => false,
+        _ => return refuse("EF01062 The answer (type) must be ack or nack."),
+    };
+    let reason = task
+        .text_at(&["transfer", "nack_reason"])
+        .map(str::trim)
+        .unwrap_or_default();
+    if !ack && reason.is_empty() {
+        return refuse("EF01063 A nack needs its reason (nack_reason).");
+    }
+    if !registered.transfers_out.remove(&name) {
+        return refuse("EF01064 No outgoing transfer is pending for this domain.");
+    }
+    if config.scenario(&name) == Scenario::TransferOutAnsweredAtOnce {
+        if ack {
+            registered.domains.remove(&name);
+        }
+        return Answer::success("S0106002", "The transfer was answered.", object);
+    }
+    if ack {
+        // The domain leaves with the job's end (`Registry::finish`).
+        registered.leaving.insert(name.clone());
+    }
+    let mut answer = Answer::notify("N0106002", "The transfer answer was started.", object);
+    answer.data = format!(
+        "<transfer_job><job><id>{}</id><status>NOT_SET</status></job></transfer_job>",
+        4_295_400_000u64 + registered.domains.len() as u64
+    );
+    answer
+}
