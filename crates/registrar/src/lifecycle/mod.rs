@@ -224,7 +224,7 @@ impl Transition {
         r.requested_contacts = None;
         r.portfolio.requested_lock = None;
         r.status = match r.operation {
-            Operation::AnswerTransferOut => Status::Error,
+            Operation::AnswerTransferOut => Status::Registered,
             _ => Status::Error,
         };
         if matches!(r.operation, Operation::Register | Operation::Transfer) {
