@@ -1,7 +1,7 @@
 //! A single AWS API call signed with SigV4 and the SDK's own credentials,
 //! region and endpoint — for the few calls whose SDK crate would cost more
-//! to build than the rest of a function (SSM's `GetParameter`, SES's
-//! classic `DescribeActiveReceiptRuleSet` for `doctor`).
+//! to build than the rest of a function (SSM's `GetParameter`, SES v2's
+//! `SendEmail`, SES's classic `DescribeActiveReceiptRuleSet` for `doctor`).
 
 use std::time::{Duration, SystemTime};
 
@@ -22,16 +22,33 @@ pub struct Service {
     pub host: &'static str,
 }
 
-/// What the service answered: the HTTP status and the body.
+/// What the service answered: the HTTP status, the error type a REST
+/// service names in `x-amzn-ErrorType` (without its `:…` suffix), the body.
 pub struct Answer {
     pub status: u16,
+    pub error_type: Option<String>,
     pub body: String,
 }
 
-/// POSTs `body` to `service` with `headers` (plus `host`), signed.
+/// POSTs `body` to `service`'s root path with `headers` (plus `host`),
+/// signed: the form of the query and JSON-1.1 protocols.
 pub async fn post(
     aws: &SdkConfig,
     service: &Service,
+    headers: &[(&str, &str)],
+    body: String,
+) -> Result<Answer, String> {
+    request(aws, service, "POST", "", headers, body).await
+}
+
+/// `method` on `path` (after the endpoint's `/`, e.g.
+/// `v2/email/outbound-emails`) of `service` with `headers` (plus `host`)
+/// and `body`, signed: the form of the REST protocols.
+pub async fn request(
+    aws: &SdkConfig,
+    service: &Service,
+    method: &str,
+    path: &str,
     headers: &[(&str, &str)],
     body: String,
 ) -> Result<Answer, String> {
@@ -39,7 +56,7 @@ pub async fn post(
         .region()
         .ok_or("no AWS region configured (AWS_REGION)")?
         .to_string();
-    let url = endpoint(aws, service, &region);
+    let url = endpoint(aws, service, &region) + path;
     let credentials = aws
         .credentials_provider()
         .ok_or("no AWS credentials configured")?
@@ -65,7 +82,7 @@ pub async fn post(
         .map_err(|e| format!("cannot sign the {} request: {e}", service.name))?
         .into();
     let signable = SignableRequest::new(
-        "POST",
+        method,
         &url,
         signed_headers.iter().copied(),
         SignableBody::Bytes(body.as_bytes()),
@@ -80,7 +97,9 @@ pub async fn post(
         .timeout(Duration::from_secs(15))
         .build()
         .map_err(|e| format!("no HTTP client: {e}"))?;
-    let mut request = client.post(&url).body(body);
+    let method = reqwest::Method::from_bytes(method.as_bytes())
+        .map_err(|e| format!("{method} is no HTTP method: {e}"))?;
+    let mut request = client.request(method, &url).body(body);
     for (header, value) in headers {
         request = request.header(*header, *value);
     }
@@ -95,11 +114,22 @@ pub async fn post(
         )
     })?;
     let status = response.status().as_u16();
+    let error_type = response
+        .headers()
+        .get("x-amzn-errortype")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(':').next())
+        .map(str::to_owned)
+        .filter(|v| !v.is_empty());
     let body = response
         .text()
         .await
         .map_err(|e| format!("{}'s answer was cut off: {e}", service.name))?;
-    Ok(Answer { status, body })
+    Ok(Answer {
+        status,
+        error_type,
+        body,
+    })
 }
 
 fn endpoint(aws: &SdkConfig, service: &Service, region: &str) -> String {

@@ -426,12 +426,7 @@ async fn doctor_checks_a_deployed_stack_line_by_line() {
     );
 
     // Put each right, as the walkthrough in infra/README.md says.
-    aws_sdk_sesv2::Client::new(&w.aws)
-        .create_email_identity()
-        .email_identity(e2e::INBOUND_DOMAIN)
-        .send()
-        .await
-        .unwrap();
+    e2e::verify_in_ses(&w.aws, e2e::INBOUND_DOMAIN).await;
     let rule_set = w
         .stack
         .receipt_rules
@@ -455,12 +450,6 @@ async fn doctor_checks_a_deployed_stack_line_by_line() {
         .unwrap();
     assert!(activated.status().is_success());
     *mx.lock().unwrap() = "inbound-smtp.us-east-1.amazonaws.com".to_owned();
-    let function = aws_sdk_lambda::Client::new(&w.aws)
-        .get_function_configuration()
-        .function_name(w.stack.output("InboundMailFunctionArn"))
-        .send()
-        .await
-        .unwrap();
     use aws_sdk_s3::types::{
         FilterRule, FilterRuleName, LambdaFunctionConfiguration, NotificationConfiguration,
         NotificationConfigurationFilter, S3KeyFilter,
@@ -472,7 +461,7 @@ async fn doctor_checks_a_deployed_stack_line_by_line() {
             NotificationConfiguration::builder()
                 .lambda_function_configurations(
                     LambdaFunctionConfiguration::builder()
-                        .lambda_function_arn(function.function_arn().unwrap())
+                        .lambda_function_arn(w.stack.output("InboundMailFunctionArn"))
                         .events(aws_sdk_s3::types::Event::S3ObjectCreated)
                         .filter(
                             NotificationConfigurationFilter::builder()
