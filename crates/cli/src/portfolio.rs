@@ -70,6 +70,20 @@ pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
                 report.hints,
                 if report.sweep_completed { "; sweep complete" } else { "" }
             );
+            for item in &report.transfers_out {
+                println!(
+                    "  outgoing transfer of {}: {}{}",
+                    item.domain.as_deref().unwrap_or("?"),
+                    serde_json::to_value(item.outcome)
+                        .ok()
+                        .and_then(|o| o.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    item.reason
+                        .as_deref()
+                        .map(|r| format!(": {}", registrar::text::printable(r, 300)))
+                        .unwrap_or_default()
+                );
+            }
             for problem in &report.problems {
                 println!("  {}", registrar::text::printable(problem, 500));
             }

@@ -6,7 +6,8 @@
 
 use std::time::Duration;
 
-use e2e::{event, text, World};
+use e2e::{event, text, Options, World};
+use internetx_simulator::Scenario;
 use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 use serde_json::Value;
 
@@ -63,8 +64,20 @@ fn transfers_out(run: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
-    let w = World::start().await;
-    let names = ["goes.com", "stale.com", "kept.com", "asked.com"];
+    // Whether InterNetX answers `0106002` at once or as a job is not
+    // published: quick.com gets the first, the others the second.
+    let w = World::start_with(Options {
+        scenarios: vec![("quick.com".into(), Scenario::TransferOutAnsweredAtOnce)],
+        ..Options::default()
+    })
+    .await;
+    let names = [
+        "goes.com",
+        "quick.com",
+        "stale.com",
+        "kept.com",
+        "asked.com",
+    ];
     w.simulator.seed_domains(names.map(str::to_owned));
     let (ok, _, err) = w.cli(&["import", "--account", "PROV-1", "--apply"]).await;
     assert!(ok, "{err}");
@@ -80,7 +93,8 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
     w.deliver_mail("inbound/forged-transfer", forged.as_bytes())
         .await
         .unwrap();
-    wait_for_event_lines(&w, &["goes.com", "stale.com"]).await;
+    w.simulator.start_transfer_out("quick.com", "greg").await;
+    wait_for_event_lines(&w, &["goes.com", "quick.com", "stale.com"]).await;
     let run = w.sync(policy(TransferOutPolicy::Ack)).await;
     let mut outcomes = transfers_out(&run);
     outcomes.sort();
@@ -88,6 +102,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         outcomes,
         [
             ("goes.com".to_owned(), "accepted".to_owned()),
+            ("quick.com".to_owned(), "completed".to_owned()),
             ("stale.com".to_owned(), "rejected".to_owned())
         ],
         "{run}"
@@ -111,7 +126,9 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
     })
     .await;
     w.wait_for_status("goes.com", "TransferredAway").await;
+    w.wait_for_status("quick.com", "TransferredAway").await;
     assert_eq!(answered(&w, "goes.com").len(), 1);
+    assert_eq!(answered(&w, "quick.com"), ["S0106002"]);
 
     // Nack while locked: the lock set through the control center first.
     let mut lock = event("transfer-lock-change-requested.json");

@@ -108,10 +108,12 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             | Operation::UpdateContacts
             | Operation::ChangeLock
             | Operation::WithdrawCancel
-            | Operation::AuthCode
-            | Operation::AnswerTransferOut => refuse(format!(
+            | Operation::AuthCode => refuse(format!(
                 "the failed {} of {domain} is not retried here: send it again from the control center",
                 current.operation.noun()
+            )),
+            Operation::AnswerTransferOut => refuse(format!(
+                "the transfer-out answer of {domain} is not retried here: answer again with `internetx-bridge transfer-out {domain} ack|nack` while InterNetX still waits for it"
             )),
             Operation::Import => refuse(format!(
                 "{domain} was imported: there is no request of ours to retry"
