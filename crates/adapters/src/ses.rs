@@ -32,6 +32,8 @@ const PERMANENT: [&str; 5] = [
 #[derive(Debug, Clone)]
 pub struct SesMailer {
     aws: SdkConfig,
+    /// Kept: a run's mails reuse its connections.
+    http: Result<reqwest::Client, String>,
     from: String,
     configuration_set: Option<String>,
 }
@@ -40,6 +42,7 @@ impl SesMailer {
     pub fn new(aws: SdkConfig, from: impl Into<String>, configuration_set: Option<String>) -> Self {
         Self {
             aws,
+            http: signed::client(),
             from: from.into(),
             configuration_set,
         }
@@ -65,7 +68,12 @@ impl SesMailer {
 
 impl Mailer for SesMailer {
     async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
-        let answer = signed::request(
+        let http = self.http.as_ref().map_err(|message| MailError {
+            message: format!("SES SendEmail: {message}"),
+            permanent: false,
+        })?;
+        let answer = signed::request_on(
+            http,
             &self.aws,
             &SESV2,
             "POST",

@@ -52,6 +52,19 @@ pub async fn request(
     headers: &[(&str, &str)],
     body: String,
 ) -> Result<Answer, String> {
+    request_on(&client()?, aws, service, method, path, headers, body).await
+}
+
+/// [`request`] on a client the caller keeps.
+pub async fn request_on(
+    client: &reqwest::Client,
+    aws: &SdkConfig,
+    service: &Service,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: String,
+) -> Result<Answer, String> {
     let region = aws
         .region()
         .ok_or("no AWS region configured (AWS_REGION)")?
@@ -92,11 +105,6 @@ pub async fn request(
         .map_err(|e| format!("cannot sign the {} request: {e}", service.name))?
         .into_parts();
 
-    let client = reqwest::Client::builder()
-        .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_secs(15))
-        .build()
-        .map_err(|e| format!("no HTTP client: {e}"))?;
     let method = reqwest::Method::from_bytes(method.as_bytes())
         .map_err(|e| format!("{method} is no HTTP method: {e}"))?;
     let mut request = client.request(method, &url).body(body);
@@ -130,6 +138,17 @@ pub async fn request(
         error_type,
         body,
     })
+}
+
+/// An HTTP client for signed calls. A caller that makes many (a run of
+/// status mails) keeps one, so its connections are reused instead of a TLS
+/// handshake per call.
+pub fn client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| format!("no HTTP client: {e}"))
 }
 
 fn endpoint(aws: &SdkConfig, service: &Service, region: &str) -> String {
