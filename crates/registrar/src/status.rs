@@ -162,6 +162,17 @@ impl Operation {
         }
     }
 
+    /// The status once it failed: `Error`, except for a transfer-out
+    /// answer InterNetX did not take, which changed nothing about the
+    /// domain — `Error` would block every later change of a healthy
+    /// domain, and the event that caused the answer may be forged.
+    pub fn failed_status(self) -> Status {
+        match self {
+            Operation::AnswerTransferOut => Status::Registered,
+            _ => Status::Error,
+        }
+    }
+
     /// Words for log lines: "registration of example.de".
     pub fn noun(self) -> &'static str {
         match self {

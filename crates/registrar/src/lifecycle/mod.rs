@@ -212,21 +212,16 @@ impl Transition {
         self
     }
 
-    /// The operation in flight failed: `Error` with the reason; a failed
-    /// registration or transfer leaves the domain unregistered, a failed
-    /// change leaves it as it was. A transfer-out answer InterNetX did not
-    /// take changed nothing about the domain, so it stays `Registered`
-    /// (with the reason): `Error` would block every later change of a
-    /// healthy domain, and the event that caused the answer may be forged.
+    /// The operation in flight failed: its failed status (`Error`, see
+    /// [`Operation::failed_status`]) with the reason; a failed registration
+    /// or transfer leaves the domain unregistered, a failed change leaves it
+    /// as it was.
     pub fn fail(&mut self, reason: String) -> &mut Self {
         let r = &mut self.record;
         r.requested_nameservers = None;
         r.requested_contacts = None;
         r.portfolio.requested_lock = None;
-        r.status = match r.operation {
-            Operation::AnswerTransferOut => Status::Registered,
-            _ => Status::Error,
-        };
+        r.status = r.operation.failed_status();
         if matches!(r.operation, Operation::Register | Operation::Transfer) {
             r.registered = false;
         }
