@@ -323,15 +323,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())?
                 .map_err(|refused| refused.to_string())?;
-            println!(
-                "{name}: {} (ctid {}){}",
-                serde_json::to_value(report.outcome)
-                    .unwrap_or_default()
-                    .as_str()
-                    .unwrap_or(""),
-                report.ctid.as_deref().unwrap_or("-"),
-                report.reason.map(|r| format!(": {r}")).unwrap_or_default()
-            );
+            println!("{}", operator::item_line(&name, &report));
         }
         Command::TransferOut {
             domain,
@@ -351,16 +343,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 .answer_transfer_out(name.ascii(), answer, request_id)
                 .await;
             let item = report.items.first().ok_or("nothing was done")?;
-            let outcome = serde_json::to_value(item.outcome).unwrap_or_default();
-            let line = format!(
-                "{name}: {} (ctid {}){}",
-                outcome.as_str().unwrap_or(""),
-                item.ctid.as_deref().unwrap_or("-"),
-                item.reason
-                    .as_deref()
-                    .map(|r| format!(": {r}"))
-                    .unwrap_or_default()
-            );
+            let line = operator::item_line(&name, item);
             if item.outcome.is_failure() || item.ctid.is_none() {
                 return Err(line);
             }

@@ -36,6 +36,19 @@ pub fn transfer_out_answer(
     }
 }
 
+/// One request's outcome: `example.com: accepted (ctid ib-…): reason`.
+pub fn item_line(name: &impl std::fmt::Display, item: &registrar::report::ItemReport) -> String {
+    format!(
+        "{name}: {} (ctid {}){}",
+        item.outcome.as_str(),
+        item.ctid.as_deref().unwrap_or("-"),
+        item.reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default()
+    )
+}
+
 /// What the last sync found at InterNetX, for `show`.
 pub fn print_portfolio(p: &registrar::record::Portfolio) {
     let date = |t: &Option<String>| t.as_deref().map(|t| t.get(..10).unwrap_or(t).to_owned());

@@ -74,10 +74,7 @@ pub async fn sync(app: GatewayRegistrar, args: SyncArgs) -> Result<(), String> {
                 println!(
                     "  outgoing transfer of {}: {}{}",
                     item.domain.as_deref().unwrap_or("?"),
-                    serde_json::to_value(item.outcome)
-                        .ok()
-                        .and_then(|o| o.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    item.outcome.as_str(),
                     item.reason
                         .as_deref()
                         .map(|r| format!(": {}", registrar::text::printable(r, 300)))
