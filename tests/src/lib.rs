@@ -778,6 +778,7 @@ impl World {
                 .fan_out
                 .then(|| stack.output("ItemQueueUrl").to_owned()),
             defaults: options.defaults.clone(),
+            payment_window: time::Duration::days(30),
         };
         if options.fan_out {
             sqs_pollers(&aws, &config, 2).await;

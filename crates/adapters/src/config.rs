@@ -38,6 +38,9 @@ pub struct Config {
     pub item_queue_url: Option<String>,
     /// What registrations and transfers take when an item leaves it out.
     pub defaults: RequestDefaults,
+    /// `AWAITING_PAYMENT_DAYS` (default 30): how long an unpaid request
+    /// holds its name against other customers' unpaid requests.
+    pub payment_window: time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +125,12 @@ impl Config {
             status_mails: status_mails(env)?,
             item_queue_url: env.get("ITEM_QUEUE_URL"),
             defaults: request_defaults(env)?,
+            payment_window: time::Duration::days(bounded(
+                env,
+                "AWAITING_PAYMENT_DAYS",
+                30,
+                1..=3650,
+            )? as i64),
         })
     }
 }

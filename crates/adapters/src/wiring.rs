@@ -95,6 +95,7 @@ pub fn registrar(
             enabled: config.status_mails,
         },
         defaults: config.defaults.clone(),
+        payment_window: config.payment_window,
     })
 }
 

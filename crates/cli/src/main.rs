@@ -66,12 +66,19 @@ enum Command {
     /// Re-submit an Error domain's last operation with a new ctid. Refused
     /// when InterNetX may already have the domain, unless --force: then
     /// InterNetX is asked first (domain info) and the retry goes only if it
-    /// does not list the domain. Needs the gateway's configuration (as the
-    /// domain-events function: INTERNETX_*, REPLY_*).
+    /// does not list the domain. An operation whose outcome is unknown (its
+    /// answer lost, given up) goes again only with --force --no-job: you
+    /// checked InterNetX's job list and it has no job for the last ctid
+    /// (domain info does not list a transfer that still runs). Needs the
+    /// gateway's configuration (as the domain-events function: INTERNETX_*,
+    /// REPLY_*).
     Retry {
         domain: String,
         #[arg(long)]
         force: bool,
+        /// With --force: InterNetX's job list shows no job for the last ctid.
+        #[arg(long, requires = "force")]
+        no_job: bool,
     },
     /// Answer an outgoing transfer another registrar asked for: `ack` lets
     /// the domain go, `nack` refuses it (with --reason, the nack_reason).
@@ -291,7 +298,11 @@ async fn run(cli: Cli) -> Result<(), String> {
                 }
             }
         }
-        Command::Retry { domain, force } => {
+        Command::Retry {
+            domain,
+            force,
+            no_job,
+        } => {
             let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
             let app = gateway_app(&aws).await?;
             if force {
@@ -313,10 +324,10 @@ async fn run(cli: Cli) -> Result<(), String> {
                     Presence::Absent => println!("InterNetX does not list {name} (E0105); retrying"),
                 }
             }
-            let absence = if force {
-                Absence::Checked
-            } else {
-                Absence::Unchecked
+            let absence = match (force, no_job) {
+                (true, true) => Absence::NoJobConfirmed,
+                (true, false) => Absence::Checked,
+                _ => Absence::Unchecked,
             };
             let report = app
                 .retry(&name, absence)

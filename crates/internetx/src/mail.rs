@@ -52,37 +52,116 @@ pub const MAX_PARTS: usize = 256;
 /// Recipient addresses considered (every one costs a token check per ctid).
 pub const MAX_RECIPIENTS: usize = 32;
 
-/// Counts `needle` (ASCII, lower-case) in `raw`, ignoring case, up to `stop`.
-fn count_ignoring_case(raw: &[u8], needle: &[u8], stop: usize) -> usize {
-    let mut count = 0;
-    let mut i = 0;
-    while i + needle.len() <= raw.len() && count < stop {
-        if raw[i..i + needle.len()].eq_ignore_ascii_case(needle) {
-            count += 1;
-            i += needle.len();
-        } else {
-            i += 1;
+/// Refuses, before any parsing, a mail whose structure alone would make the
+/// MIME parser expensive or deep: too many parts, or attached messages that
+/// could nest without bound. mail-parser follows `message/rfc822`,
+/// `message/global` and the untyped parts of a `multipart/digest` as nested
+/// messages, accepts header names with blanks before the colon, and decodes
+/// an encoded attached message before parsing it again (security review
+/// N3), so every header block is read the way it reads them: an attached
+/// message of any of these spellings counts towards the bound, and one in a
+/// transfer encoding (whose content no scan of the raw mail can see) or a
+/// digest is refused outright — InterNetX sends neither.
+fn check_structure(raw: &[u8]) -> Result<(), MailError> {
+    let too_complex = |why: String| Err(MailError::TooComplex(why));
+    let mut parts = 0;
+    let mut attached = 0;
+    for block in header_blocks(raw) {
+        let Some(kind) = block.content_type else {
+            continue;
+        };
+        parts += 1;
+        if parts > MAX_PARTS {
+            return too_complex(format!("more than {MAX_PARTS} MIME parts"));
+        }
+        if kind.starts_with("multipart/digest") {
+            return too_complex("a multipart/digest (its parts are attached messages)".into());
+        }
+        if kind.starts_with("message/") {
+            attached += 1;
+            if attached > MAX_ATTACHED_MESSAGES {
+                return too_complex(format!(
+                    "more than {MAX_ATTACHED_MESSAGES} attached messages"
+                ));
+            }
+            if block.encoded {
+                return too_complex(format!(
+                    "an attached message ({kind}) in a transfer encoding"
+                ));
+            }
         }
     }
-    count
+    Ok(())
 }
 
-/// Refuses, before any parsing, a mail whose structure alone would make the
-/// MIME parser expensive: too many attached messages or parts.
-fn check_structure(raw: &[u8]) -> Result<(), MailError> {
-    let attached = count_ignoring_case(raw, b"message/rfc822", MAX_ATTACHED_MESSAGES + 1);
-    if attached > MAX_ATTACHED_MESSAGES {
-        return Err(MailError::TooComplex(format!(
-            "more than {MAX_ATTACHED_MESSAGES} attached messages"
-        )));
+/// What a block of header lines says about its part.
+#[derive(Debug, Default)]
+struct HeaderBlock {
+    /// `Content-Type`, lower-cased, without blanks.
+    content_type: Option<String>,
+    /// A `Content-Transfer-Encoding` other than 7bit, 8bit or binary.
+    encoded: bool,
+}
+
+/// Every run of header-shaped lines in the raw mail (the message's own
+/// headers, each part's, and anything in a body that looks like them —
+/// counted too, which errs on the side of refusing). A header is a name of
+/// printable characters, optional blanks, a colon, its value and the
+/// folded lines after it.
+fn header_blocks(raw: &[u8]) -> Vec<HeaderBlock> {
+    let mut blocks = Vec::new();
+    let mut current = HeaderBlock::default();
+    let mut field: Option<(String, String)> = None;
+    let finish = |field: &mut Option<(String, String)>, block: &mut HeaderBlock| {
+        if let Some((name, value)) = field.take() {
+            let value: String = value
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase();
+            match name.as_str() {
+                "content-type" => block.content_type = Some(value),
+                "content-transfer-encoding" => {
+                    block.encoded = !matches!(value.as_str(), "" | "7bit" | "8bit" | "binary")
+                }
+                _ => {}
+            }
+        }
+    };
+    for line in raw.split(|b| *b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.first().is_some_and(|b| *b == b' ' || *b == b'\t') {
+            if let Some((_, value)) = field.as_mut() {
+                value.push_str(&String::from_utf8_lossy(line));
+            }
+            continue;
+        }
+        finish(&mut field, &mut current);
+        let name_end = line.iter().position(|b| *b == b':');
+        let name = name_end.map(|end| &line[..end]).filter(|name| {
+            let trimmed = name.trim_ascii_end();
+            !trimmed.is_empty() && trimmed.iter().all(|b| b.is_ascii_graphic())
+        });
+        match (name, name_end) {
+            (Some(name), Some(end)) => {
+                field = Some((
+                    String::from_utf8_lossy(name.trim_ascii_end()).to_ascii_lowercase(),
+                    String::from_utf8_lossy(&line[end + 1..]).into_owned(),
+                ))
+            }
+            _ => {
+                if current.content_type.is_some() || current.encoded {
+                    blocks.push(std::mem::take(&mut current));
+                }
+                current = HeaderBlock::default();
+            }
+        }
     }
-    let parts = count_ignoring_case(raw, b"content-type:", MAX_PARTS + 1);
-    if parts > MAX_PARTS {
-        return Err(MailError::TooComplex(format!(
-            "more than {MAX_PARTS} MIME parts"
-        )));
+    finish(&mut field, &mut current);
+    if current.content_type.is_some() || current.encoded {
+        blocks.push(current);
     }
-    Ok(())
+    blocks
 }
 
 pub fn parse_result_mail(raw: &[u8]) -> Result<ResultMail, MailError> {
@@ -349,6 +428,65 @@ mod tests {
             .collect();
         let raw = mail(&format!("From: a@b.de\r\n{many}"), JOB);
         assert!(parse_result_mail(&raw).unwrap().recipients.len() <= MAX_RECIPIENTS);
+    }
+
+    /// Security review N3: the spellings and encodings a byte count missed
+    /// (each aborted a release build at depth), refused before parsing.
+    #[test]
+    fn every_spelling_and_encoding_of_a_deep_nest_is_refused() {
+        use base64::Engine;
+        let deep = |line: &str, levels: usize| {
+            format!("{line}\r\n\r\n").repeat(levels) + "Content-Type: text/plain\r\n\r\nhi\r\n"
+        };
+        let spellings = [
+            "Content-Type : message/global",
+            "content-type:MESSAGE/RFC822",
+            "Content-Type:\r\n message/rfc822",
+            "Content-Type:\tmessage/global; charset=utf-8",
+        ];
+        for line in spellings {
+            for levels in [MAX_ATTACHED_MESSAGES + 1, 300, 100_000] {
+                let raw = format!("From: a@b.de\r\nTo: c@d.de\r\n{}", deep(line, levels));
+                assert!(
+                    matches!(
+                        parse_result_mail(raw.as_bytes()),
+                        Err(MailError::TooComplex(_))
+                    ),
+                    "{line:?} × {levels}"
+                );
+            }
+        }
+        // One encoded attached message hiding a deep nest: refused unread.
+        let hidden = base64::engine::general_purpose::STANDARD
+            .encode(deep("Content-Type: message/rfc822", 10_000));
+        for encoding in ["base64", "Base64", "quoted-printable"] {
+            let raw = format!(
+                "From: a@b.de\r\nTo: c@d.de\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: {encoding}\r\n\r\n{hidden}\r\n"
+            );
+            assert!(
+                matches!(
+                    parse_result_mail(raw.as_bytes()),
+                    Err(MailError::TooComplex(_))
+                ),
+                "{encoding}"
+            );
+        }
+        let digest = "From: a@b.de\r\nTo: c@d.de\r\nContent-Type: multipart/digest; boundary=b\r\n\r\n--b\r\n\r\nFrom: x@y.de\r\n\r\nhi\r\n--b--\r\n";
+        assert!(matches!(
+            parse_result_mail(digest.as_bytes()),
+            Err(MailError::TooComplex(_))
+        ));
+        // A forwarded result (one attached message, in the clear) still reads.
+        let forwarded = format!(
+            "From: a@b.de\r\nTo: c@d.de\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nsee below\r\n--b\r\nContent-Type: message/rfc822\r\n\r\nFrom: robot@autodns.com\r\nContent-Type: text/xml\r\n\r\n{JOB}\r\n--b--\r\n"
+        );
+        assert_eq!(
+            parse_result_mail(forwarded.as_bytes())
+                .unwrap()
+                .notifications
+                .len(),
+            1
+        );
     }
 
     #[test]

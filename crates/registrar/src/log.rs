@@ -104,8 +104,11 @@ pub mod action {
     /// An outgoing transfer reported and left unanswered (the operator's).
     pub const SYNC_TRANSFER_OUT: &str = "sync.transfer_out";
     pub const DOMAIN_IMPORTED: &str = "domain.imported";
+    /// An earlier request of another account that reserved nothing (unpaid,
+    /// never sent, expired) gave way to this one (CONTRACT.md §1).
+    pub const REQUEST_SUPERSEDED: &str = "request.superseded";
 
-    const ALL: [&str; 15] = [
+    const ALL: [&str; 16] = [
         REQUEST_SENT,
         REQUEST_REJECTED,
         REQUEST_AWAITING_PAYMENT,
@@ -121,6 +124,7 @@ pub mod action {
         SYNC_CHECKED,
         SYNC_TRANSFER_OUT,
         DOMAIN_IMPORTED,
+        REQUEST_SUPERSEDED,
     ];
 
     /// The action of this name, as read back from the table (`"unknown"`

@@ -261,6 +261,12 @@ pub trait Gateway: Send + Sync {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send;
 }
 
+impl<G: Gateway> Gateway for &G {
+    fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send {
+        (**self).send(task)
+    }
+}
+
 impl Gateway for GatewayClient {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send {
         GatewayClient::send(self, task)
@@ -269,6 +275,12 @@ impl Gateway for GatewayClient {
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
+}
+
+impl<C: Clock> Clock for &C {
+    fn now(&self) -> OffsetDateTime {
+        (**self).now()
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default)]

@@ -69,6 +69,11 @@ pub struct DomainRecord {
     /// answer, or any authenticated mail for the ctid): from then on the
     /// operation is never sent again by the bridge.
     pub acknowledged_at: Option<String>,
+    /// Since when the last operation's outcome is unknown: given up
+    /// without InterNetX's word, or settled as `Error` by hand while in
+    /// flight. InterNetX may hold it, so nothing sends it again (no retry,
+    /// no new order) until an operator confirms InterNetX has no job for it.
+    pub outcome_unknown_since: Option<String>,
     /// The registration or transfer request as JSON, auth code removed:
     /// kept while `AwaitingPayment`, and once sent, so it can be retried.
     pub pending_request: Option<String>,
@@ -119,6 +124,15 @@ pub struct Portfolio {
 }
 
 impl DomainRecord {
+    /// Whether the domain is held for its account (CONTRACT.md §1,
+    /// Ownership): InterNetX accepted its registration or transfer
+    /// (`registered`), or it was imported — and it has not left the account
+    /// since. Before that, the item reserves nothing against other accounts.
+    pub fn ownership_binds(&self) -> bool {
+        (self.registered || self.operation == Operation::Import)
+            && !matches!(self.status, Status::TransferredAway | Status::Deleted)
+    }
+
     /// A domain item not yet written (version 0), in `Error` until a
     /// workflow gives it its real state.
     pub fn new(
@@ -150,6 +164,7 @@ impl DomainRecord {
             stid: None,
             job_id: None,
             acknowledged_at: None,
+            outcome_unknown_since: None,
             pending_request: None,
             pending_auth_code: None,
             issued_auth_code: None,

@@ -234,6 +234,10 @@ pub struct QueuedItem {
     pub input: DomainRequestInput,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sealed_auth_code: Option<String>,
+    /// [`Sealer::sign`] over the rest: the queue carries only what
+    /// `domain-events` put there (an unsigned or altered item is refused).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl QueuedItem {
@@ -247,7 +251,7 @@ impl QueuedItem {
     ) -> Self {
         let mut input = input.clone();
         let sealed_auth_code = input.auth_code.take().map(|code| sealer.seal(&code));
-        Self {
+        let mut item = Self {
             order_id: order_id.to_owned(),
             item_id: item_id.to_owned(),
             account_id: account.id.clone(),
@@ -257,7 +261,10 @@ impl QueuedItem {
             operation: operation.as_str().to_owned(),
             input,
             sealed_auth_code,
-        }
+            signature: None,
+        };
+        item.signature = Some(sealer.sign(&item.signed_bytes()));
+        item
     }
 
     /// Why the item cannot travel in the item queue, if it cannot: ten items
@@ -269,6 +276,22 @@ impl QueuedItem {
                 "the item is {size} bytes; an order item may have at most {MAX_QUEUED_ITEM_BYTES}"
             )
         })
+    }
+
+    /// What the signature covers: the item as serialised, without it.
+    fn signed_bytes(&self) -> Vec<u8> {
+        let unsigned = Self {
+            signature: None,
+            ..self.clone()
+        };
+        serde_json::to_vec(&unsigned).unwrap_or_default()
+    }
+
+    /// Whether `domain-events` signed this item as it is.
+    pub fn signed_by(&self, sealer: &Sealer) -> bool {
+        self.signature
+            .as_deref()
+            .is_some_and(|s| sealer.verify(&self.signed_bytes(), s))
     }
 
     /// The claim key of the order item: what makes a redelivery harmless.

@@ -18,6 +18,8 @@ use rand::RngCore;
 pub struct Sealer {
     /// The key that seals, then the ones that only open, each with its id.
     keys: Vec<(String, Aes256Gcm)>,
+    /// The signing keys, in the same order (same secrets, another label).
+    signing: Vec<(String, Vec<u8>)>,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -30,6 +32,10 @@ impl std::fmt::Debug for Sealer {
 #[error("sealed value cannot be opened (wrong key or damaged)")]
 pub struct UnsealError;
 
+fn signing_key(secret: &[u8]) -> Vec<u8> {
+    crate::reply_address::derive(secret, b"internetx-bridge queue signature v1")
+}
+
 fn key(secret: &[u8]) -> (String, Aes256Gcm) {
     let key = crate::reply_address::derive(secret, b"internetx-bridge seal v1");
     let id = hex::encode(&crate::reply_address::derive(&key, b"internetx-bridge key id")[..4]);
@@ -39,8 +45,10 @@ fn key(secret: &[u8]) -> (String, Aes256Gcm) {
 impl Sealer {
     /// Seals under `secret`.
     pub fn new(secret: &[u8]) -> Self {
+        let sealing = key(secret);
         Self {
-            keys: vec![key(secret)],
+            signing: vec![(sealing.0.clone(), signing_key(secret))],
+            keys: vec![sealing],
         }
     }
 
@@ -48,9 +56,42 @@ impl Sealer {
     pub fn also_opening(mut self, secret: &[u8]) -> Self {
         let previous = key(secret);
         if self.keys.iter().all(|(id, _)| *id != previous.0) {
+            self.signing.push((previous.0.clone(), signing_key(secret)));
             self.keys.push(previous);
         }
         self
+    }
+
+    /// `<key id>:<HMAC-SHA256>` of `data` under the sealing key: what the
+    /// item queue's messages carry, so that only a process holding the key
+    /// (`domain-events`) can put an order item there (security review N4).
+    pub fn sign(&self, data: &[u8]) -> String {
+        let (id, key) = &self.signing[0];
+        format!(
+            "{id}:{}",
+            hex::encode(crate::reply_address::derive(key, data))
+        )
+    }
+
+    /// Whether `signature` is [`Sealer::sign`]'s of `data` under a key this
+    /// sealer holds (the sealing key or one that only opens).
+    pub fn verify(&self, data: &[u8], signature: &str) -> bool {
+        use hmac::Mac;
+        let Some((id, mac)) = signature.split_once(':') else {
+            return false;
+        };
+        let Ok(mac) = hex::decode(mac) else {
+            return false;
+        };
+        self.signing
+            .iter()
+            .filter(|(k, _)| k == id)
+            .any(|(_, key)| {
+                let mut check = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(key)
+                    .expect("HMAC takes any key length");
+                check.update(data);
+                check.verify_slice(&mac).is_ok()
+            })
     }
 
     /// The id of the key that seals.

@@ -221,7 +221,7 @@ async fn every_fault_ends_in_the_right_status_without_a_second_registration() {
         let name = registrar::DomainName::parse(domain).unwrap();
         w.app
             .registrar
-            .retry(&name, Absence::Checked)
+            .retry(&name, Absence::NoJobConfirmed)
             .await
             .unwrap()
             .unwrap();
@@ -422,7 +422,7 @@ async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() 
     let retried = w
         .app
         .registrar
-        .retry(&twice, Absence::Checked)
+        .retry(&twice, Absence::NoJobConfirmed)
         .await
         .unwrap()
         .unwrap();

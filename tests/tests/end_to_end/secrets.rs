@@ -76,7 +76,7 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
     let name = registrar::DomainName::parse("moving-example.com").unwrap();
     w.app
         .registrar
-        .retry(&name, registrar::workflows::retry::Absence::Checked)
+        .retry(&name, registrar::workflows::retry::Absence::NoJobConfirmed)
         .await
         .unwrap()
         .unwrap();

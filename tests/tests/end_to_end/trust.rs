@@ -97,7 +97,9 @@ async fn another_customer_cannot_touch_a_domain_in_flight_registered_or_in_error
         text(&w.domain("taken.de").await.unwrap(), "status"),
         "Error"
     );
-    let domains = ["a-flight.de", "a-done.de", "taken.de", "a-moving.com"];
+    // Bound to A: the registry has them, or InterNetX accepted them.
+    // (`taken.de` never was: see the end.)
+    let domains = ["a-flight.de", "a-done.de", "a-moving.com"];
     let mut before = Vec::new();
     for d in domains {
         before.push(kept(&w.domain(d).await.unwrap()));
@@ -157,6 +159,23 @@ async fn another_customer_cannot_touch_a_domain_in_flight_registered_or_in_error
         "nothing of B was sent"
     );
 
+    // A's refused registration reserved nothing (CONTRACT.md §1): B's paid
+    // item for it goes to InterNetX, and the log names A's request.
+    let out = w
+        .send(&order(
+            "ORD-B2",
+            "CUST-B",
+            vec![registration("B-taken", "taken.de", true)],
+        ))
+        .await
+        .unwrap();
+    assert_ne!(out["items"][0]["outcome"], "refused", "{out}");
+    assert!(w
+        .log("taken.de")
+        .await
+        .iter()
+        .any(|e| text(e, "action") == "request.superseded"));
+
     // A's genuine result still applies.
     let flight = mail_for(&w, "a-flight.de").await;
     let out = w
@@ -172,4 +191,94 @@ async fn another_customer_cannot_touch_a_domain_in_flight_registered_or_in_error
         text(&w.domain("a-flight.de").await.unwrap(), "status"),
         "Registered"
     );
+}
+
+/// Issue 25 / security review N1: a request that paid for nothing reserves
+/// nothing. Customer A's unpaid request and customer B's invalid request
+/// for a free name, then B's paid order registers it for B; A's payment
+/// afterwards is refused with a clear reason, and no status mail of the
+/// domain is ever owed to A.
+#[tokio::test]
+async fn an_unpaid_or_invalid_request_cannot_squat_a_name() {
+    let w = World::start_with(Options {
+        status_mails: true,
+        ..Options::default()
+    })
+    .await;
+    let a = json!({"id": "CUST-A", "kind": "customer", "email": "anna@a.example"});
+    let b = json!({"id": "CUST-B", "kind": "customer", "email": "bert@b.example"});
+    let request = |id: &str, account: &Value, order: &str, contacts: Value| {
+        json!({"detail-type": "DomainRequested", "source": "control-center",
+               "detail": {"request_id": id, "operation": "register", "account": account,
+                          "order_id": order, "domain": "squat.de", "contacts": contacts,
+                          "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]}})
+    };
+    let out = w
+        .send(&request("REQ-A", &a, "ORD-A", json!({"owner": owner()})))
+        .await
+        .unwrap();
+    assert_eq!(out["items"][0]["outcome"], "awaiting_payment", "{out}");
+    let out = w
+        .send(&request("REQ-B", &b, "ORD-B0", json!({})))
+        .await
+        .unwrap();
+    assert_eq!(out["items"][0]["outcome"], "invalid", "{out}");
+    let item = w.domain("squat.de").await.unwrap();
+    assert_eq!(
+        text(&item, "status"),
+        "AwaitingPayment",
+        "B's invalid request changed nothing"
+    );
+
+    let mut paid = order(
+        "ORD-B",
+        "CUST-B",
+        vec![registration("B-1", "squat.de", true)],
+    );
+    paid["detail"]["account"] = b.clone();
+    let out = w.send(&paid).await.unwrap();
+    assert!(
+        ["accepted", "queued"].contains(&out["items"][0]["outcome"].as_str().unwrap_or("")),
+        "B's paid order goes out: {out}"
+    );
+    let item = w.wait_for_status("squat.de", "Registered").await;
+    assert_eq!(text(&item, "account_id"), "CUST-B");
+    assert_eq!(text(&item, "notify_email"), "bert@b.example");
+    let log = w.log("squat.de").await;
+    let superseded: Vec<_> = log
+        .iter()
+        .filter(|e| text(e, "action") == "request.superseded")
+        .collect();
+    assert_eq!(superseded.len(), 1, "{log:?}");
+    assert!(text(superseded[0], "message").contains("REQUEST#REQ-A"));
+
+    let mut late = order(
+        "ORD-A",
+        "CUST-A",
+        vec![registration("A-1", "squat.de", true)],
+    );
+    late["detail"]["account"] = a.clone();
+    let out = w.send(&late).await.unwrap();
+    let refused = serde_json::to_string(&out).unwrap();
+    assert!(
+        refused.contains("refused") && refused.contains("belongs to another account"),
+        "{out}"
+    );
+    assert_eq!(
+        text(&w.domain("squat.de").await.unwrap(), "account_id"),
+        "CUST-B"
+    );
+    // Every status mail of the domain is owed to B, none to A.
+    let notices: Vec<_> = w
+        .scan()
+        .await
+        .into_iter()
+        .filter(|i| text(i, "pk").starts_with("NOTICE#squat.de#"))
+        .collect();
+    assert!(!notices.is_empty(), "the registration owes B a status mail");
+    assert!(
+        notices.iter().all(|n| text(n, "to") == "bert@b.example"),
+        "{notices:?}"
+    );
+    assert_eq!(w.simulator.processed("squat.de", "0101"), 1);
 }

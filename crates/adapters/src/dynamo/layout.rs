@@ -215,6 +215,7 @@ pub(crate) fn record_to_item(r: &DomainRecord) -> Item {
         ("stid", &r.stid),
         ("job_id", &r.job_id),
         ("acknowledged_at", &r.acknowledged_at),
+        ("outcome_unknown_since", &r.outcome_unknown_since),
         ("pending_request", &r.pending_request),
         ("pending_auth_code", &r.pending_auth_code),
         ("notify_email", &r.notify_email),
@@ -297,6 +298,7 @@ pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
         stid: opt_s(item, "stid"),
         job_id: opt_s(item, "job_id"),
         acknowledged_at: opt_s(item, "acknowledged_at"),
+        outcome_unknown_since: opt_s(item, "outcome_unknown_since"),
         pending_request: opt_s(item, "pending_request"),
         pending_auth_code: opt_s(item, "pending_auth_code"),
         // Never written: it rides in the notice only.

@@ -159,6 +159,7 @@ impl Transition {
         r.stid = None;
         r.job_id = None;
         r.acknowledged_at = None;
+        r.outcome_unknown_since = None;
         self.status_ctid = Some(ctid.to_owned());
         self
     }
@@ -207,6 +208,7 @@ impl Transition {
         r.registered = true;
         r.last_ctid = r.ctid.take().or(r.last_ctid.take());
         r.last_error = None;
+        r.outcome_unknown_since = None;
         // Done: the auth code is not needed for a retry any more.
         r.pending_auth_code = None;
         self
@@ -230,6 +232,17 @@ impl Transition {
         self
     }
 
+    /// The operation in flight ends in `Error` without InterNetX's word
+    /// (reconciliation gave up, or an operator settled it as `Error`):
+    /// InterNetX may still hold it, so it is marked as of unknown outcome
+    /// and never sent again until an operator confirms it is not there.
+    pub fn give_up(&mut self, reason: String) -> &mut Self {
+        let unknown_since = self.record.operation_started_at.clone();
+        self.fail(reason);
+        self.record.outcome_unknown_since = unknown_since.or_else(|| Some(timestamp(self.now)));
+        self
+    }
+
     /// A request that could not be sent at all (invalid): the domain shows
     /// it as `Error` with nothing in flight.
     pub fn reject(&mut self, operation: Operation, reason: String, request_ref: &str) -> &mut Self {
@@ -250,6 +263,7 @@ impl Transition {
     pub fn resolve(&mut self, target: Status, reason: String, mut entry: LogEntry) -> &mut Self {
         let from = self.record.status;
         match target {
+            Status::Error if from.in_flight() => self.give_up(reason),
             Status::Error => self.fail(reason),
             _ => self.succeed(),
         };

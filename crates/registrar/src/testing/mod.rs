@@ -48,8 +48,12 @@ pub fn registrar<G: Gateway>(gateway: G) -> Registrar<MemoryStore, G, TestClock>
         sealer: Sealer::new(SECRET),
         notices: NoticePolicy { enabled: true },
         defaults: defaults(),
+        payment_window: PAYMENT_WINDOW,
     }
 }
+
+/// The payment window of the doubles' registrar (the default, 30 days).
+pub const PAYMENT_WINDOW: time::Duration = time::Duration::days(30);
 
 /// The provider defaults the doubles use: two name servers, a tech handle.
 pub fn defaults() -> RequestDefaults {

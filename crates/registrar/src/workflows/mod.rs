@@ -43,6 +43,9 @@ pub struct Registrar<S, G, C> {
     pub notices: NoticePolicy,
     /// What registrations and transfers take when an item leaves it out.
     pub defaults: RequestDefaults,
+    /// How long an unpaid request holds its name (CONTRACT.md §1: it then
+    /// expires, and any request takes the name).
+    pub payment_window: time::Duration,
 }
 
 impl<S, G, C> Registrar<S, G, C> {

@@ -38,6 +38,11 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 problem,
             }))
         };
+        if !item.signed_by(&self.sealer) {
+            return bad(
+                "not signed by domain-events (or altered since): only the event bus's paid orders are sent; refused".into(),
+            );
+        }
         let Ok(operation) = item.operation.parse::<Operation>() else {
             return bad(format!("unknown operation {:?}", item.operation));
         };

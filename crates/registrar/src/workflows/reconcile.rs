@@ -237,7 +237,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     Presence::Unclear(summary) => format!("domain info was inconclusive: {summary}"),
                 };
                 Verdict::GiveUp(format!(
-                    "{waited}, given up: {}; {evidence}. Not sent again (InterNetX may have it). Check it at InterNetX, then `internetx-bridge resolve` or `retry --force`",
+                    "{waited}, given up: {}; {evidence}. Not sent again (InterNetX may have it). Check InterNetX's job list, then `internetx-bridge resolve`, or `retry --force --no-job` if it has no job for this ctid",
                     acknowledgement(current)
                 ))
             }
@@ -267,7 +267,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             _ => {
                 tracing::error!(domain = %current.domain, ctid, "{why}");
-                t.fail(why.clone());
+                t.give_up(why.clone());
             }
         }
         t.log(LogEntry::new(now, RECONCILE_CHECKED, outcome, why).ctid(ctid))

@@ -20,7 +20,7 @@ use crate::report::ItemReport;
 use crate::request::{stored_request, Source};
 use crate::status::{Operation, Status};
 use crate::workflows::change::ChangeRequest;
-use crate::workflows::order::Payment;
+use crate::workflows::order::{Payment, Unknown};
 use crate::workflows::Registrar;
 use crate::DomainName;
 
@@ -29,11 +29,19 @@ use crate::DomainName;
 #[error("{0}")]
 pub struct Refused(pub String);
 
-/// Whether the caller asked InterNetX first and it does not list the domain.
+/// What the caller found out at InterNetX before retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Absence {
-    Checked,
+    /// Nothing.
     Unchecked,
+    /// Domain info does not list the domain (`E0105`). That is no proof
+    /// that InterNetX has no job for it: a running transfer, or a slow
+    /// registration, is not listed either (protocol audit D1).
+    Checked,
+    /// The operator looked at InterNetX's job list and found no job for
+    /// the last ctid (CLI `retry --force --no-job`): the only evidence that
+    /// lets an operation of unknown outcome go out again.
+    NoJobConfirmed,
 }
 
 /// The outcome of an operator's request: done, or refused with why.
@@ -69,6 +77,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     )
                 })
             });
+        if let (Some(since), false) = (
+            current.outcome_unknown_since.as_deref(),
+            absence == Absence::NoJobConfirmed,
+        ) {
+            return refuse(format!(
+                "the outcome of the last {} of {domain} is unknown (since {since}, ctid {}): InterNetX may hold it, and domain info does not show a job that still runs. \
+                 Check InterNetX's job list for that ctid; if there is none, `retry {domain} --force --no-job`; if it is there, `resolve`",
+                current.operation.noun(),
+                current.last_ctid.as_deref().unwrap_or("unknown")
+            ));
+        }
         if let (Some(shown), Absence::Unchecked) = (shown, absence) {
             return refuse(format!(
                 "InterNetX {shown} and may already have it; \
@@ -82,7 +101,15 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             Operation::Register | Operation::Transfer => {
                 match stored_request(&current, domain, source, &self.sealer, &self.defaults) {
                     Ok(request) => self
-                        .submit(request, Payment::Paid, Some(current))
+                        .submit(
+                            request,
+                            Payment::Paid,
+                            Some(current),
+                            match absence {
+                                Absence::NoJobConfirmed => Unknown::NoJobConfirmed,
+                                _ => Unknown::Refuse,
+                            },
+                        )
                         .await
                         .map(Ok),
                     Err(problem) => refuse(problem),

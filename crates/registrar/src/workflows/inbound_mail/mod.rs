@@ -277,6 +277,20 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             .take(MAX_CTIDS_PER_JOB)
             .find(|c| mail.recipients.iter().any(|r| self.reply.verify(r, c)))
             .cloned();
+        if by_token.is_none() {
+            if let Some(named) = self.named_ctid(job).await? {
+                // CONTRACT.md §4: a job naming a ctid other than the one
+                // its reply token was issued for is never applied.
+                return Ok(MailVerdict::new(
+                    MailOutcome::Quarantined,
+                    format!(
+                        "the result names ctid {}, but was not delivered to that request's reply address (recipients {}): not applied",
+                        printable(&named, 100),
+                        clip(&mail.recipients.join(", "), 300)
+                    ),
+                ));
+            }
+        }
         let by_server_id = match by_token {
             Some(_) => None,
             None => self.in_flight_ctid(mail, job).await?,

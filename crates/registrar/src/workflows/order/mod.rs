@@ -9,7 +9,8 @@ mod policy;
 
 use invalid::DomainKey;
 pub(crate) use policy::foreign;
-use policy::{decide, Decision};
+pub(crate) use policy::Unknown;
+use policy::{decide, Decision, Superseded};
 
 use crate::dispatch::{claim, refusal, Planned};
 use crate::event::{DomainRequested, OrderItem, OrderPaid};
@@ -307,7 +308,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             input,
             &self.defaults,
         ) {
-            Ok(request) => self.submit(request, paid, current).await,
+            Ok(request) => self.submit(request, paid, current, Unknown::Refuse).await,
             Err(reason) => {
                 let key = DomainKey::from(&domain);
                 self.record_invalid(
@@ -325,13 +326,24 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         request: DomainRequest,
         paid: Payment,
         current: Option<DomainRecord>,
+        unknown: Unknown,
     ) -> Result<ItemReport, StoreError> {
         let committed =
             self.lifecycle()
                 .commit_with_retry(request.domain.ascii(), Some(current), |current, now| {
-                    match decide(current, &request, paid) {
-                        Decision::Send => claim(current, &request, &self.sealer, now),
-                        Decision::AwaitPayment => self.await_payment(current, &request, now),
+                    match decide(current, &request, paid, unknown, self.payment_window, now) {
+                        Decision::Send { supersedes } => supersede(
+                            claim(current, &request, &self.sealer, now),
+                            supersedes,
+                            &request,
+                            now,
+                        ),
+                        Decision::AwaitPayment { supersedes } => supersede(
+                            self.await_payment(current, &request, now),
+                            supersedes,
+                            &request,
+                            now,
+                        ),
                         Decision::Refuse {
                             existing,
                             outcome,
@@ -371,6 +383,54 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             );
         Step::write(t, Planned::Await)
     }
+}
+
+/// The name passes from an earlier request of another account that
+/// reserved nothing to `request`: the item is the new requester's (its
+/// status mails, its order), and the log names the earlier reference.
+fn supersede(
+    step: Step<Planned>,
+    earlier: Option<Superseded>,
+    request: &DomainRequest,
+    now: time::OffsetDateTime,
+) -> Step<Planned> {
+    let (earlier, mut t, planned) = match (earlier, step) {
+        (Some(earlier), Step::Write(t, planned)) => (earlier, t, planned),
+        (_, step) => return step,
+    };
+    let account = &request.account;
+    t.edit(|r| {
+        r.account_id = account.id.clone();
+        r.account_kind = account.kind;
+        r.notify_email = account.email.clone();
+        r.notify_language = account.language.map(|l| l.as_str().to_owned());
+        r.order_id = request.order_id.clone();
+    });
+    let why = if earlier.expired {
+        "it waited for payment past the payment window (expired)"
+    } else {
+        "it reserved nothing: no payment, or never held at InterNetX"
+    };
+    t.log(
+        LogEntry::new(
+            now,
+            action::REQUEST_SUPERSEDED,
+            Outcome::Ok,
+            format!(
+                "{} of account {} ({}) superseded by {} of account {}: {why}",
+                earlier
+                    .request_ref
+                    .as_deref()
+                    .unwrap_or("an earlier request"),
+                earlier.account_id,
+                request.domain,
+                request.source.describe(),
+                account.id
+            ),
+        )
+        .request_ref(&request.source.key()),
+    );
+    Step::Write(t, planned)
 }
 
 fn order_source(order: &OrderPaid, item_id: &str) -> Source {

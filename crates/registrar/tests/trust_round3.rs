@@ -1,0 +1,287 @@
+//! Security review 3 (main at b12f8b7), the review's proof tests inverted:
+//! each of these passed while its defect was present and fails on b12f8b7.
+
+use registrar::deadline::Deadline;
+use registrar::event::{parse_dead_letter, parse_event};
+use registrar::report::ItemOutcome;
+use registrar::testing::{registrar, MemoryStore, Script, ScriptedGateway, TestClock};
+use registrar::workflows::inbound_mail::MailOutcome;
+use registrar::workflows::reconcile::ReconcilePolicy;
+use registrar::workflows::retry::Absence;
+use registrar::{DomainName, Registrar, Status};
+use serde_json::{json, Value};
+use time::Duration;
+
+type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
+
+const POLICY: ReconcilePolicy = ReconcilePolicy {
+    after: Duration::hours(1),
+    give_up: Duration::days(7),
+    stuck_after: Duration::days(2),
+    batch: 10,
+};
+
+fn owner() -> Value {
+    json!({"kind": "person", "first_name": "Erika", "last_name": "Muster", "address": ["Heidestr. 17"],
+           "postal_code": "51147", "city": "Köln", "country": "DE", "phone": "+49 221 1234567",
+           "email": "erika@example.de"})
+}
+
+fn account(id: &str, kind: &str, email: &str) -> Value {
+    json!({"id": id, "kind": kind, "email": email})
+}
+
+async fn send(app: &App, kind: &str, detail: Value) -> registrar::report::ItemReport {
+    let event = parse_event(kind, &detail).unwrap();
+    app.handle(&event).await.items.remove(0)
+}
+
+async fn domain_requested(
+    app: &App,
+    id: &str,
+    acct: Value,
+    order: Option<&str>,
+    contacts: Value,
+) -> registrar::report::ItemReport {
+    let mut detail = json!({"request_id": id, "operation": "register", "account": acct,
+        "domain": "brand.de", "contacts": contacts});
+    if let Some(order) = order {
+        detail["order_id"] = json!(order);
+    }
+    send(app, "DomainRequested", detail).await
+}
+
+async fn paid_order(app: &App, order: &str, acct: Value) -> registrar::report::ItemReport {
+    send(
+        app,
+        "OrderPaid",
+        json!({"order_id": order, "account": acct, "items": [
+            {"item_id": format!("{order}-1"), "type": "domain_registration", "domain": "brand.de",
+             "contacts": {"owner": owner()}}]}),
+    )
+    .await
+}
+
+/// A genuine result mail for the domain's ctid, to its reply address.
+async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
+    let record = app.store.domain(domain).unwrap();
+    let ctid = record.ctid.or(record.last_ctid).unwrap();
+    mail_naming(app, domain, &ctid, &ctid, code).await
+}
+
+/// A mail to the reply address of `token_ctid` whose job names `named_ctid`.
+async fn mail_naming(
+    app: &App,
+    domain: &str,
+    token_ctid: &str,
+    named_ctid: &str,
+    code: &str,
+) -> MailOutcome {
+    let raw = format!(
+        "From: robot@autodns.com\r\nTo: {}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
+         <response><result><data><message><job><ctid>{named_ctid}</ctid><status><code>{code}</code>\
+         <text>x</text><type>success</type></status><domain><name>{domain}</name></domain></job>\
+         </message></data></result></response>",
+        app.reply.for_ctid(token_ctid)
+    );
+    registrar::testing::inbound(&app.store)
+        .handle(
+            &format!("inbound/{domain}-{code}-{named_ctid}"),
+            raw.as_bytes(),
+        )
+        .await
+        .unwrap()
+        .outcome
+}
+
+/// N1: an invalid request reserves nothing; B's paid order registers the
+/// name for B, and A gets nothing of it — not its mails, not its auth code.
+#[tokio::test]
+async fn n1_an_invalid_request_reserves_nothing() {
+    let app = registrar(ScriptedGateway::default());
+    let a = account("CUST-A", "customer", "mallory@a.example");
+    let b = account("CUST-B", "customer", "bob@b.example");
+    let invalid = domain_requested(&app, "REQ-A", a.clone(), Some("ORD-NEVER"), json!({})).await;
+    assert_eq!(invalid.outcome, ItemOutcome::Invalid);
+    let out = paid_order(&app, "ORD-B", b).await;
+    assert_eq!(out.outcome, ItemOutcome::Accepted, "{out:?}");
+    assert_eq!(
+        result_mail(&app, "brand.de", "S0101").await,
+        MailOutcome::Applied
+    );
+    let live = app.store.domain("brand.de").unwrap();
+    assert_eq!(
+        (live.status, live.account_id.as_str()),
+        (Status::Registered, "CUST-B")
+    );
+    assert_eq!(live.notify_email.as_deref(), Some("bob@b.example"));
+    assert!(app
+        .store
+        .actions("brand.de")
+        .contains(&"request.superseded"));
+    let code = send(
+        &app,
+        "AuthCodeRequested",
+        json!({"request_id": "REQ-A2", "domain": "brand.de", "account": a}),
+    )
+    .await;
+    assert_eq!(code.outcome, ItemOutcome::Refused, "{code:?}");
+    // A heard of its own invalid request (version 1), of nothing after.
+    assert!(app
+        .store
+        .notices()
+        .iter()
+        .all(|n| n.notice.to == "bob@b.example" || n.notice.version == 1));
+
+}
+
+/// N1: an unpaid request no longer blocks the provider (or a paid order),
+/// and the requester's later payment is refused with a clear reason.
+#[tokio::test]
+async fn n1_an_unpaid_request_blocks_nobody() {
+    let app = registrar(ScriptedGateway::default());
+    let a = account("CUST-A", "customer", "mallory@a.example");
+    let waiting = domain_requested(
+        &app,
+        "REQ-A",
+        a.clone(),
+        Some("ORD-A"),
+        json!({"owner": owner()}),
+    )
+    .await;
+    assert_eq!(waiting.outcome, ItemOutcome::AwaitingPayment);
+    let provider = domain_requested(
+        &app,
+        "REQ-P",
+        account("PROV-1", "provider", "ops@p.example"),
+        None,
+        json!({"owner": owner()}),
+    )
+    .await;
+    assert_eq!(provider.outcome, ItemOutcome::Accepted, "{provider:?}");
+    assert_eq!(app.store.domain("brand.de").unwrap().account_id, "PROV-1");
+    let late = paid_order(&app, "ORD-A", a).await;
+    assert_eq!(late.outcome, ItemOutcome::Refused, "{late:?}");
+}
+
+/// N1: an unpaid request of another customer waits; past the payment
+/// window it expires and any request takes the name.
+#[tokio::test]
+async fn n1_an_unpaid_request_expires() {
+    let app = registrar(ScriptedGateway::default());
+    let a = account("CUST-A", "customer", "a@a.example");
+    let b = account("CUST-B", "customer", "b@b.example");
+    domain_requested(&app, "REQ-A", a, Some("ORD-A"), json!({"owner": owner()})).await;
+    let early = domain_requested(
+        &app,
+        "REQ-B",
+        b.clone(),
+        Some("ORD-B"),
+        json!({"owner": owner()}),
+    )
+    .await;
+    assert_eq!(early.outcome, ItemOutcome::Refused, "{early:?}");
+    app.clock.advance(Duration::days(31));
+    let later =
+        domain_requested(&app, "REQ-B2", b, Some("ORD-B2"), json!({"owner": owner()})).await;
+    assert_eq!(later.outcome, ItemOutcome::AwaitingPayment, "{later:?}");
+    let record = app.store.domain("brand.de").unwrap();
+    assert_eq!(record.account_id, "CUST-B");
+    assert!(app
+        .store
+        .log("brand.de")
+        .iter()
+        .any(|e| e.action == "request.superseded" && e.message.contains("expired")));
+}
+
+/// CONTRACT.md §4: a mail to the genuine reply address of the request in
+/// flight whose job names another ctid is never applied.
+#[tokio::test]
+async fn a_result_naming_another_ctid_than_its_token_is_quarantined() {
+    let app = registrar(ScriptedGateway::default());
+    domain_requested(
+        &app,
+        "REQ-P",
+        account("PROV-1", "provider", "ops@p.example"),
+        None,
+        json!({"owner": owner()}),
+    )
+    .await;
+    let ctid = app.store.domain("brand.de").unwrap().ctid.unwrap();
+    let outcome = mail_naming(
+        &app,
+        "brand.de",
+        &ctid,
+        "ib-01SOMEONEELSE000000000000",
+        "S0101",
+    )
+    .await;
+    assert_eq!(outcome, MailOutcome::Quarantined);
+    assert_eq!(
+        app.store.domain("brand.de").unwrap().status,
+        Status::Registering
+    );
+    assert_eq!(
+        result_mail(&app, "brand.de", "S0101").await,
+        MailOutcome::Applied
+    );
+}
+
+/// N5: an operation whose answer was lost is not sent again by `retry`, nor
+/// by `retry --force` on domain info's E0105 (a running transfer is not
+/// listed); only the operator's confirmation that InterNetX has no job.
+#[tokio::test]
+async fn n5_a_retry_never_resends_an_operation_of_unknown_outcome() {
+    let app = registrar(ScriptedGateway::default().script("brand.de", Script::NoAnswer));
+    domain_requested(
+        &app,
+        "REQ-P",
+        account("PROV-1", "provider", "ops@p.example"),
+        None,
+        json!({"owner": owner()}),
+    )
+    .await;
+    app.clock.advance(Duration::days(8));
+    assert_eq!(
+        app.reconcile(POLICY, Deadline::none())
+            .await
+            .unwrap()
+            .given_up,
+        1
+    );
+    let name = DomainName::parse("brand.de").unwrap();
+    for absence in [Absence::Unchecked, Absence::Checked] {
+        let refused = app.retry(&name, absence).await.unwrap().unwrap_err();
+        assert!(refused.0.contains("--no-job"), "{refused}");
+    }
+    // Nor does a new order send it while the outcome is unknown.
+    let again = paid_order(&app, "ORD-X", account("CUST-B", "customer", "b@b.example")).await;
+    assert_eq!(again.outcome, ItemOutcome::Refused, "{again:?}");
+    let sent = |app: &App| {
+        app.gateway
+            .operations()
+            .iter()
+            .filter(|t| t.kind.code() == "0101")
+            .count()
+    };
+    assert_eq!(sent(&app), 1);
+    app.retry(&name, Absence::NoJobConfirmed)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(sent(&app), 2, "the operator's confirmation lets it go");
+}
+
+/// N4: a message put on the item queue (or the dead-letter queue) by anyone
+/// but `domain-events` is not sent as a paid order.
+#[tokio::test]
+async fn n4_a_forged_queued_item_is_refused() {
+    let app = registrar(ScriptedGateway::default());
+    let body = json!([{"order_id": "FORGED", "item_id": "F-1", "account_id": "PROV-1",
+        "account_kind": "provider", "operation": "register",
+        "input": {"domain": "forged.de", "contacts": {"owner": owner()}}}])
+    .to_string();
+    assert!(app.replay(&parse_dead_letter(&body)).await.is_err());
+    assert!(app.gateway.operations().is_empty());
+    assert!(app.store.domain("forged.de").is_none());
+}
