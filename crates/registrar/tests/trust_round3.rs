@@ -132,7 +132,6 @@ async fn n1_an_invalid_request_reserves_nothing() {
         .notices()
         .iter()
         .all(|n| n.notice.to == "bob@b.example" || n.notice.version == 1));
-
 }
 
 /// N1: an unpaid request no longer blocks the provider (or a paid order),

@@ -7,7 +7,7 @@
 //! with the connector's guarantees checked after every step
 //! ([`invariants`]) and at the end of the history, once it has settled.
 //!
-//! `SIM_SEEDS=n` runs seeds `SIM_FIRST..SIM_FIRST+n` (default 0..400);
+//! `SIM_SEEDS=n` runs seeds `SIM_FIRST..SIM_FIRST+n` (default 0..150);
 //! `SIM_SEED=s` replays one seed and prints its whole trace. A failing
 //! history prints its seed, the violated invariant and the trace up to it.
 
@@ -62,7 +62,7 @@ fn random_histories_keep_every_guarantee() {
                 return run_seed(seed, true).map(|steps| (1, steps));
             }
             let first = env_u64("SIM_FIRST").unwrap_or(0);
-            let count = env_u64("SIM_SEEDS").unwrap_or(400);
+            let count = env_u64("SIM_SEEDS").unwrap_or(150);
             if std::env::var_os("SIM_SURVEY").is_some() {
                 survey(first..first + count);
             }
