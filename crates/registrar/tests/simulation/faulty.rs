@@ -1,8 +1,8 @@
 //! The store as the functions meet it: the in-memory table behind a switch
 //! that kills the invocation after a chosen number of store calls (every
 //! later call fails, as nothing runs after a Lambda is killed), and that
-//! refuses a chosen commit with a conflict (another writer won the race) or
-//! a transaction conflict (DynamoDB cancelled it: security review N2).
+//! refuses a chosen commit with a conflict (another writer won the race).
+//! DynamoDB's TransactionConflict (security review N2) is not modelled yet.
 
 use std::sync::Mutex;
 
@@ -21,7 +21,6 @@ pub struct Switch {
     pub dead: bool,
     /// Commits left before one is refused with a conflict.
     pub conflict_in: Option<usize>,
-    pub conflict_kind_busy: bool,
 }
 
 pub struct Faulty<'a> {
@@ -37,12 +36,11 @@ impl<'a> Faulty<'a> {
         }
     }
 
-    pub fn arm(&self, kill_after: Option<usize>, conflict_in: Option<usize>, busy: bool) {
+    pub fn arm(&self, kill_after: Option<usize>, conflict_in: Option<usize>) {
         *self.switch.lock().unwrap_or_else(|e| e.into_inner()) = Switch {
             calls_left: kill_after,
             dead: false,
             conflict_in,
-            conflict_kind_busy: busy,
         };
     }
 
@@ -69,11 +67,7 @@ impl<'a> Faulty<'a> {
             if let Some(n) = s.conflict_in.as_mut() {
                 if *n == 0 {
                     s.conflict_in = None;
-                    return Err(if s.conflict_kind_busy {
-                        StoreError::Unavailable("TransactionConflict".into())
-                    } else {
-                        StoreError::Conflict
-                    });
+                    return Err(StoreError::Conflict);
                 }
                 *n -= 1;
             }

@@ -233,8 +233,7 @@ impl Model {
             st.doubles
                 .push(format!("ctid {} sent twice ({code} {name})", task.ctid));
         }
-        let refused = |st: &State, text: &str| {
-            let _ = st;
+        let refused = |text: &str| {
             format!("<response><result><msg><text>{text}</text><code>EF01012</code><type>error</type></msg><status><code>E{code}</code><text>{text}</text><type>error</type></status></result><stid>{stid}</stid></response>")
         };
         let kind = match &task.kind {
@@ -252,10 +251,10 @@ impl Model {
                             "holds it"
                         }
                     ));
-                    return Ok(refused(&st, "Domain already exists or a job for it runs."));
+                    return Ok(refused("Domain already exists or a job for it runs."));
                 }
                 if self.roll(12) {
-                    return Ok(refused(&st, "Registry refused the order."));
+                    return Ok(refused("Registry refused the order."));
                 }
                 if register {
                     JobKind::Register
@@ -268,13 +267,13 @@ impl Model {
             TaskKind::CancelationAtExpiry { .. } => JobKind::Cancel,
             TaskKind::CancelationDelete { .. } => {
                 if st.held.get(&name) != Some(&true) {
-                    return Ok(refused(&st, "No cancelation found."));
+                    return Ok(refused("No cancelation found."));
                 }
                 JobKind::Withdraw
             }
             TaskKind::AuthInfoCreate { .. } => {
                 if !st.held.contains_key(&name) {
-                    return Ok(refused(&st, "Domain not found."));
+                    return Ok(refused("Domain not found."));
                 }
                 let secret = format!("Issued-{}-{}", name.replace('.', "-"), st.next_stid);
                 st.issued_codes.push(secret.clone());
@@ -291,7 +290,7 @@ impl Model {
             TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. } => unreachable!(),
         };
         if !matches!(kind, JobKind::Register | JobKind::Transfer) && !st.held.contains_key(&name) {
-            return Ok(refused(&st, "Domain not found in this account."));
+            return Ok(refused("Domain not found in this account."));
         }
         let succeeds = !self.roll(10);
         let steps_left = 1 + (self.rng.lock().unwrap_or_else(|e| e.into_inner()).below(6) as u32);

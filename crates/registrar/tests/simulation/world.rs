@@ -221,7 +221,7 @@ impl<'a> History<'a> {
                 "  faults: kill after {kill:?} store calls, conflict at commit {conflict:?}"
             ));
         }
-        self.store.arm(kill, conflict, false);
+        self.store.arm(kill, conflict);
     }
 
     fn disarm(&mut self) -> bool {
