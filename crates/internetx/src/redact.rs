@@ -104,26 +104,58 @@ pub fn redact(xml: &str) -> String {
     mask_authinfo_objects(&redact_elements(xml, SECRET_ELEMENTS))
 }
 
-/// `<type>authinfo</type>` … `<value>X</value>` → `<value>***</value>`,
-/// for the value that follows the type inside the same object.
+/// Masks every `<value>` of an `<object>` whose type reads `authinfo` the
+/// way the parser reads it: trimmed, any case, in a CDATA section, with
+/// attributes or a namespace on either tag, plain or escaped. A text
+/// match on `<type>authinfo</type>` alone missed pretty-printed answers
+/// (security review N8).
 fn mask_authinfo_objects(xml: &str) -> String {
-    let lower = xml.to_ascii_lowercase();
-    let marker = "<type>authinfo</type>";
     let mut out = String::with_capacity(xml.len());
-    let mut at = 0;
-    while let Some(found) = lower[at..].find(marker) {
-        let type_end = at + found + marker.len();
-        let object_end = lower[type_end..]
-            .find("</object>")
-            .map_or(lower.len(), |i| type_end + i);
-        // The value may also stand before the type.
-        let object_start = lower[..type_end].rfind("<object>").unwrap_or(at).max(at);
-        out.push_str(&xml[at..object_start]);
-        out.push_str(&redact_elements(&xml[object_start..object_end], &["value"]));
-        at = object_end;
+    let mut rest = xml;
+    while let Some((at, spelling)) = next_open(rest) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let Some((_, tag_len)) = secret_tag(rest, spelling, &["object"]) else {
+            out.push_str(spelling.lt);
+            rest = &rest[spelling.lt.len()..];
+            continue;
+        };
+        let body_end =
+            find_close(&rest[tag_len..], spelling, "object").map_or(rest.len(), |i| tag_len + i);
+        let object = &rest[..body_end];
+        if object_type(&object[tag_len..], spelling).is_some_and(is_authinfo) {
+            out.push_str(&redact_elements(object, &["value"]));
+        } else {
+            out.push_str(object);
+        }
+        rest = &rest[body_end..];
     }
-    out.push_str(&xml[at..]);
+    out.push_str(rest);
     out
+}
+
+/// The raw text of the first `type` element in an object's body.
+fn object_type(body: &str, spelling: Spelling) -> Option<&str> {
+    let mut from = 0;
+    while let Some(i) = body[from..].find(spelling.lt) {
+        let at = from + i;
+        if let Some((_, tag_len)) = secret_tag(&body[at..], spelling, &["type"]) {
+            let content = &body[at + tag_len..];
+            let end = find_close(content, spelling, "type")?;
+            return Some(&content[..end]);
+        }
+        from = at + spelling.lt.len();
+    }
+    None
+}
+
+fn is_authinfo(raw: &str) -> bool {
+    let text = raw.trim();
+    let text = text
+        .strip_prefix("<![CDATA[")
+        .and_then(|t| t.strip_suffix("]]>"))
+        .unwrap_or(text);
+    text.trim().eq_ignore_ascii_case("authinfo")
 }
 
 #[cfg(test)]
@@ -165,6 +197,23 @@ mod tests {
             "{clean}"
         );
         assert!(clean.contains("<value>example.com</value>"), "{clean}");
+    }
+
+    #[test]
+    fn masks_an_auth_code_object_in_every_spelling_the_parser_accepts() {
+        for (i, object) in [
+            "<object>\n  <type>\n    authinfo\n  </type>\n  <value>Code-1</value>\n</object>",
+            "<object><type><![CDATA[authinfo]]></type><value>Code-2</value></object>",
+            "<object kind=\"x\"><type lang=\"en\">AUTHINFO</type><value>Code-3</value></object>",
+            "<ns:object><ns:type>authinfo</ns:type><ns:value>Code-4</ns:value></ns:object>",
+            "&lt;object&gt;&lt;type&gt; authinfo &lt;/type&gt;&lt;value&gt;Code-5&lt;/value&gt;&lt;/object&gt;",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let clean = redact(&format!("<response><result><status>{object}</status></result></response>"));
+            assert!(!clean.contains(&format!("Code-{}", i + 1)), "{clean}");
+        }
     }
 
     #[test]

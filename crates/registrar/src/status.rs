@@ -95,6 +95,8 @@ impl Status {
             // Withdrawing a cancelation (a late payment): the change workflow
             // allows only that operation from `Cancelled`.
             (Some(Cancelled), Updating) => true,
+            // … and a refused withdrawal leaves it cancelled.
+            (Some(Updating), Cancelled) => true,
             // Only an operator moves a domain with nothing in flight out of
             // `Error` this way: `resolve` after checking at InterNetX, or
             // `retry` of a failed cancellation. No mail or answer can, as
@@ -162,15 +164,31 @@ impl Operation {
         }
     }
 
-    /// The status once it failed: `Error`, except for a transfer-out
-    /// answer InterNetX did not take, which changed nothing about the
-    /// domain — `Error` would block every later change of a healthy
-    /// domain, and the event that caused the answer may be forged.
+    /// The status once it failed: `Error`, except for the operations
+    /// whose refusal changes nothing about the domain — an auth code, a
+    /// lock change, a cancelation withdrawal, a transfer-out answer. The
+    /// domain stays as it was (`Registered`, or `Cancelled` for a
+    /// withdrawal) with the reason in `last_error`: `Error`
+    /// would block every later change of a healthy domain, and the event
+    /// behind the request may be anyone's (security review N11).
     pub fn failed_status(self) -> Status {
         match self {
-            Operation::AnswerTransferOut => Status::Registered,
+            // Only a `Cancelled` domain is withdrawn: it stays cancelled.
+            Operation::WithdrawCancel => Status::Cancelled,
+            _ if self.refusal_changes_nothing() => Status::Registered,
             _ => Status::Error,
         }
+    }
+
+    /// See [`Operation::failed_status`].
+    pub fn refusal_changes_nothing(self) -> bool {
+        matches!(
+            self,
+            Operation::AnswerTransferOut
+                | Operation::AuthCode
+                | Operation::ChangeLock
+                | Operation::WithdrawCancel
+        )
     }
 
     /// Words for log lines: "registration of example.de".

@@ -106,10 +106,11 @@ impl StatusNotice {
         let auth = (self.operation == Operation::AuthCode && self.status == Status::Registered)
             .then_some(auth_code)
             .flatten();
+        let failed = self.status == Status::Error || self.reason.is_some();
         let (subject, lead) = match self.status {
+            _ if failed => (words.error_subject, words.error),
             Status::Registered if auth.is_some() => (words.auth_subject, words.auth),
             Status::Cancelled => (words.cancelled_subject, words.cancelled),
-            Status::Error => (words.error_subject, words.error),
             Status::TransferredAway => (words.away_subject, words.away),
             Status::Deleted => (words.deleted_subject, words.deleted),
             _ => match self.operation {
@@ -124,7 +125,7 @@ impl StatusNotice {
             lead.replace("{domain}", &name)
                 .replace("{code}", auth.unwrap_or_default())
         );
-        if self.status == Status::Error {
+        if failed {
             body.push_str(&format!(
                 "\n{}\n",
                 cause(self.operation, self.reason.as_deref(), self.language)

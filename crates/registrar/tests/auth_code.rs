@@ -165,7 +165,7 @@ async fn a_de_auth_code_by_post_goes_out_and_other_tlds_are_refused_before_sendi
 }
 
 #[tokio::test]
-async fn internetx_refusing_the_code_is_an_error_and_mails_no_code() {
+async fn internetx_refusing_the_code_leaves_the_domain_registered_and_mails_no_code() {
     let app = registrar(
         ScriptedGateway::default().script("gone.com", registrar::testing::Script::Refuse),
     );
@@ -179,9 +179,21 @@ async fn internetx_refusing_the_code_is_an_error_and_mails_no_code() {
     let (outcome, reason) = ask(&app, "REQ-A5", "gone.com", json!({})).await;
     assert_eq!(outcome, ItemOutcome::Rejected);
     assert!(reason.unwrap().contains("rejected the auth-code request"));
+    // A refusal changes nothing at InterNetX: `Error` would block every
+    // later change of a healthy domain (security review N11).
     let r = app.store.domain("gone.com").unwrap();
-    assert_eq!(r.status, Status::Error);
+    assert_eq!(r.status, Status::Registered);
+    assert!(r.registered && r.ctid.is_none());
+    assert!(r
+        .last_error
+        .as_deref()
+        .is_some_and(|e| e.contains("rejected")));
     assert!(r.portfolio.auth_code_expires_at.is_none());
+    // The customer hears it failed, without a code.
+    let notices = app.store.notices();
+    assert_eq!(notices.len(), 1);
+    let mail = notices[0].notice.compose();
+    assert!(mail.subject.contains("could not be completed"), "{}", mail.subject);
     assert!(app
         .store
         .notices()

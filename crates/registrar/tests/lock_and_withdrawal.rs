@@ -52,9 +52,10 @@ async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
     let inbound = registrar::testing::inbound(&app.store);
     let raw = format!(
         "From: AutoDNS <robot@autodns.com>\r\nTo: {}\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
-         <response><result><data><message><id>1</id><job><ctid>{ctid}</ctid><status><type>success</type><code>{code}</code><text>Done.</text></status>\
+         <response><result><data><message><id>1</id><job><ctid>{ctid}</ctid><status><type>{kind}</type><code>{code}</code><text>Done.</text></status>\
          <domain><name>{domain}</name></domain></job></message></data></result></response>",
-        reply_address().for_ctid(&ctid)
+        reply_address().for_ctid(&ctid),
+        kind = if code.starts_with('E') { "error" } else { "success" },
     );
     inbound
         .handle(&format!("inbound/{domain}-{code}"), raw.as_bytes())
@@ -199,4 +200,70 @@ async fn a_withdrawal_needs_the_cancelation_and_returns_the_domain_to_registered
         (Status::Registered, None)
     );
     assert_eq!(r.operation, Operation::WithdrawCancel);
+}
+
+/// A lock change InterNetX refuses changed nothing: the domain stays
+/// `Registered` with the reason, and the next change goes out (security
+/// review N11; before, `Error` refused every later change).
+#[tokio::test]
+async fn a_refused_lock_change_leaves_the_domain_registered_and_changeable() {
+    let app = app_with(vec![record("refused.com", Status::Registered)]).await;
+    let (outcome, _) = event(
+        &app,
+        "TransferLockChangeRequested",
+        "REQ-L7",
+        "refused.com",
+        json!({"locked": true}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    assert_eq!(
+        result_mail(&app, "refused.com", "E0102002").await,
+        MailOutcome::Applied
+    );
+    let r = app.store.domain("refused.com").unwrap();
+    assert_eq!(
+        (r.status, r.registered, r.portfolio.requested_lock),
+        (Status::Registered, true, None)
+    );
+    assert!(r.last_error.is_some());
+    let (next, reason) = event(
+        &app,
+        "NameserversChangeRequested",
+        "REQ-N7",
+        "refused.com",
+        json!({"nameservers": [{"name": "ns1.example.net"}, {"name": "ns2.example.net"}]}),
+    )
+    .await;
+    assert_eq!(next, ItemOutcome::Accepted, "{reason:?}");
+    assert_eq!(app.gateway.operations().len(), 2);
+}
+
+/// A withdrawal InterNetX refuses leaves the cancelation as it was:
+/// `Cancelled`, `cancel_at` kept, the reason in `last_error`.
+#[tokio::test]
+async fn a_refused_withdrawal_leaves_the_domain_cancelled() {
+    let mut cancelled = record("still-going.com", Status::Cancelled);
+    cancelled.operation = Operation::Cancel;
+    cancelled.portfolio.cancel_at = Some("2027-03-01T12:00:00Z".into());
+    let app = app_with(vec![cancelled]).await;
+    let (outcome, _) = event(
+        &app,
+        "CancellationWithdrawn",
+        "REQ-W7",
+        "still-going.com",
+        json!({}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    assert_eq!(
+        result_mail(&app, "still-going.com", "E0103103").await,
+        MailOutcome::Applied
+    );
+    let r = app.store.domain("still-going.com").unwrap();
+    assert_eq!(
+        (r.status, r.portfolio.cancel_at.as_deref(), r.ctid.as_deref()),
+        (Status::Cancelled, Some("2027-03-01T12:00:00Z"), None)
+    );
+    assert!(r.last_error.is_some());
 }

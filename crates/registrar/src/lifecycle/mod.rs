@@ -412,10 +412,11 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
             .as_deref()
             .and_then(|l| l.parse().ok())
             .unwrap_or_default(),
-        reason: record
-            .last_error
-            .clone()
-            .filter(|_| record.status == Status::Error),
+        // A refused auth code, lock change or withdrawal leaves the domain
+        // `Registered` with the reason: still a failure to tell.
+        reason: record.last_error.clone().filter(|_| {
+            record.status == Status::Error || record.operation.refusal_changes_nothing()
+        }),
         version: record.version,
         sealed_auth_code: record.issued_auth_code.clone(),
     })
