@@ -222,20 +222,39 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
             .as_ref()
             .map(|code| self.sealer.seal(code.expose()));
         // The result mail (or an operator) may get there first: the answer
-        // is then applied to the fresh item.
-        let committed = self
-            .lifecycle
-            .commit_with_retry(
-                request.domain().ascii(),
-                Some(Some(claimed)),
-                |current, now| match current {
-                    Some(current) => {
-                        Step::write(reply.transition(current, ctid, issued.clone(), now), ())
+        // is then applied to the fresh item. An answer cannot be fetched
+        // again (an auth code above all), so a table that is briefly away
+        // is waited for rather than the answer dropped (security review N2).
+        let mut known = Some(Some(claimed));
+        let mut tries = 0;
+        let committed = loop {
+            let written = self
+                .lifecycle
+                .commit_with_retry(request.domain().ascii(), known.take(), |current, now| {
+                    match current {
+                        Some(current) => {
+                            Step::write(reply.transition(current, ctid, issued.clone(), now), ())
+                        }
+                        None => Step::Skip(()),
                     }
-                    None => Step::Skip(()),
-                },
-            )
-            .await?;
+                })
+                .await;
+            match written {
+                Err(e) if e.is_transient() && tries + 1 < ANSWER_WRITE_ATTEMPTS => {
+                    tracing::warn!(domain = %request.domain(), ctid, error = %e, attempt = tries, "gateway answer not recorded yet, trying again");
+                    self.lifecycle
+                        .clock
+                        .pause(std::time::Duration::from_secs(1 << tries.min(3)))
+                        .await;
+                    tries += 1;
+                }
+                Err(e) => {
+                    tracing::error!(domain = %request.domain(), ctid, error = %e, "gateway answer lost: the domain stays in flight until its result mail or reconciliation");
+                    return Err(e);
+                }
+                Ok(committed) => break committed,
+            }
+        };
         match committed {
             Committed::Written((), _) => {
                 tracing::info!(domain = %request.domain(), ctid, outcome = ?reply.outcome, reason = reply.reason.as_deref().unwrap_or(""), "gateway answer recorded");
@@ -254,6 +273,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
         }
     }
 }
+
+/// How often the write of a gateway answer is tried when the table is
+/// away (1 + 2 + 4 + 8 + 8 s of pauses, about 23 s, between six tries).
+pub const ANSWER_WRITE_ATTEMPTS: u32 = 6;
 
 /// The gateway's answer, reduced to what changes the domain item.
 struct GatewayReply {

@@ -60,6 +60,14 @@ impl Change {
     pub fn hint(&self) -> Option<&str> {
         self.hint.as_deref()
     }
+    /// Whether the write holds the domain item (written, or its version
+    /// checked). A registry event's hint and log line stand beside the
+    /// item: anyone can mail one, so a flood of them must never hold the
+    /// item in a transaction and crowd out the writers that act
+    /// (security review N2).
+    pub fn holds_item(&self) -> bool {
+        self.writes_item || self.hint.is_none()
+    }
 }
 
 /// A domain-info check a registry event asked for (`HINT` items).
@@ -167,6 +175,12 @@ pub enum StoreError {
     /// Worth a retry: throttling, network, service errors.
     #[error("domain table unavailable: {0}")]
     Unavailable(String),
+    /// The table cancelled the write because another transaction held one
+    /// of its items, or throttled it (DynamoDB's `TransactionConflict`,
+    /// `ThrottlingError` cancellation reasons, which the SDK does not
+    /// retry): nothing was written, the same write may land a moment later.
+    #[error("domain table busy: {0}")]
+    Busy(String),
     /// An item that does not fit the table layout.
     #[error("domain table item is malformed: {0}")]
     Malformed(String),
@@ -180,7 +194,10 @@ impl StoreError {
     /// Whether the same operation may succeed later (throttling, a lost
     /// race, an outage); the others fail the same way every time.
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_) | StoreError::Conflict)
+        matches!(
+            self,
+            StoreError::Unavailable(_) | StoreError::Conflict | StoreError::Busy(_)
+        )
     }
 }
 
@@ -275,11 +292,22 @@ impl Gateway for GatewayClient {
 
 pub trait Clock: Send + Sync {
     fn now(&self) -> OffsetDateTime;
+
+    /// Waits before another attempt (a backoff): the system clock sleeps;
+    /// a test clock moves on by as much.
+    fn pause(&self, wait: std::time::Duration) -> impl Future<Output = ()> + Send {
+        let _ = wait;
+        std::future::ready(())
+    }
 }
 
 impl<C: Clock> Clock for &C {
     fn now(&self) -> OffsetDateTime {
         (**self).now()
+    }
+
+    fn pause(&self, wait: std::time::Duration) -> impl Future<Output = ()> + Send {
+        (**self).pause(wait)
     }
 }
 
@@ -287,6 +315,10 @@ impl<C: Clock> Clock for &C {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    fn pause(&self, wait: std::time::Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(wait)
+    }
+
     fn now(&self) -> OffsetDateTime {
         OffsetDateTime::now_utc()
     }

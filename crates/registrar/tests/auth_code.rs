@@ -193,7 +193,11 @@ async fn internetx_refusing_the_code_leaves_the_domain_registered_and_mails_no_c
     let notices = app.store.notices();
     assert_eq!(notices.len(), 1);
     let mail = notices[0].notice.compose();
-    assert!(mail.subject.contains("could not be completed"), "{}", mail.subject);
+    assert!(
+        mail.subject.contains("could not be completed"),
+        "{}",
+        mail.subject
+    );
     assert!(app
         .store
         .notices()

@@ -208,12 +208,13 @@ async fn a_late_final_mail_that_contradicts_the_settlement_reopens_the_domain() 
 }
 
 /// A function killed between sending a request and recording its answer
-/// (simulated by the answer's write failing): the claim is there, the
-/// answer not; nothing is ever sent again, and the mail settles it.
+/// (simulated by every try of the answer's write failing): the claim is
+/// there, the answer not; nothing is ever sent again, and the mail settles it.
 #[tokio::test]
 async fn a_request_whose_answer_was_never_recorded_is_not_sent_again() {
     let app = registrar(ScriptedGateway::default());
-    app.store.fail_commits_after(1, 1);
+    app.store
+        .fail_commits_after(1, registrar::dispatch::ANSWER_WRITE_ATTEMPTS as usize);
     request(&app, "register", "killed.de").await;
     let record = app.store.domain("killed.de").unwrap();
     assert_eq!(record.status, Status::Registering);

@@ -262,7 +262,11 @@ async fn a_refused_withdrawal_leaves_the_domain_cancelled() {
     );
     let r = app.store.domain("still-going.com").unwrap();
     assert_eq!(
-        (r.status, r.portfolio.cancel_at.as_deref(), r.ctid.as_deref()),
+        (
+            r.status,
+            r.portfolio.cancel_at.as_deref(),
+            r.ctid.as_deref()
+        ),
         (Status::Cancelled, Some("2027-03-01T12:00:00Z"), None)
     );
     assert!(r.last_error.is_some());

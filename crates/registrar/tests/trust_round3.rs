@@ -284,3 +284,100 @@ async fn n4_a_forged_queued_item_is_refused() {
     assert!(app.gateway.operations().is_empty());
     assert!(app.store.domain("forged.de").is_none());
 }
+
+/// N2: DynamoDB cancels a transaction that collides with another
+/// (`TransactionConflict`) and the SDK does not retry it. An auth code's
+/// answer cannot be fetched again, so its write waits for the table; on
+/// b12f8b7 the answer was dropped and the domain stayed `Updating`.
+#[tokio::test]
+async fn n2_a_busy_table_never_costs_the_answer() {
+    let app = registrar(ScriptedGateway::default());
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let mut r = registrar::testing::in_flight_record(
+        "busy.com",
+        registrar::Operation::Register,
+        "ib-old",
+        at,
+    );
+    r.status = Status::Registered;
+    r.ctid = None;
+    r.notify_email = Some("owner@customer.example".into());
+    registrar::ports::DomainStore::commit(&app.store, &registrar::testing::seed(r, None))
+        .await
+        .unwrap();
+    // The claim and the answer's write collide a few times each, and the
+    // table is away for the answer's first write besides.
+    app.store.busy_next_commits(5);
+    app.store.fail_commits_after(1, 2);
+    let report = send(
+        &app,
+        "AuthCodeRequested",
+        json!({"request_id": "REQ-B1", "domain": "busy.com",
+               "account": {"id": "PROVIDER", "kind": "provider"}}),
+    )
+    .await;
+    assert_eq!(
+        report.outcome,
+        ItemOutcome::Completed,
+        "{:?}",
+        report.reason
+    );
+    let r = app.store.domain("busy.com").unwrap();
+    assert_eq!(r.status, Status::Registered);
+    assert!(r.portfolio.auth_code_expires_at.is_some());
+    assert!(app.store.notices()[0].notice.sealed_auth_code.is_some());
+    assert_eq!(app.gateway.seen().len(), 1, "sent once");
+
+    // Collisions alone, on every write of a change: retried, not failed.
+    app.store.busy_next_commits(3);
+    let report = send(
+        &app,
+        "TransferLockChangeRequested",
+        json!({"request_id": "REQ-B2", "domain": "busy.com", "locked": true,
+               "account": {"id": "PROVIDER", "kind": "provider"}}),
+    )
+    .await;
+    assert_eq!(report.outcome, ItemOutcome::Accepted, "{:?}", report.reason);
+    assert_eq!(
+        app.store.domain("busy.com").unwrap().status,
+        Status::Updating
+    );
+}
+
+/// N2: a registry event never holds the domain item in a transaction, and
+/// a flood of them costs one write an hour: on b12f8b7, 10 forged mails
+/// of 16 events each ran 160 transactions against the item.
+#[tokio::test]
+async fn n2_forged_registry_events_never_hold_the_domain_item() {
+    let app = registrar(ScriptedGateway::default());
+    let at = time::macros::datetime!(2026-11-01 09:00 UTC);
+    let r = registrar::testing::in_flight_record(
+        "victim.de",
+        registrar::Operation::Register,
+        "ib-1",
+        at,
+    );
+    registrar::ports::DomainStore::commit(&app.store, &registrar::testing::seed(r, None))
+        .await
+        .unwrap();
+    let before = app.store.commits();
+    let events: String = (0..16)
+        .map(|_| "<message><notify><domain><name>victim.de</name></domain><type>domain_away</type></notify></message>")
+        .collect();
+    let raw = format!(
+        "From: x@evil.example\r\nTo: a@inbound.example.net\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
+         <response><result><data>{events}</data></result></response>"
+    );
+    // Every transaction that holds an item collides meanwhile: the hint
+    // holds none, so it lands all the same.
+    app.store.busy_next_commits(1_000);
+    for i in 0..10 {
+        registrar::testing::inbound(&app.store)
+            .handle(&format!("inbound/forged-{i}"), raw.as_bytes())
+            .await
+            .unwrap();
+    }
+    app.store.busy_next_commits(0);
+    assert_eq!(app.store.commits() - before, 1, "one write for the hour");
+    assert_eq!(app.store.log("victim.de").len(), 1);
+}

@@ -31,7 +31,8 @@ impl DomainStore for DynamoStore {
 
     async fn commit(&self, change: &Change) -> Result<(), StoreError> {
         let record = change.record();
-        let first = if change.writes_item() {
+        let mut writes = Vec::new();
+        if change.writes_item() {
             let mut domain_put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(layout::record_to_item(record)));
@@ -41,10 +42,12 @@ impl DomainStore for DynamoStore {
                     .condition_expression("version = :expected")
                     .expression_attribute_values(":expected", n(v)),
             };
-            TransactWriteItem::builder()
-                .put(domain_put.build().map_err(malformed)?)
-                .build()
-        } else {
+            writes.push(
+                TransactWriteItem::builder()
+                    .put(domain_put.build().map_err(malformed)?)
+                    .build(),
+            );
+        } else if change.holds_item() {
             // Only the log grows: the item is checked, not written.
             let check = ConditionCheck::builder()
                 .table_name(&self.table)
@@ -53,9 +56,10 @@ impl DomainStore for DynamoStore {
                 .expression_attribute_values(":expected", n(change.expected_version().unwrap_or(0)))
                 .build()
                 .map_err(malformed)?;
-            TransactWriteItem::builder().condition_check(check).build()
-        };
-        let mut writes = vec![first];
+            writes.push(TransactWriteItem::builder().condition_check(check).build());
+        }
+        // Whether index 0 is the domain item's own condition.
+        let item_first = change.holds_item();
         for entry in change.log() {
             let put = Put::builder()
                 .table_name(&self.table)
@@ -130,11 +134,20 @@ impl DomainStore for DynamoStore {
                         reasons.get(i).and_then(|r| r.code.as_deref())
                             == Some("ConditionalCheckFailed")
                     };
-                    if failed(0) {
+                    if item_first && failed(0) {
                         return Err(StoreError::Conflict);
                     }
                     if let (Some(key), true) = (change.claim(), failed(claim_index)) {
                         return Err(StoreError::AlreadyClaimed(key.to_owned()));
+                    }
+                    if let Some(code) = reasons
+                        .iter()
+                        .filter_map(|r| r.code.as_deref())
+                        .find(|code| is_busy(code))
+                    {
+                        return Err(StoreError::Busy(format!(
+                            "TransactWriteItems cancelled: {code}"
+                        )));
                     }
                 }
                 let what = format!(
@@ -234,5 +247,40 @@ impl DomainStore for DynamoStore {
             .expression_attribute_values(":from", from)
             .expression_attribute_values(":before", before);
         query_index(query, limit, layout::record_from_item).await
+    }
+}
+
+/// Cancellation reasons that mean "not now" rather than "not so": another
+/// transaction held an item, or the table throttled. The SDK retries
+/// neither inside a transaction (aws-runtime's retry classifiers list
+/// neither), so the lifecycle does (security review N2).
+fn is_busy(code: &str) -> bool {
+    matches!(
+        code,
+        "TransactionConflict" | "ThrottlingError" | "ProvisionedThroughputExceeded"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_busy;
+
+    #[test]
+    fn only_not_now_reasons_are_busy() {
+        for code in [
+            "TransactionConflict",
+            "ThrottlingError",
+            "ProvisionedThroughputExceeded",
+        ] {
+            assert!(is_busy(code), "{code}");
+        }
+        for code in [
+            "ConditionalCheckFailed",
+            "ItemCollectionSizeLimitExceeded",
+            "ValidationError",
+            "None",
+        ] {
+            assert!(!is_busy(code), "{code}");
+        }
     }
 }

@@ -10,6 +10,23 @@ use crate::record::DomainRecord;
 /// How often a decision is retaken after losing a race for the domain item.
 pub const MAX_ATTEMPTS: usize = 5;
 
+/// How often a write the table cancelled as busy (another transaction on
+/// the item, throttling) is tried again, after a jittered, doubling pause
+/// of [`BUSY_FIRST_PAUSE`] up to [`BUSY_MAX_PAUSE`]: about 5 s at most.
+pub const BUSY_ATTEMPTS: usize = 8;
+pub const BUSY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(40);
+pub const BUSY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_millis(1_500);
+
+/// The pause before busy retry `n` (0-based): "full jitter" over a
+/// doubling ceiling, so writers that collided do not collide again.
+pub fn busy_pause(n: usize) -> std::time::Duration {
+    let ceiling = BUSY_FIRST_PAUSE
+        .saturating_mul(1u32 << n.min(16))
+        .min(BUSY_MAX_PAUSE);
+    let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+    std::time::Duration::from_nanos(rand::random_range(nanos / 2..=nanos.max(1)))
+}
+
 /// What one decision on the item read comes to.
 pub enum Step<T> {
     /// Write this transition; `T` is the workflow's result if it commits.
@@ -56,14 +73,26 @@ impl<S: DomainStore, C: Clock> Lifecycle<'_, S, C> {
         self.clock.now()
     }
 
-    /// One write, no retry: a lost race is the caller's to judge.
+    /// One write: a lost race is the caller's to judge. A write the table
+    /// cancelled as busy wrote nothing and is tried again as it is, after
+    /// a pause (security review N2: a burst of other transactions on the
+    /// item must not cost a claim or a gateway answer).
     pub async fn commit(&self, transition: Transition) -> Result<Attempt, StoreError> {
         let change = transition.into_change(self.notices)?;
-        match self.store.commit(&change).await {
-            Ok(()) => Ok(Attempt::Written(Box::new(change.record))),
-            Err(StoreError::Conflict) => Ok(Attempt::Conflict),
-            Err(StoreError::AlreadyClaimed(_)) => Ok(Attempt::AlreadyClaimed),
-            Err(e) => Err(e),
+        let mut busy = 0;
+        loop {
+            return match self.store.commit(&change).await {
+                Ok(()) => Ok(Attempt::Written(Box::new(change.record))),
+                Err(StoreError::Conflict) => Ok(Attempt::Conflict),
+                Err(StoreError::AlreadyClaimed(_)) => Ok(Attempt::AlreadyClaimed),
+                Err(StoreError::Busy(why)) if busy + 1 < BUSY_ATTEMPTS => {
+                    tracing::debug!(domain = %change.record.domain, attempt = busy, why, "domain table busy, trying the write again");
+                    self.clock.pause(busy_pause(busy)).await;
+                    busy += 1;
+                    continue;
+                }
+                Err(e) => Err(e),
+            };
         }
     }
 

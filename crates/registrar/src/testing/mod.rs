@@ -100,6 +100,9 @@ struct Inner {
     outages: usize,
     /// …after this many more succeed.
     outage_after: usize,
+    /// Commits still to be cancelled as `Busy` (DynamoDB's
+    /// `TransactionConflict`: another transaction held the item).
+    busy: usize,
 }
 
 impl MemoryStore {
@@ -149,6 +152,12 @@ impl MemoryStore {
         inner.outage_after = ok;
         inner.outages = n;
     }
+
+    /// The next `n` commits that hold a domain item are cancelled as
+    /// `Busy`, as DynamoDB cancels a transaction that collides with another.
+    pub fn busy_next_commits(&self, n: usize) {
+        lock(&self.inner).busy = n;
+    }
 }
 
 impl DomainStore for MemoryStore {
@@ -158,6 +167,10 @@ impl DomainStore for MemoryStore {
 
     async fn commit(&self, change: &Change) -> Result<(), StoreError> {
         let mut inner = lock(&self.inner);
+        if inner.busy > 0 && change.holds_item() {
+            inner.busy -= 1;
+            return Err(StoreError::Busy("TransactionConflict".into()));
+        }
         if inner.outages > 0 {
             if inner.outage_after > 0 {
                 inner.outage_after -= 1;
@@ -168,7 +181,7 @@ impl DomainStore for MemoryStore {
         }
         let record = change.record();
         let found = inner.domains.get(&record.domain).map(|d| d.version);
-        if found != change.expected_version() {
+        if change.holds_item() && found != change.expected_version() {
             return Err(StoreError::Conflict);
         }
         if let Some(key) = change.claim() {
@@ -388,5 +401,10 @@ impl Clock for TestClock {
         let mut now = lock(&self.0);
         *now += time::Duration::milliseconds(1);
         *now
+    }
+
+    fn pause(&self, wait: std::time::Duration) -> impl std::future::Future<Output = ()> + Send {
+        self.advance(time::Duration::try_from(wait).unwrap_or(time::Duration::ZERO));
+        std::future::ready(())
     }
 }

@@ -1,8 +1,9 @@
 //! The store as the functions meet it: the in-memory table behind a switch
 //! that kills the invocation after a chosen number of store calls (every
 //! later call fails, as nothing runs after a Lambda is killed), and that
-//! refuses a chosen commit with a conflict (another writer won the race).
-//! DynamoDB's TransactionConflict (security review N2) is not modelled yet.
+//! refuses a chosen commit with a conflict (another writer won the race),
+//! and cancels a run of commits as busy (DynamoDB's `TransactionConflict`:
+//! another transaction held the item, security review N2; nothing written).
 
 use std::sync::Mutex;
 
@@ -21,6 +22,8 @@ pub struct Switch {
     pub dead: bool,
     /// Commits left before one is refused with a conflict.
     pub conflict_in: Option<usize>,
+    /// Commits still to be cancelled as busy, from the first on.
+    pub busy: usize,
 }
 
 pub struct Faulty<'a> {
@@ -36,11 +39,12 @@ impl<'a> Faulty<'a> {
         }
     }
 
-    pub fn arm(&self, kill_after: Option<usize>, conflict_in: Option<usize>) {
+    pub fn arm(&self, kill_after: Option<usize>, conflict_in: Option<usize>, busy: usize) {
         *self.switch.lock().unwrap_or_else(|e| e.into_inner()) = Switch {
             calls_left: kill_after,
             dead: false,
             conflict_in,
+            busy,
         };
     }
 
@@ -64,6 +68,10 @@ impl<'a> Faulty<'a> {
             *left -= 1;
         }
         if commit {
+            if s.busy > 0 {
+                s.busy -= 1;
+                return Err(StoreError::Busy("TransactionConflict".into()));
+            }
             if let Some(n) = s.conflict_in.as_mut() {
                 if *n == 0 {
                     s.conflict_in = None;

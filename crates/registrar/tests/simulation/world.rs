@@ -216,12 +216,19 @@ impl<'a> History<'a> {
     fn arm_faults(&mut self) {
         let kill = self.rng.chance(8).then(|| self.rng.below(7));
         let conflict = self.rng.chance(6).then(|| self.rng.below(3));
-        if kill.is_some() || conflict.is_some() {
+        // Up to 10: more than the lifecycle's 8 tries, so a write that
+        // stays busy fails the invocation now and then.
+        let busy = if self.rng.chance(6) {
+            1 + self.rng.below(10)
+        } else {
+            0
+        };
+        if kill.is_some() || conflict.is_some() || busy > 0 {
             self.note(format!(
-                "  faults: kill after {kill:?} store calls, conflict at commit {conflict:?}"
+                "  faults: kill after {kill:?} store calls, conflict at commit {conflict:?}, {busy} busy commits"
             ));
         }
-        self.store.arm(kill, conflict);
+        self.store.arm(kill, conflict, busy);
     }
 
     fn disarm(&mut self) -> bool {

@@ -37,6 +37,11 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         };
         let domain = domain.ascii().to_owned();
         let claim = format!("EVENT#{domain}#{hour}");
+        // A plain read first: a flood of forged events for one domain
+        // costs one write an hour, not one transaction each (N2).
+        if self.store.request_claimed(&claim).await? {
+            return Ok(with_domain(already_logged(&reason, &domain), &domain));
+        }
         let committed = self
             .lifecycle()
             .commit_with_retry(&domain, None, |current, now| {
@@ -60,12 +65,16 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             })
             .await?;
         let verdict = match committed {
-            Committed::AlreadyClaimed => MailVerdict::new(
-                MailOutcome::Ignored,
-                format!("{reason} (an event for {domain} was logged this hour already)"),
-            ),
+            Committed::AlreadyClaimed => already_logged(&reason, &domain),
             other => written(other, s3_key),
         };
         Ok(with_domain(verdict, &domain))
     }
+}
+
+fn already_logged(reason: &str, domain: &str) -> MailVerdict {
+    MailVerdict::new(
+        MailOutcome::Ignored,
+        format!("{reason} (an event for {domain} was logged this hour already)"),
+    )
 }
