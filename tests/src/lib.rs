@@ -879,10 +879,17 @@ impl World {
     /// Waits until the domain's status is `status` (result mails arrive
     /// asynchronously); panics with the action log after `timeout`.
     pub async fn wait_for_status(&self, domain: &str, status: &str) -> Item {
+        self.wait_for(domain, status, |item| text(item, "status") == status)
+            .await
+    }
+
+    /// Waits until the domain item is as `wanted` says (`what` names it in
+    /// the panic); panics with the action log after 20 s.
+    pub async fn wait_for(&self, domain: &str, what: &str, wanted: impl Fn(&Item) -> bool) -> Item {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(item) = self.domain(domain).await {
-                if text(&item, "status") == status {
+                if wanted(&item) {
                     return item;
                 }
             }
@@ -893,7 +900,7 @@ impl World {
                     .iter()
                     .map(|e| text(e, "message"))
                     .collect();
-                panic!("{domain} did not reach {status}; log: {log:#?}");
+                panic!("{domain} did not reach {what}; log: {log:#?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -182,7 +182,9 @@ async fn a_lock_is_set_and_a_cancelation_withdrawn_through_internetx() {
 /// its reason, and nothing is applied. (The auth-code refusal:
 /// `crates/registrar/tests/auth_code.rs`.)
 #[tokio::test]
-async fn internetx_refusing_a_lock_or_a_withdrawal_is_an_error() {
+/// A refusal changes nothing at InterNetX: the domain stays as it was
+/// (`Registered`, `Cancelled`) with the reason, never `Error` (N11).
+async fn internetx_refusing_a_lock_or_a_withdrawal_leaves_the_domain_as_it_was() {
     let w = World::start().await;
     let mut register = event("domain-requested-provider.json");
     register["detail"]["domain"] = json!("lock-refused.com");
@@ -193,8 +195,11 @@ async fn internetx_refusing_a_lock_or_a_withdrawal_is_an_error() {
     lock["detail"]["domain"] = json!("lock-refused.com");
     lock["detail"]["request_id"] = json!("REQ-LOCK-2");
     w.send(&lock).await.unwrap();
-    let d = w.wait_for_status("lock-refused.com", "Error").await;
-    assert!(text(&d, "last_error").contains("E0102002"), "{d:?}");
+    let d = w
+        .wait_for("lock-refused.com", "a refused lock", |d| {
+            text(d, "status") == "Registered" && text(d, "last_error").contains("E0102002")
+        })
+        .await;
     assert!(!d.contains_key("locked") && !d.contains_key("requested_lock"));
 
     registered(&w).await;
@@ -211,7 +216,7 @@ async fn internetx_refusing_a_lock_or_a_withdrawal_is_an_error() {
     let out = w.send(&withdraw).await.unwrap();
     assert_eq!(out["items"][0]["outcome"], "rejected", "{out}");
     let d = w.domain("provider-example.net").await.unwrap();
-    assert_eq!(text(&d, "status"), "Error");
+    assert_eq!(text(&d, "status"), "Cancelled");
     assert!(text(&d, "last_error").contains("E0103103"), "{d:?}");
     assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
 }
