@@ -131,6 +131,8 @@ pub struct GatewayClient {
     throttle: Option<std::sync::Arc<dyn Throttle>>,
     retries: u32,
     retry_base_delay: Duration,
+    /// A 429/503 that took longer than this is no proof of a refusal.
+    quick_refusal: Duration,
 }
 
 impl std::fmt::Debug for GatewayClient {
@@ -158,6 +160,7 @@ impl GatewayClient {
             throttle: None,
             retries: config.retries,
             retry_base_delay: config.retry_base_delay,
+            quick_refusal: (config.timeout / 6).min(QUICK_REFUSAL),
         })
     }
 
@@ -217,6 +220,7 @@ impl GatewayClient {
                 GatewayError::NotSent(format!("the shared rate limit could not be read: {e}"))
             })?;
         }
+        let started = std::time::Instant::now();
         let response = self
             .http
             .post(&self.url)
@@ -235,7 +239,20 @@ impl GatewayClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
+        let waited = started.elapsed();
         let text = response.text().await.map_err(classify)?;
+        // A 503 (or 429) after a long wait is typically a proxy giving up
+        // on its upstream, which may have processed the request: only a
+        // quick refusal, or one that names when to come back, proves
+        // nothing was done (security review N13).
+        let refusal = status.as_u16() == 429 || status.as_u16() == 503;
+        if refusal && retry_after.is_none() && waited > self.quick_refusal {
+            return Err(GatewayError::OutcomeUnknown(format!(
+                "HTTP {} after {} ms, too late to prove the request was not processed",
+                status.as_u16(),
+                waited.as_millis()
+            )));
+        }
         if !status.is_success() {
             return Err(GatewayError::Http {
                 status: status.as_u16(),
@@ -267,6 +284,10 @@ fn classify(err: reqwest::Error) -> GatewayError {
         GatewayError::OutcomeUnknown(crate::error_chain(&err))
     }
 }
+
+/// The longest a 429/503 may take to count as a refusal before processing
+/// (at most a sixth of the answer timeout).
+const QUICK_REFUSAL: Duration = Duration::from_secs(5);
 
 /// The longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(20);

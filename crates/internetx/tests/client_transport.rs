@@ -225,3 +225,47 @@ async fn retries_stop_at_the_limit_and_never_touch_other_errors() {
     );
     assert_eq!(count.load(std::sync::atomic::Ordering::SeqCst), 1);
 }
+
+/// N13: a 503 that comes back only after a long wait (a proxy's upstream
+/// timeout) may follow processing: it is an unknown outcome, never resent.
+/// A slow 503 that names a `Retry-After` is still a refusal.
+#[tokio::test]
+async fn a_slow_refusal_is_an_unknown_outcome_and_never_resent() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    async fn slow(answer: &'static str) -> (String, std::sync::Arc<AtomicUsize>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let count = std::sync::Arc::new(AtomicUsize::new(0));
+        let seen = count.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                seen.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 65536];
+                    let _ = socket.read(&mut buf).await;
+                    // Past the client's quick-refusal bound (700 ms / 6),
+                    // within its answer timeout.
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    let _ = socket.write_all(answer.as_bytes()).await;
+                });
+            }
+        });
+        (format!("http://{addr}/gateway"), count)
+    }
+    let (url, count) = slow(BUSY).await;
+    let err = client(url).send(&task()).await.unwrap_err();
+    assert!(matches!(err, GatewayError::OutcomeUnknown(_)), "{err:?}");
+    assert!(!err.is_safe_to_resend());
+    assert_eq!(count.load(Ordering::SeqCst), 1, "never resent");
+
+    let (url, count) = slow(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nConnection: close\r\nContent-Length: 4\r\n\r\nbusy",
+    )
+    .await;
+    let err = client(url).send(&task()).await.unwrap_err();
+    assert!(
+        matches!(err, GatewayError::Http { status: 503, .. }),
+        "{err:?}"
+    );
+    assert_eq!(count.load(Ordering::SeqCst), 3, "retried as a refusal");
+}
