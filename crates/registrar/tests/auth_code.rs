@@ -204,3 +204,55 @@ async fn internetx_refusing_the_code_leaves_the_domain_registered_and_mails_no_c
         .iter()
         .all(|n| n.notice.sealed_auth_code.is_none()));
 }
+
+/// The binding owner's own event may carry `account.email` (CONTRACT.md
+/// §1): the code goes there. On b12f8b7 such a request was refused with
+/// "the account has no notification address".
+#[tokio::test]
+async fn the_owners_own_address_on_the_event_is_used() {
+    let app = registrar(ScriptedGateway::default());
+    let mut r = registered("own-mail.com", None);
+    r.account_id = "CUST-9".into();
+    r.account_kind = registrar::AccountKind::Customer;
+    app.store.commit(&seed(r, None)).await.unwrap();
+    let (outcome, reason) = ask(
+        &app,
+        "REQ-A9",
+        "own-mail.com",
+        json!({"account": {"id": "CUST-9", "kind": "customer", "email": "owner@cust9.example"}}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Completed, "{reason:?}");
+    let notices = app.store.notices();
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].notice.to, "owner@cust9.example");
+    assert!(notices[0].notice.sealed_auth_code.is_some());
+    assert_eq!(
+        app.store
+            .domain("own-mail.com")
+            .unwrap()
+            .notify_email
+            .as_deref(),
+        Some("owner@cust9.example")
+    );
+}
+
+/// Another account's address is never adopted: a provider acting on a
+/// customer's domain does not redirect the customer's mails (or codes).
+#[tokio::test]
+async fn another_accounts_address_is_never_adopted() {
+    let app = registrar(ScriptedGateway::default());
+    let mut r = registered("cust-domain.com", Some("owner@cust9.example"));
+    r.account_id = "CUST-9".into();
+    r.account_kind = registrar::AccountKind::Customer;
+    app.store.commit(&seed(r, None)).await.unwrap();
+    let (outcome, _) = ask(
+        &app,
+        "REQ-A10",
+        "cust-domain.com",
+        json!({"account": {"id": "PROVIDER", "kind": "provider", "email": "ops@provider.example"}}),
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Completed);
+    assert_eq!(app.store.notices()[0].notice.to, "owner@cust9.example");
+}

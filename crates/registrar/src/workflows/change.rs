@@ -256,6 +256,28 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 if let Some(reason) = foreign(current, &event.account, &source, &format!("{what} of {domain}")) {
                     return refusal(current, &source, Outcome::Error, reason, now);
                 }
+                // The binding owner's own event may carry its address
+                // (CONTRACT.md §1): status mails (and an auth code) go
+                // there from now on. Another account's address never does.
+                let addressed;
+                let current = match &event.account.email {
+                    Some(email)
+                        if event.account.id == current.account_id
+                            && current.notify_email.as_deref() != Some(email.as_str()) =>
+                    {
+                        addressed = DomainRecord {
+                            notify_email: Some(email.clone()),
+                            notify_language: event
+                                .account
+                                .language
+                                .map(|l| l.as_str().to_owned())
+                                .or_else(|| current.notify_language.clone()),
+                            ..current.clone()
+                        };
+                        &addressed
+                    }
+                    _ => current,
+                };
                 let request = match &validated {
                     Ok(request) => request,
                     Err(problem) => {
