@@ -120,8 +120,38 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The live gateway's host: the probe never talks to it.
-const LIVE_HOST: &str = "gateway.autodns.com";
+/// The hosts the probe talks to: InterNetX's demo system and a simulator
+/// on loopback. Anything else — the live gateway above all, in any
+/// spelling (`https://Gateway.AutoDNS.com:443/`) — is refused, as the probe
+/// registers and cancels throw-away domains (security review N18).
+const DEMO_HOST: &str = "demo.autodns.com";
+
+fn check_target(url: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("--url {url}: {e}"))?;
+    let allowed = match parsed.host() {
+        Some(url::Host::Domain(host)) => {
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
+            if host == "gateway.autodns.com"
+                || (host.ends_with(".autodns.com") && host != DEMO_HOST)
+            {
+                return Err(format!(
+                    "{url} is the live gateway; the probe registers and cancels throw-away domains and runs only against the demo system (https://demo.autodns.com/gateway/) or a simulator"
+                ));
+            }
+            host == DEMO_HOST || host == "localhost"
+        }
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(format!(
+            "{url}: the probe runs only against the demo system (https://demo.autodns.com/gateway/) or a simulator on loopback"
+        ))
+    }
+}
 
 pub struct ProbeOptions {
     pub url: String,
@@ -149,12 +179,7 @@ struct Record {
 }
 
 pub async fn run(options: ProbeOptions) -> Result<Value, String> {
-    if options.url.contains(LIVE_HOST) {
-        return Err(format!(
-            "{} is the live gateway; the probe registers and cancels throw-away domains and runs only against the demo system (https://demo.autodns.com/gateway/) or a simulator",
-            options.url
-        ));
-    }
+    check_target(&options.url)?;
     std::fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     let started = SystemTime::now();
     let envelope = Envelope::new(Credentials {
@@ -539,6 +564,34 @@ fn write(path: &Path, text: &str) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_demo_system_and_loopback_are_probed() {
+        for live in [
+            "https://gateway.autodns.com",
+            "https://Gateway.AutoDNS.com:443/",
+            "https://gateway.autodns.com./gateway",
+            "https://user@GATEWAY.autodns.com/",
+        ] {
+            let err = super::check_target(live).unwrap_err();
+            assert!(err.contains("live gateway"), "{live}: {err}");
+        }
+        for other in [
+            "https://example.net/gateway",
+            "not a url",
+            "http://10.0.0.1:8080/",
+        ] {
+            assert!(super::check_target(other).is_err(), "{other}");
+        }
+        for fine in [
+            "https://demo.autodns.com/gateway/",
+            "http://127.0.0.1:4000/gateway",
+            "http://localhost:4000/",
+            "http://[::1]:4000/",
+        ] {
+            assert!(super::check_target(fine).is_ok(), "{fine}");
+        }
+    }
+
     #[test]
     fn reply_tokens_are_masked() {
         let text = "To: internetx+0123456789abcdef0123456789abcdef@inbound.example.net, a+b@c.d";
