@@ -14,12 +14,13 @@ pub const MAX_ATTEMPTS: usize = 5;
 /// the item, throttling) is tried again, after a jittered, doubling pause
 /// of [`BUSY_FIRST_PAUSE`] up to [`BUSY_MAX_PAUSE`]: about 5 s at most.
 pub const BUSY_ATTEMPTS: usize = 8;
-pub const BUSY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(40);
-pub const BUSY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_millis(1_500);
+const BUSY_FIRST_PAUSE: std::time::Duration = std::time::Duration::from_millis(40);
+const BUSY_MAX_PAUSE: std::time::Duration = std::time::Duration::from_millis(1_500);
 
-/// The pause before busy retry `n` (0-based): "full jitter" over a
-/// doubling ceiling, so writers that collided do not collide again.
-pub fn busy_pause(n: usize) -> std::time::Duration {
+/// The pause before busy retry `n` (0-based): between half and all of a
+/// doubling ceiling, at random, so writers that collided do not collide
+/// again in step.
+fn busy_pause(n: usize) -> std::time::Duration {
     let ceiling = BUSY_FIRST_PAUSE
         .saturating_mul(1u32 << n.min(16))
         .min(BUSY_MAX_PAUSE);
