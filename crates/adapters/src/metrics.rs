@@ -257,6 +257,10 @@ impl<G: Gateway> Gateway for Metered<G> {
         );
         result
     }
+
+    fn worst_case(&self) -> std::time::Duration {
+        self.inner.worst_case()
+    }
 }
 
 /// A rate limit that reports how long each request waited for its slot.

@@ -72,12 +72,47 @@ impl ClientConfig {
         Self {
             url: url.into(),
             connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(30),
+            timeout: DEFAULT_TIMEOUT,
             max_requests_per_second: 3.0,
-            retries: 3,
+            retries: DEFAULT_RETRIES,
             retry_base_delay: Duration::from_millis(500),
         }
     }
+
+    /// The longest one [`GatewayClient::send`] can take with these settings.
+    pub fn worst_case(&self) -> Duration {
+        worst_case(self.timeout, self.retries)
+    }
+}
+
+/// The answer timeout a client has unless configured otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// The retries a client has unless configured otherwise.
+pub const DEFAULT_RETRIES: u32 = 3;
+
+/// The longest a shared [`Throttle`] may wait for a start before it gives
+/// up (the request is then not sent), so that the wait counts in the worst
+/// case instead of growing with the number of instances in line (security
+/// review N6).
+pub const MAX_SLOT_WAIT: Duration = Duration::from_secs(5);
+
+/// What this process's own pacing may add to an attempt: the few requests
+/// one process has in progress at once (`order-items` overlaps 4) queued at
+/// 3 per second.
+const PACER_WAIT: Duration = Duration::from_secs(2);
+
+/// The longest one request can take: every attempt (the first and each
+/// retry) may wait its longest for a start and then its full answer
+/// timeout — a refusal with `Retry-After` is retried however long it took,
+/// and the timeout covers connecting too — and each retry waits the longest
+/// backoff first. With the defaults: 4 × (2 + 5 + 30) + 3 × 20 = 208 s.
+pub const fn worst_case(timeout: Duration, retries: u32) -> Duration {
+    let attempt = PACER_WAIT
+        .saturating_add(MAX_SLOT_WAIT)
+        .saturating_add(timeout);
+    attempt
+        .saturating_mul(retries.saturating_add(1))
+        .saturating_add(MAX_BACKOFF.saturating_mul(retries))
 }
 
 /// Spaces request starts at least `interval` apart, across all tasks that
@@ -113,8 +148,9 @@ impl Pacer {
 
 /// A rate limit shared by every process that talks to the gateway (the
 /// gateway counts per source IP, not per process): `acquire` returns when
-/// this process may start one request. An error means the limit could not
-/// be consulted; nothing is sent then.
+/// this process may start one request, within [`MAX_SLOT_WAIT`]. An error
+/// means the limit could not be consulted or had no start free in time;
+/// nothing is sent then.
 pub trait Throttle: Send + Sync {
     fn acquire(
         &self,
@@ -133,6 +169,7 @@ pub struct GatewayClient {
     retry_base_delay: Duration,
     /// A 429/503 that took longer than this is no proof of a refusal.
     quick_refusal: Duration,
+    worst_case: Duration,
 }
 
 impl std::fmt::Debug for GatewayClient {
@@ -152,6 +189,7 @@ impl GatewayClient {
             .timeout(config.timeout)
             .user_agent(concat!("internetx-bridge/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let worst_case = config.worst_case();
         Ok(Self {
             http,
             url: config.url,
@@ -161,6 +199,7 @@ impl GatewayClient {
             retries: config.retries,
             retry_base_delay: config.retry_base_delay,
             quick_refusal: (config.timeout / 6).min(QUICK_REFUSAL),
+            worst_case,
         })
     }
 
@@ -172,6 +211,11 @@ impl GatewayClient {
 
     pub fn envelope(&self) -> &Envelope {
         &self.envelope
+    }
+
+    /// The longest one [`send`](Self::send) can take.
+    pub fn worst_case(&self) -> Duration {
+        self.worst_case
     }
 
     /// Posts one task and reads the answer. Failures that prove the gateway

@@ -215,7 +215,19 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
     ) -> Result<ItemReport, StoreError> {
         tracing::info!(domain = %request.domain(), ctid, request = %request.source().key(), operation = %request.operation(), "request claimed, sending to InterNetX");
         let task = request.task(ctid, Some(self.reply.for_ctid(ctid)));
-        let result = self.gateway.send(&task).await;
+        let budget = crate::deadline::request_budget(self.gateway.worst_case());
+        // Checked after the claim, right before sending: an invocation killed
+        // between sending and recording would lose the answer, so a request
+        // that cannot be waited out is not sent at all, and so may be sent
+        // again (security review N6).
+        let result = if crate::deadline::current().leaves(budget) {
+            self.gateway.send(&task).await
+        } else {
+            Err(GatewayError::NotSent(format!(
+                "the invocation had less than the {} s one request may take left",
+                budget.as_secs()
+            )))
+        };
         let reply = GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
         let issued = reply
             .issued

@@ -276,17 +276,30 @@ impl<S: DomainStore> DomainStore for &S {
 
 pub trait Gateway: Send + Sync {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send;
+
+    /// The longest one `send` can take, for deadlines.
+    fn worst_case(&self) -> std::time::Duration {
+        crate::deadline::GATEWAY_WORST_CASE
+    }
 }
 
 impl<G: Gateway> Gateway for &G {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send {
         (**self).send(task)
     }
+
+    fn worst_case(&self) -> std::time::Duration {
+        (**self).worst_case()
+    }
 }
 
 impl Gateway for GatewayClient {
     fn send(&self, task: &Task) -> impl Future<Output = Result<Exchange, GatewayError>> + Send {
         GatewayClient::send(self, task)
+    }
+
+    fn worst_case(&self) -> std::time::Duration {
+        GatewayClient::worst_case(self)
     }
 }
 

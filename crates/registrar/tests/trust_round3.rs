@@ -381,3 +381,38 @@ async fn n2_forged_registry_events_never_hold_the_domain_item() {
     assert_eq!(app.store.commits() - before, 1, "one write for the hour");
     assert_eq!(app.store.log("victim.de").len(), 1);
 }
+
+/// N6: a request is sent only while the invocation can wait it out and
+/// record the answer; otherwise it is not sent at all (on b12f8b7 nothing
+/// checked, and an instance killed after sending lost the answer).
+#[tokio::test]
+async fn n6_a_request_that_cannot_be_waited_out_is_not_sent() {
+    let app = registrar(ScriptedGateway::default());
+    let provider = account("PROVIDER", "provider", "ops@provider.example");
+    // 200 s left: less than one request's 268 s.
+    let short = Deadline::after(std::time::Duration::from_secs(200));
+    let report = registrar::deadline::within(
+        short,
+        domain_requested(&app, "REQ-D1", provider, None, json!({"owner": owner()})),
+    )
+    .await;
+    assert!(app.gateway.seen().is_empty(), "nothing sent");
+    assert_eq!(report.outcome, ItemOutcome::Failed);
+    let r = app.store.domain("brand.de").unwrap();
+    assert_eq!(r.status, Status::Error);
+    let reason = r.last_error.unwrap_or_default();
+    assert!(
+        reason.contains("not sent") && reason.contains("268 s"),
+        "{reason}"
+    );
+
+    // Nothing was sent, so the operator's retry sends it, once.
+    let long = Deadline::after(std::time::Duration::from_secs(600));
+    let name = DomainName::parse("brand.de").unwrap();
+    let report = registrar::deadline::within(long, app.retry(&name, Absence::Unchecked))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(report.outcome, ItemOutcome::Accepted, "{:?}", report.reason);
+    assert_eq!(app.gateway.seen().len(), 1, "sent once");
+}

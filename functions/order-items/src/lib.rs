@@ -15,7 +15,7 @@
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
 use lambda_runtime::Error;
-use registrar::deadline::{Deadline, GATEWAY_WORST_CASE};
+use registrar::deadline::{request_budget, within, Deadline};
 use registrar::ports::{Clock, DomainStore, Gateway};
 use registrar::request::QueuedItem;
 use registrar::Registrar;
@@ -25,10 +25,6 @@ use registrar::Registrar;
 /// another.
 const IN_PARALLEL: usize = 4;
 
-/// The worst case of one message: its items in waves of [`IN_PARALLEL`],
-/// each wave as long as one gateway request can take (10 items: 3 waves).
-const MESSAGE_WORST_CASE: std::time::Duration =
-    GATEWAY_WORST_CASE.saturating_mul(MAX_ITEMS_PER_MESSAGE.div_ceil(IN_PARALLEL) as u32);
 /// Items `domain-events` puts in one message.
 const MAX_ITEMS_PER_MESSAGE: usize = 10;
 
@@ -40,15 +36,19 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     event: SqsEvent,
     deadline: Deadline,
 ) -> Result<SqsBatchResponse, Error> {
+    // The worst case of one message: its items in waves of `IN_PARALLEL`,
+    // each wave as long as one request can take (10 items: 3 waves).
+    let message_worst_case = request_budget(app.gateway.worst_case())
+        .saturating_mul(MAX_ITEMS_PER_MESSAGE.div_ceil(IN_PARALLEL) as u32);
     let mut failures = Vec::new();
     for message in &event.records {
-        if !deadline.leaves(MESSAGE_WORST_CASE) {
+        if !deadline.leaves(message_worst_case) {
             let id = message.message_id.clone().unwrap_or_default();
             tracing::info!(message_id = %id, "too close to the deadline: left for the next delivery");
             failures.push(failure(&id));
             continue;
         }
-        if let Err(id) = one(app, message).await {
+        if let Err(id) = within(deadline, one(app, message)).await {
             failures.push(failure(&id));
         }
     }

@@ -238,6 +238,7 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             "{name}"
         );
     }
+    timeouts_outlast_the_worst_request(&functions);
     let (_, items) = resources_of(template, "AWS::SQS::Queue")
         .find(|(name, _)| name.as_str() == "ItemQueue")
         .expect("the item queue");
@@ -288,6 +289,35 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         "{alarms:?}"
     );
     observability_is_wired(&info);
+}
+
+/// Every function that sends to InterNetX outlives one request sent,
+/// answered and recorded (security review N6): a request is sent only while
+/// that budget is left, so a shorter timeout would send nothing.
+/// `order-items` outlives one message of three waves; `domain-events` is
+/// capped so a burst waits in Lambda's queue, not in the rate limit's line.
+fn timeouts_outlast_the_worst_request(functions: &[(&String, &Value)]) {
+    let budget = registrar::deadline::request_budget(registrar::deadline::GATEWAY_WORST_CASE);
+    let timeout = |prefix: &str| {
+        let (_, f) = functions
+            .iter()
+            .find(|(name, _)| name.starts_with(prefix))
+            .unwrap_or_else(|| panic!("{prefix} function"));
+        let seconds = f["Properties"]["Timeout"].as_u64().expect("a timeout");
+        (std::time::Duration::from_secs(seconds), &f["Properties"])
+    };
+    for sender in ["DomainEvents", "Reconcile", "Sync"] {
+        let (t, _) = timeout(sender);
+        assert!(t > budget, "{sender}: {t:?} < {budget:?}");
+    }
+    let (t, _) = timeout("OrderItems");
+    assert!(t >= budget * 3, "order-items: {t:?} < 3 × {budget:?}");
+    let (_, events) = timeout("DomainEvents");
+    assert!(
+        events["ReservedConcurrentExecutions"].as_u64().is_some()
+            || events["ReservedConcurrentExecutions"].is_object(),
+        "domain-events has a concurrency cap: {events}"
+    );
 }
 
 /// The metric names the functions print (`crates/adapters/src/metrics.rs`).

@@ -20,7 +20,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::Client;
-use internetx::client::Throttle;
+use internetx::client::{Throttle, MAX_SLOT_WAIT};
 
 /// What the window adds to the gateway's second.
 pub const MARGIN: Duration = Duration::from_millis(50);
@@ -54,9 +54,16 @@ impl SharedRateLimit {
     /// could start a request late in it, next to one at the start of the
     /// following slots: 4 in 800 ms at a limit of 3 — security review M2).
     async fn claim(&self) -> Result<Duration, String> {
-        let mut slot = first_future_slot(now_us() + LEAD_US, self.slot_us);
+        let asked = now_us();
+        let mut slot = first_future_slot(asked + LEAD_US, self.slot_us);
         for _ in 0..MAX_ATTEMPTS {
             let begins = slot * self.slot_us;
+            if !starts_in_time(asked, begins, now_us()) {
+                return Err(format!(
+                    "no start free within {} s: too many requests in line at once; not sent",
+                    MAX_SLOT_WAIT.as_secs()
+                ));
+            }
             let expires = begins / 1_000_000 + 3_600;
             let result = self
                 .client
@@ -107,6 +114,15 @@ impl Throttle for SharedRateLimit {
 /// second — they span at least `limit` slots = 1 s + margin, less this,
 /// leaving 20 ms for network jitter.
 const LATE_US: u64 = 30_000;
+
+/// Whether a slot beginning at `begins` (asked for at `asked`, now `now`)
+/// keeps the wait within [`MAX_SLOT_WAIT`]: the N-th of many instances in
+/// line would otherwise wait N slots, past every deadline its invocation
+/// budgets for (security review N6). Giving up is safe: nothing was sent.
+fn starts_in_time(asked: u64, begins: u64, now: u64) -> bool {
+    let bound = asked + MAX_SLOT_WAIT.as_micros() as u64;
+    begins <= bound && now <= bound
+}
 
 /// The first slot that begins after `now`.
 fn first_future_slot(now: u64, slot_us: u64) -> u64 {
@@ -170,6 +186,21 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The 16th instance in line at a limit of 3 would start about 5.6 s
+    /// after asking: it gives up instead, and so does one whose own claims
+    /// took that long.
+    #[test]
+    fn a_start_is_waited_for_at_most_the_bound() {
+        let slot = slot_length_us(3);
+        let asked = 1_000_000;
+        let bound = MAX_SLOT_WAIT.as_micros() as u64;
+        assert!(starts_in_time(asked, asked + slot, asked));
+        assert!(starts_in_time(asked, asked + bound, asked + bound));
+        let sixteenth = (first_future_slot(asked + LEAD_US, slot) + 15) * slot;
+        assert!(!starts_in_time(asked, sixteenth, asked + 50_000));
+        assert!(!starts_in_time(asked, asked + slot, asked + bound + 1));
     }
 
     /// One start per slot, at its worst place (the start of the first, the

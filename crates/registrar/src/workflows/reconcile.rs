@@ -25,7 +25,7 @@
 use internetx::{AnswerKind, DomainData, GatewayError, Task, TaskKind};
 use time::{Duration, OffsetDateTime};
 
-use crate::deadline::{Deadline, GATEWAY_WORST_CASE};
+use crate::deadline::{request_budget, Deadline};
 use crate::lifecycle::{Attempt, Transition};
 use crate::log::action::RECONCILE_CHECKED;
 use crate::log::{parse_timestamp, LogEntry, Outcome};
@@ -98,7 +98,6 @@ enum Verdict {
 }
 
 impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
-    /// One reconciliation run.
     /// One reconciliation run; it stops asking InterNetX once another
     /// domain info might not finish before `deadline` (the rest is left for
     /// the next run, counted as skipped).
@@ -117,8 +116,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             due.extend(self.store.in_flight(from, before, room).await?);
         }
+        let budget = request_budget(self.gateway.worst_case());
         for listed in due {
-            if !deadline.leaves(GATEWAY_WORST_CASE) {
+            if !deadline.leaves(budget) {
                 report.skipped += 1;
                 continue;
             }

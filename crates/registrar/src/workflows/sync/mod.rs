@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use internetx::{AnswerKind, DomainData, Task, TaskKind};
 use time::OffsetDateTime;
 
-use crate::deadline::{Deadline, GATEWAY_WORST_CASE};
+use crate::deadline::{request_budget, Deadline};
 use crate::lifecycle::{Committed, Step, Transition};
 use crate::log::{action, timestamp, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, PortfolioStore, StoreError, SyncCursor};
@@ -98,14 +98,23 @@ pub struct SyncReport {
 
 impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// One run, asking InterNetX only while another request fits before
-    /// `deadline`.
+    /// `deadline` (and the transfer-out answers it sends check it too).
     pub async fn sync(
         &self,
         policy: SyncPolicy,
         deadline: Deadline,
     ) -> Result<SyncReport, StoreError> {
+        crate::deadline::within(deadline, self.sync_within(policy, deadline)).await
+    }
+
+    async fn sync_within(
+        &self,
+        policy: SyncPolicy,
+        deadline: Deadline,
+    ) -> Result<SyncReport, StoreError> {
         let mut report = SyncReport::default();
-        let fits = || deadline.leaves(GATEWAY_WORST_CASE);
+        let budget = request_budget(self.gateway.worst_case());
+        let fits = || deadline.leaves(budget);
         for hint in self.store.hints(policy.checks_per_run).await? {
             if !fits() {
                 return Ok(report);
