@@ -82,9 +82,16 @@ pub struct DomainData {
 }
 
 impl DomainData {
-    /// The registry's transfer lock, when InterNetX says.
+    /// The registry's transfer lock, when InterNetX says: `LOCK` or
+    /// `HOLD_LOCK` of the `RegistryStatusConstants` (ACTIVE, HOLD, LOCK,
+    /// HOLD_LOCK, AUTO, LOCK_OWNER, LOCK_UPDATE, PENDING, NONE; InterNetX
+    /// OpenAPI). `LOCK_OWNER` and `LOCK_UPDATE` lock other changes, not
+    /// transfers (protocol audit D26, security review N10).
     pub fn locked(&self) -> Option<bool> {
-        self.registry_status.as_deref().map(|s| s.contains("LOCK"))
+        self.registry_status.as_deref().map(|s| {
+            let s = s.trim();
+            s.eq_ignore_ascii_case("LOCK") || s.eq_ignore_ascii_case("HOLD_LOCK")
+        })
     }
 
     /// InterNetX shows the domain as done (`status` = success).
@@ -352,4 +359,27 @@ fn find_job_id(data: &Element) -> Option<String> {
             };
             job.and_then(|j| j.text_at(&["id"])).map(str::to_owned)
         })
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::DomainData;
+
+    #[test]
+    fn only_the_transfer_lock_states_count_as_locked() {
+        let of = |s: &str| {
+            DomainData {
+                registry_status: Some(s.into()),
+                ..DomainData::default()
+            }
+            .locked()
+        };
+        for locked in ["LOCK", "HOLD_LOCK", " lock "] {
+            assert_eq!(of(locked), Some(true), "{locked}");
+        }
+        for open in ["ACTIVE", "LOCK_OWNER", "LOCK_UPDATE", "HOLD", "UNLOCKED"] {
+            assert_eq!(of(open), Some(false), "{open}");
+        }
+        assert_eq!(DomainData::default().locked(), None);
+    }
 }

@@ -109,6 +109,15 @@ async fn the_ack_policy_answers_a_reported_transfer_once() {
         .await
         .unwrap();
     assert_eq!(answers(&app).len(), 1);
+    assert_eq!(again.transfers_out[0].outcome, ItemOutcome::Duplicate);
+    // The next day's reminder, the answer still in flight: refused.
+    app.clock.advance(time::Duration::days(1));
+    report_event_as(&app, "leaving.com", "inbound/leaving.com-next-day").await;
+    let again = app
+        .sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(answers(&app).len(), 1);
     assert_eq!(again.transfers_out[0].outcome, ItemOutcome::Refused);
     assert!(
         again.transfers_out[0]
@@ -230,8 +239,46 @@ async fn a_refused_answer_leaves_the_domain_registered() {
     assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Rejected);
     let record = app.store.domain("forged.com").unwrap();
     assert_eq!(record.status, Status::Registered);
-    assert!(record.last_error.is_some());
+    assert!(
+        record.last_error.is_none(),
+        "a refused answer is in the log only: {:?}",
+        record.last_error
+    );
+    assert!(app
+        .store
+        .log("forged.com")
+        .iter()
+        .any(|e| e.action == "gateway.replied" && e.message.contains("rejected")));
     assert!(app.store.notices().is_empty(), "{:?}", app.store.notices());
+}
+
+/// N10: forged `transfer_start` reports, one an hour, get one answer a
+/// day (on b12f8b7, three forged mails sent three acks).
+#[tokio::test]
+async fn forged_reports_are_answered_once_a_day() {
+    let app = app_with(
+        registered("forged.com", None),
+        ScriptedGateway::default().script("forged.com", Script::Refuse),
+    )
+    .await;
+    for hour in 0..3 {
+        app.clock.advance(time::Duration::hours(1));
+        report_event_as(&app, "forged.com", &format!("inbound/forged-{hour}")).await;
+        app.sync(policy(TransferOutPolicy::Ack), Deadline::none())
+            .await
+            .unwrap();
+    }
+    assert_eq!(answers(&app), [TransferOutAnswer::Ack]);
+    assert_eq!(
+        app.store.domain("forged.com").unwrap().status,
+        Status::Registered
+    );
+    app.clock.advance(time::Duration::days(1));
+    report_event_as(&app, "forged.com", "inbound/forged-next-day").await;
+    app.sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!(answers(&app).len(), 2, "tried again the next day");
 }
 
 #[tokio::test]

@@ -228,7 +228,13 @@ impl Transition {
             r.registered = false;
         }
         r.last_ctid = r.ctid.take().or(r.last_ctid.take());
-        r.last_error = Some(reason);
+        // A transfer-out answer InterNetX does not take (nothing pending:
+        // the report behind it was stale or forged) says nothing about the
+        // domain, which stays healthy: the refusal is in its log only
+        // (security review N10).
+        if r.operation != Operation::AnswerTransferOut {
+            r.last_error = Some(reason);
+        }
         self
     }
 

@@ -100,11 +100,15 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             _ => None,
         };
         if let Some(answer) = answer {
+            // One answer a day at most, however many reports come: each
+            // forged report would otherwise send one (security review N10),
+            // and a pending transfer runs for days, so a refused answer is
+            // still tried again the next day.
             let request_id = format!(
                 "transfer-out-{}:{}:{}",
                 answer.as_xml(),
                 hint.domain,
-                hint.at
+                self.clock.now().date()
             );
             let report = self
                 .answer_transfer_out(&hint.domain, answer, request_id)
