@@ -209,10 +209,10 @@ fn header_text(message: &Message<'_>, name: &str) -> Option<String> {
 /// The domains an `Authentication-Results` header of SES's own says passed
 /// SPF or DKIM (RFC 8601: `authserv-id; method=result property=value …`).
 fn authenticated_domains(value: &str) -> Vec<String> {
-    let unfolded = value.replace(['\r', '\n', '\t'], " ");
-    let mut clauses = unfolded.split(';').map(str::trim);
+    let mut clauses = rfc8601_clauses(value).into_iter();
     if !clauses
         .next()
+        .and_then(|id| id.into_iter().next())
         .is_some_and(|id| id.eq_ignore_ascii_case("amazonses.com"))
     {
         return Vec::new();
@@ -223,26 +223,22 @@ fn authenticated_domains(value: &str) -> Vec<String> {
     // to the method before them.
     let mut properties: &[&str] = &[];
     for clause in clauses {
-        let lower = clause.to_ascii_lowercase();
-        for method in ["spf=", "dkim=", "dmarc=", "auth=", "iprev="] {
-            if lower.starts_with(method) {
-                properties = match method {
-                    "spf=" if lower.starts_with("spf=pass") => {
-                        &["smtp.mailfrom=", "envelope-from="]
-                    }
-                    "dkim=" if lower.starts_with("dkim=pass") => &["header.d=", "header.i="],
-                    _ => &[],
-                };
-            }
-        }
-        for property in properties {
-            let Some(at) = lower.find(property) else {
+        for word in &clause {
+            let lower = word.to_ascii_lowercase();
+            let Some((name, value)) = lower.split_once('=') else {
                 continue;
             };
-            let value = lower[at + property.len()..]
-                .split(|c: char| c.is_whitespace() || c == ';')
-                .next()
-                .unwrap_or_default();
+            if ["spf", "dkim", "dmarc", "auth", "iprev"].contains(&name) {
+                properties = match (name, value) {
+                    ("spf", "pass") => &["smtp.mailfrom", "envelope-from"],
+                    ("dkim", "pass") => &["header.d", "header.i"],
+                    _ => &[],
+                };
+                continue;
+            }
+            if !properties.contains(&name) {
+                continue;
+            }
             let domain = value
                 .rsplit('@')
                 .next()
@@ -254,6 +250,74 @@ fn authenticated_domains(value: &str) -> Vec<String> {
         }
     }
     domains
+}
+
+/// An RFC 8601 header value as its `;`-separated clauses, each as its
+/// words (`name=value`, whitespace around `=` allowed). A `;` or `=`
+/// inside a quoted string or a comment separates nothing, comments are
+/// dropped, and a quoted string stands as `""`: its content is a local
+/// part, which names no domain — `"x;envelope-from=robot@autodns.com;"@
+/// evil.example` is `""@evil.example` (security review N9).
+fn rfc8601_clauses(value: &str) -> Vec<Vec<String>> {
+    let mut clauses = vec![Vec::new()];
+    let mut word = String::new();
+    let mut chars = value.chars();
+    let end_word = |word: &mut String, clauses: &mut Vec<Vec<String>>| {
+        if !word.is_empty() {
+            let clause = clauses.last_mut().expect("one clause at least");
+            clause.push(std::mem::take(word));
+        }
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                word.push_str("\"\"");
+                while let Some(q) = chars.next() {
+                    match q {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '(' => {
+                let mut depth = 1;
+                while depth > 0 {
+                    match chars.next() {
+                        Some('\\') => {
+                            chars.next();
+                        }
+                        Some('(') => depth += 1,
+                        Some(')') => depth -= 1,
+                        Some(_) => {}
+                        None => break,
+                    }
+                }
+                end_word(&mut word, &mut clauses);
+            }
+            ';' => {
+                end_word(&mut word, &mut clauses);
+                clauses.push(Vec::new());
+            }
+            c if c.is_whitespace() => end_word(&mut word, &mut clauses),
+            c => word.push(c),
+        }
+    }
+    end_word(&mut word, &mut clauses);
+    // `name = value` is `name=value`.
+    for clause in &mut clauses {
+        let mut joined: Vec<String> = Vec::with_capacity(clause.len());
+        for w in clause.drain(..) {
+            match joined.last_mut() {
+                Some(last) if last.ends_with('=') || w.starts_with('=') => last.push_str(&w),
+                _ => joined.push(w),
+            }
+        }
+        *clause = joined;
+    }
+    clauses
 }
 
 fn recipients(message: &Message<'_>) -> Vec<String> {
@@ -515,6 +579,20 @@ mod tests {
             .unwrap()
             .authenticated_domains
             .is_empty());
+    }
+
+    /// N9: a `;` inside a quoted local part or a comment ends no clause,
+    /// so a sender whose SPF passes for its own domain cannot name another.
+    #[test]
+    fn a_quoted_envelope_local_part_vouches_for_no_other_domain() {
+        let header = "amazonses.com; spf=pass (spfCheck: x; envelope-from=robot@autodns.com) client-ip=1.2.3.4; envelope-from=\"x;envelope-from=robot@autodns.com;\"@evil.example; helo=mx.evil.example; dkim = pass header.d=\"autodns.com\"";
+        assert_eq!(authenticated_domains(header), ["evil.example"]);
+        let escaped = "amazonses.com; spf=pass smtp.mailfrom=\"a\\\";smtp.mailfrom=robot@autodns.com\"@evil.example";
+        assert_eq!(authenticated_domains(escaped), ["evil.example"]);
+        let nested = "amazonses.com; spf=pass (a (b; smtp.mailfrom=robot@autodns.com) c) smtp.mailfrom=robot@evil.example";
+        assert_eq!(authenticated_domains(nested), ["evil.example"]);
+        let spaced = "amazonses.com ; spf = pass smtp.mailfrom = robot@autodns.com";
+        assert_eq!(authenticated_domains(spaced), ["autodns.com"]);
     }
 
     #[test]
