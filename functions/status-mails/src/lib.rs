@@ -7,6 +7,7 @@
 
 use adapters::metrics::{name, Metrics};
 use lambda_runtime::Error;
+use registrar::deadline::Deadline;
 use registrar::ports::{Clock, Mailer, NoticeQueue};
 use registrar::workflows::status_mails::Notifier;
 use serde_json::Value;
@@ -14,9 +15,10 @@ use serde_json::Value;
 pub async fn handle<Q: NoticeQueue, M: Mailer, C: Clock>(
     app: &Notifier<Q, M, C>,
     batch: usize,
+    deadline: Deadline,
     metrics: &Metrics,
 ) -> Result<Value, Error> {
-    let report = app.run(batch).await?;
+    let report = app.run_within(batch, deadline).await?;
     tracing::info!(
         sent = report.sent,
         retrying = report.retrying,
@@ -68,11 +70,15 @@ mod tests {
             sealer: None,
         };
         assert_eq!(
-            handle(&notifier, 10, &Metrics::off()).await.unwrap()["sent"],
+            handle(&notifier, 10, Deadline::none(), &Metrics::off())
+                .await
+                .unwrap()["sent"],
             1
         );
         assert_eq!(
-            handle(&notifier, 10, &Metrics::off()).await.unwrap()["sent"],
+            handle(&notifier, 10, Deadline::none(), &Metrics::off())
+                .await
+                .unwrap()["sent"],
             0
         );
         let sent = notifier.mailer.sent();
@@ -91,7 +97,7 @@ mod tests {
             stale_after: time::Duration::minutes(15),
             sealer: None,
         };
-        let out = handle(&notifier, 10, &Metrics::off())
+        let out = handle(&notifier, 10, Deadline::none(), &Metrics::off())
             .await
             .expect("the run succeeds");
         assert_eq!(out["failed"], 1);

@@ -10,8 +10,9 @@ async fn main() -> Result<(), Error> {
     let sealer = adapters::config::opening_sealer(&env, &aws).await?;
     let app = adapters::wiring::status_mails(&config, &aws, sealer);
     let metrics = adapters::metrics::Metrics::from_env("status-mails");
-    run(service_fn(|_: LambdaEvent<Value>| {
-        status_mails::handle(&app, config.batch, &metrics)
+    run(service_fn(|event: LambdaEvent<Value>| {
+        let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
+        status_mails::handle(&app, config.batch, deadline, &metrics)
     }))
     .await
 }

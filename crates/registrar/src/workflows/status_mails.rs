@@ -11,6 +11,7 @@
 
 use time::Duration;
 
+use crate::deadline::Deadline;
 use crate::log::action::{NOTICE_FAILED, NOTICE_SENT};
 use crate::log::{LogEntry, Outcome};
 use crate::ports::{Clock, Mailer, NoticeEnd, NoticeQueue, NoticeState, QueuedNotice, StoreError};
@@ -38,8 +39,24 @@ pub struct NotifyReport {
 impl<Q: NoticeQueue, M: Mailer, C: Clock> Notifier<Q, M, C> {
     /// Works through at most `limit` notices.
     pub async fn run(&self, limit: usize) -> Result<NotifyReport, StoreError> {
+        self.run_within(limit, Deadline::none()).await
+    }
+
+    /// Works through at most `limit` notices, claiming one only while its
+    /// send and both writes fit before `deadline`: a run killed mid-send
+    /// leaves its notice `unknown`, never resent — and an auth code in it
+    /// never mailed (security review N12). The rest waits for the next run.
+    pub async fn run_within(
+        &self,
+        limit: usize,
+        deadline: Deadline,
+    ) -> Result<NotifyReport, StoreError> {
         let mut report = NotifyReport::default();
         for queued in self.queue.waiting(limit).await? {
+            if !deadline.leaves(ONE_NOTICE_WORST_CASE) {
+                report.skipped += 1;
+                continue;
+            }
             let now = self.clock.now();
             if queued.state == NoticeState::Sending {
                 let stale = queued
@@ -87,12 +104,18 @@ impl<Q: NoticeQueue, M: Mailer, C: Clock> Notifier<Q, M, C> {
                 }
             };
             let mail = claimed.notice.compose_with(code.as_deref());
+            // The mail service's error texts may quote the recipient: they
+            // are stored and logged masked, as every address is here.
             let end = match self.mailer.send(&claimed.notice.to, &mail).await {
                 Ok(message_id) => NoticeEnd::Sent { message_id },
                 Err(e) if e.permanent || claimed.attempts + 1 >= self.max_attempts => {
-                    NoticeEnd::Failed { reason: e.message }
+                    NoticeEnd::Failed {
+                        reason: mask_addresses(&e.message),
+                    }
                 }
-                Err(e) => NoticeEnd::Retry { reason: e.message },
+                Err(e) => NoticeEnd::Retry {
+                    reason: mask_addresses(&e.message),
+                },
             };
             self.end(&claimed, end, &mut report).await?;
         }
@@ -179,6 +202,38 @@ pub fn mask(address: &str) -> String {
     }
 }
 
+/// Every address in `text` masked ([`mask`]); the rest as it was.
+pub fn mask_addresses(text: &str) -> String {
+    let in_address = |c: char| c.is_alphanumeric() || ".-_+@%=~".contains(c);
+    let mut out = String::with_capacity(text.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        let address = word
+            .split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && !d.is_empty());
+        if address {
+            out.push_str(&mask(word));
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        if in_address(c) {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The longest one notice can take: its send (the mail service's 15 s
+/// answer timeout, tried again once) and the claim and the end written.
+pub const ONE_NOTICE_WORST_CASE: std::time::Duration = std::time::Duration::from_secs(45);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,7 +317,7 @@ mod tests {
         async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
             if let Some(permanent) = self.fail {
                 return Err(MailError {
-                    message: "Throttling".into(),
+                    message: format!("MessageRejected: Address blacklisted: <{to}>"),
                     permanent,
                 });
             }
@@ -338,6 +393,49 @@ mod tests {
         assert!(!ends[0].2.message.contains("customer@"));
     }
 
+    /// N12: the service's error text quoting the recipient is stored and
+    /// logged masked.
+    #[tokio::test]
+    async fn a_refusal_quoting_the_address_is_kept_masked() {
+        let queue = Queue::holding(vec![queued("a.de", NoticeState::Pending, None)]);
+        let n = notifier(queue, Some(true));
+        assert_eq!(n.run(10).await.unwrap().failed, 1);
+        let ends = n.queue.ends.lock().unwrap();
+        let NoticeEnd::Failed { reason } = &ends[0].1 else {
+            panic!("{:?}", ends[0].1)
+        };
+        assert_eq!(
+            reason,
+            "MessageRejected: Address blacklisted: <c***@example.net>"
+        );
+        assert!(
+            !ends[0].2.message.contains("customer@"),
+            "{}",
+            ends[0].2.message
+        );
+        assert_eq!(
+            mask_addresses("no address @ all; x@"),
+            "no address @ all; x@"
+        );
+    }
+
+    /// N12: a notice is claimed only while its send fits before the
+    /// deadline; the rest waits, untouched, for the next run.
+    #[tokio::test]
+    async fn no_notice_is_claimed_that_cannot_be_sent_in_time() {
+        let queue = Queue::holding(vec![
+            queued("a.de", NoticeState::Pending, None),
+            queued("b.de", NoticeState::Pending, None),
+        ]);
+        let n = notifier(queue, None);
+        let short = Deadline::after(std::time::Duration::from_secs(30));
+        let report = n.run_within(10, short).await.unwrap();
+        assert_eq!((report.sent, report.skipped), (0, 2));
+        assert!(n.mailer.sent.lock().unwrap().is_empty());
+        assert!(n.queue.ends.lock().unwrap().is_empty(), "nothing claimed");
+        assert_eq!(n.run(10).await.unwrap().sent, 2);
+    }
+
     #[tokio::test]
     async fn a_failing_send_is_retried_then_given_up_and_permanent_refusals_at_once() {
         let queue = Queue::holding(vec![queued("a.de", NoticeState::Pending, None)]);
@@ -350,7 +448,7 @@ mod tests {
         let n = notifier(queue, Some(true));
         assert_eq!(n.run(10).await.unwrap().failed, 1);
         let ends = n.queue.ends.lock().unwrap();
-        assert!(ends[0].2.message.contains("given up: Throttling"));
+        assert!(ends[0].2.message.contains("given up: MessageRejected"));
     }
 
     #[tokio::test]
