@@ -7,8 +7,8 @@
 //! RATE#<slot number>`, `attribute_not_exists`), so it holds one request at
 //! most, whichever instance made it. `limit` + 1 starts then span at least
 //! `limit` slots = 1 s + margin: never more than `limit` in any second. The
-//! margin (50 ms, so the limit is used to 95 %) absorbs a start up to
-//! `LATE_US` after its slot began plus network jitter. Claims aim `LEAD_US`
+//! margin (250 ms, so the limit is used to 80 %) absorbs a start up to
+//! `LATE_US` after its slot began plus connection set-up and clock jitter. Claims aim `LEAD_US`
 //! ahead, so the write is normally back before its slot begins. Slot items
 //! expire through the table's TTL (`expires_at`).
 //!
@@ -22,8 +22,12 @@ use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::Client;
 use internetx::client::{Throttle, MAX_SLOT_WAIT};
 
-/// What the window adds to the gateway's second.
-pub const MARGIN: Duration = Duration::from_millis(50);
+/// What the window adds to the gateway's second: a start is measured before
+/// the HTTP request, and a fresh connection's connect and TLS handshake
+/// (and the clocks of two machines) come between it and the gateway's
+/// count. 20 ms did not cover that (security review N17); 250 ms does, at
+/// 80 % of the limit (2.4 of 3 requests a second).
+pub const MARGIN: Duration = Duration::from_millis(250);
 /// How far ahead a claim aims: a slot beginning at least this late, so the
 /// conditional write is back before its slot begins.
 const LEAD_US: u64 = 100_000;
@@ -112,7 +116,7 @@ impl Throttle for SharedRateLimit {
 /// How late after its slot began a claim may still start (a slow table
 /// write): below the margin, so `limit` + 1 starts always span more than a
 /// second — they span at least `limit` slots = 1 s + margin, less this,
-/// leaving 20 ms for network jitter.
+/// leaving 220 ms for connection set-up and clock jitter.
 const LATE_US: u64 = 30_000;
 
 /// Whether a slot beginning at `begins` (asked for at `asked`, now `now`)
@@ -213,9 +217,10 @@ mod tests {
             // floor(1 s / slot) + 1 slots.
             let touched = 1_000_000 / slot + 1;
             assert!(touched <= limit, "{limit}: {touched} slots in a second");
-            // And the budget is not wasted: over 90% of the limit is usable.
+            // And the budget is not wasted: three quarters of the limit at
+            // least are usable.
             assert!(
-                1_000_000 / slot >= limit * 9 / 10,
+                1_000_000 / slot >= limit * 3 / 4,
                 "{limit}: slots too long"
             );
         }
