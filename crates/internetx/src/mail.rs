@@ -49,7 +49,8 @@ const MAX_DOCUMENTS: usize = 64;
 pub const MAX_ATTACHED_MESSAGES: usize = 8;
 /// MIME parts (`Content-Type` headers) a mail may hold.
 pub const MAX_PARTS: usize = 256;
-/// Recipient addresses considered (every one costs a token check per ctid).
+/// Recipient addresses a mail that did not come through SES may name
+/// (every one costs a token check per ctid).
 pub const MAX_RECIPIENTS: usize = 32;
 
 /// Refuses, before any parsing, a mail whose structure alone would make the
@@ -320,7 +321,46 @@ fn rfc8601_clauses(value: &str) -> Vec<Vec<String>> {
     clauses
 }
 
+/// The address SES received the mail for: the `for <…>` of the topmost
+/// `Received` header, which SES prepends to every mail it stores (`by
+/// inbound-smtp.<region>.amazonaws.com … for <reply+token@…>`). Every
+/// header below it — `To`, `Cc`, `Delivered-To`, `X-Original-To`, other
+/// `Received` lines — is the sender's to write, so a token copied there
+/// from a leaked mail opens nothing (security review N16, M4).
+///
+/// A mail with no SES header on top did not come through SES (a copy put
+/// in the bucket by hand, a fixture): only the account's own principals can
+/// write there, so its `To`, `Cc`, `Delivered-To` and `X-Original-To` are
+/// read instead.
 fn recipients(message: &Message<'_>) -> Vec<String> {
+    let topmost = message
+        .headers_raw()
+        .find(|(name, _)| name.eq_ignore_ascii_case("Received"))
+        .map(|(_, value)| value.replace(['\r', '\n', '\t'], " ").to_ascii_lowercase());
+    let by_ses = |received: &str| {
+        received
+            .split(" by ")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|host| {
+                host.starts_with("inbound-smtp.") && host.ends_with(".amazonaws.com")
+            })
+    };
+    match topmost {
+        Some(received) if by_ses(&received) => received
+            .split(" for ")
+            .nth(1)
+            .and_then(|rest| rest.split([';', ' ']).find(|w| w.contains('@')))
+            .map(|address| address.trim().trim_matches(['<', '>']).to_owned())
+            .filter(|address| address.contains('@'))
+            .into_iter()
+            .collect(),
+        _ => written_recipients(message),
+    }
+}
+
+/// The recipients a mail's own headers name (see [`recipients`]).
+fn written_recipients(message: &Message<'_>) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |address: &str| {
         let address = address.trim().trim_matches(['<', '>']).to_ascii_lowercase();
@@ -338,14 +378,6 @@ fn recipients(message: &Message<'_>) -> Vec<String> {
     for (name, value) in message.headers_raw() {
         if name.eq_ignore_ascii_case("Delivered-To") || name.eq_ignore_ascii_case("X-Original-To") {
             add(value);
-        } else if name.eq_ignore_ascii_case("Received") {
-            // "… for <internetx+token@inbound.example.net>; date" (SES adds it).
-            let unfolded = value.replace(['\r', '\n'], " ");
-            if let Some(rest) = unfolded.split(" for ").nth(1) {
-                if let Some(addr) = rest.split([';', ' ']).find(|w| w.contains('@')) {
-                    add(addr);
-                }
-            }
         }
     }
     out
@@ -492,6 +524,31 @@ mod tests {
             .collect();
         let raw = mail(&format!("From: a@b.de\r\n{many}"), JOB);
         assert!(parse_result_mail(&raw).unwrap().recipients.len() <= MAX_RECIPIENTS);
+    }
+
+    /// N16: only the address SES received the mail for counts; every header
+    /// the sender wrote below it opens nothing.
+    #[test]
+    fn only_the_address_ses_received_the_mail_for_is_a_recipient() {
+        let leaked = "internetx+leaked@inbound.example.net";
+        let sender_written = format!(
+            "To: {leaked}\r\nCc: {leaked}\r\nDelivered-To: {leaked}\r\nX-Original-To: {leaked}\r\n\
+             Received: by inbound-smtp.eu-west-1.amazonaws.com for <{leaked}>; Sun, 29 Nov 2026\r\nFrom: robot@autodns.com"
+        );
+        let ses = "Received: from mx.evil.example by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x\r\n for attacker@inbound.example.net;\r\n Sun, 29 Nov 2026 10:00:00 +0000";
+        let raw = mail(&format!("{ses}\r\n{sender_written}"), JOB);
+        assert_eq!(
+            parse_result_mail(&raw).unwrap().recipients,
+            ["attacker@inbound.example.net"]
+        );
+        // SES's header naming no address: none.
+        let bare = "Received: from mx.evil.example by inbound-smtp.eu-west-1.amazonaws.com with SMTP id x; Sun, 29 Nov 2026";
+        let raw = mail(&format!("{bare}\r\n{sender_written}"), JOB);
+        assert!(parse_result_mail(&raw).unwrap().recipients.is_empty());
+        // A mail that never passed SES (put in the bucket by the account
+        // itself) is read by its own headers.
+        let raw = mail(&format!("To: {leaked}\r\nFrom: robot@autodns.com"), JOB);
+        assert_eq!(parse_result_mail(&raw).unwrap().recipients, [leaked]);
     }
 
     /// Security review N3: the spellings and encodings a byte count missed

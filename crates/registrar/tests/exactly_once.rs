@@ -53,13 +53,13 @@ fn sent(app: &App, code: &str) -> usize {
 async fn result_mail(app: &App, domain: &str, code: &str, kind: &str) -> MailOutcome {
     let record = app.store.domain(domain).unwrap();
     let ctid = record.ctid.or(record.last_ctid).unwrap();
-    let raw = format!(
+    let raw = registrar::testing::via_ses(&format!(
         "From: robot@autodns.com\r\nTo: {}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data><message><job><ctid>{ctid}</ctid><status><code>{code}</code>\
          <text>x</text><type>{kind}</type></status><domain><name>{domain}</name></domain></job>\
          </message></data></result></response>",
         app.reply.for_ctid(&ctid)
-    );
+    ));
     let inbound = registrar::testing::inbound(&app.store);
     inbound
         .handle(&format!("inbound/{domain}-{code}"), raw.as_bytes())

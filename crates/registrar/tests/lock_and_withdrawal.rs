@@ -50,13 +50,13 @@ async fn event(
 async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
     let ctid = app.store.domain(domain).unwrap().ctid.expect("in flight");
     let inbound = registrar::testing::inbound(&app.store);
-    let raw = format!(
+    let raw = registrar::testing::via_ses(&format!(
         "From: AutoDNS <robot@autodns.com>\r\nTo: {}\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data><message><id>1</id><job><ctid>{ctid}</ctid><status><type>{kind}</type><code>{code}</code><text>Done.</text></status>\
          <domain><name>{domain}</name></domain></job></message></data></result></response>",
         reply_address().for_ctid(&ctid),
         kind = if code.starts_with('E') { "error" } else { "success" },
-    );
+    ));
     inbound
         .handle(&format!("inbound/{domain}-{code}"), raw.as_bytes())
         .await

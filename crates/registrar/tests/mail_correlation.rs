@@ -24,9 +24,9 @@ async fn inbound(operation: Operation) -> Inbound<MemoryStore, TestClock> {
 }
 
 fn mail(to: &str, body: &str) -> Vec<u8> {
-    format!(
+    registrar::testing::via_ses(&format!(
         "From: AutoDNS <robot@autodns.com>\r\nTo: {to}\r\nSubject: AutoDNS\r\nMessage-ID: <m-1@autodns.com>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n{body}"
-    )
+    ))
     .into_bytes()
 }
 

@@ -77,13 +77,13 @@ async fn mail_naming(
     named_ctid: &str,
     code: &str,
 ) -> MailOutcome {
-    let raw = format!(
+    let raw = registrar::testing::via_ses(&format!(
         "From: robot@autodns.com\r\nTo: {}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data><message><job><ctid>{named_ctid}</ctid><status><code>{code}</code>\
          <text>x</text><type>success</type></status><domain><name>{domain}</name></domain></job>\
          </message></data></result></response>",
         app.reply.for_ctid(token_ctid)
-    );
+    ));
     registrar::testing::inbound(&app.store)
         .handle(
             &format!("inbound/{domain}-{code}-{named_ctid}"),
@@ -364,10 +364,10 @@ async fn n2_forged_registry_events_never_hold_the_domain_item() {
     let events: String = (0..16)
         .map(|_| "<message><notify><domain><name>victim.de</name></domain><type>domain_away</type></notify></message>")
         .collect();
-    let raw = format!(
+    let raw = registrar::testing::via_ses(&format!(
         "From: x@evil.example\r\nTo: a@inbound.example.net\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data>{events}</data></result></response>"
-    );
+    ));
     // Every transaction that holds an item collides meanwhile: the hint
     // holds none, so it lands all the same.
     app.store.busy_next_commits(1_000);

@@ -126,6 +126,7 @@ impl MailDelivery {
             .unwrap_or_default();
         let raw = format!(
             "Return-Path: <bounces@autodns.com>\r\n\
+             Received: from mail.autodns.com (mail.autodns.com [62.116.129.216])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id {message_id}\r\n for {to};\r\n {date}\r\n\
              X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n\
              From: AutoDNS <{from}>\r\nTo: {to}\r\nSubject: AutoDNS {kind} {domain}\r\n\
              Date: {date}\r\nMessage-ID: <{message_id}@autodns.com>\r\nMIME-Version: 1.0\r\n\

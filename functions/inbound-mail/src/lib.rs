@@ -116,12 +116,12 @@ mod tests {
     }
 
     fn result_mail(to: &str) -> Vec<u8> {
-        format!(
+        registrar::testing::via_ses(&format!(
             "From: robot@autodns.com\r\nTo: {to}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
              <response><result><data><summary>1</summary><message><job><ctid>ib-1</ctid>\
              <status><type>success</type><code>S0101</code><text>Domain created.</text></status>\
              <domain><name>example.de</name></domain></job></message></data></result></response>"
-        )
+        ))
         .into_bytes()
     }
 

@@ -219,10 +219,7 @@ mod tests {
             assert!(touched <= limit, "{limit}: {touched} slots in a second");
             // And the budget is not wasted: three quarters of the limit at
             // least are usable.
-            assert!(
-                1_000_000 / slot >= limit * 3 / 4,
-                "{limit}: slots too long"
-            );
+            assert!(1_000_000 / slot >= limit * 3 / 4, "{limit}: slots too long");
         }
     }
 }

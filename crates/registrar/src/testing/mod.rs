@@ -76,6 +76,20 @@ pub fn inbound<S: DomainStore>(store: S) -> crate::workflows::inbound_mail::Inbo
     }
 }
 
+/// `raw` as SES stores it: with the `Received` header SES prepends, for
+/// the address in the mail's `To` (the only recipient the mail parser
+/// trusts: security review N16).
+pub fn via_ses(raw: &str) -> String {
+    let to = raw
+        .lines()
+        .find_map(|line| line.strip_prefix("To: "))
+        .unwrap_or_default()
+        .trim();
+    format!(
+        "Received: from mail.autodns.com (mail.autodns.com [62.116.129.216])\r\n by inbound-smtp.eu-central-1.amazonaws.com with SMTP id test\r\n for {to};\r\n Wed, 02 Dec 2026 10:00:00 +0000\r\n{raw}"
+    )
+}
+
 pub fn reply_address() -> ReplyAddress {
     ReplyAddress::new(REPLY_TO, SECRET).unwrap_or_else(|e| panic!("test reply address: {e}"))
 }
