@@ -264,3 +264,34 @@ async fn import_adopts_what_the_table_lacks_once_and_a_dry_run_writes_nothing() 
         .unwrap();
     assert!(again.adopted.is_empty() && again.known == 3, "{again:?}");
 }
+
+/// N18: a customer gets only the domains named for it; on b12f8b7 one
+/// `import --kind customer` adopted the whole unimported portfolio.
+#[tokio::test]
+async fn a_customer_import_adopts_only_the_domains_named_for_it() {
+    let app = app_with(&[], &["mine.com", "theirs.com", "other.com"]).await;
+    let whole = app
+        .import("CUST-1", AccountKind::Customer, 2, true)
+        .await
+        .unwrap();
+    assert!(whole.adopted.is_empty(), "{whole:?}");
+    assert!(whole.problems[0].contains("only the domains named"));
+    assert_eq!(whole.requests, 0, "InterNetX not even asked");
+    assert!(app.store.domain("mine.com").is_none());
+
+    let only: std::collections::HashSet<String> = ["mine.com".to_owned()].into();
+    let named = app
+        .import_watched(
+            "CUST-1",
+            AccountKind::Customer,
+            Some(&only),
+            2,
+            true,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!((named.adopted.len(), named.outside), (1, 2), "{named:?}");
+    assert_eq!(app.store.domain("mine.com").unwrap().account_id, "CUST-1");
+    assert!(app.store.domain("theirs.com").is_none());
+}

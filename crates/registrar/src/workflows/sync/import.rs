@@ -22,6 +22,8 @@ pub struct ImportReport {
     pub known: usize,
     /// Adopted (or, in a dry run, to be adopted).
     pub adopted: Vec<String>,
+    /// Unknown to the table but not among the domains asked for: left out.
+    pub outside: usize,
     pub problems: Vec<String>,
     /// How many domains the account holds, as the list's summary says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -40,21 +42,32 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         page: u64,
         apply: bool,
     ) -> Result<ImportReport, StoreError> {
-        self.import_watched(account_id, account_kind, page, apply, &mut |_| {})
+        self.import_watched(account_id, account_kind, None, page, apply, &mut |_| {})
             .await
     }
 
-    /// [`Registrar::import`], telling `progress` the report so far after
-    /// every page (the CLI's progress bar).
+    /// [`Registrar::import`] of the domains in `only` (ASCII names; all
+    /// when `None`), telling `progress` the report so far after every page
+    /// (the CLI's progress bar). A customer account gets only the domains
+    /// named for it: adopting the whole unimported portfolio under one
+    /// customer would give that customer control of every domain in it
+    /// (security review N18).
     pub async fn import_watched(
         &self,
         account_id: &str,
         account_kind: AccountKind,
+        only: Option<&HashSet<String>>,
         page: u64,
         apply: bool,
         progress: &mut (dyn FnMut(&ImportReport) + Send),
     ) -> Result<ImportReport, StoreError> {
         let mut report = ImportReport::default();
+        if account_kind == AccountKind::Customer && only.is_none() {
+            report.problems.push(format!(
+                "nothing imported: a customer account ({account_id}) gets only the domains named for it (a list of domains), never the whole account's"
+            ));
+            return Ok(report);
+        }
         let mut offset = 0;
         loop {
             report.requests += 1;
@@ -81,6 +94,9 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             for data in &domains {
                 match DomainName::parse(&data.name) {
                     Ok(name) if known.contains(name.ascii()) => report.known += 1,
+                    Ok(name) if only.is_some_and(|only| !only.contains(name.ascii())) => {
+                        report.outside += 1
+                    }
                     Ok(name) => missing.push((name, data)),
                     Err(_) => report
                         .problems
