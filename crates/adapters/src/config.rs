@@ -78,16 +78,46 @@ impl<const N: usize> Env for [(&str, &str); N] {
     }
 }
 
+/// The gateway's URL: `https://`, as every request carries the password;
+/// plain `http://` only to a loopback host (the simulator, a local tunnel)
+/// — security review N14.
+fn gateway_url(url: &str) -> Result<String, ConfigError> {
+    let invalid = |problem: String| ConfigError::Invalid {
+        name: "INTERNETX_URL",
+        problem,
+    };
+    let parsed = url::Url::parse(url).map_err(|e| invalid(format!("{url:?} is not a URL: {e}")))?;
+    let loopback = match parsed.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match parsed.scheme() {
+        "https" => Ok(url.to_owned()),
+        "http" if loopback => Ok(url.to_owned()),
+        "http" => Err(invalid(format!(
+            "{url:?} is plain http to a host that is not this machine: the password would travel in clear; use https://"
+        ))),
+        other => Err(invalid(format!("{url:?} is not an http(s) URL ({other})"))),
+    }
+}
+
 impl Config {
+    /// The sealing key, which every process that may seal an auth code must
+    /// have: without it a value would be sealed under the reply-token
+    /// secret, which the internet-facing mail function holds (security
+    /// review N14). `sync` never seals and runs without one.
+    pub fn require_sealing(&self) -> Result<(), ConfigError> {
+        match self.sealing_secret {
+            Some(_) => Ok(()),
+            None => Err(ConfigError::Missing("SEALING_SECRET")),
+        }
+    }
+
     pub async fn from_env(env: &impl Env, aws: &SdkConfig) -> Result<Self, ConfigError> {
         let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
-        let url = required("INTERNETX_URL")?;
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            return Err(ConfigError::Invalid {
-                name: "INTERNETX_URL",
-                problem: format!("{url:?} is not an http(s) URL"),
-            });
-        }
+        let url = gateway_url(&required("INTERNETX_URL")?)?;
         let context = required("INTERNETX_CONTEXT")?;
         if context.parse::<u32>().is_err() {
             return Err(ConfigError::Invalid {
@@ -507,6 +537,29 @@ fn ssm_parameter(reference: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_gateway_is_reached_by_https_or_on_this_machine_only() {
+        for ok in [
+            "https://gateway.autodns.com",
+            "https://demo.autodns.com/gateway/",
+            "http://127.0.0.1:8090/",
+            "http://localhost:8090",
+            "http://[::1]:8090",
+        ] {
+            assert_eq!(gateway_url(ok).unwrap(), ok);
+        }
+        for bad in [
+            "http://gateway.autodns.com",
+            "http://10.0.0.5:8090",
+            "http://localhost.evil.example",
+            "ftp://gateway.autodns.com",
+            "gateway.autodns.com",
+        ] {
+            let err = gateway_url(bad).unwrap_err().to_string();
+            assert!(err.contains("INTERNETX_URL"), "{bad}: {err}");
+        }
+    }
 
     #[test]
     fn reconcile_policy_defaults_and_bounds() {

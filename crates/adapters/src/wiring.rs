@@ -89,6 +89,8 @@ pub fn registrar(
         reply: reply_address(&config.reply_to_address, secret)?,
         sealer: match &config.sealing_secret {
             Some(sealing) => Sealer::new(sealing.expose().as_bytes()).also_opening(secret),
+            // Only a process that never seals gets here (`sync`; the
+            // others refuse to start: `Config::require_sealing`).
             None => Sealer::new(secret),
         },
         notices: NoticePolicy {

@@ -168,8 +168,8 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         // Needs no table; run before the table is looked for.
         Command::Probe(_) => return Err("probe is run on its own".into()),
-        Command::Sync(args) => portfolio::sync(gateway_app(&aws).await?, args).await?,
-        Command::Import(args) => portfolio::import(gateway_app(&aws).await?, args).await?,
+        Command::Sync(args) => portfolio::sync(gateway_app(&aws, false).await?, args).await?,
+        Command::Import(args) => portfolio::import(gateway_app(&aws, false).await?, args).await?,
         Command::Doctor(args) => doctor::command(&aws, &table, args).await?,
         Command::Domains {
             status,
@@ -304,7 +304,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             no_job,
         } => {
             let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
-            let app = gateway_app(&aws).await?;
+            let app = gateway_app(&aws, true).await?;
             if force {
                 use registrar::workflows::reconcile::{domain_info, Presence};
                 match domain_info(&app.gateway, name.ascii())
@@ -343,7 +343,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         } => {
             let name = DomainName::parse(&domain).map_err(|e| e.to_string())?;
             let answer = operator::transfer_out_answer(&answer, reason)?;
-            let app = gateway_app(&aws).await?;
+            let app = gateway_app(&aws, false).await?;
             let request_id = format!(
                 "cli-transfer-out-{}:{}:{}",
                 answer.as_xml(),
@@ -365,7 +365,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             let sqs = aws_sdk_sqs::Client::new(&aws);
             let app = match action {
                 DlqAction::Replay => Some(Replayer {
-                    registrar: gateway_app(&aws).await?,
+                    registrar: gateway_app(&aws, true).await?,
                     // Failed mails (S3 events) need the mail function's
                     // configuration; without it only they are left alone.
                     mail: match adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws)
@@ -482,10 +482,18 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 /// The registrar with its gateway, configured like the functions.
-async fn gateway_app(aws: &aws_config::SdkConfig) -> Result<GatewayRegistrar, String> {
+/// The registrar as the gateway functions have it; `seals` for a command
+/// that may seal an auth code (`retry`, `dlq replay`), which then needs the
+/// sealing key (`SEALING_SECRET` or `SEALING_SECRET_SECRET`).
+async fn gateway_app(aws: &aws_config::SdkConfig, seals: bool) -> Result<GatewayRegistrar, String> {
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, aws)
         .await
         .map_err(|e| e.to_string())?;
+    if seals {
+        config.require_sealing().map_err(|e| {
+            format!("{e}: this command may seal an auth code, and only under the sealing key")
+        })?;
+    }
     adapters::wiring::registrar(&config, aws, &adapters::metrics::Metrics::off())
         .map_err(|e| e.to_string())
 }

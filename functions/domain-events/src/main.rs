@@ -6,6 +6,8 @@ async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
+    // It may seal an auth code: only under the sealing key (N14).
+    config.require_sealing()?;
     let metrics = adapters::metrics::Metrics::from_env("domain-events");
     let app = adapters::wiring::domain_events(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {

@@ -7,6 +7,8 @@ async fn main() -> Result<(), Error> {
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let env = adapters::config::ProcessEnv;
     let config = adapters::Config::from_env(&env, &aws).await?;
+    // It may seal an auth code: only under the sealing key (N14).
+    config.require_sealing()?;
     let policy = adapters::config::reconcile_policy(&env)?;
     let metrics = adapters::metrics::Metrics::from_env("reconcile");
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;

@@ -220,7 +220,14 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         for plain in ["INTERNETX_PASSWORD", "REPLY_TOKEN_SECRET"] {
             assert!(!env.contains_key(plain), "{name} carries {plain} in clear");
         }
-        assert!(env.contains_key("REPLY_TOKEN_SECRET_SECRET"), "{name}");
+        // status-mails opens notices only: the reply-token secret of the
+        // Globals is withheld from it (N14).
+        let reply_secret = env.get("REPLY_TOKEN_SECRET_SECRET");
+        if name.starts_with("StatusMails") {
+            assert_eq!(reply_secret, Some(&serde_json::json!("")), "{name}");
+        } else {
+            assert!(reply_secret.is_some(), "{name}");
+        }
         // Only the functions that send to InterNetX open sealed auth codes,
         // and status-mails for the code a customer asked for; the
         // internet-facing mail function gets no sealing key.
@@ -239,6 +246,7 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         );
     }
     timeouts_outlast_the_worst_request(&functions);
+    table_access_is_narrowed_to_its_keys(template);
     let (_, items) = resources_of(template, "AWS::SQS::Queue")
         .find(|(name, _)| name.as_str() == "ItemQueue")
         .expect("the item queue");
@@ -318,6 +326,58 @@ fn timeouts_outlast_the_worst_request(functions: &[(&String, &Value)]) {
             || events["ReservedConcurrentExecutions"].is_object(),
         "domain-events has a concurrency cap: {events}"
     );
+}
+
+/// The internet-facing mail function writes only the keys a mail's commit
+/// touches, the sync deletes only hints, and status-mails reads no
+/// reply-token secret (security review N14).
+fn table_access_is_narrowed_to_its_keys(template: &Value) {
+    let statements = |role: &str| -> Vec<Value> {
+        let (_, r) = resources_of(template, "AWS::IAM::Role")
+            .find(|(name, _)| name.starts_with(role))
+            .unwrap_or_else(|| panic!("{role}"));
+        r["Properties"]["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|p| {
+                p["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let actions = |s: &Value| s["Action"].to_string();
+    for s in statements("InboundMail") {
+        if actions(&s).contains("dynamodb:PutItem") {
+            let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
+            assert!(
+                keys.as_array()
+                    .is_some_and(|k| k.contains(&serde_json::json!("DOMAIN#*"))),
+                "{s}"
+            );
+            assert!(
+                !keys.to_string().contains("ORDER#") && !keys.to_string().contains("RATE#"),
+                "{s}"
+            );
+        }
+    }
+    for s in statements("Sync") {
+        if actions(&s).contains("dynamodb:DeleteItem") {
+            assert_eq!(
+                s["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"],
+                serde_json::json!(["HINT"]),
+                "{s}"
+            );
+        }
+    }
+    for s in statements("StatusMails") {
+        assert!(
+            !s["Resource"].to_string().contains("ReplyTokenSecret"),
+            "{s}"
+        );
+    }
 }
 
 /// The metric names the functions print (`crates/adapters/src/metrics.rs`).

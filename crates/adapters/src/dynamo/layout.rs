@@ -9,6 +9,7 @@
 //! | paid order | `ORDER#<order>` | `PAID` |
 //! | sent request | `CTID#<ctid>` | `CTID` |
 //! | handled mail | `MAIL#<s3 key>#<n>` | `CLAIM` |
+//! | registry event logged (one an hour) | `EVENT#<name>#<hour>` | `CLAIM` |
 //! | status mail owed | `NOTICE#<name>#<version>` | `NOTICE` |
 //! | domain-info check a registry event asked for | `HINT` | `<name>` |
 //! | where the portfolio sync stands | `SYNC` | `CURSOR` |
