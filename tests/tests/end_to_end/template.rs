@@ -254,6 +254,17 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         items["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0],
         "DeadLetterQueue"
     );
+    // Only domain-events may put items on it (N4).
+    let (_, policy) = resources_of(template, "AWS::SQS::QueuePolicy")
+        .find(|(_, p)| p["Properties"]["Queues"][0]["Ref"] == "ItemQueue")
+        .expect("the item queue's policy");
+    let deny = &policy["Properties"]["PolicyDocument"]["Statement"][0];
+    assert_eq!(deny["Effect"], "Deny");
+    assert_eq!(deny["Action"], "sqs:SendMessage");
+    assert_eq!(
+        deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"]["Fn::GetAtt"][0],
+        "DomainEventsFunctionRole"
+    );
     let events_env = &info.facts["functions"]["DomainEventsFunction"]["environment"];
     assert_eq!(events_env["DOMAIN_TABLE"], info.output("DomainTableName"));
     for var in ["INTERNETX_URL", "INTERNETX_USER", "INTERNETX_CONTEXT"] {
