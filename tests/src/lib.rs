@@ -242,25 +242,12 @@ impl Moto {
     /// moto's model dump, which would show their text, fails on its Lambda
     /// models without Docker, so the text is checked where it is composed).
     pub async fn sent_mail_count(&self) -> u64 {
-        let response = reqwest::Client::new()
-            .post(&self.endpoint)
-            .header(
-                "Authorization",
-                "AWS4-HMAC-SHA256 Credential=testing/20261129/us-east-1/ses/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            )
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body("Action=GetSendQuota&Version=2010-12-01")
+        let quota = aws_sdk_ses::Client::new(&self.sdk_config().await)
+            .get_send_quota()
             .send()
             .await
-            .and_then(|r| r.error_for_status())
             .expect("SES GetSendQuota");
-        let xml = response.text().await.expect("SES answer");
-        xml.split("<SentLast24Hours>")
-            .nth(1)
-            .and_then(|rest| rest.split('<').next())
-            .and_then(|n| n.trim().parse::<f64>().ok())
-            .unwrap_or_else(|| panic!("no SentLast24Hours in {xml}")) as u64
+        quota.sent_last24_hours() as u64
     }
 
     pub async fn sdk_config(&self) -> SdkConfig {
@@ -381,12 +368,6 @@ const LAMBDA: adapters::signed::Service = adapters::signed::Service {
     host: "lambda",
 };
 
-const SESV2: adapters::signed::Service = adapters::signed::Service {
-    name: "ses",
-    env: "SESV2",
-    host: "email",
-};
-
 /// One REST call to moto (the few the tests make of services whose SDK
 /// crates the bridge does not need); panics unless it succeeds.
 async fn aws_call(
@@ -420,16 +401,22 @@ async fn aws_call(
     serde_json::from_str(&answer.body).unwrap_or(Value::Null)
 }
 
-/// Verifies a domain or address in SES (v2 `CreateEmailIdentity`).
+/// Verifies a domain or address in SES (moto verifies at once).
 pub async fn verify_in_ses(aws: &SdkConfig, identity: &str) {
-    aws_call(
-        aws,
-        &SESV2,
-        "POST",
-        "v2/email/identities",
-        serde_json::json!({ "EmailIdentity": identity }),
-    )
-    .await;
+    let ses = aws_sdk_ses::Client::new(aws);
+    if identity.contains('@') {
+        ses.verify_email_identity()
+            .email_address(identity)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("SES verify {identity}: {e:?}"));
+    } else {
+        ses.verify_domain_identity()
+            .domain(identity)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("SES verify {identity}: {e:?}"));
+    }
 }
 
 /// The stack the tests create from `infra/template.yaml` in moto.

@@ -1,110 +1,116 @@
-//! Status mails out through SES (v2 `SendEmail`, plain text, UTF-8): one
-//! signed REST call (`POST /v2/email/outbound-emails`), which is all this
-//! function needs of SES — the SDK crate for it took longer to build than
-//! the rest of the function.
+//! Status mails out through SES (`SendEmail` of the classic API, plain text,
+//! UTF-8) with `aws-sdk-ses`: the SDK's retries (a throttle costs no
+//! attempt of the notice), endpoint resolution (partitions, FIPS,
+//! dual-stack, `AWS_ENDPOINT_URL_SES`), credential cache and typed errors.
 
 use aws_config::SdkConfig;
+use aws_sdk_ses::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_ses::operation::send_email::{SendEmailError, SendEmailInput};
+use aws_sdk_ses::types::{Body, Content, Destination, Message};
 use registrar::ports::{MailError, Mailer};
 use registrar::status_mail::StatusMail;
-use serde_json::{json, Value};
 
-use crate::signed::{self, Service};
-
-/// SES v2: signing name `ses`, host `email.<region>.amazonaws.com`,
-/// endpoint variable `AWS_ENDPOINT_URL_SESV2`.
-const SESV2: Service = Service {
-    name: "ses",
-    env: "SESV2",
-    host: "email",
-};
-
-/// Refusals of this mail or this sender, which do not heal by retrying
-/// (SES v2 `SendEmail`'s error types); throttling, a paused account and
-/// anything unknown may.
-const PERMANENT: [&str; 5] = [
-    "MessageRejected",
-    "MailFromDomainNotVerifiedException",
-    "AccountSuspendedException",
-    "BadRequestException",
-    "NotFoundException",
-];
+/// The longest one send takes, the SDK's retries included.
+pub const SEND_WORST_CASE: std::time::Duration = std::time::Duration::from_secs(30);
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {
-    aws: SdkConfig,
-    /// Kept: a run's mails reuse its connections.
-    http: Result<reqwest::Client, String>,
+    client: aws_sdk_ses::Client,
     from: String,
     configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    pub fn new(aws: SdkConfig, from: impl Into<String>, configuration_set: Option<String>) -> Self {
+    pub fn new(
+        aws: &SdkConfig,
+        from: impl Into<String>,
+        configuration_set: Option<String>,
+    ) -> Self {
+        // Bounded, so a run knows what one notice may take
+        // (`registrar::workflows::status_mails::ONE_NOTICE_WORST_CASE`).
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(std::time::Duration::from_secs(10))
+            .operation_timeout(SEND_WORST_CASE)
+            .build();
+        let config = aws_sdk_ses::config::Builder::from(aws)
+            .timeout_config(timeouts)
+            .build();
         Self {
-            aws,
-            http: signed::client(),
+            client: aws_sdk_ses::Client::from_conf(config),
             from: from.into(),
             configuration_set,
         }
     }
 
-    /// The `SendEmail` request body.
-    fn request(&self, to: &str, mail: &StatusMail) -> Value {
-        let text = |data: &str| json!({ "Data": data, "Charset": "UTF-8" });
-        let mut body = json!({
-            "FromEmailAddress": self.from,
-            "Destination": { "ToAddresses": [to] },
-            "Content": { "Simple": {
-                "Subject": text(&mail.subject),
-                "Body": { "Text": text(&mail.body) },
-            } },
-        });
-        if let Some(set) = &self.configuration_set {
-            body["ConfigurationSetName"] = json!(set);
-        }
-        body
+    /// The `SendEmail` request.
+    fn request(&self, to: &str, mail: &StatusMail) -> Result<SendEmailInput, MailError> {
+        let text = |data: &str| {
+            Content::builder()
+                .data(data)
+                .charset("UTF-8")
+                .build()
+                .map_err(built)
+        };
+        let message = Message::builder()
+            .subject(text(&mail.subject)?)
+            .body(Body::builder().text(text(&mail.body)?).build())
+            .build();
+        SendEmailInput::builder()
+            .source(&self.from)
+            .destination(Destination::builder().to_addresses(to).build())
+            .message(message)
+            .set_configuration_set_name(self.configuration_set.clone())
+            .build()
+            .map_err(built)
+    }
+}
+
+fn built(e: aws_sdk_ses::error::BuildError) -> MailError {
+    MailError {
+        message: format!("SES SendEmail not built: {e}"),
+        permanent: true,
     }
 }
 
 impl Mailer for SesMailer {
     async fn send(&self, to: &str, mail: &StatusMail) -> Result<String, MailError> {
-        let http = self.http.as_ref().map_err(|message| MailError {
-            message: format!("SES SendEmail: {message}"),
-            permanent: false,
-        })?;
-        let answer = signed::request_on(
-            http,
-            &self.aws,
-            &SESV2,
-            "POST",
-            "v2/email/outbound-emails",
-            &[("content-type", "application/json")],
-            self.request(to, mail).to_string(),
-        )
-        .await
-        .map_err(|message| MailError {
-            message: format!("SES SendEmail: {message}"),
-            permanent: false,
-        })?;
-        let body: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
-        if (200..300).contains(&answer.status) {
-            return Ok(body["MessageId"].as_str().unwrap_or_default().to_owned());
+        let input = self.request(to, mail)?;
+        let sent = self
+            .client
+            .send_email()
+            .set_source(input.source)
+            .set_destination(input.destination)
+            .set_message(input.message)
+            .set_configuration_set_name(input.configuration_set_name)
+            .send()
+            .await;
+        match sent {
+            Ok(out) => Ok(out.message_id),
+            Err(e) => Err(classify(&e)),
         }
-        // restJson1 names the error in a header, some services in the body.
-        let kind = answer
-            .error_type
-            .or_else(|| body["__type"].as_str().map(str::to_owned))
-            .or_else(|| body["code"].as_str().map(str::to_owned))
-            .map(|t| t.rsplit('#').next().unwrap_or_default().to_owned())
-            .unwrap_or_else(|| format!("HTTP {}", answer.status));
-        let message = body["message"]
-            .as_str()
-            .or_else(|| body["Message"].as_str())
-            .unwrap_or_default();
-        Err(MailError {
-            message: format!("SES SendEmail: {kind}: {message}"),
-            permanent: PERMANENT.contains(&kind.as_str()),
-        })
+    }
+}
+
+/// Refusals of this mail or this sender do not heal by retrying; throttling
+/// (after the SDK's own retries), a paused account and anything unknown
+/// may.
+fn classify(e: &SdkError<SendEmailError>) -> MailError {
+    let permanent = e.as_service_error().is_some_and(|service| {
+        matches!(
+            service,
+            SendEmailError::MessageRejected(_)
+                | SendEmailError::MailFromDomainNotVerifiedException(_)
+                | SendEmailError::ConfigurationSetDoesNotExistException(_)
+        )
+    });
+    let kind = e.code().unwrap_or("no answer");
+    let detail = e
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| internetx::error_chain(e));
+    MailError {
+        message: format!("SES SendEmail: {kind}: {detail}"),
+        permanent,
     }
 }
 
@@ -114,28 +120,39 @@ mod tests {
 
     #[test]
     fn the_request_is_a_plain_text_utf8_mail_with_its_configuration_set() {
-        let aws = SdkConfig::builder().build();
+        let aws = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-central-1"))
+            .build();
         let mail = StatusMail {
             subject: "Registriert: münchen.de".into(),
             body: "Grüße".into(),
         };
-        let plain = SesMailer::new(aws.clone(), "noreply@provider.example", None);
-        let body = plain.request("owner@customer.example", &mail);
+        let plain = SesMailer::new(&aws, "noreply@provider.example", None);
+        let input = plain.request("owner@customer.example", &mail).unwrap();
+        assert_eq!(input.source.as_deref(), Some("noreply@provider.example"));
         assert_eq!(
-            body,
-            json!({
-                "FromEmailAddress": "noreply@provider.example",
-                "Destination": { "ToAddresses": ["owner@customer.example"] },
-                "Content": { "Simple": {
-                    "Subject": { "Data": "Registriert: münchen.de", "Charset": "UTF-8" },
-                    "Body": { "Text": { "Data": "Grüße", "Charset": "UTF-8" } },
-                } },
-            })
+            input.destination.unwrap().to_addresses(),
+            ["owner@customer.example"]
         );
-        let with_set = SesMailer::new(aws, "noreply@provider.example", Some("tracked".into()));
+        let message = input.message.unwrap();
+        let subject = message.subject().unwrap();
         assert_eq!(
-            with_set.request("a@b.example", &mail)["ConfigurationSetName"],
-            "tracked"
+            (subject.data(), subject.charset()),
+            ("Registriert: münchen.de", Some("UTF-8"))
+        );
+        let body = message.body().unwrap().text().unwrap();
+        assert_eq!((body.data(), body.charset()), ("Grüße", Some("UTF-8")));
+        assert!(message.body().unwrap().html().is_none());
+        assert!(input.configuration_set_name.is_none());
+        let with_set = SesMailer::new(&aws, "noreply@provider.example", Some("tracked".into()));
+        assert_eq!(
+            with_set
+                .request("a@b.example", &mail)
+                .unwrap()
+                .configuration_set_name
+                .as_deref(),
+            Some("tracked")
         );
     }
 }

@@ -152,7 +152,7 @@ pub fn status_mails(
 ) -> StatusMails {
     Notifier {
         queue: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
-        mailer: SesMailer::new(aws.clone(), &config.from, config.configuration_set.clone()),
+        mailer: SesMailer::new(aws, &config.from, config.configuration_set.clone()),
         clock: SystemClock,
         max_attempts: config.max_attempts,
         stale_after: config.stale_after,

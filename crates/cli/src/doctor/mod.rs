@@ -206,20 +206,27 @@ async fn identity(aws: &SdkConfig, domain: &str, region: &str) -> Line {
     let fix = format!(
         "aws sesv2 create-email-identity --email-identity {domain} --region {region}, then publish its three DKIM CNAME records"
     );
-    let answer = match ses_query(
-        aws,
-        &format!("Action=GetIdentityVerificationAttributes&Version=2010-12-01&Identities.member.1={domain}"),
-    )
-    .await
-    {
-        Ok(body) => body,
-        Err(e) => return Line::fail("SES identity", e, fix),
+    let answer = aws_sdk_ses::Client::new(aws)
+        .get_identity_verification_attributes()
+        .identities(domain)
+        .send()
+        .await;
+    let attributes = match answer {
+        Ok(answer) => answer,
+        Err(e) => return Line::fail("SES identity", ses_refusal(&e), fix),
     };
-    match element(&answer, "VerificationStatus").as_deref() {
-        Some("Success") => Line::ok("SES identity", format!("{domain} verified in {region}")),
+    use aws_sdk_ses::types::VerificationStatus;
+    match attributes
+        .verification_attributes()
+        .get(domain)
+        .map(|a| a.verification_status())
+    {
+        Some(VerificationStatus::Success) => {
+            Line::ok("SES identity", format!("{domain} verified in {region}"))
+        }
         Some(status) => Line::fail(
             "SES identity",
-            format!("{domain} in {region}: verification {status}"),
+            format!("{domain} in {region}: verification {}", status.as_str()),
             "publish the DKIM CNAME records `aws sesv2 get-email-identity` lists, then wait",
         ),
         None => Line::fail(
@@ -230,30 +237,16 @@ async fn identity(aws: &SdkConfig, domain: &str, region: &str) -> Line {
     }
 }
 
-const SES: adapters::signed::Service = adapters::signed::Service {
-    name: "ses",
-    env: "SES",
-    host: "email",
-};
-
-/// A call of SES's classic query API (receipt rules and verification
-/// attributes have no SESv2 operation, or none moto models).
-async fn ses_query(aws: &SdkConfig, query: &str) -> Result<String, String> {
-    let answer = adapters::signed::post(
-        aws,
-        &SES,
-        &[("content-type", "application/x-www-form-urlencoded")],
-        query.to_owned(),
-    )
-    .await?;
-    if (200..300).contains(&answer.status) {
-        Ok(answer.body)
-    } else {
-        Err(format!(
-            "SES refused (HTTP {}): {}",
-            answer.status,
-            element(&answer.body, "Message").unwrap_or(answer.body)
-        ))
+/// Why SES refused a call, in one line.
+fn ses_refusal<E>(e: &aws_sdk_ses::error::SdkError<E>) -> String
+where
+    E: aws_sdk_ses::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    use aws_sdk_ses::error::ProvideErrorMetadata;
+    match (e.code(), e.message()) {
+        (Some(code), Some(message)) => format!("SES refused: {code}: {message}"),
+        (Some(code), None) => format!("SES refused: {code}"),
+        _ => format!("SES unreachable: {}", internetx::error_chain(e)),
     }
 }
 
@@ -263,26 +256,30 @@ async fn rule_set(aws: &SdkConfig, domain: &str, region: &str) -> Line {
     let fix = format!(
         "aws ses set-active-receipt-rule-set --rule-set-name <stack output ReceiptRuleSetName> --region {region}"
     );
-    let answer = match ses_query(
-        aws,
-        "Action=DescribeActiveReceiptRuleSet&Version=2010-12-01",
-    )
-    .await
-    {
-        Ok(body) => body,
-        Err(e) => return Line::fail("receipt rule set", e, fix),
+    let answer = aws_sdk_ses::Client::new(aws)
+        .describe_active_receipt_rule_set()
+        .send()
+        .await;
+    let active = match answer {
+        Ok(active) => active,
+        Err(e) => return Line::fail("receipt rule set", ses_refusal(&e), fix),
     };
-    let Some(name) = element(&answer, "Name") else {
+    let Some(name) = active.metadata().and_then(|m| m.name()) else {
         return Line::fail(
             "receipt rule set",
             format!("no rule set is active in {region}"),
             fix,
         );
     };
-    let covers = elements(&answer, "member").iter().any(|r| {
-        r.eq_ignore_ascii_case(domain) || r.to_ascii_lowercase().ends_with(&format!("@{domain}"))
+    let suffix = format!("@{domain}");
+    let stores = active.rules().iter().any(|rule| {
+        let covers = rule
+            .recipients()
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(domain) || r.to_ascii_lowercase().ends_with(&suffix));
+        covers && rule.enabled() && rule.actions().iter().any(|a| a.s3_action().is_some())
     });
-    if covers && answer.contains("<S3Action>") {
+    if stores {
         Line::ok(
             "receipt rule set",
             format!("{name} is active and stores mail for {domain} in S3"),
@@ -290,7 +287,7 @@ async fn rule_set(aws: &SdkConfig, domain: &str, region: &str) -> Line {
     } else {
         Line::fail(
             "receipt rule set",
-            format!("the active rule set {name} has no rule storing mail for {domain}"),
+            format!("the active rule set {name} has no enabled rule storing mail for {domain}"),
             fix,
         )
     }
@@ -407,33 +404,5 @@ async fn dead_letters(sqs: &aws_sdk_sqs::Client, queue: &str) -> Line {
             format!("{name}: {e}"),
             "the caller needs sqs:GetQueueAttributes on the queue",
         ),
-    }
-}
-
-/// The first `<tag>…</tag>` of an AWS query-API answer.
-fn element(xml: &str, tag: &str) -> Option<String> {
-    elements(xml, tag).into_iter().next()
-}
-
-fn elements(xml: &str, tag: &str) -> Vec<String> {
-    let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
-    xml.split(&open)
-        .skip(1)
-        .filter_map(|rest| rest.split(&close).next())
-        .map(|v| v.trim().to_owned())
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn query_answers_are_read_by_element() {
-        let xml = "<R><Metadata><Name>s-inbound</Name></Metadata><Rules><member><Recipients>\
-                   <member>inbound.example.net</member></Recipients></member></Rules></R>";
-        assert_eq!(element(xml, "Name").as_deref(), Some("s-inbound"));
-        assert!(elements(xml, "member").contains(&"inbound.example.net".to_owned()));
-        assert_eq!(element(xml, "Missing"), None);
     }
 }

@@ -230,8 +230,9 @@ pub fn mask_addresses(text: &str) -> String {
     out
 }
 
-/// The longest one notice can take: its send (the mail service's 15 s
-/// answer timeout, tried again once) and the claim and the end written.
+/// The longest one notice can take: its send (SES's client gives up after
+/// 30 s, its retries included: `adapters::ses::SEND_WORST_CASE`) and the
+/// claim and the end written.
 pub const ONE_NOTICE_WORST_CASE: std::time::Duration = std::time::Duration::from_secs(45);
 
 #[cfg(test)]
