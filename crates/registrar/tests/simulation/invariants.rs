@@ -17,7 +17,11 @@
 //! 7. no password, auth code or reply token in clear on any item, log
 //!    entry or status mail — except an issued auth code in the status mail
 //!    to the domain's binding owner — and status mails go to the binding
-//!    owner only.
+//!    owner only;
+//! 8. a request that changes nothing when refused (auth code, lock,
+//!    withdrawal, transfer-out answer) never leaves its domain in `Error`
+//!    (security review N11), and a refused transfer-out answer — a forged
+//!    report can cause one — never rewrites `last_error` (N10).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -116,6 +120,26 @@ impl Check {
                     return Err(format!(
                         "2 (ownership): {} changed {name}, bound to {}: {was:?} → {now:?}",
                         account.id, was.account_id
+                    ));
+                }
+            }
+            // 8: refusals that change nothing.
+            if now.status == Status::Error && now.operation.refusal_changes_nothing() {
+                return Err(format!(
+                    "8 (refusal changes nothing): {name} is in Error after a {}: {:?}",
+                    now.operation.noun(),
+                    now.last_error
+                ));
+            }
+            if let Some(was) = was {
+                if now.operation == Operation::AnswerTransferOut
+                    && was.status.in_flight()
+                    && !now.status.in_flight()
+                    && now.last_error != was.last_error
+                {
+                    return Err(format!(
+                        "8 (refusal changes nothing): {name}'s transfer-out answer rewrote last_error: {:?} → {:?}",
+                        was.last_error, now.last_error
                     ));
                 }
             }

@@ -15,7 +15,7 @@ use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
 use registrar::workflows::reconcile::{domain_info, Presence, ReconcilePolicy};
 use registrar::workflows::retry::{resolve, Absence};
 use registrar::workflows::status_mails::Notifier;
-use registrar::workflows::sync::SyncPolicy;
+use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 use registrar::{DomainName, DomainRecord, Registrar, Status};
 use serde_json::{json, Value};
 use time::Duration;
@@ -106,6 +106,8 @@ pub struct History<'a> {
     pub trace: Vec<String>,
     check: Check,
     verbose: bool,
+    /// How this history's sync answers reported outgoing transfers.
+    sync_policy: SyncPolicy,
 }
 
 const RECONCILE: ReconcilePolicy = ReconcilePolicy {
@@ -125,6 +127,14 @@ impl<'a> History<'a> {
         };
         let model = Model::new(seed, variant);
         let clock = TestClock::default();
+        let sync_policy = SyncPolicy {
+            transfer_out: match rng.below(3) {
+                0 => TransferOutPolicy::Operator,
+                1 => TransferOutPolicy::Ack,
+                _ => TransferOutPolicy::NackWhileLocked { reason: "3".into() },
+            },
+            ..SyncPolicy::default()
+        };
         let mut history = History {
             seed,
             mem: &mem,
@@ -162,10 +172,14 @@ impl<'a> History<'a> {
             unpaid: Vec::new(),
             delivered: Vec::new(),
             seq: 0,
-            trace: vec![format!("variant {variant:?}")],
+            trace: vec![format!(
+                "variant {variant:?}, transfer-out policy {:?}",
+                sync_policy.transfer_out
+            )],
             check: Check::default(),
             verbose,
             rng,
+            sync_policy,
         };
         let steps = 40 + history.rng.below(60);
         for _ in 0..steps {
@@ -679,7 +693,10 @@ impl<'a> History<'a> {
             }
             1 => {
                 self.arm_faults();
-                let r = self.app.sync(SyncPolicy::default(), Deadline::none()).await;
+                let r = self
+                    .app
+                    .sync(self.sync_policy.clone(), Deadline::none())
+                    .await;
                 self.disarm();
                 self.note(format!(
                     "  sync: {}",
@@ -822,7 +839,10 @@ impl<'a> History<'a> {
                 "reconcile: {:?}",
                 r.map(|r| (r.checked, r.settled, r.given_up))
             ));
-            let r = self.app.sync(SyncPolicy::default(), Deadline::none()).await;
+            let r = self
+                .app
+                .sync(self.sync_policy.clone(), Deadline::none())
+                .await;
             self.note(format!("sync: {:?}", r.map(|r| r.problems)));
             let r = self.notifier.run(200).await;
             self.note(format!("status-mails: {r:?}"));
