@@ -123,8 +123,19 @@ impl Check {
                     ));
                 }
             }
-            // 8: refusals that change nothing.
-            if now.status == Status::Error && now.operation.refusal_changes_nothing() {
+            // 8: refusals that change nothing (an operator may still settle
+            // such a request as `Error` by hand: `resolve --as Error`).
+            let resolved_by_hand = mem
+                .log(name)
+                .iter()
+                .rev()
+                .find(|e| e.action != "status.changed")
+                .is_some_and(|e| e.action == "operator.resolved");
+            if now.status == Status::Error
+                && was.is_none_or(|was| was.status != Status::Error)
+                && now.operation.refusal_changes_nothing()
+                && !resolved_by_hand
+            {
                 return Err(format!(
                     "8 (refusal changes nothing): {name} is in Error after a {}: {:?}",
                     now.operation.noun(),
@@ -133,8 +144,8 @@ impl Check {
             }
             if let Some(was) = was {
                 if now.operation == Operation::AnswerTransferOut
-                    && was.status.in_flight()
-                    && !now.status.in_flight()
+                    && matches!(now.status, Status::Registered | Status::Cancelled)
+                    && now.last_error.is_some()
                     && now.last_error != was.last_error
                 {
                     return Err(format!(

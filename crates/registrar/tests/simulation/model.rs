@@ -293,7 +293,18 @@ impl Model {
             return Ok(refused("Domain not found in this account."));
         }
         let succeeds = !self.roll(10);
-        let steps_left = 1 + (self.rng.lock().unwrap_or_else(|e| e.into_inner()).below(6) as u32);
+        // Most jobs end within hours to days. A transfer can run for weeks:
+        // ICANN's Transfer Policy lets a gTLD transfer wait 5 days for the
+        // losing registrar, and ccTLD registries that wait for the holder's
+        // confirmation publish no bound at all. So one transfer in ten runs
+        // past reconciliation's give-up (7 days; 8 days are 8 steps here),
+        // not listed by domain info meanwhile (protocol audit D1).
+        let slow = kind == JobKind::Transfer && self.roll(10);
+        let steps_left = if slow {
+            10 + (self.rng.lock().unwrap_or_else(|e| e.into_inner()).below(10) as u32)
+        } else {
+            1 + (self.rng.lock().unwrap_or_else(|e| e.into_inner()).below(6) as u32)
+        };
         st.jobs.push(Job {
             domain: name.clone(),
             kind,
