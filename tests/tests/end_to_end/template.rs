@@ -246,6 +246,21 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         );
     }
     timeouts_outlast_the_worst_request(&functions);
+    // Every function logs JSON into a log group of the stack's that expires.
+    for (name, f) in &functions {
+        let logging = &f["Properties"]["LoggingConfig"];
+        assert_eq!(logging["LogFormat"], "JSON", "{name}");
+        let group = logging["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name} has no log group of the stack's"));
+        let (_, g) = resources_of(template, "AWS::Logs::LogGroup")
+            .find(|(logical, _)| logical.as_str() == group)
+            .unwrap_or_else(|| panic!("{name}: no {group}"));
+        assert!(
+            !g["Properties"]["RetentionInDays"].is_null(),
+            "{group} keeps its lines forever"
+        );
+    }
     table_access_is_narrowed_to_its_keys(template);
     let (_, items) = resources_of(template, "AWS::SQS::Queue")
         .find(|(name, _)| name.as_str() == "ItemQueue")
