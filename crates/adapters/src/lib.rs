@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod dynamo;
+pub mod failure;
 pub mod mailbox;
 pub mod metrics;
 pub mod queue;

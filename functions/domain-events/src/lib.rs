@@ -14,8 +14,8 @@
 //! go to it and `order-items` sends them at the gateway's pace; the rest is
 //! handled here.
 
+use adapters::failure::FunctionError;
 use adapters::metrics::{name, Metrics};
-use lambda_runtime::Error;
 use registrar::event::{parse_envelope, InboundEvent};
 use registrar::ports::{Clock, DomainStore, Gateway, ItemQueue};
 use registrar::report::Report;
@@ -28,7 +28,7 @@ pub async fn handle<S, G, C, Q>(
     queue: Option<&Q>,
     event: Value,
     metrics: &Metrics,
-) -> Result<Value, Error>
+) -> Result<Value, FunctionError>
 where
     S: DomainStore,
     G: Gateway,
@@ -38,7 +38,7 @@ where
     let (detail_type, parsed) = parse_envelope(&event);
     let parsed = parsed.map_err(|e| {
         tracing::error!(detail_type, error = %e, "event not processed: cannot be read");
-        Error::from(format!("{detail_type} event not processed: {e}"))
+        FunctionError::non_retryable(format!("{detail_type} event not processed: {e}"))
     })?;
     let report = match (&parsed, queue) {
         (InboundEvent::OrderPaid(order), Some(queue)) => {
@@ -52,7 +52,7 @@ where
     respond(&detail_type, parsed.reference(), report)
 }
 
-fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, Error> {
+fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, FunctionError> {
     for failed in report.failed() {
         tracing::warn!(
             event = detail_type,
@@ -65,12 +65,11 @@ fn respond(detail_type: &str, reference: &str, report: Report) -> Result<Value, 
         );
     }
     if !report.transient.is_empty() {
-        return Err(format!(
+        return Err(FunctionError::retryable(format!(
             "{detail_type} {reference}: {} item(s) hit a transient error and will be retried: {}",
             report.transient.len(),
             report.transient.join("; ")
-        )
-        .into());
+        )));
     }
     let failed: Vec<_> = report.failed().cloned().collect();
     Ok(json!({

@@ -6,11 +6,11 @@
 //! A transient error (S3 or DynamoDB unavailable) fails the invocation
 //! without tagging, so Lambda retries; nothing else does.
 
+use adapters::failure::FunctionError;
 use adapters::mailbox::decode_s3_key;
 use adapters::metrics::{name, Metrics};
 use adapters::wiring::InboundMail;
 use aws_lambda_events::s3::{S3Event, S3EventRecord};
-use lambda_runtime::Error;
 use registrar::ports::{Clock, DomainStore, MailStore};
 use registrar::workflows::inbound_mail::MailVerdict;
 use serde_json::{json, Value};
@@ -20,7 +20,7 @@ pub async fn handle<S: DomainStore, C: Clock, M: MailStore>(
     app: &InboundMail<S, C, M>,
     event: S3Event,
     metrics: &Metrics,
-) -> Result<Value, Error> {
+) -> Result<Value, FunctionError> {
     let mut results = Vec::new();
     let mut transient = Vec::new();
     for record in &event.records {
@@ -39,12 +39,11 @@ pub async fn handle<S: DomainStore, C: Clock, M: MailStore>(
         }
     }
     if !transient.is_empty() {
-        return Err(format!(
+        return Err(FunctionError::retryable(format!(
             "{} mail(s) will be retried: {}",
             transient.len(),
             transient.join("; ")
-        )
-        .into());
+        )));
     }
     Ok(json!({ "mails": results }))
 }

@@ -12,9 +12,9 @@
 //! and after `maxReceiveCount` it rests in the dead-letter queue, kept for
 //! `internetx-bridge dlq replay`.
 
+use adapters::failure::FunctionError;
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::stream::{self, StreamExt};
-use lambda_runtime::Error;
 use registrar::deadline::{request_budget, within, Deadline};
 use registrar::ports::{Clock, DomainStore, Gateway};
 use registrar::request::QueuedItem;
@@ -35,7 +35,7 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     app: &Registrar<S, G, C>,
     event: SqsEvent,
     deadline: Deadline,
-) -> Result<SqsBatchResponse, Error> {
+) -> Result<SqsBatchResponse, FunctionError> {
     // The worst case of one message: its items in waves of `IN_PARALLEL`,
     // each wave as long as one request can take (10 items: 3 waves).
     let message_worst_case = request_budget(app.gateway.worst_case())

@@ -3,8 +3,8 @@
 //! asking InterNetX — see `registrar::workflows::reconcile` for the rules and
 //! `adapters::config::reconcile_policy` for the settings.
 
+use adapters::failure::FunctionError;
 use adapters::metrics::{name, Metrics};
-use lambda_runtime::Error;
 use registrar::deadline::Deadline;
 use registrar::ports::{Clock, DomainStore, Gateway};
 use registrar::workflows::reconcile::ReconcilePolicy;
@@ -17,7 +17,7 @@ pub async fn handle<S: DomainStore, G: Gateway, C: Clock>(
     policy: ReconcilePolicy,
     deadline: Deadline,
     metrics: &Metrics,
-) -> Result<Value, Error> {
+) -> Result<Value, FunctionError> {
     let report = app.reconcile(policy, deadline).await?;
     tracing::info!(
         seconds_left = deadline.remaining().map(|d| d.as_secs()),

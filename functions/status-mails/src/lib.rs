@@ -5,8 +5,8 @@
 //! A failed send is the notice's business, not the run's: it is logged on
 //! the domain and retried next run. Only a table outage fails the run.
 
+use adapters::failure::FunctionError;
 use adapters::metrics::{name, Metrics};
-use lambda_runtime::Error;
 use registrar::deadline::Deadline;
 use registrar::ports::{Clock, Mailer, NoticeQueue};
 use registrar::workflows::status_mails::Notifier;
@@ -17,7 +17,7 @@ pub async fn handle<Q: NoticeQueue, M: Mailer, C: Clock>(
     batch: usize,
     deadline: Deadline,
     metrics: &Metrics,
-) -> Result<Value, Error> {
+) -> Result<Value, FunctionError> {
     let report = app.run_within(batch, deadline).await?;
     tracing::info!(
         sent = report.sent,

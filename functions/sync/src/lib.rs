@@ -2,8 +2,8 @@
 //! InterNetX account — see `registrar::workflows::sync` for what a run does
 //! and `adapters::config::sync_policy` for the settings.
 
+use adapters::failure::FunctionError;
 use adapters::metrics::{name, Metrics};
-use lambda_runtime::Error;
 use registrar::deadline::Deadline;
 use registrar::ports::{Clock, DomainStore, Gateway, PortfolioStore};
 use registrar::workflows::sync::SyncPolicy;
@@ -16,7 +16,7 @@ pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
     policy: SyncPolicy,
     deadline: Deadline,
     metrics: &Metrics,
-) -> Result<Value, Error> {
+) -> Result<Value, FunctionError> {
     let report = app.sync(policy, deadline).await?;
     tracing::info!(
         requests = report.requests,

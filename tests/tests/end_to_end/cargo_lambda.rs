@@ -99,6 +99,25 @@ async fn order_paid_to_registered_through_cargo_lambda() {
     let _ = std::fs::remove_file(&file);
     let err = broken.expect_err("the invocation fails");
     assert!(err.contains("items"), "{err}");
+    // The Invoke API's answer names the class of the failure: an event
+    // that cannot be read will never succeed (issue 27).
+    let answer = reqwest::Client::new()
+        .post(watch.invoke_url("domain-events"))
+        .header("content-type", "application/json")
+        .body(event.to_string())
+        .send()
+        .await
+        .expect("the invoke API answers");
+    let raw = answer.text().await.expect("an answer");
+    let body: Value = serde_json::from_str(&raw).expect("a JSON error document");
+    assert_eq!(body["errorType"], "NonRetryable", "{body}");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("items"),
+        "{body}"
+    );
     watch.stop().await;
 }
 
