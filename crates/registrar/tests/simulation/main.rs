@@ -22,7 +22,13 @@ use world::{History, Violation};
 
 /// Seeds the failing histories found while building this harness: each one
 /// is run on every test run (a regression case), whatever `SIM_SEEDS` says.
-const REGRESSIONS: &[u64] = &[];
+/// The first to catch each planted defect (the mutation check of issue 24):
+/// 1 — a refused auth code or lock leaving `Error` (N11 undone); 5 — a mail
+/// naming another ctid than its token's applied (the CONTRACT.md §4
+/// quarantine undone); 25 — a refused transfer-out answer rewriting
+/// `last_error` (N10 undone); 22976 — an operator's own `resolve --as
+/// Error` of a transfer-out answer, which invariant 8 must allow.
+const REGRESSIONS: &[u64] = &[1, 5, 25, 22976];
 
 fn run_seed(seed: u64, verbose: bool) -> Result<usize, Violation> {
     let runtime = tokio::runtime::Builder::new_current_thread()
