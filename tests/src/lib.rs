@@ -419,6 +419,26 @@ pub async fn verify_in_ses(aws: &SdkConfig, identity: &str) {
     }
 }
 
+/// One `status-mails` invocation's answer (no deadline, no metrics).
+pub async fn status_mail_run<Q, M, C>(
+    app: &registrar::workflows::status_mails::Notifier<Q, M, C>,
+    batch: usize,
+) -> Value
+where
+    Q: registrar::ports::NoticeQueue,
+    M: registrar::ports::Mailer,
+    C: registrar::ports::Clock,
+{
+    status_mails::handle(
+        app,
+        batch,
+        registrar::deadline::Deadline::none(),
+        &adapters::metrics::Metrics::off(),
+    )
+    .await
+    .expect("a status-mails run")
+}
+
 /// The stack the tests create from `infra/template.yaml` in moto.
 pub const STACK_NAME: &str = "bridge-e2e";
 pub const INBOUND_DOMAIN: &str = "inbound.example.net";

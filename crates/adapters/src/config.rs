@@ -78,6 +78,17 @@ impl<const N: usize> Env for [(&str, &str); N] {
     }
 }
 
+/// Whether `url` names this machine (`localhost`, a loopback address):
+/// the one place plain http is allowed (a simulator, moto).
+pub fn on_this_machine(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
 /// The gateway's URL: `https://`, as every request carries the password;
 /// plain `http://` only to a loopback host (the simulator, a local tunnel)
 /// — security review N14.
@@ -87,12 +98,7 @@ fn gateway_url(url: &str) -> Result<String, ConfigError> {
         problem,
     };
     let parsed = url::Url::parse(url).map_err(|e| invalid(format!("{url:?} is not a URL: {e}")))?;
-    let loopback = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = on_this_machine(&parsed);
     match parsed.scheme() {
         "https" => Ok(url.to_owned()),
         "http" if loopback => Ok(url.to_owned()),

@@ -41,6 +41,12 @@ pub mod name {
     pub const SYNC_ACTIONS: &str = "SyncActions";
     /// Status mails by outcome; dimension `Outcome`.
     pub const STATUS_MAILS: &str = "StatusMails";
+    /// Invocations that started a new execution environment (one per
+    /// process, on its first invocation), with `InitDuration`: the
+    /// milliseconds from the metrics' creation in `main` (after the
+    /// configuration and its secrets were read) to that invocation.
+    pub const COLD_STARTS: &str = "ColdStarts";
+    pub const INIT_DURATION: &str = "InitDuration";
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +81,9 @@ struct Inner {
     namespace: String,
     function: String,
     sink: Sink,
+    created: Instant,
+    /// Whether no invocation has been counted yet.
+    cold: std::sync::atomic::AtomicBool,
 }
 
 impl Metrics {
@@ -113,6 +122,8 @@ impl Metrics {
                 namespace,
                 function: function.to_owned(),
                 sink,
+                created: Instant::now(),
+                cold: std::sync::atomic::AtomicBool::new(true),
             }),
         }
     }
@@ -145,6 +156,22 @@ impl Metrics {
                 }
             }
             Sink::Off => {}
+        }
+    }
+
+    /// Called at the start of every invocation: the first one of the
+    /// process is a cold start ([`name::COLD_STARTS`]).
+    pub fn invoked(&self) {
+        use std::sync::atomic::Ordering;
+        if self.inner.cold.swap(false, Ordering::Relaxed) {
+            let waited = self.inner.created.elapsed().as_secs_f64() * 1000.0;
+            self.put(
+                &[],
+                &[
+                    (name::COLD_STARTS, 1.0, Unit::Count),
+                    (name::INIT_DURATION, waited, Unit::Milliseconds),
+                ],
+            );
         }
     }
 
@@ -292,6 +319,19 @@ impl Throttle for MeteredThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_invocation_of_a_process_is_its_cold_start() {
+        let m = Metrics::capture("sync");
+        m.invoked();
+        m.invoked();
+        let lines = m.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let line: Value = serde_json::from_str(&lines[0]).unwrap();
+        assert_eq!(line["ColdStarts"], 1.0);
+        assert!(line["InitDuration"].as_f64().is_some_and(|ms| ms >= 0.0));
+        assert_eq!(line["Function"], "sync");
+    }
 
     #[test]
     fn a_line_is_embedded_metric_format() {

@@ -263,12 +263,7 @@ fn endpoint(aws: &SdkConfig, service: &Service, region: &str) -> Result<String, 
         .unwrap_or_else(|| format!("https://{}.{region}.{suffix}", service.host));
     let parsed =
         url::Url::parse(&url).map_err(|e| format!("{} endpoint {url:?}: {e}", service.name))?;
-    let local = match parsed.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let local = crate::config::on_this_machine(&parsed);
     if parsed.scheme() != "https" && !(parsed.scheme() == "http" && local) {
         return Err(format!(
             "{} endpoint {url:?} refused: only https leaves this machine",

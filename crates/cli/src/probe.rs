@@ -128,22 +128,17 @@ const DEMO_HOST: &str = "demo.autodns.com";
 
 fn check_target(url: &str) -> Result<(), String> {
     let parsed = url::Url::parse(url).map_err(|e| format!("--url {url}: {e}"))?;
-    let allowed = match parsed.host() {
-        Some(url::Host::Domain(host)) => {
-            let host = host.trim_end_matches('.').to_ascii_lowercase();
-            if host == "gateway.autodns.com"
-                || (host.ends_with(".autodns.com") && host != DEMO_HOST)
-            {
-                return Err(format!(
-                    "{url} is the live gateway; the probe registers and cancels throw-away domains and runs only against the demo system (https://demo.autodns.com/gateway/) or a simulator"
-                ));
-            }
-            host == DEMO_HOST || host == "localhost"
-        }
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
+    let domain = match parsed.host() {
+        Some(url::Host::Domain(host)) => host.trim_end_matches('.').to_ascii_lowercase(),
+        _ => String::new(),
     };
+    if domain == "gateway.autodns.com" || (domain.ends_with(".autodns.com") && domain != DEMO_HOST)
+    {
+        return Err(format!(
+            "{url} is the live gateway; the probe registers and cancels throw-away domains and runs only against the demo system (https://demo.autodns.com/gateway/) or a simulator"
+        ));
+    }
+    let allowed = domain == DEMO_HOST || adapters::config::on_this_machine(&parsed);
     if allowed {
         Ok(())
     } else {

@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("domain-events");
     let app = adapters::wiring::domain_events(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
+        metrics.invoked();
         // Every request the event sends checks this deadline right before
         // sending (registrar::deadline::current).
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);

@@ -13,6 +13,7 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("reconcile");
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
+        metrics.invoked();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
         reconcile::handle(&app, policy, deadline, &metrics)
     }))

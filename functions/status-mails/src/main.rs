@@ -11,6 +11,7 @@ async fn main() -> Result<(), Error> {
     let app = adapters::wiring::status_mails(&config, &aws, sealer);
     let metrics = adapters::metrics::Metrics::from_env("status-mails");
     run(service_fn(|event: LambdaEvent<Value>| {
+        metrics.invoked();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
         status_mails::handle(&app, config.batch, deadline, &metrics)
     }))

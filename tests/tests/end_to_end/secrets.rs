@@ -101,14 +101,7 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
         &w.aws,
         Some(e2e::opening_sealer()),
     );
-    let sent = status_mails::handle(
-        &mails,
-        100,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    let sent = e2e::status_mail_run(&mails, 100).await;
     assert!(sent["sent"].as_u64().unwrap() >= 3, "{sent}");
 
     let (ok, show, _) = w.cli(&["show", "moving-example.com"]).await;

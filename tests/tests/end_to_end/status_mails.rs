@@ -59,23 +59,9 @@ async fn each_final_status_is_mailed_once_in_the_accounts_language() {
         text(&w.domain("example.de").await.unwrap(), "notify_email"),
         CUSTOMER
     );
-    let report = status_mails::handle(
-        &app,
-        200,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    let report = e2e::status_mail_run(&app, 200).await;
     assert_eq!(report["sent"], 3, "{report}");
-    let again = status_mails::handle(
-        &app,
-        200,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    let again = e2e::status_mail_run(&app, 200).await;
     assert_eq!(again["sent"], 0, "a second run sends nothing: {again}");
 
     assert_eq!(w.moto.sent_mail_count().await, 3);
@@ -132,14 +118,7 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
         &w.aws,
         Some(e2e::opening_sealer()),
     );
-    let report = status_mails::handle(
-        &app,
-        200,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    let report = e2e::status_mail_run(&app, 200).await;
     assert_eq!(report["failed"], 3, "{report}");
     assert_eq!(w.moto.sent_mail_count().await, 0);
     assert_eq!(
@@ -160,17 +139,7 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
         &w.aws,
         Some(e2e::opening_sealer()),
     );
-    assert_eq!(
-        status_mails::handle(
-            &good,
-            200,
-            registrar::deadline::Deadline::none(),
-            &adapters::metrics::Metrics::off()
-        )
-        .await
-        .unwrap()["sent"],
-        0
-    );
+    assert_eq!(e2e::status_mail_run(&good, 200).await["sent"], 0);
 }
 
 #[tokio::test]
@@ -191,17 +160,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
         &w.aws,
         Some(e2e::opening_sealer()),
     );
-    assert_eq!(
-        status_mails::handle(
-            &app,
-            200,
-            registrar::deadline::Deadline::none(),
-            &adapters::metrics::Metrics::off()
-        )
-        .await
-        .unwrap()["sent"],
-        0
-    );
+    assert_eq!(e2e::status_mail_run(&app, 200).await["sent"], 0);
     assert_eq!(w.moto.sent_mail_count().await, 0);
 }
 
@@ -213,14 +172,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
 #[tokio::test]
 async fn an_auth_code_goes_to_the_customer_by_status_mail_only() {
     let (w, app) = mailed_order().await;
-    status_mails::handle(
-        &app,
-        200,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    e2e::status_mail_run(&app, 200).await;
     let before = w.moto.sent_mail_count().await;
 
     let mut ask = event("auth-code-requested.json");
@@ -242,14 +194,7 @@ async fn an_auth_code_goes_to_the_customer_by_status_mail_only() {
         !scan.contains("&<Auth>") && !scan.contains("&amp;&lt;Auth"),
         "the code in clear: {scan}"
     );
-    let sent = status_mails::handle(
-        &app,
-        200,
-        registrar::deadline::Deadline::none(),
-        &adapters::metrics::Metrics::off(),
-    )
-    .await
-    .unwrap();
+    let sent = e2e::status_mail_run(&app, 200).await;
     assert_eq!(sent["sent"], 1, "{sent}");
     assert_eq!(w.moto.sent_mail_count().await, before + 1);
     let scan = format!("{:?}", w.scan().await);
@@ -264,17 +209,7 @@ async fn an_auth_code_goes_to_the_customer_by_status_mail_only() {
     assert_eq!(out["items"][0]["outcome"], "completed", "{out}");
     let log = w.log("example.de").await;
     assert!(log.iter().any(|e| text(e, "message").contains("EF011316")));
-    assert_eq!(
-        status_mails::handle(
-            &app,
-            200,
-            registrar::deadline::Deadline::none(),
-            &adapters::metrics::Metrics::off()
-        )
-        .await
-        .unwrap()["sent"],
-        1
-    );
+    assert_eq!(e2e::status_mail_run(&app, 200).await["sent"], 1);
 
     let (ok, show, _) = w.cli(&["show", "example.de"]).await;
     assert!(
