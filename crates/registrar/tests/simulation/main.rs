@@ -35,7 +35,18 @@ fn run_seed(seed: u64, verbose: bool) -> Result<usize, Violation> {
         .enable_all()
         .build()
         .expect("a runtime");
-    runtime.block_on(History::run(seed, verbose))
+    // A panic is a violation of invariant 4 like any other: it names its
+    // seed (the panic's message and place are printed above it).
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(History::run(seed, verbose))
+    }))
+    .unwrap_or_else(|_| {
+        Err(Violation {
+            seed,
+            invariant: "4 (no panic): the history panicked (message and place above)".into(),
+            trace: Vec::new(),
+        })
+    })
 }
 
 /// `SIM_SURVEY=1`: every seed run to its end, the first seed printed for
