@@ -123,6 +123,13 @@ enum Command {
     /// Adopt the domains the InterNetX account holds and the table does not
     /// know, under one account. Dry run unless --apply.
     Import(portfolio::ImportArgs),
+    /// Seal every kept auth code again under the current sealing key, so
+    /// an older key (the reply-token secret of a stack deployed before the
+    /// sealing key) can be dropped. Dry run unless --apply.
+    Reseal {
+        #[arg(long)]
+        apply: bool,
+    },
     /// Check a deployed stack before the first order: configuration and
     /// secrets, the InterNetX login, the reply domain in SES, the active
     /// receipt rule set, the MX record, the bucket notification, empty
@@ -170,6 +177,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Probe(_) => return Err("probe is run on its own".into()),
         Command::Sync(args) => portfolio::sync(gateway_app(&aws, false).await?, args).await?,
         Command::Import(args) => portfolio::import(gateway_app(&aws, false).await?, args).await?,
+        Command::Reseal { apply } => {
+            let report = gateway_app(&aws, true)
+                .await?
+                .reseal(apply)
+                .await
+                .map_err(|e| e.to_string())?;
+            let verb = if apply {
+                "sealed again"
+            } else {
+                "to seal again (dry run; --apply writes)"
+            };
+            for domain in &report.resealed {
+                println!("{domain}");
+            }
+            println!(
+                "{} kept auth code(s), {} {verb}, {} under a key this configuration does not hold",
+                report.checked,
+                report.resealed.len(),
+                report.unopenable.len()
+            );
+            for domain in &report.unopenable {
+                println!("  not opened: {domain}");
+            }
+        }
         Command::Doctor(args) => doctor::command(&aws, &table, args).await?,
         Command::Domains {
             status,

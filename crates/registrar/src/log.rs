@@ -107,8 +107,10 @@ pub mod action {
     /// An earlier request of another account that reserved nothing (unpaid,
     /// never sent, expired) gave way to this one (CONTRACT.md §1).
     pub const REQUEST_SUPERSEDED: &str = "request.superseded";
+    /// A kept auth code sealed again under the current sealing key.
+    pub const OPERATOR_RESEALED: &str = "operator.resealed";
 
-    const ALL: [&str; 16] = [
+    const ALL: [&str; 17] = [
         REQUEST_SENT,
         REQUEST_REJECTED,
         REQUEST_AWAITING_PAYMENT,
@@ -125,6 +127,7 @@ pub mod action {
         SYNC_TRANSFER_OUT,
         DOMAIN_IMPORTED,
         REQUEST_SUPERSEDED,
+        OPERATOR_RESEALED,
     ];
 
     /// The action of this name, as read back from the table (`"unknown"`

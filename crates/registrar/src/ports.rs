@@ -117,6 +117,12 @@ pub trait PortfolioStore: Send + Sync {
         &self,
         domains: &[String],
     ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
+    /// Domain items that keep a sealed auth code (`pending_auth_code`), at
+    /// most `limit`: what `reseal` looks at.
+    fn sealed(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send;
 }
 
 impl<T: PortfolioStore> PortfolioStore for &T {
@@ -147,6 +153,12 @@ impl<T: PortfolioStore> PortfolioStore for &T {
         domains: &[String],
     ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send {
         (**self).load_many(domains)
+    }
+    fn sealed(
+        &self,
+        limit: usize,
+    ) -> impl Future<Output = Result<Vec<DomainRecord>, StoreError>> + Send {
+        (**self).sealed(limit)
     }
 }
 

@@ -142,6 +142,26 @@ impl PortfolioStore for DynamoStore {
     }
 
     /// A scan, once per sweep (after every page of the list was read).
+    async fn sealed(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("sk = :domain AND attribute_exists(pending_auth_code)")
+            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
+            .into_paginator()
+            .items()
+            .send();
+        let mut out = Vec::new();
+        while let Some(item) = items.next().await {
+            out.push(layout::record_from_item(&item.map_err(unavailable)?)?);
+            if out.len() >= limit {
+                break;
+            }
+        }
+        Ok(out)
+    }
+
     async fn unsynced_since(&self, before: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut items = self
             .client

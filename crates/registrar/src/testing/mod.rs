@@ -325,6 +325,17 @@ impl PortfolioStore for MemoryStore {
             .collect())
     }
 
+    async fn sealed(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
+        let inner = lock(&self.inner);
+        Ok(inner
+            .domains
+            .values()
+            .filter(|r| r.pending_auth_code.is_some())
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
     async fn unsynced_since(&self, before: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let inner = lock(&self.inner);
         let mut out: Vec<String> = inner

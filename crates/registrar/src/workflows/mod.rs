@@ -20,6 +20,7 @@ pub mod inbound_mail;
 pub mod order;
 pub mod order_items;
 pub mod reconcile;
+pub mod reseal;
 pub mod retry;
 pub mod status_mails;
 pub mod sync;

@@ -156,4 +156,9 @@ impl PortfolioStore for Faulty<'_> {
         self.call(false)?;
         self.inner.load_many(domains).await
     }
+
+    async fn sealed(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
+        self.call(false)?;
+        self.inner.sealed(limit).await
+    }
 }
