@@ -1031,11 +1031,12 @@ impl World {
             .expression_attribute_values(":pk", AttributeValue::S(domain_pk(name)))
             .expression_attribute_values(":log", AttributeValue::S("LOG#".into()))
             .consistent_read(true)
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
             .expect("query the log")
-            .items
-            .unwrap_or_default()
     }
 
     /// Every item of the table, sorted by key: the whole state.
@@ -1045,11 +1046,12 @@ impl World {
             .scan()
             .table_name(&self.table)
             .consistent_read(true)
+            .into_paginator()
+            .items()
             .send()
+            .collect::<Result<Vec<_>, _>>()
             .await
-            .expect("scan")
-            .items
-            .unwrap_or_default();
+            .expect("scan");
         items.sort_by_key(|i| (text(i, "pk"), text(i, "sk")));
         items
     }

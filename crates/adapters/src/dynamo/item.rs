@@ -8,35 +8,34 @@ use registrar::ports::StoreError;
 
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
-/// Pages through an index query until `limit` items are read; an item that
-/// cannot be read is logged and skipped, so one bad item stops nothing.
+/// Pages through an index query (the SDK's paginator) until `limit` items
+/// are read; an item that cannot be read is logged and skipped, so one bad
+/// item stops nothing.
 pub(crate) async fn query_index<T>(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
     limit: usize,
     read: impl Fn(&Item) -> Result<T, StoreError>,
 ) -> Result<Vec<T>, StoreError> {
     let mut found = Vec::new();
-    let mut start = None;
-    while found.len() < limit {
-        let page = query
-            .clone()
-            .limit(i32::try_from(limit - found.len()).unwrap_or(i32::MAX))
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        for item in page.items.unwrap_or_default() {
-            match read(&item) {
-                Ok(value) => found.push(value),
-                Err(e) => tracing::error!(
-                    pk = opt_s(&item, "pk").unwrap_or_default(),
-                    "index item skipped: {e}"
-                ),
-            }
+    if limit == 0 {
+        return Ok(found);
+    }
+    let mut items = query
+        .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+        .into_paginator()
+        .items()
+        .send();
+    while let Some(item) = items.next().await {
+        let item = item.map_err(unavailable)?;
+        match read(&item) {
+            Ok(value) => found.push(value),
+            Err(e) => tracing::error!(
+                pk = opt_s(&item, "pk").unwrap_or_default(),
+                "index item skipped: {e}"
+            ),
         }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => break,
+        if found.len() >= limit {
+            break;
         }
     }
     Ok(found)

@@ -17,7 +17,7 @@ use registrar::log::LogEntry;
 use registrar::ports::StoreError;
 use registrar::record::DomainRecord;
 
-use item::{s, unavailable, Item};
+use item::{s, unavailable};
 pub use layout::{INFLIGHT_INDEX, NOTICES_INDEX};
 
 #[derive(Debug, Clone)]
@@ -36,53 +36,39 @@ impl DynamoStore {
 
     /// The domain's action log in time order.
     pub async fn log(&self, domain: &str) -> Result<Vec<LogEntry>, StoreError> {
+        let mut items = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("pk = :pk AND begins_with(sk, :log)")
+            .expression_attribute_values(":pk", s(layout::domain_pk(domain)))
+            .expression_attribute_values(":log", s("LOG#"))
+            .consistent_read(true)
+            .into_paginator()
+            .items()
+            .send();
         let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("pk = :pk AND begins_with(sk, :log)")
-                .expression_attribute_values(":pk", s(layout::domain_pk(domain)))
-                .expression_attribute_values(":log", s("LOG#"))
-                .set_exclusive_start_key(start)
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                entries.push(layout::log_from_item(&item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(entries),
-            }
+        while let Some(item) = items.next().await {
+            entries.push(layout::log_from_item(&item.map_err(unavailable)?)?);
         }
+        Ok(entries)
     }
 
     /// Every domain item (a scan: for the operator, never on a function's path).
     pub async fn domains(&self) -> Result<Vec<DomainRecord>, StoreError> {
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("sk = :domain")
+            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
+            .into_paginator()
+            .items()
+            .send();
         let mut out = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let page = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .filter_expression("sk = :domain")
-                .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in page.items.unwrap_or_default() {
-                out.push(layout::record_from_item(&item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => return Ok(out),
-            }
+        while let Some(item) = items.next().await {
+            out.push(layout::record_from_item(&item.map_err(unavailable)?)?);
         }
+        Ok(out)
     }
 }
