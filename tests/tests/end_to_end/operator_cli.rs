@@ -434,21 +434,12 @@ async fn doctor_checks_a_deployed_stack_line_by_line() {
         .next()
         .expect("the stack's rule set")
         .to_owned();
-    let activated = reqwest::Client::new()
-        .post(&w.moto.endpoint)
-        .header(
-            "Authorization",
-            "AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/ses/aws4_request, \
-             SignedHeaders=host, Signature=0",
-        )
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(format!(
-            "Action=SetActiveReceiptRuleSet&Version=2010-12-01&RuleSetName={rule_set}"
-        ))
+    aws_sdk_ses::Client::new(&w.moto.sdk_config().await)
+        .set_active_receipt_rule_set()
+        .rule_set_name(&rule_set)
         .send()
         .await
-        .unwrap();
-    assert!(activated.status().is_success());
+        .expect("SES SetActiveReceiptRuleSet");
     *mx.lock().unwrap() = "inbound-smtp.us-east-1.amazonaws.com".to_owned();
     use aws_sdk_s3::types::{
         FilterRule, FilterRuleName, LambdaFunctionConfiguration, NotificationConfiguration,
