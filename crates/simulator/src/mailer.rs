@@ -125,14 +125,13 @@ impl MailDelivery {
             .format(&Rfc2822)
             .unwrap_or_default();
         let raw = format!(
-            "Return-Path: <bounces@autodns.com>\r\n\
-             Received: from mail.autodns.com (mail.autodns.com [62.116.129.216])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id {message_id}\r\n for {to};\r\n {date}\r\n\
-             X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n\
+            "{ses}X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n\
              From: AutoDNS <{from}>\r\nTo: {to}\r\nSubject: AutoDNS {kind} {domain}\r\n\
              Date: {date}\r\nMessage-ID: <{message_id}@autodns.com>\r\nMIME-Version: 1.0\r\n\
              Content-Type: text/plain; charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n{}",
             quoted_printable(body),
             from = self.from,
+            ses = ses_received(message_id, to, &date),
         );
         self.store(message_id, raw).await
     }
@@ -251,15 +250,25 @@ pub fn standard_text(job: &JobMessage) -> String {
     )
 }
 
+/// What SES puts on top of every message it stores in S3: the envelope's
+/// `Return-Path` and its own `Received` line naming the one recipient it
+/// accepted the message for (`for <…>`), as the raw messages of the SES
+/// Developer Guide's "Receiving email" examples show; the connector reads
+/// the reply token from that line only.
+fn ses_received(message_id: &str, to: &str, date: &str) -> String {
+    format!(
+        "Return-Path: <bounces@autodns.com>\r\n\
+         Received: from mail.autodns.com (mail.autodns.com [62.116.129.216])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id {message_id}\r\n for {to};\r\n {date}\r\n"
+    )
+}
+
 /// The whole raw message as SES stores it.
 pub fn render_mail(job: &JobMessage, message_id: &str, format: MailFormat, from: &str) -> String {
     let date = OffsetDateTime::now_utc()
         .format(&Rfc2822)
         .unwrap_or_default();
     let headers = format!(
-        "Return-Path: <bounces@autodns.com>\r\n\
-         Received: from mail.autodns.com (mail.autodns.com [62.116.129.216])\r\n by inbound-smtp.us-east-1.amazonaws.com with SMTP id {message_id}\r\n for {to};\r\n {date}\r\n\
-         X-SES-Spam-Verdict: PASS\r\n\
+        "{ses}X-SES-Spam-Verdict: PASS\r\n\
          X-SES-Virus-Verdict: PASS\r\n\
          Received-SPF: pass (spfCheck: domain of autodns.com designates 62.116.129.216 as permitted sender)\r\n\
          X-SES-RECEIPT: AEFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\r\n\
@@ -270,6 +279,7 @@ pub fn render_mail(job: &JobMessage, message_id: &str, format: MailFormat, from:
          Message-ID: <{message_id}@autodns.com>\r\n\
          MIME-Version: 1.0\r\n",
         to = job.reply_to,
+        ses = ses_received(message_id, &job.reply_to, &date),
         code = job.code,
         domain = job.domain,
     );

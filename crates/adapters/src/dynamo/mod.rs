@@ -56,18 +56,43 @@ impl DynamoStore {
 
     /// Every domain item (a scan: for the operator, never on a function's path).
     pub async fn domains(&self) -> Result<Vec<DomainRecord>, StoreError> {
-        let mut items = self
+        self.scan_domains("", &[], usize::MAX, |_| true).await
+    }
+
+    /// The domain items (`sk = DOMAIN`) that also meet `condition` (a filter
+    /// expression over `values`; empty: all) and `keep`, at most `limit`,
+    /// read through the SDK's paginator.
+    pub(crate) async fn scan_domains(
+        &self,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+        limit: usize,
+        keep: impl Fn(&DomainRecord) -> bool,
+    ) -> Result<Vec<DomainRecord>, StoreError> {
+        let filter = if condition.is_empty() {
+            "sk = :domain".to_owned()
+        } else {
+            format!("sk = :domain AND {condition}")
+        };
+        let mut scan = self
             .client
             .scan()
             .table_name(&self.table)
-            .filter_expression("sk = :domain")
-            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-            .into_paginator()
-            .items()
-            .send();
+            .filter_expression(filter)
+            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()));
+        for (name, value) in values {
+            scan = scan.expression_attribute_values(*name, value.clone());
+        }
+        let mut items = scan.into_paginator().items().send();
         let mut out = Vec::new();
-        while let Some(item) = items.next().await {
-            out.push(layout::record_from_item(&item.map_err(unavailable)?)?);
+        while out.len() < limit {
+            let Some(item) = items.next().await else {
+                break;
+            };
+            let record = layout::record_from_item(&item.map_err(unavailable)?)?;
+            if keep(&record) {
+                out.push(record);
+            }
         }
         Ok(out)
     }

@@ -4,7 +4,7 @@
 //! log line, dropped by TTL after a week if no sync run came).
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 use registrar::ports::{Hint, PortfolioStore, StoreError, SyncCursor};
 use registrar::record::DomainRecord;
 use registrar::workflows::sync::held_by_account;
@@ -141,50 +141,21 @@ impl PortfolioStore for DynamoStore {
         Ok(out)
     }
 
-    /// A scan, once per sweep (after every page of the list was read).
     async fn sealed(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
-        let mut items = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression("sk = :domain AND attribute_exists(pending_auth_code)")
-            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(item) = items.next().await {
-            out.push(layout::record_from_item(&item.map_err(unavailable)?)?);
-            if out.len() >= limit {
-                break;
-            }
-        }
-        Ok(out)
+        self.scan_domains("attribute_exists(pending_auth_code)", &[], limit, |_| true)
+            .await
     }
 
+    /// A scan, once per sweep (after every page of the list was read).
     async fn unsynced_since(&self, before: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        let mut items = self
-            .client
-            .scan()
-            .table_name(&self.table)
-            .filter_expression(
-                "sk = :domain AND (attribute_not_exists(synced_at) OR synced_at < :before)",
+        let records = self
+            .scan_domains(
+                "(attribute_not_exists(synced_at) OR synced_at < :before)",
+                &[(":before", s(before))],
+                limit,
+                held_by_account,
             )
-            .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()))
-            .expression_attribute_values(":before", s(before))
-            .into_paginator()
-            .items()
-            .send();
-        let mut out = Vec::new();
-        while let Some(item) = items.next().await {
-            let record = layout::record_from_item(&item.map_err(unavailable)?)?;
-            if held_by_account(&record) {
-                out.push(record.domain);
-                if out.len() >= limit {
-                    break;
-                }
-            }
-        }
-        Ok(out)
+            .await?;
+        Ok(records.into_iter().map(|r| r.domain).collect())
     }
 }
