@@ -1,12 +1,22 @@
-//! CloudWatch metrics in the embedded metric format (EMF): one JSON line on
-//! stdout per measurement, which CloudWatch Logs turns into metrics. No API
-//! call, no extra permission, nothing lost when Lambda freezes the function
-//! between invocations, and the line stays readable in the log.
+//! CloudWatch metrics in the embedded metric format (EMF): JSON documents on
+//! stdout, which CloudWatch Logs turns into metrics. No API call, no extra
+//! permission, and the document stays readable in the log.
+//!
+//! Measurements are gathered during an invocation and printed once, when it
+//! ends ([`Metrics::invocation`]), before the answer goes back to Lambda (so
+//! nothing is lost to the freeze between invocations): counts summed,
+//! durations as one array of samples. EMF takes a dimension's value from the
+//! document's root, so measurements with different dimension values (a
+//! `register` and an `info` request) cannot share a document: an invocation
+//! prints one document per combination of dimension values, one in all
+//! where the function measured only under `Function`.
 //!
 //! The names and dimensions below are what the dashboard and the alarms in
-//! `infra/template.yaml` read; `tests/…/observability.rs` checks the lines a
-//! registration and a result mail print against them.
+//! `infra/template.yaml` read; `tests/tests/end_to_end/cargo_lambda.rs`
+//! checks the documents a registration and a result mail print against them,
+//! `template.rs` the dashboard and alarms against these names.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -84,7 +94,16 @@ struct Inner {
     created: Instant,
     /// Whether no invocation has been counted yet.
     cold: std::sync::atomic::AtomicBool,
+    /// What this invocation measured so far, by its dimension values.
+    pending: Mutex<Pending>,
 }
+
+/// Dimension values (after `Function`) → metric name → its unit and
+/// samples (a count keeps one, the sum).
+type Pending = BTreeMap<Vec<(String, String)>, BTreeMap<String, (Unit, Vec<f64>)>>;
+
+/// EMF's limit of values for one metric in one document.
+const MAX_SAMPLES: usize = 100;
 
 impl Metrics {
     /// Metrics for `function` to stdout, under `METRICS_NAMESPACE`;
@@ -124,44 +143,106 @@ impl Metrics {
                 sink,
                 created: Instant::now(),
                 cold: std::sync::atomic::AtomicBool::new(true),
+                pending: Mutex::default(),
             }),
         }
     }
 
-    /// The lines captured so far (empty unless made by [`Metrics::capture`]).
+    /// The documents captured so far, what is pending printed first
+    /// (empty unless made by [`Metrics::capture`]).
     pub fn lines(&self) -> Vec<String> {
         match &self.inner.sink {
-            Sink::Memory(lines) => lines.lock().map(|l| l.clone()).unwrap_or_default(),
+            Sink::Memory(lines) => {
+                self.flush(None);
+                lines.lock().map(|l| l.clone()).unwrap_or_default()
+            }
             _ => Vec::new(),
         }
     }
 
-    /// One EMF line: `values` under the one dimension set `Function` plus
-    /// `dimensions`.
+    /// Runs one invocation's `work`: counts a cold start if it is the
+    /// process's first ([`name::COLD_STARTS`]), then prints what `work`
+    /// measured, with the invocation's request id as a property.
+    pub async fn invocation<F: std::future::Future>(
+        &self,
+        request_id: String,
+        work: F,
+    ) -> F::Output {
+        self.invoked();
+        let output = work.await;
+        self.flush(Some(&request_id));
+        output
+    }
+
+    /// Measures `values` under the one dimension set `Function` plus
+    /// `dimensions`, to be printed when the invocation ends.
     pub fn put(&self, dimensions: &[(&str, &str)], values: &[(&str, f64, Unit)]) {
         if matches!(self.inner.sink, Sink::Off) || values.is_empty() {
             return;
         }
-        let line = self.line(dimensions, values).to_string();
+        let Ok(mut pending) = self.inner.pending.lock() else {
+            return;
+        };
+        let key = dimensions
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let metrics = pending.entry(key).or_default();
+        for (name, value, unit) in values {
+            let (_, samples) = metrics
+                .entry((*name).to_owned())
+                .or_insert_with(|| (*unit, Vec::new()));
+            match (unit, samples.first_mut()) {
+                (Unit::Count, Some(sum)) => *sum += value,
+                _ => samples.push(*value),
+            }
+        }
+    }
+
+    /// Prints what is pending: one document per combination of dimension
+    /// values (more where a metric has more samples than EMF takes).
+    pub fn flush(&self, request_id: Option<&str>) {
+        let pending = match self.inner.pending.lock() {
+            Ok(mut pending) => std::mem::take(&mut *pending),
+            Err(_) => return,
+        };
+        for (dimensions, metrics) in pending {
+            let longest = metrics.values().map(|(_, s)| s.len()).max().unwrap_or(0);
+            for chunk in 0..longest.div_ceil(MAX_SAMPLES) {
+                let part: Vec<(&str, Unit, &[f64])> = metrics
+                    .iter()
+                    .filter_map(|(name, (unit, samples))| {
+                        let from = chunk * MAX_SAMPLES;
+                        let to = samples.len().min(from + MAX_SAMPLES);
+                        (from < to).then(|| (name.as_str(), *unit, &samples[from..to]))
+                    })
+                    .collect();
+                let document = self.document(&dimensions, &part, request_id).to_string();
+                self.print(document);
+            }
+        }
+    }
+
+    fn print(&self, document: String) {
         match &self.inner.sink {
             Sink::Stdout => {
-                // One write per line, so concurrent tasks never interleave.
+                // One write per document, so concurrent tasks never
+                // interleave.
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(format!("{line}\n").as_bytes());
+                let _ = out.write_all(format!("{document}\n").as_bytes());
                 let _ = out.flush();
             }
             Sink::Memory(lines) => {
                 if let Ok(mut lines) = lines.lock() {
-                    lines.push(line);
+                    lines.push(document);
                 }
             }
             Sink::Off => {}
         }
     }
 
-    /// Called at the start of every invocation: the first one of the
-    /// process is a cold start ([`name::COLD_STARTS`]).
-    pub fn invoked(&self) {
+    /// Counts a cold start if this is the process's first invocation.
+    fn invoked(&self) {
         use std::sync::atomic::Ordering;
         if self.inner.cold.swap(false, Ordering::Relaxed) {
             let waited = self.inner.created.elapsed().as_secs_f64() * 1000.0;
@@ -190,12 +271,17 @@ impl Metrics {
         }
     }
 
-    fn line(&self, dimensions: &[(&str, &str)], values: &[(&str, f64, Unit)]) -> Value {
+    fn document(
+        &self,
+        dimensions: &[(String, String)],
+        metrics: &[(&str, Unit, &[f64])],
+        request_id: Option<&str>,
+    ) -> Value {
         let mut keys = vec![Value::from("Function")];
-        keys.extend(dimensions.iter().map(|(k, _)| Value::from(*k)));
-        let definitions: Vec<Value> = values
+        keys.extend(dimensions.iter().map(|(k, _)| Value::from(k.as_str())));
+        let definitions: Vec<Value> = metrics
             .iter()
-            .map(|(name, _, unit)| json!({"Name": name, "Unit": unit.as_str()}))
+            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit.as_str()}))
             .collect();
         let mut root = Map::new();
         root.insert(
@@ -211,10 +297,19 @@ impl Metrics {
         );
         root.insert("Function".into(), self.inner.function.clone().into());
         for (key, value) in dimensions {
-            root.insert((*key).into(), (*value).into());
+            root.insert(key.clone(), value.as_str().into());
         }
-        for (name, value, _) in values {
-            root.insert((*name).into(), json!(value));
+        if let Some(id) = request_id {
+            // A property, not a dimension: it finds the invocation's log
+            // lines without multiplying the metrics.
+            root.insert("RequestId".into(), id.into());
+        }
+        for (name, _, samples) in metrics {
+            let value = match samples {
+                [one] => json!(one),
+                many => json!(many),
+            };
+            root.insert((*name).into(), value);
         }
         Value::Object(root)
     }
@@ -320,17 +415,79 @@ impl Throttle for MeteredThrottle {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_first_invocation_of_a_process_is_its_cold_start() {
+    fn documents(m: &Metrics) -> Vec<Value> {
+        m.lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_first_invocation_of_a_process_is_its_cold_start() {
         let m = Metrics::capture("sync");
-        m.invoked();
-        m.invoked();
-        let lines = m.lines();
+        m.invocation("req-1".into(), async {}).await;
+        m.invocation("req-2".into(), async {}).await;
+        let lines = documents(&m);
         assert_eq!(lines.len(), 1, "{lines:?}");
-        let line: Value = serde_json::from_str(&lines[0]).unwrap();
-        assert_eq!(line["ColdStarts"], 1.0);
-        assert!(line["InitDuration"].as_f64().is_some_and(|ms| ms >= 0.0));
-        assert_eq!(line["Function"], "sync");
+        assert_eq!(lines[0]["ColdStarts"], 1.0);
+        assert!(lines[0]["InitDuration"]
+            .as_f64()
+            .is_some_and(|ms| ms >= 0.0));
+        assert_eq!(lines[0]["Function"], "sync");
+        assert_eq!(lines[0]["RequestId"], "req-1");
+    }
+
+    /// The review's A2 #6: domain-events printed one line per order item.
+    #[tokio::test]
+    async fn an_invocation_prints_one_document_per_dimension_values() {
+        let m = Metrics::capture("domain-events");
+        m.invocation("req-1".into(), async {
+            for _ in 0..3 {
+                m.count(name::ITEMS, &[("Outcome", "accepted")], 1);
+                m.put(&[], &[(name::RATE_LIMIT_WAIT, 2.0, Unit::Milliseconds)]);
+            }
+            m.count(name::ITEMS, &[("Outcome", "refused")], 1);
+            // Printed only when the invocation ends.
+            assert!(matches!(&m.inner.sink, Sink::Memory(l) if l.lock().unwrap().is_empty()));
+        })
+        .await;
+        let docs = documents(&m);
+        assert_eq!(docs.len(), 3, "{docs:#?}");
+        let plain = docs.iter().find(|d| d.get("Outcome").is_none()).unwrap();
+        assert_eq!(plain["ColdStarts"], 1.0);
+        assert_eq!(plain["RateLimitWait"], json!([2.0, 2.0, 2.0]));
+        assert_eq!(
+            plain["_aws"]["CloudWatchMetrics"][0]["Metrics"],
+            json!([{"Name": "ColdStarts", "Unit": "Count"},
+                   {"Name": "InitDuration", "Unit": "Milliseconds"},
+                   {"Name": "RateLimitWait", "Unit": "Milliseconds"}])
+        );
+        let accepted = docs.iter().find(|d| d["Outcome"] == "accepted").unwrap();
+        assert_eq!(accepted["Items"], 3.0);
+        let refused = docs.iter().find(|d| d["Outcome"] == "refused").unwrap();
+        assert_eq!(refused["Items"], 1.0);
+        assert!(docs.iter().all(|d| d["RequestId"] == "req-1"));
+    }
+
+    #[test]
+    fn more_samples_than_emf_takes_spill_into_a_second_document() {
+        let m = Metrics::capture("sync");
+        for i in 0..150 {
+            m.put(
+                &[],
+                &[(name::GATEWAY_LATENCY, i as f64, Unit::Milliseconds)],
+            );
+        }
+        m.count(name::SYNC_ACTIONS, &[], 7);
+        let docs = documents(&m);
+        assert_eq!(docs.len(), 2, "{docs:#?}");
+        assert_eq!(docs[0]["GatewayLatency"].as_array().unwrap().len(), 100);
+        assert_eq!(docs[1]["GatewayLatency"].as_array().unwrap().len(), 50);
+        assert_eq!(docs[0]["SyncActions"], 7.0);
+        assert!(
+            docs[1].get("SyncActions").is_none(),
+            "a count is printed once"
+        );
     }
 
     #[test]

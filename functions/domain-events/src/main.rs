@@ -11,13 +11,16 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("domain-events");
     let app = adapters::wiring::domain_events(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
-        metrics.invoked();
+        let request_id = event.context.request_id.clone();
         // Every request the event sends checks this deadline right before
         // sending (registrar::deadline::current).
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        registrar::deadline::within(
-            deadline,
-            domain_events::handle(&app.registrar, app.queue.as_ref(), event.payload, &metrics),
+        metrics.invocation(
+            request_id,
+            registrar::deadline::within(
+                deadline,
+                domain_events::handle(&app.registrar, app.queue.as_ref(), event.payload, &metrics),
+            ),
         )
     }))
     .await

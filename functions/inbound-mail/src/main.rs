@@ -9,8 +9,11 @@ async fn main() -> Result<(), Error> {
     let app = adapters::wiring::inbound_mail(&config, &aws)?;
     let metrics = adapters::metrics::Metrics::from_env("inbound-mail");
     run(service_fn(|event: LambdaEvent<S3Event>| {
-        metrics.invoked();
-        inbound_mail::handle(&app, event.payload, &metrics)
+        let request_id = event.context.request_id.clone();
+        metrics.invocation(
+            request_id,
+            inbound_mail::handle(&app, event.payload, &metrics),
+        )
     }))
     .await
 }

@@ -11,9 +11,12 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("order-items");
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
-        metrics.invoked();
+        let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        order_items::handle(&app, event.payload, deadline)
+        metrics.invocation(
+            request_id,
+            order_items::handle(&app, event.payload, deadline),
+        )
     }))
     .await
 }

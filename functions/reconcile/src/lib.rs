@@ -75,7 +75,7 @@ mod tests {
             app.store.domain("waiting.de").unwrap().status,
             Status::Registering
         );
-        // The run's counts as metrics: one line per action, and how many
+        // The run's counts as metrics: one document per action, and how many
         // domains wait past `stuck_after` (zero here: the one waiting).
         let lines: Vec<Value> = metrics
             .lines()

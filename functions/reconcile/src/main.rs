@@ -13,9 +13,12 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("reconcile");
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
-        metrics.invoked();
+        let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        reconcile::handle(&app, policy, deadline, &metrics)
+        metrics.invocation(
+            request_id,
+            reconcile::handle(&app, policy, deadline, &metrics),
+        )
     }))
     .await
 }

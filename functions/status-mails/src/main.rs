@@ -11,9 +11,12 @@ async fn main() -> Result<(), Error> {
     let app = adapters::wiring::status_mails(&config, &aws, sealer);
     let metrics = adapters::metrics::Metrics::from_env("status-mails");
     run(service_fn(|event: LambdaEvent<Value>| {
-        metrics.invoked();
+        let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        status_mails::handle(&app, config.batch, deadline, &metrics)
+        metrics.invocation(
+            request_id,
+            status_mails::handle(&app, config.batch, deadline, &metrics),
+        )
     }))
     .await
 }

@@ -11,9 +11,12 @@ async fn main() -> Result<(), Error> {
     let metrics = adapters::metrics::Metrics::from_env("sync");
     let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
     run(service_fn(|event: LambdaEvent<Value>| {
-        metrics.invoked();
+        let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);
-        sync::handle(&app, policy.clone(), deadline, &metrics)
+        metrics.invocation(
+            request_id,
+            sync::handle(&app, policy.clone(), deadline, &metrics),
+        )
     }))
     .await
 }
