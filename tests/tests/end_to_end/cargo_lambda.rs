@@ -192,7 +192,10 @@ fn observable(output: &str) {
     assert!(applied >= 2.0, "two result mails applied: {mails:?}");
     // Measured through the invocation, printed once when it ends, with
     // the request id that finds its log lines.
-    assert!(mails.iter().all(|l| l["RequestId"].is_string()), "{mails:?}");
+    assert!(
+        mails.iter().all(|l| l["RequestId"].is_string()),
+        "{mails:?}"
+    );
     assert_eq!(
         directive(mails[0])["Dimensions"],
         json!([["Function", "Outcome"]])

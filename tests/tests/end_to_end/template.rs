@@ -41,6 +41,22 @@ async fn the_table_is_the_contracts_table() {
         true
     );
     assert_eq!(p["SSESpecification"]["SSEEnabled"], true);
+    // The TTL on the attribute the code writes, which no domain item has
+    // (the unit test `no_domain_item_carries_the_time_to_live`); the old
+    // name only to switch it off on the way over.
+    let ttl = &p["TimeToLiveSpecification"];
+    assert_eq!(
+        ttl["AttributeName"]["Fn::If"],
+        serde_json::json!([
+            "RetiringOldTimeToLive",
+            "expires_at",
+            adapters::dynamo::layout::TTL_ATTRIBUTE
+        ])
+    );
+    assert_eq!(
+        ttl["Enabled"]["Fn::If"],
+        serde_json::json!(["RetiringOldTimeToLive", false, true])
+    );
     assert_eq!(
         p["DeletionProtectionEnabled"],
         serde_json::json!({"Ref": "DeletionProtection"})

@@ -125,6 +125,14 @@ pub(crate) fn inflight_range(
     (s(from), s(format!("{}#", timestamp(before))))
 }
 
+/// The table's TTL attribute (`TimeToLiveSpecification` in
+/// `infra/template.yaml`): epoch seconds on the items that expire (rate
+/// slots, hints). Its own name, never a domain attribute's: it was
+/// `expires_at` once, which a domain item carries as its expiry date, so a
+/// number written there by mistake would have made DynamoDB delete the
+/// domain (infra/README.md, "Time to live", says how a stack moves over).
+pub const TTL_ATTRIBUTE: &str = "purge_after";
+
 pub(crate) const HINT_PK: &str = "HINT";
 /// A hint is dropped after a week if no sync run ever came.
 const HINT_LIFETIME_SECS: u64 = 7 * 24 * 3600;
@@ -137,7 +145,7 @@ pub(crate) fn hint_item(domain: &str, kind: &str, at: &str, now_secs: u64) -> It
     let mut item = hint_key(domain);
     item.insert("kind".into(), s(kind));
     item.insert("at".into(), s(at));
-    item.insert("expires_at".into(), n(now_secs + HINT_LIFETIME_SECS));
+    item.insert(TTL_ATTRIBUTE.into(), n(now_secs + HINT_LIFETIME_SECS));
     item
 }
 
@@ -179,9 +187,9 @@ pub(crate) fn cursor_from_item(item: &Item) -> Result<registrar::ports::SyncCurs
     })
 }
 
-pub(crate) fn rate_slot_item(slot: u64, expires_at: u64) -> Item {
+pub(crate) fn rate_slot_item(slot: u64, purge_after: u64) -> Item {
     let mut item = key(format!("RATE#{slot}"), "SLOT");
-    item.insert("expires_at".into(), n(expires_at));
+    item.insert(TTL_ATTRIBUTE.into(), n(purge_after));
     item
 }
 
@@ -457,6 +465,57 @@ mod tests {
     use super::*;
     use registrar::status_mail::Language;
     use registrar::{Operation, Status};
+
+    /// The TTL trap (issue 27): a domain item, with every attribute it can
+    /// have, never carries the TTL attribute, and its only number is its
+    /// version; the items that expire carry it as a number.
+    #[test]
+    fn no_domain_item_carries_the_time_to_live() {
+        let at = time::macros::datetime!(2026-12-05 10:00 UTC);
+        let mut r = DomainRecord::new(
+            "example.de",
+            "example.de",
+            Operation::Register,
+            "acc-1",
+            registrar::AccountKind::Customer,
+            at,
+        );
+        let some = || Some("2027-12-05T00:00:00Z".to_owned());
+        (r.order_id, r.ctid, r.last_ctid, r.last_error) = (some(), some(), some(), some());
+        (r.request_ref, r.operation_started_at, r.stid, r.job_id) =
+            (some(), some(), some(), some());
+        (r.acknowledged_at, r.outcome_unknown_since) = (some(), some());
+        (r.pending_request, r.pending_auth_code, r.issued_auth_code) = (some(), some(), some());
+        (r.notify_email, r.notify_language) = (some(), some());
+        r.nameservers = vec!["ns1.example.net".into()];
+        r.requested_nameservers = Some(r.nameservers.clone());
+        r.contacts = [("owner".to_owned(), "1".to_owned())].into();
+        r.requested_contacts = Some(r.contacts.clone());
+        let p = &mut r.portfolio;
+        (p.expires_at, p.payable_at, p.cancel_at, p.synced_at) = (some(), some(), some(), some());
+        (p.registry_status, p.drift, p.auth_code_expires_at) = (some(), some(), some());
+        (p.locked, p.requested_lock) = (Some(true), Some(false));
+        r.status = Status::Registering;
+        let item = record_to_item(&r);
+        assert!(item.contains_key("expires_at") && item.contains_key("inflight_pk"));
+        assert!(!item.contains_key(TTL_ATTRIBUTE), "{item:?}");
+        let numbers: Vec<&String> = item
+            .iter()
+            .filter(|(_, v)| matches!(v, AttributeValue::N(_)))
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(numbers, [&"version".to_owned()]);
+        for expiring in [
+            rate_slot_item(7, 1_800_000_000),
+            hint_item("example.de", "k", "t", 0),
+        ] {
+            assert!(matches!(
+                expiring.get(TTL_ATTRIBUTE),
+                Some(AttributeValue::N(_))
+            ));
+            assert!(!expiring.contains_key("expires_at"));
+        }
+    }
 
     #[test]
     fn a_notice_item_reads_back_as_the_notice_it_was() {

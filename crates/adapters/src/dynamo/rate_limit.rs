@@ -10,7 +10,7 @@
 //! margin (250 ms, so the limit is used to 80 %) absorbs a start up to
 //! `LATE_US` after its slot began plus connection set-up and clock jitter. Claims aim `LEAD_US`
 //! ahead, so the write is normally back before its slot begins. Slot items
-//! expire through the table's TTL (`expires_at`).
+//! expire through the table's TTL (`layout::TTL_ATTRIBUTE`).
 //!
 //! One write per request and no read: instances racing for a slot lose
 //! cheaply and take the next one.
