@@ -117,6 +117,125 @@ fn classify(e: &SdkError<SendEmailError>) -> MailError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// An SES endpoint on loopback that answers each request with the next
+    /// of `answers` (HTTP status, awsQuery body) and counts the requests.
+    async fn ses_answering(answers: Vec<(u16, &'static str)>) -> (SdkConfig, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let asked = Arc::new(AtomicUsize::new(0));
+        let count = asked.clone();
+        tokio::spawn(async move {
+            for (status, body) in answers {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                read_request(&mut socket).await;
+                count.fetch_add(1, Ordering::SeqCst);
+                let answer = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-type: text/xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                socket.write_all(answer.as_bytes()).await.unwrap();
+                socket.shutdown().await.ok();
+            }
+        });
+        let aws = SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-central-1"))
+            .endpoint_url(url)
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(
+                    aws_credential_types::Credentials::for_tests(),
+                ),
+            )
+            .retry_config(
+                aws_config::retry::RetryConfig::standard()
+                    .with_initial_backoff(std::time::Duration::from_millis(10)),
+            )
+            .build();
+        (aws, asked)
+    }
+
+    async fn read_request(socket: &mut tokio::net::TcpStream) {
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            let n = socket.read(&mut buf).await.unwrap();
+            seen.extend_from_slice(&buf[..n]);
+            let text = String::from_utf8_lossy(&seen).to_ascii_lowercase();
+            if let Some(end) = text.find("\r\n\r\n") {
+                let length = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                if seen.len() >= end + 4 + length || n == 0 {
+                    return;
+                }
+            }
+        }
+    }
+
+    const THROTTLED: (u16, &str) = (
+        400,
+        "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>\
+         <Message>Maximum sending rate exceeded.</Message></Error></ErrorResponse>",
+    );
+    const SENT: (u16, &str) = (
+        200,
+        "<SendEmailResponse xmlns=\"http://ses.amazonaws.com/doc/2010-12-01/\">\
+         <SendEmailResult><MessageId>0100-sent</MessageId></SendEmailResult>\
+         </SendEmailResponse>",
+    );
+    const REJECTED: (u16, &str) = (
+        400,
+        "<ErrorResponse><Error><Type>Sender</Type><Code>MessageRejected</Code>\
+         <Message>Email address is not verified.</Message></Error></ErrorResponse>",
+    );
+
+    fn mail() -> StatusMail {
+        StatusMail {
+            subject: "Registered: example.de".into(),
+            body: "Done.".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_throttled_send_is_retried_within_the_run() {
+        let (aws, asked) = ses_answering(vec![THROTTLED, SENT]).await;
+        let mailer = SesMailer::new(&aws, "noreply@provider.example", None);
+        let id = mailer.send("owner@customer.example", &mail()).await;
+        assert_eq!(id.unwrap(), "0100-sent");
+        assert_eq!(asked.load(Ordering::SeqCst), 2, "one throttle, one retry");
+    }
+
+    #[tokio::test]
+    async fn a_refused_mail_is_given_up_at_once() {
+        let (aws, asked) = ses_answering(vec![REJECTED, SENT]).await;
+        let mailer = SesMailer::new(&aws, "noreply@provider.example", None);
+        let err = mailer
+            .send("owner@customer.example", &mail())
+            .await
+            .unwrap_err();
+        assert!(err.permanent, "{err:?}");
+        assert!(err.message.contains("MessageRejected"), "{}", err.message);
+        assert_eq!(asked.load(Ordering::SeqCst), 1, "no retry of a refusal");
+    }
+
+    #[tokio::test]
+    async fn a_throttle_that_outlasts_the_retries_may_heal_later() {
+        let (aws, asked) = ses_answering(vec![THROTTLED; 3]).await;
+        let mailer = SesMailer::new(&aws, "noreply@provider.example", None);
+        let err = mailer
+            .send("owner@customer.example", &mail())
+            .await
+            .unwrap_err();
+        assert!(!err.permanent, "{err:?}");
+        assert!(err.message.contains("Throttling"), "{}", err.message);
+        assert_eq!(asked.load(Ordering::SeqCst), 3, "the SDK's three attempts");
+    }
 
     #[test]
     fn the_request_is_a_plain_text_utf8_mail_with_its_configuration_set() {
