@@ -43,6 +43,22 @@ impl LambdaWatch {
     }
 
     pub async fn start(port: u16, env: &[(String, String)], quiet: bool) -> LambdaWatch {
+        Self::spawn(port, quiet, |cmd| {
+            cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        })
+        .await
+    }
+
+    /// The emulator as a newcomer starts it: the functions' environment
+    /// only from `--env-file` (events/README.md).
+    pub async fn start_with_env_file(port: u16, file: &Path, quiet: bool) -> LambdaWatch {
+        Self::spawn(port, quiet, |cmd| {
+            cmd.arg("--env-file").arg(file);
+        })
+        .await
+    }
+
+    async fn spawn(port: u16, quiet: bool, environment: impl FnOnce(&mut Command)) -> LambdaWatch {
         let mut cmd = Command::new("cargo");
         cmd.args([
             "lambda",
@@ -58,10 +74,10 @@ impl LambdaWatch {
         // function only starts work whose worst case fits before it.
         .args(["--timeout", "300"])
         .current_dir(workspace_root())
-        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         .env("RUST_LOG", "info")
         .stdin(Stdio::null())
         .kill_on_drop(true);
+        environment(&mut cmd);
         let output = std::env::temp_dir().join(format!("lambda-watch-{port}.log"));
         let file = std::fs::File::create(&output).expect("the functions' output file");
         let stderr = file.try_clone().expect("the functions' output file");

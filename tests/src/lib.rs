@@ -47,6 +47,24 @@ pub fn event(name: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
 }
 
+/// An environment file from `events/` (`KEY=VALUE` lines, `#` comments),
+/// in its order.
+pub fn env_file(name: &str) -> Vec<(String, String)> {
+    let path = events_dir().join(name);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l
+                .split_once('=')
+                .unwrap_or_else(|| panic!("{}: {l:?} is not KEY=VALUE", path.display()));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
 /// `quick` in the test command, `full` with `E2E_FULL=1`: the long runs
 /// (a 1,000-item order, a 2,500-domain account) keep their shape at a
 /// smaller size unless asked for in full (tests/README.md).

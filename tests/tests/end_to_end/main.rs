@@ -7,6 +7,7 @@ mod bulk;
 mod cargo_lambda;
 mod changes;
 mod faults;
+mod local_env;
 mod mail_corpus;
 mod operator_cli;
 mod portfolio;
