@@ -551,3 +551,55 @@ async fn dead_letters_are_readable_only_with_the_stacks_key() {
         }
     }
 }
+
+/// `sam build` and `sam sync` with the template's build settings: every
+/// function built by cargo lambda from the workspace package of its name
+/// (all six of `functions/`), and the beta flag that SAM's
+/// `rust-cargolambda` method needs in `samconfig.toml` for both commands,
+/// which otherwise stop to ask.
+#[tokio::test]
+async fn sam_builds_every_function_from_its_package() {
+    let (_moto, info) = stack().await;
+    let root = e2e::lambda::workspace_root();
+    let mut built = Vec::new();
+    for (name, f) in resources_of(&info.facts["template"], "AWS::Lambda::Function") {
+        let meta = &f["Metadata"];
+        assert_eq!(meta["BuildMethod"], "rust-cargolambda", "{name}: {meta}");
+        let binary = meta["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let manifest =
+            std::fs::read_to_string(root.join("functions").join(&binary).join("Cargo.toml"))
+                .unwrap_or_else(|e| {
+                    panic!("{name} builds {binary}, which is no package of functions/: {e}")
+                });
+        assert!(manifest.contains(&format!("name = \"{binary}\"")), "{name}");
+        let p = &f["Properties"];
+        assert_eq!(p["Handler"], "bootstrap", "{name}");
+        assert_eq!(p["Runtime"], "provided.al2023", "{name}");
+        assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{name}");
+        built.push(binary);
+    }
+    built.sort();
+    let mut packages: Vec<String> = std::fs::read_dir(root.join("functions"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    packages.sort();
+    assert_eq!(built, packages);
+
+    let config = std::fs::read_to_string(root.join("infra/samconfig.toml")).unwrap();
+    for command in ["build", "sync"] {
+        let section = format!("[default.{command}.parameters]");
+        let body = config
+            .split(&section)
+            .nth(1)
+            .unwrap_or_else(|| panic!("samconfig.toml has no {section}"));
+        let body = body.split("\n[").next().unwrap_or_default();
+        assert!(
+            body.lines().any(|l| l.trim() == "beta_features = true"),
+            "{section} lacks beta_features = true"
+        );
+    }
+}
