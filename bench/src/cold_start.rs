@@ -15,12 +15,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub const FUNCTIONS: [&str; 5] = [
+pub const FUNCTIONS: [&str; 6] = [
     "domain-events",
     "inbound-mail",
     "order-items",
     "reconcile",
     "status-mails",
+    "sync",
 ];
 
 /// Median milliseconds per function over `starts` starts; `None` when it
@@ -109,6 +110,8 @@ fn environment(name: &str, runtime_api: &str) -> Vec<(&'static str, String)> {
         ("INTERNETX_PASSWORD", "bench".into()),
         ("REPLY_TO_ADDRESS", "internetx@inbound.example.net".into()),
         ("REPLY_TOKEN_SECRET", "bench-secret-0123456789".into()),
+        // domain-events, order-items and reconcile refuse to start without it.
+        ("SEALING_SECRET", "bench-sealing-0123456789".into()),
         ("STATUS_MAIL_FROM", "noreply@provider.example".into()),
         (
             "ITEM_QUEUE_URL",

@@ -13,7 +13,8 @@
 //!   prints only these);
 //! * cold start of each function binary (process start → first Runtime-API
 //!   `next` request, config read and clients built) against a local stub
-//!   of the Runtime API (see `cold_start.rs`).
+//!   of the Runtime API (see `cold_start.rs`; `bench cold-start` prints
+//!   only these).
 
 use std::path::Path;
 use std::time::Instant;
@@ -161,6 +162,17 @@ async fn main() {
             "{}",
             json!({"implementation": "rust (mail-parser + quick-xml)", "median_us_per_mail": us, "mails": mails.len()})
         );
+        return;
+    }
+    if std::env::args().nth(1).as_deref() == Some("cold-start") {
+        for (name, ms) in cold_start::measure(21) {
+            match ms {
+                Some(ms) => {
+                    println!("| cold start {name} (median of 21, to first `next`) | {ms:.1} ms |")
+                }
+                None => println!("| cold start {name} | not measured (see stderr) |"),
+            }
+        }
         return;
     }
     let (manifest, mails) = corpus();

@@ -280,11 +280,10 @@ impl Moto {
     }
 }
 
-/// Plays Lambda's SQS poller for `order-items`: moto would invoke the
-/// function itself (in Docker, absent here), so its event source mapping is
-/// disabled and `pollers` tasks receive batches, run the handler and delete
-/// what it did not report as failed, as Lambda does.
-async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
+/// Stops moto's own SQS pollers (it would invoke the functions in Docker,
+/// absent here, and lose the messages it took): whoever plays Lambda's
+/// poller calls this first.
+pub async fn disable_event_source_mappings(aws: &SdkConfig) {
     let mappings = aws_call(
         aws,
         &LAMBDA,
@@ -308,6 +307,14 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
         )
         .await;
     }
+}
+
+/// Plays Lambda's SQS poller for `order-items`: moto would invoke the
+/// function itself (in Docker, absent here), so its event source mapping is
+/// disabled and `pollers` tasks receive batches, run the handler and delete
+/// what it did not report as failed, as Lambda does.
+async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
+    disable_event_source_mappings(aws).await;
     let queue = config
         .item_queue_url
         .clone()
@@ -317,67 +324,80 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
             .expect("build order-items");
         let sqs = aws_sdk_sqs::Client::new(aws);
         let queue = queue.clone();
-        tokio::spawn(async move {
-            loop {
-                let Ok(batch) = sqs
-                    .receive_message()
-                    .queue_url(&queue)
-                    // The template's BatchSize.
-                    .max_number_of_messages(2)
-                    .wait_time_seconds(1)
-                    .send()
-                    .await
-                else {
-                    return;
-                };
-                let messages = batch.messages.unwrap_or_default();
-                let records: Vec<Value> = messages
-                    .iter()
-                    .map(|m| {
-                        serde_json::json!({
-                            "messageId": m.message_id(),
-                            "receiptHandle": m.receipt_handle(),
-                            "body": m.body(),
-                            "eventSource": "aws:sqs",
-                            "awsRegion": "us-east-1",
-                        })
-                    })
-                    .collect();
-                if records.is_empty() {
-                    continue;
-                }
-                let event = serde_json::from_value(serde_json::json!({ "Records": records }))
-                    .expect("an SQS event");
-                let failed: Vec<String> = match order_items::handle(
-                    &bridge,
-                    event,
-                    registrar::deadline::Deadline::none(),
-                )
-                .await
-                {
-                    Ok(response) => response
-                        .batch_item_failures
-                        .into_iter()
-                        .map(|f| f.item_identifier)
-                        .collect(),
-                    Err(_) => messages
-                        .iter()
-                        .filter_map(|m| m.message_id.clone())
-                        .collect(),
-                };
-                for m in messages {
-                    if !failed.iter().any(|id| Some(id.as_str()) == m.message_id()) {
-                        let _ = sqs
-                            .delete_message()
-                            .queue_url(&queue)
-                            .set_receipt_handle(m.receipt_handle)
-                            .send()
-                            .await;
-                    }
-                }
-            }
-        });
+        tokio::spawn(async move { while poll_item_queue(&sqs, &queue, &bridge).await.is_ok() {} });
     }
+}
+
+/// One turn of Lambda's SQS poller for `order-items`: a batch of the
+/// template's `BatchSize` (2), the handler run on it, what it did not report
+/// as failed deleted. How long the handler ran; `None` when the queue
+/// offered nothing within a second.
+pub async fn poll_item_queue(
+    sqs: &aws_sdk_sqs::Client,
+    queue: &str,
+    bridge: &adapters::wiring::GatewayRegistrar,
+) -> Result<Option<Duration>, String> {
+    let batch = sqs
+        .receive_message()
+        .queue_url(queue)
+        .max_number_of_messages(2)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .map_err(|e| format!("receive from the item queue: {e}"))?;
+    let messages = batch.messages.unwrap_or_default();
+    if messages.is_empty() {
+        return Ok(None);
+    }
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            serde_json::json!({
+                "messageId": m.message_id(),
+                "receiptHandle": m.receipt_handle(),
+                "body": m.body(),
+                "eventSource": "aws:sqs",
+                "awsRegion": "us-east-1",
+            })
+        })
+        .collect();
+    let event = serde_json::from_value(serde_json::json!({ "Records": records }))
+        .map_err(|e| format!("an SQS event: {e}"))?;
+    let started = Instant::now();
+    let failed: Vec<String> =
+        match order_items::handle(bridge, event, registrar::deadline::Deadline::none()).await {
+            Ok(response) => response
+                .batch_item_failures
+                .into_iter()
+                .map(|f| f.item_identifier)
+                .collect(),
+            Err(_) => messages
+                .iter()
+                .filter_map(|m| m.message_id.clone())
+                .collect(),
+        };
+    let ran = started.elapsed();
+    let done: Vec<_> = messages
+        .iter()
+        .filter(|m| !failed.iter().any(|id| Some(id.as_str()) == m.message_id()))
+        .enumerate()
+        .filter_map(|(i, m)| {
+            aws_sdk_sqs::types::DeleteMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .set_receipt_handle(m.receipt_handle.clone())
+                .build()
+                .ok()
+        })
+        .collect();
+    if !done.is_empty() {
+        sqs.delete_message_batch()
+            .queue_url(queue)
+            .set_entries(Some(done))
+            .send()
+            .await
+            .map_err(|e| format!("delete from the item queue: {e}"))?;
+    }
+    Ok(Some(ran))
 }
 
 const LAMBDA: adapters::signed::Service = adapters::signed::Service {

@@ -1,0 +1,3 @@
+//! What the benchmarks share: the AWS bill of a measured run (`cost`).
+
+pub mod cost;
