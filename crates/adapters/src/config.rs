@@ -458,12 +458,21 @@ pub fn sync_policy(env: &impl Env) -> Result<SyncPolicy, ConfigError> {
 
 /// `TRANSFER_OUT_POLICY`: `operator` (the default: nothing is answered by
 /// itself), `ack`, or `nack-locked` — which needs the `nack_reason` to send
-/// in `TRANSFER_OUT_NACK_REASON` (InterNetX publishes no list of values).
+/// in `TRANSFER_OUT_NACK_REASON`: one of InterNetX's six, by number or name
+/// ([`internetx::NackReason`]).
 pub fn transfer_out_policy(env: &impl Env) -> Result<TransferOutPolicy, ConfigError> {
     let reason = env
         .get("TRANSFER_OUT_NACK_REASON")
         .map(|r| r.trim().to_owned())
-        .filter(|r| !r.is_empty());
+        .filter(|r| !r.is_empty())
+        .map(|r| {
+            r.parse::<internetx::NackReason>()
+                .map_err(|e| ConfigError::Invalid {
+                    name: "TRANSFER_OUT_NACK_REASON",
+                    problem: e.to_string(),
+                })
+        })
+        .transpose()?;
     match env.get("TRANSFER_OUT_POLICY").as_deref().map(str::trim) {
         None | Some("") | Some("operator") => Ok(TransferOutPolicy::Operator),
         Some("ack") => Ok(TransferOutPolicy::Ack),
@@ -471,7 +480,10 @@ pub fn transfer_out_policy(env: &impl Env) -> Result<TransferOutPolicy, ConfigEr
             Some(reason) => Ok(TransferOutPolicy::NackWhileLocked { reason }),
             None => Err(ConfigError::Invalid {
                 name: "TRANSFER_OUT_NACK_REASON",
-                problem: "TRANSFER_OUT_POLICY=nack-locked sends a nack, and a nack needs its reason (nack_reason)".into(),
+                problem: format!(
+                    "TRANSFER_OUT_POLICY=nack-locked sends a nack, and a nack needs its reason (nack_reason): one of {}",
+                    internetx::NackReason::choices()
+                ),
             }),
         },
         Some(_) => Err(ConfigError::Invalid {
@@ -592,16 +604,32 @@ mod tests {
             transfer_out_policy(&[("TRANSFER_OUT_POLICY", "ack")]).unwrap(),
             TransferOutPolicy::Ack
         );
-        assert_eq!(
-            transfer_out_policy(&[
-                ("TRANSFER_OUT_POLICY", "nack-locked"),
-                ("TRANSFER_OUT_NACK_REASON", " locked-by-holder "),
+        for given in [" 6 ", "written-objection"] {
+            assert_eq!(
+                transfer_out_policy(&[
+                    ("TRANSFER_OUT_POLICY", "nack-locked"),
+                    ("TRANSFER_OUT_NACK_REASON", given),
+                ])
+                .unwrap(),
+                TransferOutPolicy::NackWhileLocked {
+                    reason: internetx::NackReason::WrittenObjection
+                }
+            );
+        }
+        // Text is not a nack_reason InterNetX takes (D19): refused at start,
+        // whatever the policy, with the six values named.
+        for policy in ["nack-locked", "operator"] {
+            let err = transfer_out_policy(&[
+                ("TRANSFER_OUT_POLICY", policy),
+                ("TRANSFER_OUT_NACK_REASON", "locked-by-holder"),
             ])
-            .unwrap(),
-            TransferOutPolicy::NackWhileLocked {
-                reason: "locked-by-holder".into()
-            }
-        );
+            .unwrap_err();
+            assert!(
+                err.to_string().contains("TRANSFER_OUT_NACK_REASON"),
+                "{err}"
+            );
+            assert!(err.to_string().contains("4 (identity-dispute)"), "{err}");
+        }
         let err = transfer_out_policy(&[("TRANSFER_OUT_POLICY", "nack-locked")]).unwrap_err();
         assert!(
             err.to_string().contains("TRANSFER_OUT_NACK_REASON"),

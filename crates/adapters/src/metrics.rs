@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use internetx::client::Throttle;
-use internetx::{AnswerKind, Exchange, GatewayError, Task, TaskKind};
+use internetx::{AnswerKind, Exchange, GatewayError, Task, TaskKind, TransferOutAnswer};
 use registrar::ports::Gateway;
 use serde_json::{json, Map, Value};
 
@@ -336,7 +336,16 @@ pub fn operation(task: &TaskKind) -> &'static str {
         TaskKind::AuthInfoCreate { .. } => "auth_code",
         TaskKind::AuthInfoToOwner { .. } => "auth_code_to_owner",
         TaskKind::AuthInfo2 { .. } => "auth_code_by_post",
-        TaskKind::TransferOutAnswer { .. } => "transfer_out_answer",
+        // Apart: a refused nack is alarmed on (the template's
+        // RefusedNackAlarm), a refused ack is not.
+        TaskKind::TransferOutAnswer {
+            answer: TransferOutAnswer::Ack,
+            ..
+        } => "transfer_out_ack",
+        TaskKind::TransferOutAnswer {
+            answer: TransferOutAnswer::Nack { .. },
+            ..
+        } => "transfer_out_nack",
     }
 }
 

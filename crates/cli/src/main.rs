@@ -81,7 +81,9 @@ enum Command {
         no_job: bool,
     },
     /// Answer an outgoing transfer another registrar asked for: `ack` lets
-    /// the domain go, `nack` refuses it (with --reason, the nack_reason).
+    /// the domain go, `nack` refuses it (with --reason, the nack_reason:
+    /// 1 fraud, 2 udrp, 3 court-order, 4 identity-dispute, 5 non-payment,
+    /// 6 written-objection — the number or the name).
     /// Sent only while the domain is Registered with nothing in flight;
     /// needs the gateway's configuration (as `retry`).
     TransferOut {

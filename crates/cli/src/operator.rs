@@ -28,10 +28,13 @@ pub fn transfer_out_answer(
     match (answer, reason) {
         ("ack", None) => Ok(internetx::TransferOutAnswer::Ack),
         ("ack", Some(_)) => Err("an ack has no reason: leave out --reason".into()),
-        ("nack", Some(reason)) => Ok(internetx::TransferOutAnswer::Nack { reason }),
-        ("nack", None) => {
-            Err("a nack needs --reason (InterNetX's nack_reason is mandatory for a nack)".into())
-        }
+        ("nack", Some(reason)) => Ok(internetx::TransferOutAnswer::Nack {
+            reason: reason.parse().map_err(|e| format!("--reason: {e}"))?,
+        }),
+        ("nack", None) => Err(format!(
+            "a nack needs --reason (InterNetX's nack_reason is mandatory for a nack): one of {}",
+            internetx::NackReason::choices()
+        )),
         (other, _) => Err(format!("{other:?}: answer ack or nack")),
     }
 }
@@ -92,14 +95,26 @@ mod tests {
     fn a_transfer_out_answer_is_ack_or_a_nack_with_its_reason() {
         use internetx::TransferOutAnswer;
         assert_eq!(transfer_out_answer("ack", None), Ok(TransferOutAnswer::Ack));
-        assert_eq!(
-            transfer_out_answer("nack", Some("fraud".into())),
-            Ok(TransferOutAnswer::Nack {
-                reason: "fraud".into()
-            })
-        );
-        for (answer, reason) in [("nack", None), ("ack", Some("x".to_owned())), ("yes", None)] {
-            assert!(transfer_out_answer(answer, reason).is_err());
+        for given in ["fraud", "1"] {
+            assert_eq!(
+                transfer_out_answer("nack", Some(given.into())),
+                Ok(TransferOutAnswer::Nack {
+                    reason: internetx::NackReason::Fraud
+                })
+            );
+        }
+        for (answer, reason) in [
+            ("nack", None),
+            // Text InterNetX would refuse (D19), refused before sending.
+            ("nack", Some("holder objects".to_owned())),
+            ("nack", Some("7".to_owned())),
+            ("ack", Some("x".to_owned())),
+            ("yes", None),
+        ] {
+            let err = transfer_out_answer(answer, reason).unwrap_err();
+            if answer == "nack" {
+                assert!(err.contains("5 (non-payment)"), "{err}");
+            }
         }
     }
 }

@@ -14,6 +14,7 @@
 
 pub mod client;
 pub mod mail;
+pub mod nack_reason;
 pub mod notification;
 pub mod redact;
 pub mod request;
@@ -21,6 +22,7 @@ pub mod response;
 pub mod tree;
 
 pub use client::{Exchange, GatewayClient, GatewayError};
+pub use nack_reason::{NackReason, UnknownNackReason};
 pub use request::{
     Contact, ContactKind, ContactRef, Credentials, DomainOrder, DomainUpdate, Envelope, Nameserver,
     Protection, Secret, Subuser, Task, TaskKind, TransferOutAnswer,

@@ -11,6 +11,8 @@ use std::fmt;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
+use crate::nack_reason::NackReason;
+
 /// A value that must never reach a log: Debug and Display print `***`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -218,15 +220,14 @@ pub enum TaskKind {
     /// (https://help.internetx.com/display/APIXMLEN/Domain+Status+Update).
     RegistryStatus { name: String, status: String },
     /// `0106002`: the answer to an outgoing transfer another registrar
-    /// asked for. The task code and the answers `ack`/`nack` are the JSON
-    /// API's (`PUT /transferout/{domain}/{type}`, OpenAPI summary "0106002";
-    /// InterNetX's Dart SDK sends `ack`/`nack`); the XML keywords `domain`,
-    /// `type` and `nack_reason` ("only for type nack, mandatory there") are
-    /// the Transfer object's
-    /// (https://help.internetx.com/pages/viewpage.action?pageId=43811817).
-    /// That the object's element is `<transfer>` follows the other tasks'
-    /// pattern (the object's name); no XML example is published — the probe
-    /// is where to confirm it.
+    /// asked for. The task code is the OpenAPI's "TransferOut Answer
+    /// (0106002)"; the body `<transfer><domain/><type>ack|nack</type>
+    /// <nack_reason/></transfer>` is the Transfer object's
+    /// (https://help.internetx.com/pages/viewpage.action?pageId=43811817:
+    /// `nack_reason` "only for type nack, mandatory here") and what two
+    /// client libraries send (magora-labs/autodns-api `DomainTransferAck.php`
+    /// and `DomainTransferNack.php`, intermetrics/autodns-api
+    /// `Task/TransferOut.php`).
     TransferOutAnswer {
         name: String,
         answer: TransferOutAnswer,
@@ -238,9 +239,8 @@ pub enum TaskKind {
 pub enum TransferOutAnswer {
     /// The transfer may go ahead.
     Ack,
-    /// Refused, with the registry's reason (`nack_reason`, whose values
-    /// InterNetX does not publish: passed through as configured).
-    Nack { reason: String },
+    /// Refused, with one of the documented reasons (sent as its number).
+    Nack { reason: NackReason },
 }
 
 impl TransferOutAnswer {
@@ -394,7 +394,7 @@ impl Task {
                 w.leaf("domain", name);
                 w.leaf("type", answer.as_xml());
                 if let TransferOutAnswer::Nack { reason } = answer {
-                    w.leaf("nack_reason", reason);
+                    w.leaf("nack_reason", &reason.number().to_string());
                 }
                 w.close("transfer");
             }

@@ -350,10 +350,10 @@ fn cancelation_and_domain_info_match_their_examples() {
     conforms(at(&info, &["task"]), at(&fixture, &["task"]), "task", &[]);
 }
 
-/// No XML example of `0106002` is published: the answer is held against
-/// the Transfer object's XML keyword column
+/// `0106002` held against the Transfer object's XML keyword column
 /// (https://help.internetx.com/pages/viewpage.action?pageId=43811817) —
-/// `domain` and `type` always, `nack_reason` only with `nack`.
+/// `domain` and `type` always, `nack_reason` only with `nack`, as the
+/// number InterNetX's PHP SDK documents (`TransferOutService.php`: 1–6).
 #[test]
 fn a_transfer_out_answer_uses_the_transfer_objects_keywords() {
     const KEYWORDS: [&str; 13] = [
@@ -375,7 +375,7 @@ fn a_transfer_out_answer_uses_the_transfer_objects_keywords() {
         (TransferOutAnswer::Ack, vec!["domain", "type"]),
         (
             TransferOutAnswer::Nack {
-                reason: "evidence-of-fraud".into(),
+                reason: internetx::NackReason::Fraud,
             },
             vec!["domain", "type", "nack_reason"],
         ),
@@ -392,7 +392,11 @@ fn a_transfer_out_answer_uses_the_transfer_objects_keywords() {
         assert_eq!(at(transfer, &["domain"]).text, "example.com");
         assert_eq!(at(transfer, &["type"]).text, answer.as_xml());
         if let TransferOutAnswer::Nack { reason } = &answer {
-            assert_eq!(&at(transfer, &["nack_reason"]).text, reason);
+            assert_eq!(
+                at(transfer, &["nack_reason"]).text,
+                reason.number().to_string()
+            );
+            assert_eq!(at(transfer, &["nack_reason"]).text, "1");
         }
         // The correlation data follow the object, as in every other task.
         let task: Vec<&str> = at(&ours, &["task"])

@@ -7,7 +7,7 @@
 //! nothing; a concurrent one loses the version check and is refused; and a
 //! crash after posting leaves a ctid that reconciliation can look up.
 
-use internetx::{AnswerKind, Exchange, GatewayError};
+use internetx::{AnswerKind, Exchange, GatewayError, TaskKind, TransferOutAnswer};
 use time::OffsetDateTime;
 
 use crate::lifecycle::{Attempt, Committed, Lifecycle, Step, Transition};
@@ -228,7 +228,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
                 budget.as_secs()
             )))
         };
-        let reply = GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
+        let mut reply =
+            GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
+        if reply.outcome == ItemOutcome::Rejected {
+            if let TaskKind::TransferOutAnswer {
+                answer: TransferOutAnswer::Nack { reason },
+                ..
+            } = &task.kind
+            {
+                reply.refused_nack(request.domain(), *reason);
+            }
+        }
         let issued = reply
             .issued
             .as_ref()
@@ -309,6 +319,23 @@ struct GatewayReply {
 }
 
 impl GatewayReply {
+    /// A nack InterNetX does not take leaves the transfer pending, and a
+    /// gTLD registry acknowledges it at its deadline: the domain would
+    /// leave unless someone answers again. Said where the operator looks
+    /// (the log line and `last_error`'s place in the report); the
+    /// `GatewayRequests` metric of `transfer_out_nack` with `Outcome=error`
+    /// raises the template's alarm.
+    fn refused_nack(&mut self, domain: &DomainName, reason: internetx::NackReason) {
+        let warning = format!(
+            "; the nack (reason {reason}) was NOT accepted, so the outgoing transfer of {domain} is still pending and the registry acknowledges it at its deadline (gTLDs): answer again with `internetx-bridge transfer-out {domain} nack --reason <1-6>` or ask InterNetX's support before then"
+        );
+        self.message.push_str(&warning);
+        if let Some(r) = self.reason.as_mut() {
+            r.push_str(&warning);
+        }
+        tracing::error!(domain = %domain, reason = %reason, "a transfer-out nack was refused: the transfer stays pending and may be acknowledged at its deadline");
+    }
+
     fn from_result(
         operation: Operation,
         domain: &DomainName,

@@ -131,10 +131,8 @@ async fn the_ack_policy_answers_a_reported_transfer_once() {
 
 #[tokio::test]
 async fn nack_while_locked_refuses_only_a_locked_domain() {
-    let reason = "holder-objects";
-    let nack = TransferOutPolicy::NackWhileLocked {
-        reason: reason.into(),
-    };
+    let reason = internetx::NackReason::Udrp;
+    let nack = TransferOutPolicy::NackWhileLocked { reason };
     let locked = app_with(
         registered("locked.com", Some(true)),
         ScriptedGateway::default(),
@@ -145,12 +143,7 @@ async fn nack_while_locked_refuses_only_a_locked_domain() {
         .sync(policy(nack.clone()), Deadline::none())
         .await
         .unwrap();
-    assert_eq!(
-        answers(&locked),
-        [TransferOutAnswer::Nack {
-            reason: reason.into()
-        }]
-    );
+    assert_eq!(answers(&locked), [TransferOutAnswer::Nack { reason }]);
 
     let open = app_with(
         registered("open.com", Some(false)),
@@ -201,24 +194,13 @@ async fn the_operator_policy_logs_and_the_operator_answers() {
         app.answer_transfer_out(
             "asked.com",
             TransferOutAnswer::Nack {
-                reason: "fraud".into(),
+                reason: internetx::NackReason::Fraud,
             },
             "cli-1".into(),
         )
         .await;
     }
     assert_eq!(answers(&app).len(), 1);
-    // A nack without a reason is refused before anything is sent.
-    let app = app_with(registered("empty.com", None), ScriptedGateway::default()).await;
-    let report = app
-        .answer_transfer_out(
-            "empty.com",
-            TransferOutAnswer::Nack { reason: " ".into() },
-            "cli-2".into(),
-        )
-        .await;
-    assert_eq!(report.items[0].outcome, ItemOutcome::Invalid);
-    assert!(answers(&app).is_empty());
 }
 
 /// An answer InterNetX does not take (nothing pending: the event was stale
@@ -291,4 +273,57 @@ async fn an_answer_waits_for_nothing_else_in_flight() {
         .await;
     assert_eq!(report.items[0].outcome, ItemOutcome::Refused);
     assert!(answers(&app).is_empty());
+}
+
+/// D19: a nack InterNetX refuses leaves the transfer pending, and a gTLD
+/// registry acknowledges it at its deadline: the log line says so, and what
+/// to do, instead of an ordinary "rejected".
+#[tokio::test]
+async fn a_refused_nack_tells_the_operator_the_domain_may_still_leave() {
+    let app = app_with(
+        registered("kept.com", Some(true)),
+        ScriptedGateway::default().script("kept.com", Script::Refuse),
+    )
+    .await;
+    let report = app
+        .answer_transfer_out(
+            "kept.com",
+            TransferOutAnswer::Nack {
+                reason: internetx::NackReason::CourtOrder,
+            },
+            "cli-9".into(),
+        )
+        .await;
+    assert_eq!(report.items[0].outcome, ItemOutcome::Rejected);
+    let reason = report.items[0].reason.clone().unwrap_or_default();
+    assert!(reason.contains("NOT accepted"), "{reason}");
+    let line = app
+        .store
+        .log("kept.com")
+        .into_iter()
+        .find(|e| e.action == "gateway.replied")
+        .expect("the answer is logged");
+    assert!(
+        line.message.contains("3 (court-order)")
+            && line.message.contains("acknowledges it at its deadline")
+            && line
+                .message
+                .contains("internetx-bridge transfer-out kept.com nack"),
+        "{}",
+        line.message
+    );
+    // An ack refused (nothing pending) is no such news.
+    let app = app_with(
+        registered("gone.com", None),
+        ScriptedGateway::default().script("gone.com", Script::Refuse),
+    )
+    .await;
+    let report = app
+        .answer_transfer_out("gone.com", TransferOutAnswer::Ack, "cli-10".into())
+        .await;
+    assert!(!report.items[0]
+        .reason
+        .clone()
+        .unwrap_or_default()
+        .contains("NOT accepted"));
 }

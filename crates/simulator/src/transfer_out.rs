@@ -12,8 +12,10 @@
 //! end of an answered transfer, `S0106` "Outgoing transfer was answered"
 //! (Processing Transfer-Out Jobs,
 //! https://en.help.internetx.com/display/APIXMLEN/Processing+Transfer-Out+Jobs).
-//! Not published, so ours: the element holding the answer (`<transfer>`,
-//! the object's name), the refusal texts, and whether the answer is a job
+//! The element holding the answer, `<transfer>`, is what two client
+//! libraries send (magora-labs/autodns-api `DomainTransferNack.php`,
+//! intermetrics/autodns-api `Task/TransferOut.php`). Not published, so
+//! ours: the refusal texts, and whether the answer is a job
 //! (`N0106002`, then the mail) or done at once — both are offered
 //! (`Scenario::TransferOutAnsweredAtOnce`).
 
@@ -78,6 +80,15 @@ pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registr
         .unwrap_or_default();
     if !ack && reason.is_empty() {
         return refuse("EF01063 A nack needs its reason (nack_reason).");
+    }
+    // `nack_reason` is the enum of the Transfer object and an int32 in the
+    // OpenAPI's `TransferOut`; InterNetX's PHP SDK
+    // (php-domainrobot-sdk, `src/Service/TransferOutService.php`) lists 1-6,
+    // and a client library (intermetrics/autodns-api, `Task/TransferOut.php`)
+    // takes nothing else. The refusal's code is not published; a text is
+    // refused as an invalid value would be.
+    if !ack && !matches!(reason, "1" | "2" | "3" | "4" | "5" | "6") {
+        return refuse("EF01065 The nack_reason is not valid (1 to 6).");
     }
     if !registered.transfers_out.remove(&name) {
         return refuse("EF01064 No outgoing transfer is pending for this domain.");

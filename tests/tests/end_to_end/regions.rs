@@ -144,11 +144,24 @@ async fn a_region_without_ses_receiving_gets_its_mail_through_an_inbound_stack()
         template,
         &[
             ("TransferOutPolicy", "nack-locked"),
-            ("TransferOutNackReason", "holder-objects")
+            ("TransferOutNackReason", "6")
         ],
         "eu-central-1"
     )
     .is_empty());
+    // Only InterNetX's six reasons, by number or by the CLI's names (D19).
+    let allowed: Vec<&str> = template["Parameters"]["TransferOutNackReason"]["AllowedValues"]
+        .as_array()
+        .expect("TransferOutNackReason has AllowedValues")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    for reason in internetx::NackReason::ALL {
+        assert!(allowed.contains(&reason.name()), "{allowed:?}");
+        assert!(allowed.contains(&reason.number().to_string().as_str()));
+    }
+    assert!(!allowed.contains(&"holder-objects"));
+    assert_eq!(allowed.len(), 13, "{allowed:?}");
     // The README's list is the template's default, and the inbound stack's.
     let listed = readme_regions();
     assert_eq!(

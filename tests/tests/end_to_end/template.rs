@@ -338,7 +338,35 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
             .any(|m| m == "ApproximateNumberOfMessagesVisible"),
         "{alarms:?}"
     );
+    a_refused_nack_raises_an_alarm(template);
     observability_is_wired(&info);
+}
+
+/// D19: the sync's refused nack is alarmed on, with the dimensions the
+/// metered gateway writes for it.
+fn a_refused_nack_raises_an_alarm(template: &Value) {
+    let nack = internetx::TaskKind::TransferOutAnswer {
+        name: "kept.com".into(),
+        answer: internetx::TransferOutAnswer::Nack {
+            reason: internetx::NackReason::Fraud,
+        },
+    };
+    let wanted = [
+        ("Function", "sync"),
+        ("Operation", adapters::metrics::operation(&nack)),
+        ("Outcome", "error"),
+    ];
+    let found = resources_of(template, "AWS::CloudWatch::Alarm").any(|(_, a)| {
+        let p = &a["Properties"];
+        let dims: Vec<(&str, &str)> = p["Dimensions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|d| Some((d["Name"].as_str()?, d["Value"].as_str()?)))
+            .collect();
+        p["MetricName"] == "GatewayRequests" && dims == wanted
+    });
+    assert!(found, "no alarm on GatewayRequests {wanted:?}");
 }
 
 /// Every function that sends to InterNetX outlives one request sent,

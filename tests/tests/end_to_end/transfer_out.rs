@@ -147,7 +147,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
     w.simulator.start_transfer_out("kept.com", "greg").await;
     wait_for_event_lines(&w, &["kept.com"]).await;
     let nack = TransferOutPolicy::NackWhileLocked {
-        reason: "holder-objects".into(),
+        reason: internetx::NackReason::WrittenObjection,
     };
     w.sync(policy(nack)).await;
     assert_eq!(answered(&w, "kept.com"), ["N0106002"]);
@@ -158,10 +158,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         .find(|r| r.code.as_deref() == Some("0106002") && r.domain.as_deref() == Some("kept.com"))
         .unwrap();
     assert!(
-        sent.xml.contains("<type>nack</type>")
-            && sent
-                .xml
-                .contains("<nack_reason>holder-objects</nack_reason>"),
+        sent.xml.contains("<type>nack</type>") && sent.xml.contains("<nack_reason>6</nack_reason>"),
         "{}",
         sent.xml
     );
@@ -185,6 +182,18 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
             && text(e, "message").contains("internetx-bridge transfer-out asked.com")));
     let (ok, out, err) = w.cli(&["transfer-out", "asked.com", "nack"]).await;
     assert!(!ok && err.contains("--reason"), "{out}{err}");
+    // A text reason InterNetX would refuse is refused before sending (D19).
+    let (ok, out, err) = w
+        .cli(&[
+            "transfer-out",
+            "asked.com",
+            "nack",
+            "--reason",
+            "holder objects",
+        ])
+        .await;
+    assert!(!ok && err.contains("1 (fraud)"), "{out}{err}");
+    assert!(answered(&w, "asked.com").is_empty());
     let (ok, out, err) = w
         .cli(&["transfer-out", "asked.com", "nack", "--reason", "fraud"])
         .await;

@@ -93,13 +93,6 @@ impl ChangeRequest {
                 ))
             }
             ChangeInput::Lock(_) => (None, None),
-            ChangeInput::TransferOut(TransferOutAnswer::Nack { reason })
-                if !valid_nack_reason(&reason) =>
-            {
-                return Err(format!(
-                    "a nack needs a reason (nack_reason is mandatory for a nack): 1 to {MAX_NACK_REASON} printable characters"
-                ))
-            }
             ChangeInput::TransferOut(_) => (None, None),
         };
         Ok(Self {
@@ -113,17 +106,6 @@ impl ChangeRequest {
             transfer_answer,
         })
     }
-}
-
-/// InterNetX publishes no `nack_reason` values; what is sent is at least
-/// one line of printable text of a sane length.
-const MAX_NACK_REASON: usize = 100;
-
-fn valid_nack_reason(reason: &str) -> bool {
-    let reason = reason.trim();
-    !reason.is_empty()
-        && reason.chars().count() <= MAX_NACK_REASON
-        && !reason.chars().any(char::is_control)
 }
 
 impl Outgoing for ChangeRequest {
@@ -148,14 +130,13 @@ impl Outgoing for ChangeRequest {
             },
             Operation::AnswerTransferOut => TaskKind::TransferOutAnswer {
                 name,
-                // `validate` always sets it; were it missing, an empty nack
-                // is refused by InterNetX, where an ack would give the
-                // domain away unasked.
+                // `validate` always sets it; were it missing, a nack keeps
+                // the domain where an ack would give it away unasked.
                 answer: self
                     .transfer_answer
                     .clone()
                     .unwrap_or(TransferOutAnswer::Nack {
-                        reason: String::new(),
+                        reason: internetx::NackReason::WrittenObjection,
                     }),
             },
             Operation::ChangeLock => TaskKind::RegistryStatus {

@@ -131,7 +131,9 @@ impl<'a> History<'a> {
             transfer_out: match rng.below(3) {
                 0 => TransferOutPolicy::Operator,
                 1 => TransferOutPolicy::Ack,
-                _ => TransferOutPolicy::NackWhileLocked { reason: "3".into() },
+                _ => TransferOutPolicy::NackWhileLocked {
+                    reason: internetx::NackReason::CourtOrder,
+                },
             },
             ..SyncPolicy::default()
         };

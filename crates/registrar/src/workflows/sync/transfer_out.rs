@@ -35,7 +35,7 @@ pub enum TransferOutPolicy {
     Ack,
     /// Refused while the domain's transfer lock is on (with this
     /// `nack_reason`); otherwise left to the operator or InterNetX's default.
-    NackWhileLocked { reason: String },
+    NackWhileLocked { reason: internetx::NackReason },
 }
 
 /// Event kinds that can report a pending outgoing transfer: the typed
@@ -93,9 +93,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             TransferOutPolicy::NackWhileLocked { reason }
                 if record.portfolio.locked == Some(true) =>
             {
-                Some(TransferOutAnswer::Nack {
-                    reason: reason.clone(),
-                })
+                Some(TransferOutAnswer::Nack { reason: *reason })
             }
             _ => None,
         };
