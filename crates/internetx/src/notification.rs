@@ -223,7 +223,11 @@ fn registry_event(notify: &Element, message_id: Option<String>) -> RegistryEvent
         .map(str::trim)
         .filter(is_name)
         .map(str::to_ascii_lowercase)
-        .or_else(|| notify.child("transfer").map(|_| "transfer".to_owned()))
+        .or_else(|| {
+            notify
+                .filled_child("transfer")
+                .map(|_| "transfer".to_owned())
+        })
         .or_else(|| {
             notify
                 .text_at(&["domain", "action"])
@@ -235,7 +239,7 @@ fn registry_event(notify: &Element, message_id: Option<String>) -> RegistryEvent
         .or_else(|| {
             notify
                 .child("domain")
-                .filter(|d| d.children.iter().any(|c| c.name != "name"))
+                .filter(|d| d.children.iter().any(|c| c.name != "name" && !c.is_blank()))
                 .map(|_| "domain_update".to_owned())
         })
         .unwrap_or_else(|| "unknown".to_owned());

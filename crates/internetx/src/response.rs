@@ -219,8 +219,7 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
         .or_else(|| text(&["cancelation"]))
         .or_else(|| {
             domain
-                .children_named("cancelation")
-                .next()
+                .filled_child("cancelation")
                 .map(|_| "present".to_owned())
         });
     let raw = |key: &str| {

@@ -42,6 +42,19 @@ impl Element {
         self.children.iter().find(|c| c.name == name)
     }
 
+    /// No text anywhere in it: how InterNetX writes an unset field
+    /// (`<authinfo></authinfo>` in a domain inquiry, `<title></title>` and
+    /// `<extension/>` in the published contact job notification, `<value></value>`
+    /// in the AuthInfo1 "exists" answer) — read as absent, never as "set".
+    pub fn is_blank(&self) -> bool {
+        self.text.trim().is_empty() && self.children.iter().all(Element::is_blank)
+    }
+
+    /// The first direct child with this name that is not blank.
+    pub fn filled_child<'a>(&'a self, name: &'a str) -> Option<&'a Element> {
+        self.children_named(name).find(|c| !c.is_blank())
+    }
+
     /// All direct children with this local name.
     pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
         self.children.iter().filter(move |c| c.name == name)

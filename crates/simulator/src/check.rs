@@ -157,9 +157,9 @@ pub fn handle(
         Some("0101") => domain_create(config, task, registered),
         Some("0104") => domain_transfer(config, task, registered),
         Some("0105") if task.child("view").is_some() => {
-            crate::portfolio::domain_list(task, registered)
+            crate::portfolio::domain_list(config, task, registered)
         }
-        Some("0105") => domain_info(task, registered),
+        Some("0105") => domain_info(config, task, registered),
         Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
         Some("0103103") => crate::portfolio::cancelation_delete(task, registered),
@@ -359,7 +359,7 @@ fn cancelation(task: &Element, registered: &mut Registry) -> Answer {
     )
 }
 
-fn domain_info(task: &Element, registered: &Registry) -> Answer {
+fn domain_info(config: &SimulatorConfig, task: &Element, registered: &Registry) -> Answer {
     let name = task
         .text_at(&["domain", "name"])
         .unwrap_or_default()
@@ -383,7 +383,7 @@ fn domain_info(task: &Element, registered: &Registry) -> Answer {
         "Domain data was inquired successfully.",
         Some(("domain", &name)),
     );
-    answer.data = crate::portfolio::domain_block(&name, registered, status);
+    answer.data = crate::portfolio::domain_block(config, &name, registered, status);
     answer
 }
 

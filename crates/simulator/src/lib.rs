@@ -89,6 +89,10 @@ pub enum Scenario {
     /// (protocol audit D3, D4) — so by default such a request is refused
     /// with `EF01090`/`EF01020`, and this variant keeps the other one.
     LenientOrders,
+    /// Domain info and lists write the domain's unset fields as empty
+    /// elements (`<cancelation/>`, `<authinfo></authinfo>`), as InterNetX's
+    /// published answers do for other fields (protocol audit D21).
+    EmptyUnsetFields,
 }
 
 impl SimulatorConfig {

@@ -16,7 +16,7 @@ use internetx::tree::Element;
 
 use crate::answer::Answer;
 use crate::check::Registry;
-use crate::SimulatorConfig;
+use crate::{Scenario, SimulatorConfig};
 
 /// The most a list page may hold (InterNetX documents no maximum; the
 /// examples ask for 20 and 30).
@@ -37,7 +37,19 @@ pub fn dates(name: &str) -> (String, String) {
 }
 
 /// The `<domain>` block of one domain, as info and list answers carry it.
-pub fn domain_block(name: &str, registered: &Registry, status: &str) -> String {
+/// Unset fields are left out, or — `Scenario::EmptyUnsetFields` — written
+/// empty, as InterNetX writes them in published answers (`<authinfo></authinfo>`
+/// in tillkahlbrock/autodns-api's `DomainInquire_response.xml`; `<remarks></remarks>`
+/// and `<extension/>` in the official contact job notification): whether a
+/// list or info writes an empty `<cancelation/>` is not published (protocol
+/// audit D21), so both are offered.
+pub fn domain_block(
+    config: &SimulatorConfig,
+    name: &str,
+    registered: &Registry,
+    status: &str,
+) -> String {
+    let empty_unset = config.scenario(name) == Scenario::EmptyUnsetFields;
     let nserver: String = registered
         .nameservers
         .get(name)
@@ -47,6 +59,8 @@ pub fn domain_block(name: &str, registered: &Registry, status: &str) -> String {
         .collect();
     let cancelation = if registered.cancelations.contains(name) {
         "<cancelation><type>delete</type><execdate>expire</execdate></cancelation>"
+    } else if empty_unset {
+        "<cancelation/><authinfo></authinfo><remarks></remarks>"
     } else {
         ""
     };
@@ -69,7 +83,7 @@ pub fn domain_block(name: &str, registered: &Registry, status: &str) -> String {
 }
 
 /// `0105` with a `view`: one page of the domains in the account, by name.
-pub fn domain_list(task: &Element, registered: &Registry) -> Answer {
+pub fn domain_list(config: &SimulatorConfig, task: &Element, registered: &Registry) -> Answer {
     let number = |key: &str| {
         task.text_at(&["view", key])
             .and_then(|v| v.trim().parse::<u64>().ok())
@@ -90,7 +104,7 @@ pub fn domain_list(task: &Element, registered: &Registry) -> Answer {
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|name| domain_block(name, registered, "success"))
+        .map(|name| domain_block(config, name, registered, "success"))
         .collect();
     let mut answer = Answer::success("S0105", "Domain data was inquired successfully.", None);
     answer.data = format!("<summary>{}</summary>{blocks}", names.len());

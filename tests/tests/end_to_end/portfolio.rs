@@ -203,3 +203,35 @@ async fn domains_that_leave_are_found_by_their_mail_or_the_next_sweep() {
         "the two still held: {expiring}"
     );
 }
+
+/// D21: where InterNetX writes unset fields as empty elements (an empty
+/// `<cancelation/>` beside `<authinfo></authinfo>`), a domain without a
+/// cancelation shows no drift and no `cancel_at`; a real cancelation
+/// still does. On b12f8b7 the empty element was read as a cancelation.
+#[tokio::test]
+async fn empty_elements_for_unset_fields_are_no_cancelation() {
+    use internetx_simulator::Scenario;
+    let w = World::start_with(e2e::Options {
+        mail_format: None,
+        scenarios: vec![
+            ("plain.com".into(), Scenario::EmptyUnsetFields),
+            ("cut.com".into(), Scenario::EmptyUnsetFields),
+        ],
+        ..e2e::Options::default()
+    })
+    .await;
+    w.simulator
+        .seed_domains(["plain.com", "cut.com"].map(str::to_owned));
+    let (ok, _, err) = w.cli(&["import", "--account", "PROV-1", "--apply"]).await;
+    assert!(ok, "{err}");
+    w.simulator.cancel_elsewhere("cut.com");
+    let run = w.sync(SyncPolicy::default()).await;
+    assert_eq!(run["sweep_completed"], true, "{run}");
+    let plain = w.domain("plain.com").await.unwrap();
+    assert_eq!(text(&plain, "status"), "Registered");
+    assert_eq!(text(&plain, "drift"), "", "{plain:?}");
+    assert_eq!(text(&plain, "cancel_at"), "", "{plain:?}");
+    let cut = w.domain("cut.com").await.unwrap();
+    assert!(text(&cut, "drift").contains("never sent"), "{cut:?}");
+    assert_eq!(text(&cut, "cancel_at"), expected_expiry("cut.com"));
+}
