@@ -12,6 +12,7 @@
 //!   expansion, bounded depth),
 //! * [`client`] posts a request over HTTPS with connect and overall timeouts.
 
+pub mod authinfo;
 pub mod client;
 pub mod mail;
 pub mod nack_reason;

@@ -210,10 +210,10 @@ pub enum TaskKind {
     /// `0113005`: InterNetX sends the auth code to the domain's owner
     /// itself (OpenAPI route summary "send AuthInfo to owner-c").
     AuthInfoToOwner { name: String },
-    /// `0113003`: AuthInfo2 — for .de, DENIC posts a one-time code to the
-    /// owner's address (OpenAPI route "AuthInfo2 Create"; the XML task
-    /// carries the domain as AuthInfo1 Create does — the body's shape is
-    /// ours, the probe is where to confirm it).
+    /// `0113003`: AuthInfo2 — the registry sends a one-time code to the
+    /// owner (DENIC by post), for DE, EU, NO and BE ([`crate::authinfo`]);
+    /// the XML example `<code>0113003</code><domain><name/></domain>` and
+    /// the synchronous `S0113003` are on https://help.internetx.com/x/cY9QAg.
     AuthInfo2 { name: String },
     /// `0102002`: the registry status (`LOCK`, `ACTIVE`, …) — Domain Status
     /// Update, "only possible for gTLDs"

@@ -73,8 +73,9 @@ pub enum AuthDelivery {
     Customer,
     /// `owner`: InterNetX mails it to the domain's owner (`0113005`).
     Owner,
-    /// `post`: .de only — DENIC posts an AuthInfo2 to the owner's address
-    /// (`0113003`).
+    /// `post`: an AuthInfo2 the registry sends to the owner (`0113003`;
+    /// DE, EU, NO, BE — DENIC by post). For `.be` it is the only way, and
+    /// every request goes so.
     Post,
 }
 

@@ -133,35 +133,61 @@ async fn without_a_way_to_the_customer_the_request_is_refused_before_sending() {
     assert_eq!(bad, ItemOutcome::Invalid);
 }
 
-/// .de's AuthInfo2 (`0113003`): DENIC posts it to the owner, so it needs
-/// no way to the customer and nothing is sealed; other TLDs have none and
-/// are refused before anything is sent.
+/// AuthInfo2 (`0113003`): the registry sends it to the owner, so it needs
+/// no way to the customer and nothing is sealed. Offered for DE, EU, NO and
+/// BE (https://help.internetx.com/x/cY9QAg); for .be it is the only way,
+/// so every .be request goes so (D20: on b12f8b7 a .be request went out as
+/// the AuthInfo1 InterNetX refuses for .be, and "post" was refused for all
+/// but .de); other TLDs are refused before anything is sent.
 #[tokio::test]
-async fn a_de_auth_code_by_post_goes_out_and_other_tlds_are_refused_before_sending() {
+async fn an_authinfo2_goes_out_for_its_four_tlds_and_alone_for_be() {
     let app = registrar(ScriptedGateway::default());
-    for domain in ["posted.de", "posted.com"] {
+    for domain in [
+        "posted.de",
+        "posted.eu",
+        "posted.no",
+        "shop.be",
+        "posted.com",
+    ] {
         app.store
             .commit(&seed(registered(domain, None), None))
             .await
             .unwrap();
     }
-    let (outcome, _) = ask(&app, "REQ-P1", "posted.de", json!({"send_to": "post"})).await;
-    assert_eq!(outcome, ItemOutcome::Accepted);
+    for (i, domain) in ["posted.de", "posted.eu", "posted.no"].iter().enumerate() {
+        let (outcome, reason) = ask(
+            &app,
+            &format!("REQ-P{i}"),
+            domain,
+            json!({"send_to": "post"}),
+        )
+        .await;
+        assert_eq!(outcome, ItemOutcome::Accepted, "{domain}: {reason:?}");
+    }
+    // .be, asked for the customer (the default): AuthInfo2 all the same,
+    // with no status mail needed (the registry writes to the owner).
+    let (outcome, reason) = ask(&app, "REQ-PB", "shop.be", json!({})).await;
+    assert_eq!(outcome, ItemOutcome::Accepted, "{reason:?}");
     let sent = app.gateway.operations();
-    assert_eq!(sent.len(), 1);
-    assert!(matches!(
-        sent[0].kind,
-        internetx::TaskKind::AuthInfo2 { .. }
-    ));
+    assert_eq!(sent.len(), 4);
+    assert!(sent
+        .iter()
+        .all(|t| matches!(t.kind, internetx::TaskKind::AuthInfo2 { .. })));
     assert!(
         app.store.notices().is_empty(),
         "nothing sealed, nothing mailed"
     );
 
-    let (outcome, reason) = ask(&app, "REQ-P2", "posted.com", json!({"send_to": "post"})).await;
+    let (outcome, reason) = ask(&app, "REQ-P9", "posted.com", json!({"send_to": "post"})).await;
     assert_eq!(outcome, ItemOutcome::Invalid);
-    assert!(reason.unwrap().contains("only for .de"));
-    assert_eq!(app.gateway.operations().len(), 1, "nothing more sent");
+    assert!(
+        reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains(".de, .eu, .no, .be"),
+        "{reason:?}"
+    );
+    assert_eq!(app.gateway.operations().len(), 4, "nothing more sent");
 }
 
 #[tokio::test]

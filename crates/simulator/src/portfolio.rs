@@ -231,6 +231,16 @@ pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
         Ok(name) => name,
         Err(refused) => return *refused,
     };
+    // "For .BE, the AuthInfo can only be requested in this way" (AuthInfo2,
+    // https://help.internetx.com/x/cY9QAg); the refusal's text is ours.
+    if internetx::authinfo::only_authinfo2(&name) {
+        return Answer::error(
+            "E0113001",
+            "AuthInfo1 could not be created.",
+            Some(("domain", name.as_str())),
+            "EF011317 For .be an AuthInfo can only be requested as AuthInfo2.",
+        );
+    }
     if let Some(existing) = registered.authinfo.get(&name) {
         return Answer::error(
             "E0113001",
@@ -248,25 +258,27 @@ pub fn authinfo_create(task: &Element, registered: &mut Registry) -> Answer {
     )
 }
 
-/// `0113003`: AuthInfo2, .de only — DENIC posts the code to the owner;
-/// the answer carries none. Codes ours (the OpenAPI copy names the route,
-/// not its answers); another TLD is refused as DENIC's alone.
+/// `0113003`: AuthInfo2 — the registry sends the code to the owner; the
+/// answer carries none. "The AuthInfo2 procedure can be performed for the
+/// TLDs DE, EU, NO, BE", answered synchronously `S0113003` "AuthInfo2 was
+/// created successfully." (https://help.internetx.com/x/cY9QAg). The
+/// refusal for another TLD is not published: its code and text are ours.
 pub fn authinfo2(task: &Element, registered: &mut Registry) -> Answer {
     match held_domain(
         task,
         registered,
         "0113003",
-        "AuthInfo2 could not be ordered.",
+        "AuthInfo2 could not be created.",
     ) {
-        Ok(name) if !name.ends_with(".de") => Answer::error(
+        Ok(name) if !internetx::authinfo::offers_authinfo2(&name) => Answer::error(
             "E0113003",
-            "AuthInfo2 could not be ordered.",
+            "AuthInfo2 could not be created.",
             Some(("domain", name.as_str())),
-            "EF011303 AuthInfo2 is only available for .de domains.",
+            "EF011303 AuthInfo2 is only available for DE, EU, NO and BE.",
         ),
         Ok(name) => Answer::success(
             "S0113003",
-            "The AuthInfo2 will be sent to the owner by post.",
+            "AuthInfo2 was created successfully.",
             Some(("domain", name.as_str())),
         ),
         Err(refused) => *refused,
@@ -277,6 +289,12 @@ pub fn authinfo2(task: &Element, registered: &mut Registry) -> Answer {
 /// carries no code (the route's summary in the OpenAPI copy).
 pub fn authinfo_to_owner(task: &Element, registered: &mut Registry) -> Answer {
     match held_domain(task, registered, "0113005", "AuthInfo could not be sent.") {
+        Ok(name) if internetx::authinfo::only_authinfo2(&name) => Answer::error(
+            "E0113005",
+            "AuthInfo could not be sent.",
+            Some(("domain", name.as_str())),
+            "EF011317 For .be an AuthInfo can only be requested as AuthInfo2.",
+        ),
         Ok(name) => Answer::success(
             "S0113005",
             "The AuthInfo was sent to the owner.",

@@ -412,14 +412,16 @@ async fn no_workflow_ever_sends_a_renewal() {
 }
 
 /// Issue 17: a .de auth code by post (AuthInfo2, `0113003`): sent once,
-/// settled by InterNetX's answer, no code anywhere; another TLD is refused
-/// before anything is sent.
+/// settled by InterNetX's answer, no code anywhere; a .be one asked for the
+/// customer goes as AuthInfo2 too, the only way InterNetX has for .be (D20);
+/// another TLD is refused before anything is sent.
 #[tokio::test]
 async fn a_de_auth_code_goes_to_the_owner_by_post() {
     let w = World::start().await;
     for (domain, request) in [
         ("post-example.de", "REQ-POST-1"),
         ("post-example.com", "REQ-POST-2"),
+        ("post-example.be", "REQ-POST-5"),
     ] {
         let mut register = event("domain-requested-provider.json");
         register["detail"]["domain"] = json!(domain);
@@ -453,8 +455,21 @@ async fn a_de_auth_code_goes_to_the_owner_by_post() {
         out["items"][0]["reason"]
             .as_str()
             .unwrap()
-            .contains("only for .de"),
+            .contains("only for .de, .eu, .no, .be"),
         "{out}"
     );
     assert_eq!(w.simulator.tasks_with_code("0113003").len(), 1);
+
+    ask["detail"]["domain"] = json!("post-example.be");
+    ask["detail"]["request_id"] = json!("REQ-POST-6");
+    ask["detail"]["send_to"] = json!("customer");
+    let out = w.send(&ask).await.unwrap();
+    assert!(
+        ["accepted", "completed"].contains(&out["items"][0]["outcome"].as_str().unwrap()),
+        "{out}"
+    );
+    let d = w.wait_for_status("post-example.be", "Registered").await;
+    assert_eq!(text(&d, "last_error"), "", "{d:?}");
+    assert_eq!(w.simulator.tasks_with_code("0113003").len(), 2);
+    assert!(w.simulator.tasks_with_code("0113001").is_empty());
 }

@@ -57,6 +57,11 @@ impl ChangeRequest {
             _ => None,
         };
         let auth_delivery = match change {
+            // For .be InterNetX has AuthInfo2 alone (D20): whatever was
+            // asked, the registry sends the code to the owner.
+            ChangeInput::AuthCode { .. } if internetx::authinfo::only_authinfo2(domain.ascii()) => {
+                AuthDelivery::Post
+            }
             ChangeInput::AuthCode { delivery } => delivery,
             _ => AuthDelivery::default(),
         };
@@ -79,9 +84,10 @@ impl ChangeRequest {
             }
             ChangeInput::AuthCode {
                 delivery: AuthDelivery::Post,
-            } if domain.ascii().rsplit('.').next() != Some("de") => {
+            } if !internetx::authinfo::offers_authinfo2(domain.ascii()) => {
                 return Err(format!(
-                    "{domain}: an AuthInfo2 by post exists only for .de (DENIC posts it to the owner); ask with \"send_to\": \"customer\" or \"owner\""
+                    "{domain}: InterNetX offers an AuthInfo2 (the registry sends the code to the owner) only for .{}; ask with \"send_to\": \"customer\" or \"owner\"",
+                    internetx::authinfo::AUTHINFO2_TLDS.join(", .")
                 ))
             }
             ChangeInput::Cancel | ChangeInput::WithdrawCancel | ChangeInput::AuthCode { .. } => {
@@ -294,7 +300,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     };
                     if let Some(why) = unreachable {
                         let reason = format!(
-                            "{what} of {domain} for request {} not sent: the auth code can reach the customer only by status mail, and {why}; ask with \"send_to\": \"owner\" to have InterNetX send it to the owner (or \"post\" for a .de AuthInfo2)",
+                            "{what} of {domain} for request {} not sent: the auth code can reach the customer only by status mail, and {why}; ask with \"send_to\": \"owner\" to have InterNetX send it to the owner (or \"post\" for an AuthInfo2 of .de, .eu, .no)",
                             event.request_id
                         );
                         return refusal(current, &source, Outcome::Error, reason, now);
