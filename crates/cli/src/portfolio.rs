@@ -159,6 +159,12 @@ pub async fn import(app: GatewayRegistrar, args: ImportArgs) -> Result<(), Strin
             String::new()
         }
     );
+    for unfinished in &report.unfinished {
+        println!(
+            "  not adopted, its job is not finished at InterNetX: {}",
+            registrar::text::printable(unfinished, 300)
+        );
+    }
     for problem in &report.problems {
         println!("  {}", registrar::text::printable(problem, 500));
     }

@@ -441,21 +441,22 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
     w.close("domain");
 }
 
-/// The fields a domain list is asked for besides the name: the dates,
-/// registry status (lock), renewal and cancelation state, name servers.
-/// `created`/`payable` follow the DomainInquireList fixture; the others are
-/// Domain object keywords. Whether the gateway returns each in a list is
-/// one of the probe's questions.
-pub const LIST_KEYS: [&str; 7] = [
+/// The fields a domain list is asked for besides the name: the job's
+/// status (only a finished domain is adopted), the dates, registry status
+/// (lock), renewal and cancelation state, name servers. Each but
+/// `autorenew` (a Domain object keyword) is a key a production list asks
+/// for (sourcedesk `massDomainSync()`, protocol audit §2.5); which ones a
+/// list honours is one of the probe's questions.
+pub const LIST_KEYS: [&str; 8] = [
     "created",
     "payable",
     "expire",
+    "status",
     "registry_status",
     "autorenew",
     "cancelation",
     "nserver",
 ];
-
 fn write_nameserver(w: &mut XmlOut, ns: &Nameserver) {
     w.open("nserver");
     w.leaf("name", &ns.name);

@@ -554,3 +554,52 @@ fn every_published_notification_parses() {
     assert_eq!(standard.domain.as_deref(), Some("example.eu"));
     assert_eq!(standard.messages[0].code, "MSG01050");
 }
+
+/// D20/D27: AuthInfo2 against its official XML example.
+#[test]
+fn authinfo2_matches_its_example() {
+    let ours = built(TaskKind::AuthInfo2 {
+        name: "example.de".into(),
+    });
+    let official = example("request-0113003-authinfo2.xml");
+    assert_eq!(at(&ours, &["task", "code"]).text, "0113003");
+    conforms(at(&ours, &["task"]), at(&official, &["task"]), "task", &[]);
+    conforms(
+        at(&ours, &["task", "domain"]),
+        at(&official, &["task", "domain"]),
+        "domain",
+        &[],
+    );
+}
+
+/// D23/D27: the domain list against the official list view and a
+/// production list's keys: the same view, each key one a production client
+/// asks for (`autorenew` apart: the Domain object's keyword), `status` among
+/// them so that only finished domains are adopted.
+#[test]
+fn the_domain_list_matches_the_list_view_and_a_production_lists_keys() {
+    let ours = built(TaskKind::DomainList {
+        offset: 0,
+        limit: 30,
+    });
+    let official = example("request-0105-list-sourcedesk.xml");
+    conforms(
+        at(&ours, &["task", "view"]),
+        at(&official, &["task", "view"]),
+        "view",
+        &[],
+    );
+    let keys = |e: &Element| -> Vec<String> {
+        e.children_named("key")
+            .map(|k| k.text.trim().to_owned())
+            .collect()
+    };
+    let (mine, theirs) = (keys(at(&ours, &["task"])), keys(at(&official, &["task"])));
+    for key in &mine {
+        assert!(
+            theirs.contains(key) || key == "autorenew",
+            "the list asks for <key>{key}</key>, which no production list does"
+        );
+    }
+    assert!(mine.iter().any(|k| k == "status"), "{mine:?}");
+}

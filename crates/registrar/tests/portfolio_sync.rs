@@ -295,3 +295,68 @@ async fn a_customer_import_adopts_only_the_domains_named_for_it() {
     assert_eq!(app.store.domain("mine.com").unwrap().account_id, "CUST-1");
     assert!(app.store.domain("theirs.com").is_none());
 }
+
+/// D23: import adopts only finished domains (a list asks for `status`; a job
+/// that still runs or failed is no `Registered` domain yet). On b12f8b7 a
+/// listed domain was adopted whatever its status.
+#[tokio::test]
+async fn import_adopts_only_domains_whose_job_is_done() {
+    let app = app_with(&[], &["done.com"]).await;
+    app.gateway.list_as("running.com", "running", None);
+    app.gateway.list_as("failed.com", "failed", None);
+    let report = app
+        .import("PROV-1", AccountKind::Provider, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(report.adopted, ["done.com"]);
+    assert_eq!(
+        report.unfinished,
+        ["failed.com (failed)", "running.com (running)"]
+    );
+    assert!(app.store.domain("running.com").is_none());
+    let asked = app.gateway.seen();
+    let xml = asked[0].to_xml(&internetx::Envelope::new(internetx::Credentials {
+        user: "u".into(),
+        password: internetx::Secret::new("p"),
+        context: "4".into(),
+    }));
+    assert!(xml.contains("<key>status</key>"), "{xml}");
+}
+
+/// D23: a gateway that caps a page below the `limit` asked (none is
+/// documented) neither ends the import after one page nor makes the sweep
+/// take the rest for absent: the list's `summary` says where it ends. On
+/// b12f8b7 a short page ended both.
+#[tokio::test]
+async fn a_capped_list_is_read_to_its_end() {
+    let names: Vec<String> = (0..7).map(|i| format!("c{i}.com")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let app = app_with(&[], &refs).await;
+    app.gateway.cap_list(3);
+    let report = app
+        .import("PROV-1", AccountKind::Provider, 10, true)
+        .await
+        .unwrap();
+    assert_eq!(report.adopted.len(), 7, "{report:?}");
+    assert_eq!(report.requests, 3);
+    let run = app
+        .sync(
+            SyncPolicy {
+                page: 10,
+                pages_per_run: 10,
+                ..POLICY
+            },
+            Deadline::none(),
+        )
+        .await
+        .unwrap();
+    assert!(run.sweep_completed, "{run:?}");
+    assert_eq!((run.recorded, run.gone), (7, 0), "{run:?}");
+    assert!(
+        app.gateway
+            .seen()
+            .iter()
+            .all(|t| !matches!(t.kind, internetx::TaskKind::DomainInfo { .. })),
+        "no domain was checked one by one as absent"
+    );
+}

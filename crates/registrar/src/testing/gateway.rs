@@ -34,6 +34,8 @@ pub struct ScriptedGateway {
     scripts: Mutex<HashMap<String, Script>>,
     /// Domain info per domain: its `<status>` and `<cancelation>` type.
     listed: Mutex<HashMap<String, (String, Option<String>)>>,
+    /// The most domains a list page holds, whatever `limit` asks.
+    list_cap: Mutex<Option<u64>>,
     default: Script,
 }
 
@@ -62,6 +64,12 @@ impl ScriptedGateway {
             domain.to_owned(),
             (status.to_owned(), cancelation.map(str::to_owned)),
         );
+    }
+
+    /// List pages hold at most `cap` domains, as a gateway with a maximum
+    /// `limit` below the one asked would answer.
+    pub fn cap_list(&self, cap: u64) {
+        *lock(&self.list_cap) = Some(cap);
     }
 
     /// Domain info and the domain list no longer show `domain`.
@@ -111,7 +119,7 @@ impl Gateway for ScriptedGateway {
             let blocks: String = names
                 .iter()
                 .skip(offset as usize)
-                .take(limit as usize)
+                .take(limit.min(lock(&self.list_cap).unwrap_or(u64::MAX)) as usize)
                 .map(|name| {
                     let (status, cancelation) = &listed[*name];
                     block(name, status, cancelation)

@@ -24,6 +24,10 @@ pub struct ImportReport {
     pub adopted: Vec<String>,
     /// Unknown to the table but not among the domains asked for: left out.
     pub outside: usize,
+    /// Listed with a status other than success (a job still runs or
+    /// failed): not adopted, `name (status)`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unfinished: Vec<String>,
     pub problems: Vec<String>,
     /// How many domains the account holds, as the list's summary says.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -97,6 +101,22 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     Ok(name) if only.is_some_and(|only| !only.contains(name.ascii())) => {
                         report.outside += 1
                     }
+                    // Only a finished domain is adopted as `Registered`: a
+                    // job that still runs or failed is not one yet (a
+                    // production list reads `status == "SUCCESS"`). A list
+                    // that leaves the status out is taken as it is.
+                    Ok(name)
+                        if data
+                            .status
+                            .as_deref()
+                            .is_some_and(|s| !s.eq_ignore_ascii_case("success")) =>
+                    {
+                        report.unfinished.push(format!(
+                            "{} ({})",
+                            name.ascii(),
+                            data.status.as_deref().unwrap_or_default()
+                        ))
+                    }
                     Ok(name) => missing.push((name, data)),
                     Err(_) => report
                         .problems
@@ -126,10 +146,10 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 }
             }
             progress(&report);
-            if (domains.len() as u64) < page {
-                return Ok(report);
+            match super::next_offset(offset, page, domains.len(), report.total) {
+                Some(next) => offset = next,
+                None => return Ok(report),
             }
-            offset += page;
         }
     }
 

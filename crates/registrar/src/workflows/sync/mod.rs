@@ -147,7 +147,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 ..cursor.clone()
             };
             report.requests += 1;
-            let (domains, _) = match self.list_page(cursor.offset, policy.page).await {
+            let (domains, total) = match self.list_page(cursor.offset, policy.page).await {
                 Ok(domains) => domains,
                 Err(problem) => {
                     report.problems.push(problem);
@@ -164,11 +164,12 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 .map(|r| (r.domain.clone(), r))
                 .collect();
             self.record_page(&domains, items, &mut report).await?;
-            if (domains.len() as u64) < policy.page {
-                next.checking_absent = true;
-                next.offset = 0;
-            } else {
-                next.offset += policy.page;
+            match next_offset(cursor.offset, policy.page, domains.len(), total) {
+                Some(offset) => next.offset = offset,
+                None => {
+                    next.checking_absent = true;
+                    next.offset = 0;
+                }
             }
             if !self.advance(&next, &mut report).await? {
                 return Ok(report);
@@ -225,6 +226,8 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     }
 
     /// One page of the account's domains, or why InterNetX could not be asked.
+    /// One page of the account's domain list, and the list's `summary`
+    /// (how many there are in all).
     pub(crate) async fn list_page(
         &self,
         offset: u64,
@@ -430,4 +433,22 @@ fn listed(current: &DomainRecord, data: &DomainData, now: OffsetDateTime) -> (Tr
     }
     t.edit(|r| r.portfolio.drift = drift);
     (t, new_drift)
+}
+
+/// Where the next page of the domain list starts, `None` at its end. The
+/// next page starts after what this one held: a gateway that caps `limit`
+/// below what was asked (no maximum is documented) gives shorter pages,
+/// and the sweep neither stops early nor skips. The list's `summary` (its
+/// total) says where it ends; without one, a short page does (protocol
+/// audit D23).
+pub(crate) fn next_offset(offset: u64, asked: u64, got: usize, total: Option<u64>) -> Option<u64> {
+    let got = got as u64;
+    if got == 0 {
+        return None;
+    }
+    let next = offset + got;
+    match total {
+        Some(total) => (next < total).then_some(next),
+        None => (got >= asked).then_some(next),
+    }
 }
