@@ -346,6 +346,7 @@ pub fn operation(task: &TaskKind) -> &'static str {
             answer: TransferOutAnswer::Nack { .. },
             ..
         } => "transfer_out_nack",
+        TaskKind::TransferOutInfo { .. } => "transfer_out_info",
     }
 }
 

@@ -276,6 +276,74 @@ pub async fn run(options: ProbeOptions) -> Result<Value, String> {
             },
         )
         .await?;
+    // D22: Transfer-Out Info on a domain nobody asked for (what "nothing
+    // pending" looks like; the sync confirms every reported transfer so).
+    // D19: a nack with a numbered reason (1, fraud), nothing pending.
+    let others = [
+        (
+            "transfer-out-info-nothing-pending",
+            "D22",
+            TaskKind::TransferOutInfo {
+                name: created.clone(),
+            },
+        ),
+        (
+            "transfer-out-nack-numbered-reason",
+            "D19",
+            TaskKind::TransferOutAnswer {
+                name: created.clone(),
+                answer: internetx::TransferOutAnswer::Nack {
+                    reason: internetx::NackReason::Fraud,
+                },
+            },
+        ),
+        // D21/D23: a list page with the connector's keys (is `status`
+        // honoured, an empty `<cancelation/>` written, `summary` given?),
+        // and one with a limit of 1000 (refused, capped or honoured?).
+        (
+            "list-with-our-keys",
+            "D21/D23",
+            TaskKind::DomainList {
+                offset: 0,
+                limit: 5,
+            },
+        ),
+        (
+            "list-limit-1000",
+            "D23",
+            TaskKind::DomainList {
+                offset: 0,
+                limit: 1_000,
+            },
+        ),
+        // The auth-code tasks and the lock as the connector sends them
+        // (D20: 0113001 answer, 0113005's codes; 0102002's answer).
+        (
+            "authinfo1-create",
+            "D20",
+            TaskKind::AuthInfoCreate {
+                name: created.clone(),
+            },
+        ),
+        (
+            "authinfo-to-owner",
+            "D20",
+            TaskKind::AuthInfoToOwner {
+                name: created.clone(),
+            },
+        ),
+        (
+            "registry-lock",
+            "0102002",
+            TaskKind::RegistryStatus {
+                name: created.clone(),
+                status: "LOCK".into(),
+            },
+        ),
+    ];
+    for (check, audit, task) in others {
+        probe.send(&paced, check, audit, task).await?;
+    }
     // D10: a cancelation's immediate answer (its mail, if any, below).
     probe
         .send(
@@ -283,6 +351,17 @@ pub async fn run(options: ProbeOptions) -> Result<Value, String> {
             "cancel-at-expiry",
             "D10",
             TaskKind::CancelationAtExpiry {
+                name: created.clone(),
+            },
+        )
+        .await?;
+    // Its withdrawal (0103103) as the connector sends it.
+    probe
+        .send(
+            &paced,
+            "cancelation-withdrawal",
+            "0103103",
+            TaskKind::CancelationDelete {
                 name: created.clone(),
             },
         )
@@ -447,7 +526,12 @@ impl Probe<'_> {
             Err(GatewayError::Http { status, body, .. }) => (body, format!("HTTP {status}")),
             Err(other) => (String::new(), other.to_string()),
         };
-        write(&base.with_extension("answer.xml"), &self.scrub(&answer))?;
+        // Redacted as the connector stores answers: `authinfo1-create` may
+        // bring an auth code back.
+        write(
+            &base.with_extension("answer.xml"),
+            &self.scrub(&redact(&answer)),
+        )?;
         println!("{n:02} {check:<30} {audit:<7} {}", self.scrub(&outcome));
         self.records.push(Record {
             check,

@@ -232,6 +232,11 @@ pub enum TaskKind {
         name: String,
         answer: TransferOutAnswer,
     },
+    /// `0106001`: whether an outgoing transfer of the domain is pending
+    /// (OpenAPI "TransferOut Info (0106001)", `GET /transferout/{name}`,
+    /// protocol audit D22). Its XML body is not published: it names the
+    /// domain in the Transfer object as `0106002` does; the probe asks.
+    TransferOutInfo { name: String },
 }
 
 /// What the holder answers to an outgoing transfer.
@@ -278,6 +283,7 @@ impl TaskKind {
             TaskKind::AuthInfoToOwner { .. } => "0113005",
             TaskKind::AuthInfo2 { .. } => "0113003",
             TaskKind::TransferOutAnswer { .. } => "0106002",
+            TaskKind::TransferOutInfo { .. } => "0106001",
         }
     }
 
@@ -293,7 +299,8 @@ impl TaskKind {
             | TaskKind::AuthInfoToOwner { name }
             | TaskKind::AuthInfo2 { name }
             | TaskKind::RegistryStatus { name, .. }
-            | TaskKind::TransferOutAnswer { name, .. } => name,
+            | TaskKind::TransferOutAnswer { name, .. }
+            | TaskKind::TransferOutInfo { name } => name,
             TaskKind::DomainList { .. } => "",
         }
     }
@@ -396,6 +403,11 @@ impl Task {
                 if let TransferOutAnswer::Nack { reason } = answer {
                     w.leaf("nack_reason", &reason.number().to_string());
                 }
+                w.close("transfer");
+            }
+            TaskKind::TransferOutInfo { name } => {
+                w.open("transfer");
+                w.leaf("domain", name);
                 w.close("transfer");
             }
         }

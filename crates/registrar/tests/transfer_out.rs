@@ -203,14 +203,14 @@ async fn the_operator_policy_logs_and_the_operator_answers() {
     assert_eq!(answers(&app).len(), 1);
 }
 
-/// An answer InterNetX does not take (nothing pending: the event was stale
-/// or forged) leaves a healthy domain `Registered`, changeable, and sends
-/// the customer nothing.
+/// An answer InterNetX does not take (the transfer ended between its info
+/// and the answer) leaves a healthy domain `Registered`, changeable, and
+/// sends the customer nothing.
 #[tokio::test]
 async fn a_refused_answer_leaves_the_domain_registered() {
     let app = app_with(
         registered("forged.com", None),
-        ScriptedGateway::default().script("forged.com", Script::Refuse),
+        ScriptedGateway::default().script_code("forged.com", "0106002", Script::Refuse),
     )
     .await;
     report_event(&app, "forged.com").await;
@@ -234,13 +234,55 @@ async fn a_refused_answer_leaves_the_domain_registered() {
     assert!(app.store.notices().is_empty(), "{:?}", app.store.notices());
 }
 
-/// N10: forged `transfer_start` reports, one an hour, get one answer a
-/// day (on b12f8b7, three forged mails sent three acks).
+/// A `transfer_start` mail is only a hint: InterNetX is asked (`0106001`)
+/// before the log asks an operator to answer or a policy answers. On
+/// b12f8b7 a forged report made the sync write a `sync.transfer_out` line
+/// asking the operator to answer a transfer InterNetX never reported.
 #[tokio::test]
-async fn forged_reports_are_answered_once_a_day() {
+async fn a_reported_transfer_internetx_does_not_confirm_is_never_answered_nor_put_to_the_operator()
+{
+    for policy_now in [TransferOutPolicy::Operator, TransferOutPolicy::Ack] {
+        let app = app_with(
+            registered("forged.com", None),
+            ScriptedGateway::default().script_code("forged.com", "0106001", Script::Refuse),
+        )
+        .await;
+        report_event(&app, "forged.com").await;
+        let run = app
+            .sync(policy(policy_now.clone()), Deadline::none())
+            .await
+            .unwrap();
+        assert!(answers(&app).is_empty(), "{policy_now:?}");
+        let asked: Vec<String> = app
+            .gateway
+            .operations()
+            .iter()
+            .map(|t| t.kind.code().to_owned())
+            .collect();
+        assert_eq!(asked, ["0106001"], "{policy_now:?}");
+        let line = app
+            .store
+            .log("forged.com")
+            .into_iter()
+            .find(|e| e.action == "sync.transfer_out")
+            .expect("the log says what was found");
+        assert!(line.message.contains("none pending"), "{}", line.message);
+        assert!(!line.message.contains("Answer with"), "{}", line.message);
+        assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Refused);
+        assert_eq!(
+            app.store.domain("forged.com").unwrap().status,
+            Status::Registered
+        );
+    }
+}
+
+/// N10: reports of a pending transfer, one an hour, get one answer a day
+/// (on b12f8b7, three forged mails sent three acks).
+#[tokio::test]
+async fn reports_are_answered_once_a_day() {
     let app = app_with(
         registered("forged.com", None),
-        ScriptedGateway::default().script("forged.com", Script::Refuse),
+        ScriptedGateway::default().script_code("forged.com", "0106002", Script::Refuse),
     )
     .await;
     for hour in 0..3 {

@@ -168,6 +168,7 @@ pub fn handle(
         Some("0113005") => crate::portfolio::authinfo_to_owner(task, registered),
         Some("0113003") => crate::portfolio::authinfo2(task, registered),
         Some("0106002") => crate::transfer_out::answer(config, task, registered),
+        Some("0106001") => crate::transfer_out::info(task, registered),
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",

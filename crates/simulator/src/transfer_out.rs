@@ -110,3 +110,33 @@ pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registr
     );
     answer
 }
+
+/// `0106001`: the pending outgoing transfer of a domain (OpenAPI "TransferOut
+/// Info (0106001)"; the TransferOut object's fields `domain`, `gainingRegistrar`,
+/// `start`, `autoAck`/`autoNack`, `end`). Its XML form is not published:
+/// the answer carries a `<transfer>` block with the Transfer object's XML
+/// keywords, and none pending is an error, as domain info answers for a
+/// domain it does not hold. The codes are ours.
+pub fn info(task: &Element, registered: &Registry) -> Answer {
+    let name = task
+        .text_at(&["transfer", "domain"])
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let object = Some(("domain", name.as_str()));
+    if !registered.domains.contains(&name) || !registered.transfers_out.contains(&name) {
+        return Answer::error(
+            "E0106001",
+            "Transfer-out data could not be inquired.",
+            object,
+            "EF01064 No outgoing transfer is pending for this domain.",
+        );
+    }
+    let mut answer = Answer::success(
+        "S0106001",
+        "Transfer-out data was inquired successfully.",
+        object,
+    );
+    answer.data = format!("<transfer><domain>{name}</domain><type>pending</type></transfer>");
+    answer
+}

@@ -297,6 +297,19 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
         outcome("transfer-out-answer-nothing-pending")[0].contains("EF01064"),
         "{manifest}"
     );
+    // The audit's round-3 questions are asked (D19, D20, D22, D23).
+    for check in [
+        "transfer-out-info-nothing-pending",
+        "transfer-out-nack-numbered-reason",
+        "list-with-our-keys",
+        "list-limit-1000",
+        "authinfo1-create",
+        "authinfo-to-owner",
+        "registry-lock",
+        "cancelation-withdrawal",
+    ] {
+        assert_eq!(outcome(check).len(), 1, "{check}: {manifest}");
+    }
     let burst = outcome("four-in-one-second");
     assert_eq!(burst.len(), 4);
     assert!(burst.iter().any(|o| o == "HTTP 429"), "{burst:?}");
@@ -312,6 +325,11 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
             "password in a fixture"
         );
         assert!(!text.contains("probe-auth-code"), "auth code in a fixture");
+        // The simulator's issued codes (`Sim…&<Auth>`), from 0113001.
+        assert!(
+            !text.contains("&lt;Auth&gt;"),
+            "issued auth code in a fixture"
+        );
         assert!(
             !text.contains("internetx+") || text.contains("internetx+TOKEN@"),
             "a reply token in a fixture"

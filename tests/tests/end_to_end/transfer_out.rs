@@ -103,26 +103,34 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         [
             ("goes.com".to_owned(), "accepted".to_owned()),
             ("quick.com".to_owned(), "completed".to_owned()),
-            ("stale.com".to_owned(), "rejected".to_owned())
+            ("stale.com".to_owned(), "refused".to_owned())
         ],
         "{run}"
     );
     assert_eq!(answered(&w, "goes.com"), ["N0106002"]);
-    assert_eq!(answered(&w, "stale.com"), ["E0106002"]);
+    // The forged report is checked with InterNetX (0106001), which shows no
+    // transfer pending: nothing is answered, and nobody is asked to.
+    assert!(answered(&w, "stale.com").is_empty());
+    assert_eq!(
+        w.simulator
+            .tasks_with_code("0106001")
+            .iter()
+            .filter(|r| r.domain.as_deref() == Some("stale.com"))
+            .count(),
+        1
+    );
     let stale = w.domain("stale.com").await.unwrap();
     assert_eq!(
         text(&stale, "status"),
         "Registered",
-        "a refused answer changes nothing"
+        "a forged report changes nothing"
     );
-    // The refusal is in the log only: the report behind it was forged.
     assert!(text(&stale, "last_error").is_empty(), "{stale:?}");
     assert!(
-        w.log("stale.com")
-            .await
-            .iter()
-            .any(|e| text(e, "message").contains("EF01064")),
-        "the refusal's reason is logged"
+        w.log("stale.com").await.iter().any(|e| {
+            text(e, "action") == "sync.transfer_out" && text(e, "message").contains("none pending")
+        }),
+        "the check's answer is logged"
     );
     // The answer's result mail settles it; InterNetX lets the domain go and
     // the next sweep finds it gone. Nothing was answered twice.

@@ -32,6 +32,8 @@ pub enum Script {
 pub struct ScriptedGateway {
     seen: Mutex<Vec<Task>>,
     scripts: Mutex<HashMap<String, Script>>,
+    /// Per domain and task code, before the domain's own script.
+    code_scripts: Mutex<HashMap<(String, String), Script>>,
     /// Domain info per domain: its `<status>` and `<cancelation>` type.
     listed: Mutex<HashMap<String, (String, Option<String>)>>,
     /// The most domains a list page holds, whatever `limit` asks.
@@ -50,6 +52,13 @@ impl ScriptedGateway {
 
     pub fn script(self, domain: &str, script: Script) -> Self {
         lock(&self.scripts).insert(domain.to_owned(), script);
+        self
+    }
+
+    /// Tasks with this code (`0106002`) for `domain` answered as `script`,
+    /// the domain's other tasks as before.
+    pub fn script_code(self, domain: &str, code: &str, script: Script) -> Self {
+        lock(&self.code_scripts).insert((domain.to_owned(), code.to_owned()), script);
         self
     }
 
@@ -134,9 +143,11 @@ impl Gateway for ScriptedGateway {
                 "<response><result><status><code>E0105</code><text>Domain inquiry failed.</text><type>error</type></status></result><stid>s-info</stid></response>".to_owned()
             }
         } else {
-            let script = lock(&self.scripts)
-                .get(&domain)
-                .copied()
+            let by_code = lock(&self.code_scripts)
+                .get(&(domain.clone(), task.kind.code().to_owned()))
+                .copied();
+            let script = by_code
+                .or_else(|| lock(&self.scripts).get(&domain).copied())
                 .unwrap_or(self.default);
             match script {
                 Script::Unreachable => {

@@ -284,7 +284,7 @@ impl Model {
                 let xml = format!("<response><result><status><code>S{code}</code><text>Done.</text><type>success</type></status></result><stid>{stid}</stid></response>");
                 return self.lost_or(fault, xml);
             }
-            TaskKind::TransferOutAnswer { .. } => {
+            TaskKind::TransferOutAnswer { .. } | TaskKind::TransferOutInfo { .. } => {
                 return Ok(format!("<response><result><status><code>E0106</code><text>No outgoing transfer pending.</text><type>error</type></status></result><stid>{stid}</stid></response>"));
             }
             TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. } => unreachable!(),

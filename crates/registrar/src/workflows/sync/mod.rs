@@ -123,10 +123,9 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             self.check(&hint.domain, &why, &mut report).await?;
             if reports_transfer_out(&hint.kind) {
                 if let Some(item) = self
-                    .transfer_out_reported(&hint, &policy.transfer_out)
+                    .transfer_out_reported(&hint, &policy.transfer_out, &mut report.requests)
                     .await?
                 {
-                    report.requests += usize::from(item.ctid.is_some());
                     report.transfers_out.push(item);
                 }
             }

@@ -10,15 +10,16 @@
 //! genuine one would: InterNetX refuses an answer for a transfer that is not
 //! pending, and the policy answers every pending transfer alike.
 
-use internetx::TransferOutAnswer;
+use internetx::{AnswerKind, Task, TaskKind, TransferOutAnswer};
 
 use crate::event::{ChangeInput, ChangeRequested};
 use crate::lifecycle::{Step, Transition};
 use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, Hint, StoreError};
 use crate::record::AccountKind;
+use crate::record::DomainRecord;
 use crate::report::{ItemOutcome, ItemReport, Report};
-use crate::request::Account;
+use crate::request::{new_ctid, Account};
 use crate::status::{Operation, Status};
 use crate::workflows::Registrar;
 
@@ -78,12 +79,16 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     }
 
     /// After a registry event reported an outgoing transfer of the hint's
-    /// domain (and domain info was asked): the policy's answer, or a log
-    /// line saying the decision is the operator's. Returns what was sent.
+    /// domain (and domain info was asked): InterNetX is asked whether one
+    /// is pending (`0106001`) — the mail is anyone's, and only InterNetX's
+    /// word may make the log ask an operator to answer, or the policy answer.
+    /// Then the policy's answer, or a log line saying the decision is the
+    /// operator's. Returns what was sent or decided; counts the requests.
     pub(super) async fn transfer_out_reported(
         &self,
         hint: &Hint,
         policy: &TransferOutPolicy,
+        requests: &mut usize,
     ) -> Result<Option<ItemReport>, StoreError> {
         let Some(record) = self.store.load(&hint.domain).await? else {
             return Ok(None);
@@ -97,6 +102,32 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             _ => None,
         };
+        let idle = record.status == Status::Registered;
+        if !idle && answer.is_none() {
+            return Ok(None);
+        }
+        // A busy domain's answer is refused by the change cycle itself,
+        // with its reason: nothing to confirm first.
+        let not_pending = if !idle {
+            None
+        } else {
+            *requests += 1;
+            self.transfer_out_pending(&hint.domain).await
+        };
+        let not_pending = match not_pending.unwrap_or(Pending::Yes) {
+            Pending::Yes => None,
+            Pending::No(summary) => Some(format!(
+                "a registry event ({}) reported an outgoing transfer of {}, but InterNetX shows none pending ({summary}): nothing to answer",
+                hint.kind, hint.domain
+            )),
+            Pending::Unknown(problem) => Some(format!(
+                "a registry event ({}) reported an outgoing transfer of {}, which could not be confirmed with InterNetX ({problem}): nothing answered; the next report asks again",
+                hint.kind, hint.domain
+            )),
+        };
+        if let Some(message) = not_pending {
+            return self.unanswered(hint, record, message).await.map(Some);
+        }
         if let Some(answer) = answer {
             // One answer a day at most, however many reports come: each
             // forged report would otherwise send one (security review N10),
@@ -111,10 +142,9 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             let report = self
                 .answer_transfer_out(&hint.domain, answer, request_id)
                 .await;
-            return Ok(report.items.into_iter().next());
-        }
-        if record.status != Status::Registered {
-            return Ok(None);
+            let item = report.items.into_iter().next();
+            *requests += item.as_ref().map_or(0, |i| usize::from(i.ctid.is_some()));
+            return Ok(item);
         }
         let why = match policy {
             TransferOutPolicy::NackWhileLocked { .. } => {
@@ -123,9 +153,37 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             _ => "the policy (TRANSFER_OUT_POLICY=operator) leaves the answer to the operator",
         };
         let message = format!(
-            "a registry event ({}) reported an outgoing transfer of {}; not answered: {why}. Answer with `internetx-bridge transfer-out {} ack|nack`, or InterNetX decides at its deadline (gTLDs: acknowledged)",
+            "a registry event ({}) reported an outgoing transfer of {}, and InterNetX confirms it is pending; not answered: {why}. Answer with `internetx-bridge transfer-out {} ack|nack`, or InterNetX decides at its deadline (gTLDs: acknowledged)",
             hint.kind, hint.domain, hint.domain
         );
+        self.unanswered(hint, record, message).await.map(Some)
+    }
+
+    /// `0106001`: is an outgoing transfer of `domain` pending?
+    async fn transfer_out_pending(&self, domain: &str) -> Option<Pending> {
+        let task = Task {
+            kind: TaskKind::TransferOutInfo {
+                name: domain.to_owned(),
+            },
+            ctid: new_ctid(),
+            reply_to: None,
+        };
+        Some(match self.gateway.send(&task).await {
+            Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => {
+                Pending::No(exchange.answer.summary())
+            }
+            Ok(_) => Pending::Yes,
+            Err(e) => Pending::Unknown(e.to_string()),
+        })
+    }
+
+    /// The report written to the domain's log, once per report (its claim).
+    async fn unanswered(
+        &self,
+        hint: &Hint,
+        record: DomainRecord,
+        message: String,
+    ) -> Result<ItemReport, StoreError> {
         let claim = format!("TRANSFER-OUT#{}#{}", hint.domain, hint.at);
         self.lifecycle()
             .commit_with_retry(&hint.domain, Some(Some(record)), |current, now| {
@@ -143,12 +201,19 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 Step::write(t, ())
             })
             .await?;
-        Ok(Some(ItemReport {
+        Ok(ItemReport {
             item: claim,
             domain: Some(hint.domain.clone()),
             outcome: ItemOutcome::Refused,
             ctid: None,
             reason: Some(message),
-        }))
+        })
     }
+}
+
+/// What `0106001` said.
+enum Pending {
+    Yes,
+    No(String),
+    Unknown(String),
 }
