@@ -59,11 +59,7 @@ pub fn transfer_start_xml(domain: &str, gaining: &str, message_id: &str) -> Stri
 /// `0106002`: the holder's answer to a pending outgoing transfer.
 pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registry) -> Answer {
     const FAILED: &str = "The transfer could not be answered.";
-    let name = task
-        .text_at(&["transfer", "domain"])
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let name = transfer_domain(task);
     let object = Some(("domain", name.as_str()));
     let refuse = |detail: &str| Answer::error("E0106002", FAILED, object, detail);
     if !registered.domains.contains(&name) {
@@ -118,11 +114,7 @@ pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registr
 /// keywords, and none pending is an error, as domain info answers for a
 /// domain it does not hold. The codes are ours.
 pub fn info(task: &Element, registered: &Registry) -> Answer {
-    let name = task
-        .text_at(&["transfer", "domain"])
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
+    let name = transfer_domain(task);
     let object = Some(("domain", name.as_str()));
     if !registered.domains.contains(&name) || !registered.transfers_out.contains(&name) {
         return Answer::error(
@@ -139,4 +131,12 @@ pub fn info(task: &Element, registered: &Registry) -> Answer {
     );
     answer.data = format!("<transfer><domain>{name}</domain><type>pending</type></transfer>");
     answer
+}
+
+/// The domain a Transfer object names.
+fn transfer_domain(task: &Element) -> String {
+    task.text_at(&["transfer", "domain"])
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
 }
