@@ -369,3 +369,49 @@ async fn a_refused_nack_tells_the_operator_the_domain_may_still_leave() {
         .unwrap_or_default()
         .contains("NOT accepted"));
 }
+
+/// D22: an answer whose result mail never comes is settled from
+/// Transfer-Out Info (`0106001`) — nothing pending any more means the answer
+/// was taken — instead of blocking the domain until reconciliation gives up
+/// a week later (as on b12f8b7); still pending, it waits.
+#[tokio::test]
+async fn reconciliation_settles_an_answer_from_transfer_out_info() {
+    use registrar::workflows::reconcile::ReconcilePolicy;
+    let policy = ReconcilePolicy {
+        after: time::Duration::hours(1),
+        give_up: time::Duration::days(7),
+        stuck_after: time::Duration::days(2),
+        batch: 10,
+    };
+    for (pending, expected) in [(false, Status::Registered), (true, Status::Updating)] {
+        let gateway = if pending {
+            ScriptedGateway::default()
+        } else {
+            ScriptedGateway::default().script_code("kept.com", "0106001", Script::Refuse)
+        };
+        let app = app_with(registered("kept.com", Some(true)), gateway).await;
+        let nack = TransferOutAnswer::Nack {
+            reason: internetx::NackReason::WrittenObjection,
+        };
+        let sent = app
+            .answer_transfer_out("kept.com", nack, "cli-r".into())
+            .await;
+        assert_eq!(sent.items[0].outcome, ItemOutcome::Accepted);
+        assert_eq!(
+            app.store.domain("kept.com").unwrap().status,
+            Status::Updating
+        );
+        app.clock.advance(time::Duration::hours(2));
+        let run = app.reconcile(policy, Deadline::none()).await.unwrap();
+        assert_eq!(run.checked, 1);
+        let record = app.store.domain("kept.com").unwrap();
+        assert_eq!(record.status, expected, "pending {pending}: {run:?}");
+        if !pending {
+            assert!(app
+                .store
+                .log("kept.com")
+                .iter()
+                .any(|e| e.message.contains("no outgoing transfer pending any more")));
+        }
+    }
+}

@@ -33,6 +33,7 @@ use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
 use crate::request::new_ctid;
 use crate::status::Operation;
+use crate::workflows::sync::Pending;
 use crate::workflows::Registrar;
 
 /// What InterNetX's domain info says.
@@ -139,8 +140,28 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     continue;
                 }
             };
+            // An answer to an outgoing transfer leaves no trace in domain
+            // info while the domain stays: Transfer-Out Info says whether
+            // the transfer is still pending (protocol audit D22).
+            let answered = if current.operation == Operation::AnswerTransferOut
+                && matches!(presence, Presence::Listed(_))
+            {
+                match self.transfer_out_pending(&current.domain).await {
+                    Pending::No(summary) => Some(summary),
+                    Pending::Yes | Pending::Unknown(_) => None,
+                }
+            } else {
+                None
+            };
             let age = started(&current).map_or(Duration::ZERO, |at| now - at);
-            match self.verdict(&current, &presence, age, policy) {
+            let verdict = match answered {
+                Some(summary) => Verdict::Done(format!(
+                    "no result mail for the transfer-out answer of {} yet; InterNetX lists the domain and shows no outgoing transfer pending any more ({summary}): the answer was taken",
+                    current.domain
+                )),
+                None => self.verdict(&current, &presence, age, policy),
+            };
+            match verdict {
                 Verdict::Wait(why) => {
                     tracing::info!(domain = %current.domain, ctid = current.ctid.as_deref().unwrap_or(""), "{why}");
                     report.waiting += 1;

@@ -34,6 +34,7 @@ use crate::workflows::Registrar;
 
 pub use compare::{gone_status, record_data};
 pub use import::ImportReport;
+pub(crate) use transfer_out::Pending;
 pub use transfer_out::{reports_transfer_out, TransferOutPolicy};
 
 /// Whether the account should hold the domain (and no registration or

@@ -112,7 +112,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             None
         } else {
             *requests += 1;
-            self.transfer_out_pending(&hint.domain).await
+            Some(self.transfer_out_pending(&hint.domain).await)
         };
         let not_pending = match not_pending.unwrap_or(Pending::Yes) {
             Pending::Yes => None,
@@ -160,7 +160,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     }
 
     /// `0106001`: is an outgoing transfer of `domain` pending?
-    async fn transfer_out_pending(&self, domain: &str) -> Option<Pending> {
+    pub(crate) async fn transfer_out_pending(&self, domain: &str) -> Pending {
         let task = Task {
             kind: TaskKind::TransferOutInfo {
                 name: domain.to_owned(),
@@ -168,13 +168,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             ctid: new_ctid(),
             reply_to: None,
         };
-        Some(match self.gateway.send(&task).await {
+        match self.gateway.send(&task).await {
             Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => {
                 Pending::No(exchange.answer.summary())
             }
             Ok(_) => Pending::Yes,
             Err(e) => Pending::Unknown(e.to_string()),
-        })
+        }
     }
 
     /// The report written to the domain's log, once per report (its claim).
@@ -212,7 +212,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
 }
 
 /// What `0106001` said.
-enum Pending {
+pub(crate) enum Pending {
     Yes,
     No(String),
     Unknown(String),
