@@ -108,13 +108,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         }
         // A busy domain's answer is refused by the change cycle itself,
         // with its reason: nothing to confirm first.
-        let not_pending = if !idle {
-            None
-        } else {
+        let confirmation = if idle {
             *requests += 1;
-            Some(self.transfer_out_pending(&hint.domain).await)
+            self.transfer_out_pending(&hint.domain).await
+        } else {
+            Pending::Yes
         };
-        let not_pending = match not_pending.unwrap_or(Pending::Yes) {
+        let not_pending = match confirmation {
             Pending::Yes => None,
             Pending::No(summary) => Some(format!(
                 "a registry event ({}) reported an outgoing transfer of {}, but InterNetX shows none pending ({summary}): nothing to answer",
