@@ -486,12 +486,17 @@ impl GatewayReply {
                 }
                 ItemOutcome::Completed => {
                     if issued.is_some() {
-                        // Valid 30 days (AuthInfo1 Create); the code itself
-                        // rides in the status mail's notice only.
+                        // The code itself rides in the status mail's notice
+                        // only. A validity is known for .de alone: DENIC caps
+                        // an AuthInfo at 30 days (docs.denic.de
+                        // CREATE-AUTHINFO1); InterNetX's 30 days apply to
+                        // codes of a PREACK cancelation, and nothing is
+                        // published for gTLDs (protocol audit D24).
+                        let de = current.domain.rsplit('.').next() == Some("de");
                         t.edit(|record| {
                             record.issued_auth_code = issued;
                             record.portfolio.auth_code_expires_at =
-                                Some(timestamp(now + time::Duration::days(30)));
+                                de.then(|| timestamp(now + time::Duration::days(30)));
                         });
                     }
                     t.succeed();

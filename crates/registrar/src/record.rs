@@ -118,7 +118,8 @@ pub struct Portfolio {
     pub drift: Option<String>,
     /// The lock a change in flight asks for; `locked` once confirmed.
     pub requested_lock: Option<bool>,
-    /// Until when the auth code last sent to the customer is valid (30 days;
+    /// Until when the auth code last sent to the customer is valid (.de only:
+    /// DENIC's 30 days; no validity is published for other TLDs;
     /// the code itself is never on the item).
     pub auth_code_expires_at: Option<String>,
 }

@@ -3,7 +3,7 @@
 //! nowhere else in clear — not on the item, in a log entry, or a report.
 
 use registrar::event::parse_event;
-use registrar::ports::DomainStore;
+use registrar::ports::{Clock, DomainStore};
 use registrar::report::ItemOutcome;
 use registrar::seal::Sealer;
 use registrar::testing::{
@@ -62,7 +62,8 @@ async fn the_code_reaches_only_the_status_mail_and_only_sealed_before_it() {
         (r.status, r.operation),
         (Status::Registered, Operation::AuthCode)
     );
-    assert!(r.portfolio.auth_code_expires_at.is_some());
+    // D24: no validity is published for a .com code; none is claimed.
+    assert!(r.portfolio.auth_code_expires_at.is_none());
     assert!(r.issued_auth_code.is_none(), "never on the item");
 
     // Nowhere in clear: item, log, notice.
@@ -281,4 +282,32 @@ async fn another_accounts_address_is_never_adopted() {
     .await;
     assert_eq!(outcome, ItemOutcome::Completed);
     assert_eq!(app.store.notices()[0].notice.to, "owner@cust9.example");
+}
+
+/// D24: a .de code is valid for at most 30 days (DENIC); that, and only
+/// that, is recorded as its expiry.
+#[tokio::test]
+async fn only_a_de_code_gets_an_expiry() {
+    let app = registrar(ScriptedGateway::default());
+    app.store
+        .commit(&seed(
+            registered("leaving.de", Some("owner@customer.example")),
+            None,
+        ))
+        .await
+        .unwrap();
+    let (outcome, _) = ask(&app, "REQ-D24", "leaving.de", json!({})).await;
+    assert_eq!(outcome, ItemOutcome::Completed);
+    let expires = app
+        .store
+        .domain("leaving.de")
+        .unwrap()
+        .portfolio
+        .auth_code_expires_at
+        .expect("a .de code's expiry");
+    let expected = app.clock.now() + time::Duration::days(30);
+    assert!(
+        expires.starts_with(&expected.date().to_string()),
+        "{expires}"
+    );
 }

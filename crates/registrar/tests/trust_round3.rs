@@ -324,7 +324,7 @@ async fn n2_a_busy_table_never_costs_the_answer() {
     );
     let r = app.store.domain("busy.com").unwrap();
     assert_eq!(r.status, Status::Registered);
-    assert!(r.portfolio.auth_code_expires_at.is_some());
+    assert!(r.issued_auth_code.is_none());
     assert!(app.store.notices()[0].notice.sealed_auth_code.is_some());
     assert_eq!(app.gateway.seen().len(), 1, "sent once");
 
