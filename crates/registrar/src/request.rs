@@ -2,7 +2,7 @@
 //! arrives, validated, queued (an order item on the item queue) and kept on
 //! the domain item for a later retry.
 
-use internetx::{ContactRef, DomainOrder, Nameserver, Secret, Task, TaskKind};
+use internetx::{DomainOrder, Nameserver, Secret, Task, TaskKind};
 use serde::{Deserialize, Serialize};
 
 use crate::contact::{Contacts, ContactsInput};
@@ -190,9 +190,12 @@ impl DomainRequest {
     }
 
     /// The gateway task: registration (`0101`) or transfer (`0104`), with
-    /// `confirm_owner_consent` when a gTLD's owner goes out in full.
+    /// `confirm_owner_consent` whenever a gTLD's owner goes out, as a
+    /// block or as an existing handle (protocol audit D5): the Domain
+    /// Object page asks for it "when owner data is given", and both the
+    /// official JSON transfer example and a production client
+    /// (sourcedesk's `transferDomain()`) send it on every transfer.
     pub fn task(&self, ctid: &str, reply_to: Option<String>) -> Task {
-        let owner_block = matches!(self.contacts.owner, Some(ContactRef::Inline(_)));
         let order = DomainOrder {
             name: self.domain.ascii().to_owned(),
             owner: self.contacts.owner.clone(),
@@ -201,7 +204,7 @@ impl DomainRequest {
             zone: self.contacts.zone.clone(),
             nameservers: self.nameservers.clone(),
             period_years: self.period_years,
-            confirm_owner_consent: owner_block && is_gtld(&self.domain),
+            confirm_owner_consent: self.contacts.owner.is_some() && is_gtld(&self.domain),
         };
         let kind = match (&self.operation, &self.auth_code) {
             (Operation::Transfer, Some(code)) => TaskKind::DomainTransfer {

@@ -131,7 +131,7 @@ async fn defaults_fill_the_gaps_and_the_log_names_them() {
 }
 
 #[tokio::test]
-async fn owner_consent_only_for_gtld_owner_blocks() {
+async fn owner_consent_for_every_gtld_owner_block_or_handle() {
     let r = with_defaults(registrar::testing::defaults());
     let ns = json!([{"name": "ns1.x.net"}, {"name": "ns2.x.net"}]);
     order(
@@ -159,7 +159,7 @@ async fn owner_consent_only_for_gtld_owner_blocks() {
         [
             ("block.de".to_owned(), false),
             ("block.shop".to_owned(), true),
-            ("handle.com".to_owned(), false)
+            ("handle.com".to_owned(), true)
         ]
     );
     let log = r.store.log("block.de");

@@ -203,7 +203,9 @@ fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Regi
         );
     }
     let strict = config.scenario(&name) != Scenario::LenientOrders;
-    if let Some(problem) = order_problem(domain, strict, true) {
+    let problem =
+        order_problem(domain, strict, true).or_else(|| consent_problem(domain, &name, strict));
+    if let Some(problem) = problem {
         return Answer::error("E0101", "Domain could not be registered.", object, &problem);
     }
     // How the registry creates it (the scenario): at once, or as a job
@@ -252,17 +254,8 @@ fn domain_transfer(config: &SimulatorConfig, task: &Element, registered: &mut Re
         );
     }
     let strict = config.scenario(&name) != Scenario::LenientOrders;
-    let consent_missing = strict
-        && is_gtld(&name)
-        && domain
-            .child("ownerc")
-            .is_some_and(|o| !o.children.is_empty())
-        && domain.text_at(&["confirm_owner_consent"]) != Some("1");
-    let problem = order_problem(domain, strict, false).or_else(|| {
-        consent_missing.then(|| {
-            "EF01095 confirm_owner_consent is required for a gTLD owner given in full.".to_owned()
-        })
-    });
+    let problem =
+        order_problem(domain, strict, false).or_else(|| consent_problem(domain, &name, strict));
     if let Some(problem) = problem {
         return Answer::error(
             "E0104",
@@ -451,6 +444,18 @@ pub fn names_new_owner(xml: &str) -> bool {
 /// gTLDs need the owner's consent confirmed when owner data is given
 /// (Domain Object page; the official JSON DomainTransfer example sends
 /// `confirmOwnerConsent: 1`). Two-letter TLDs are country codes.
+/// The Domain Object page: `confirm_owner_consent` is required for gTLDs
+/// "when owner data is given" — read strictly, an owner handle is owner
+/// data too (protocol audit D5; the refusal and its code are ours, the
+/// page names no error).
+fn consent_problem(domain: &Element, name: &str, strict: bool) -> Option<String> {
+    let missing = strict
+        && is_gtld(name)
+        && domain.child("ownerc").is_some_and(|o| !o.is_blank())
+        && domain.text_at(&["confirm_owner_consent"]) != Some("1");
+    missing.then(|| "EF01095 confirm_owner_consent is required for a gTLD owner.".to_owned())
+}
+
 fn is_gtld(name: &str) -> bool {
     name.rsplit('.').next().is_none_or(|tld| tld.len() != 2)
 }
