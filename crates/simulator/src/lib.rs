@@ -93,6 +93,12 @@ pub enum Scenario {
     /// elements (`<cancelation/>`, `<authinfo></authinfo>`), as InterNetX's
     /// published answers do for other fields (protocol audit D21).
     EmptyUnsetFields,
+    /// Event mails (`domain_away`, …) without `<notify><type>`, as every
+    /// published XML event sample is (the DomainAutoUpdate and
+    /// transfer_start samples); by default they carry the Notify Object's
+    /// `type` keyword (https://help.internetx.com/display/APIXMLEN/Notify+Object).
+    /// Which one InterNetX writes is open (protocol audit D13).
+    UntypedEvents,
 }
 
 impl SimulatorConfig {
@@ -336,7 +342,8 @@ impl Simulator {
         let delivery = self.shared.config.mail.clone();
         let to = self.shared.config.notification_address.clone();
         if let (true, Some(delivery), Some(to)) = (mail, delivery, to) {
-            match delivery.deliver_event(&to, kind, domain).await {
+            let typed = self.shared.config.scenario(domain) != Scenario::UntypedEvents;
+            match delivery.deliver_event(&to, kind, domain, typed).await {
                 Ok(key) => self.shared.lock().mails.push(key),
                 Err(e) => tracing::error!(error = %e, domain, "event mail not delivered"),
             }

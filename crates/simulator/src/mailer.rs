@@ -87,15 +87,17 @@ impl MailDelivery {
     }
 
     /// An event notification (`domain_away`, …) to the profile's address,
-    /// which InterNetX sends with no task of ours behind it.
+    /// which InterNetX sends with no task of ours behind it; `typed`: with
+    /// `<notify><type>` ([`crate::Scenario::UntypedEvents`]).
     pub async fn deliver_event(
         &self,
         to: &str,
         kind: &str,
         domain: &str,
+        typed: bool,
     ) -> Result<String, String> {
         let message_id = next_message_id();
-        let body = crate::portfolio::event_xml(kind, domain, &message_id);
+        let body = crate::portfolio::event_xml(typed.then_some(kind), domain, &message_id);
         self.deliver_notification(to, kind, domain, &message_id, &body)
             .await
     }

@@ -8,9 +8,11 @@
 //! `tillkahlbrock/autodns-api`; field names (`payable`, `expire`,
 //! `registry_status`, `autorenew`, `cancelation`) are Domain object
 //! keywords, dates in the XML form "YYYY-MM-DD HH:MM:SS" as in that fixture.
-//! The `domain_away` event mail has the Notify object's `type` and a domain
-//! block (the XML shape of that event is not published; its description is
-//! on https://help.internetx.com/display/APIXMLEN/Notify+Object).
+//! The `domain_away` event mail is a domain block with or without the
+//! Notify object's `type` (https://help.internetx.com/display/APIXMLEN/Notify+Object
+//! lists the keyword; the published XML event samples never carry it): the
+//! XML shape of that event is not published, so both are offered
+//! ([`Scenario::UntypedEvents`], protocol audit D13).
 
 use internetx::tree::Element;
 
@@ -111,12 +113,14 @@ pub fn domain_list(config: &SimulatorConfig, task: &Element, registered: &Regist
     answer
 }
 
-/// The event mail's document for a domain that left the account.
-pub fn event_xml(kind: &str, domain: &str, message_id: &str) -> String {
+/// The event mail's document for a domain that left the account; `kind`
+/// written as `<notify><type>` where given.
+pub fn event_xml(kind: Option<&str>, domain: &str, message_id: &str) -> String {
+    let kind = kind.map_or(String::new(), |k| format!("<type>{k}</type>"));
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result><data><summary>1</summary>\
          <message><id>{message_id}</id><owner><user>bridge</user><context>4</context></owner>\
-         <notify><type>{kind}</type><domain><name>{domain}</name></domain></notify></message></data>\
+         <notify>{kind}<domain><name>{domain}</name></domain></notify></message></data>\
          <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
          </result></response>\n"
     )
