@@ -3,8 +3,11 @@
 //! Layout follows INTERNETX.md: `<request><auth/>[<owner/>]<language/><task>
 //! <code/>…object…<reply_to/><ctid/></task></request>`. Contacts given in full
 //! go inline into `ownerc`/`adminc`/`techc`/`zonec` ("create plus"), so one
-//! domain operation is exactly one gateway request and InterNetX reuses an
-//! identical handle (our `alias` makes a retry find the same one).
+//! domain operation is exactly one gateway request. InterNetX reuses an
+//! existing handle whose *data* is identical (Create Plus,
+//! https://help.internetx.com/display/APIXMLEN/Domain+Create+Plus); our
+//! `alias` only names the handle for an operator, it is not what a retry is
+//! matched by (protocol audit D17).
 
 use std::fmt;
 

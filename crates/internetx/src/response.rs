@@ -72,7 +72,8 @@ pub struct DomainData {
     pub cancelation: Option<String>,
     /// `expire` and `payable` (the date InterNetX bills the next period),
     /// as RFC 3339 UTC. The XML form carries no zone ("2012-11-11
-    /// 11:44:33"), read as UTC; a zoned form is converted.
+    /// 11:44:33"), read as German time ([`from_german_time`]); a zoned form
+    /// is converted.
     pub expires: Option<String>,
     pub payable: Option<String>,
     /// `registry_status` (`ACTIVE`, `LOCK`, `HOLD_LOCK`, … upper-case).
@@ -244,8 +245,10 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
     })
 }
 
-/// `2012-11-11 11:44:33` (the XML form, no zone: read as UTC),
-/// `2012-11-11`, or a zoned `2022-01-19T10:54:42.000+0100` → RFC 3339 UTC.
+/// `2012-11-11 11:44:33` (the XML form, no zone: German time, see
+/// [`from_german_time`]), `2012-11-11` (a calendar day: midnight UTC, so
+/// the day stays the day InterNetX wrote), or a zoned
+/// `2022-01-19T10:54:42.000+0100` → RFC 3339 UTC.
 pub fn utc_timestamp(value: &str) -> Option<String> {
     use time::format_description::well_known::Rfc3339;
     use time::macros::format_description;
@@ -261,7 +264,7 @@ pub fn utc_timestamp(value: &str) -> Option<String> {
         v,
         format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
     ) {
-        return utc(t.assume_utc());
+        return utc(from_german_time(t));
     }
     if let Ok(d) = time::Date::parse(v, format_description!("[year]-[month]-[day]")) {
         return utc(d.midnight().assume_utc());
@@ -274,6 +277,39 @@ pub fn utc_timestamp(value: &str) -> Option<String> {
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour][offset_minute]"
     );
     time::OffsetDateTime::parse(v, zoned).ok().and_then(utc)
+}
+
+/// A zone-less date and time from the gateway, read as Europe/Berlin
+/// local time (protocol audit D25): the same system's JSON answers carry
+/// `+0100` in winter and `+0200` in summer (Cancelation Create/Update
+/// examples, the transfer_start JSON sample), so the XML form without a
+/// zone is most likely the same clock. Summer time by the EU rule (since
+/// 1996): from the last Sunday of March to the last Sunday of October,
+/// 01:00 UTC each; the hour repeated in October is read as summer time.
+pub fn from_german_time(local: time::PrimitiveDateTime) -> time::OffsetDateTime {
+    let last_sunday = |month: time::Month| {
+        let day = time::Date::from_calendar_date(local.year(), month, 31).ok()?;
+        let back = i64::from(day.weekday().number_days_from_sunday());
+        Some(
+            (day - time::Duration::days(back))
+                .with_hms(1, 0, 0)
+                .ok()?
+                .assume_utc(),
+        )
+    };
+    let summer = local.assume_offset(time::macros::offset!(+2));
+    let in_summer = match (
+        last_sunday(time::Month::March),
+        last_sunday(time::Month::October),
+    ) {
+        (Some(start), Some(end)) => summer >= start && summer < end,
+        _ => false,
+    };
+    if in_summer {
+        summer
+    } else {
+        local.assume_offset(time::macros::offset!(+1))
+    }
 }
 
 /// Reads a status block. `type` is `success`/`notify`/`error` in every

@@ -59,12 +59,12 @@ async fn runs_resume_where_the_last_stopped_and_date_every_domain() {
         let r = app.store.domain(name).unwrap();
         assert_eq!(
             r.portfolio.expires_at.as_deref(),
-            Some("2027-03-01T12:00:00Z"),
+            Some("2027-03-01T11:00:00Z"),
             "{name}"
         );
         assert_eq!(
             r.portfolio.payable_at.as_deref(),
-            Some("2027-02-15T12:00:00Z")
+            Some("2027-02-15T11:00:00Z")
         );
         assert!(r.portfolio.synced_at.is_some());
         assert_eq!(r.status, Status::Registered);
@@ -145,7 +145,7 @@ async fn drift_is_recorded_once_with_its_cancel_date() {
     let r = app.store.domain("cancelled-elsewhere.com").unwrap();
     assert_eq!(
         r.portfolio.cancel_at.as_deref(),
-        Some("2027-03-01T12:00:00Z")
+        Some("2027-03-01T11:00:00Z")
     );
     assert!(
         r.portfolio.drift.as_deref().unwrap().contains("never sent"),
@@ -247,7 +247,7 @@ async fn import_adopts_what_the_table_lacks_once_and_a_dry_run_writes_nothing() 
     assert_eq!(adopted.account_id, "PROV-1");
     assert_eq!(
         adopted.portfolio.expires_at.as_deref(),
-        Some("2027-03-01T12:00:00Z")
+        Some("2027-03-01T11:00:00Z")
     );
     assert_eq!(
         app.store.actions("new-b.com"),
