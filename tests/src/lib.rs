@@ -607,6 +607,9 @@ pub struct Options {
     pub scenarios: Vec<(String, internetx_simulator::Scenario)>,
     /// The provider's defaults (`DEFAULT_NAMESERVERS`, …).
     pub defaults: registrar::defaults::RequestDefaults,
+    /// Tasks accepted now that fail in their result mail (`domain` or
+    /// `domain/code`), besides the simulator's own.
+    pub fail_async: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -635,6 +638,7 @@ impl Default for Options {
             gateway_rate: 200.0,
             scenarios: Vec::new(),
             defaults: provider_defaults(),
+            fail_async: Vec::new(),
         }
     }
 }
@@ -766,6 +770,11 @@ impl World {
                 scenarios: options.scenarios.clone(),
                 // Event mails go to the profile's address on the inbound domain.
                 notification_address: Some(reply_to_address.clone()),
+                fail_async: SimulatorConfig::default()
+                    .fail_async
+                    .into_iter()
+                    .chain(options.fail_async.iter().cloned())
+                    .collect(),
                 ..SimulatorConfig::default()
             },
             SocketAddr::from(([127, 0, 0, 1], 0)),

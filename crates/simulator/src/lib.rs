@@ -81,8 +81,13 @@ pub enum Scenario {
     /// not within any test: only domain info shows it.
     CancelMailAtExpiry,
     /// An answer to an outgoing transfer (`0106002`) is done at once
-    /// (`S0106002`, no job and no mail) instead of running as a job.
+    /// (`S0106002`, no job and no mail) instead of running as a job: no
+    /// source shows it, a robustness variant.
     TransferOutAnsweredAtOnce,
+    /// An answer to an outgoing transfer is answered `N0106002` with a
+    /// `transfer_job` id instead of the documented bare `N0106` (the
+    /// bridge's earlier assumption, protocol audit §3).
+    TransferOutJobAnswer,
     /// Creates and transfers are accepted without all four contacts or two
     /// name servers (the simulator's earlier behaviour). No source shows
     /// InterNetX accepting that — every official example sends them
@@ -532,6 +537,18 @@ const RESULTS: &[(&str, bool, &[Step])] = &[
         "0106002",
         false,
         &[("S0106", "Outgoing transfer was answered", "success", None)],
+    ),
+    // Its other documented end, `E0106`: the holder does not agree (a nack
+    // taken) or the transfer was unsuccessful (protocol audit D22).
+    (
+        "0106002",
+        true,
+        &[(
+            "E0106",
+            "Outgoing transfer was not successful",
+            "error",
+            None,
+        )],
     ),
     (
         "0101",

@@ -14,10 +14,13 @@
 //! https://en.help.internetx.com/display/APIXMLEN/Processing+Transfer-Out+Jobs).
 //! The element holding the answer, `<transfer>`, is what two client
 //! libraries send (magora-labs/autodns-api `DomainTransferNack.php`,
-//! intermetrics/autodns-api `Task/TransferOut.php`). Not published, so
-//! ours: the refusal texts, and whether the answer is a job
-//! (`N0106002`, then the mail) or done at once — both are offered
-//! (`Scenario::TransferOutAnsweredAtOnce`).
+//! intermetrics/autodns-api `Task/TransferOut.php`). The immediate answer
+//! is the documented `N0106` (same page), then the mail: `S0106`, or
+//! `E0106` ("does not agree … or the transfer was unsuccessful": the end
+//! of a nack, or a transfer that failed, offered through `fail_async`).
+//! Not published, so ours and offered as variants: the refusal texts, a
+//! `N0106002` with a job id (`Scenario::TransferOutJobAnswer`), an answer
+//! done at once without a mail (`Scenario::TransferOutAnsweredAtOnce`).
 
 use internetx::tree::Element;
 
@@ -98,6 +101,12 @@ pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registr
     if ack {
         // The domain leaves with the job's end (`Registry::finish`).
         registered.leaving.insert(name.clone());
+    }
+    // Processing Transfer-Out Jobs documents the synchronous `N0106` with no
+    // job element; `N0106002` with a `transfer_job` (the bridge's earlier
+    // assumption) is offered as a variant (`Scenario::TransferOutJobAnswer`).
+    if config.scenario(&name) != Scenario::TransferOutJobAnswer {
+        return Answer::notify("N0106", "Outgoing transfer is being answered.", object);
     }
     let mut answer = Answer::notify("N0106002", "The transfer answer was started.", object);
     answer.data = format!(

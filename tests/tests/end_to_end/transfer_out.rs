@@ -64,10 +64,16 @@ fn transfers_out(run: &Value) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
-    // Whether InterNetX answers `0106002` at once or as a job is not
-    // published: quick.com gets the first, the others the second.
+    // `0106002` is answered `N0106`, then the mail (Processing Transfer-Out
+    // Jobs); undocumented variants: quick.com's answer is done at once,
+    // asked.com's comes as `N0106002` with a job id; kept.com's nack ends
+    // with the documented `E0106` (D22).
     let w = World::start_with(Options {
-        scenarios: vec![("quick.com".into(), Scenario::TransferOutAnsweredAtOnce)],
+        scenarios: vec![
+            ("quick.com".into(), Scenario::TransferOutAnsweredAtOnce),
+            ("asked.com".into(), Scenario::TransferOutJobAnswer),
+        ],
+        fail_async: vec!["kept.com/0106002".into()],
         ..Options::default()
     })
     .await;
@@ -107,7 +113,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         ],
         "{run}"
     );
-    assert_eq!(answered(&w, "goes.com"), ["N0106002"]);
+    assert_eq!(answered(&w, "goes.com"), ["N0106"]);
     // The forged report is checked with InterNetX (0106001), which shows no
     // transfer pending: nothing is answered, and nobody is asked to.
     assert!(answered(&w, "stale.com").is_empty());
@@ -158,7 +164,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         reason: internetx::NackReason::WrittenObjection,
     };
     w.sync(policy(nack)).await;
-    assert_eq!(answered(&w, "kept.com"), ["N0106002"]);
+    assert_eq!(answered(&w, "kept.com"), ["N0106"]);
     let sent = w
         .simulator
         .requests()
@@ -170,8 +176,24 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         "{}",
         sent.xml
     );
-    w.wait_for_status("kept.com", "Registered").await;
+    let kept = w.wait_for_status("kept.com", "Registered").await;
     assert!(w.simulator.holds("kept.com") && !w.simulator.transfer_out_pending("kept.com"));
+    // E0106 after the nack: the domain stayed, as the nack asked — no
+    // failure in the log or in last_error.
+    assert!(text(&kept, "last_error").is_empty(), "{kept:?}");
+    let ended = w.log("kept.com").await;
+    assert!(
+        ended.iter().any(|e| text(e, "outcome") == "ok"
+            && text(e, "message").contains("E0106")
+            && text(e, "message").contains("intended end of a nack")),
+        "{ended:?}"
+    );
+    assert!(
+        !ended
+            .iter()
+            .any(|e| text(e, "message").contains("transfer-out answer of kept.com failed")),
+        "{ended:?}"
+    );
 
     // The operator's call: the sync only logs, the CLI answers.
     w.simulator.start_transfer_out("asked.com", "greg").await;
@@ -206,6 +228,7 @@ async fn an_outgoing_transfer_is_answered_by_policy_or_by_the_operator() {
         .cli(&["transfer-out", "asked.com", "nack", "--reason", "fraud"])
         .await;
     assert!(ok && out.contains("accepted"), "{out}{err}");
+    assert_eq!(answered(&w, "asked.com"), ["N0106002"]);
     w.wait_for_status("asked.com", "Registered").await;
     assert!(!w.simulator.transfer_out_pending("asked.com"));
     // Nothing pending any more: InterNetX refuses, the CLI says so.

@@ -419,6 +419,13 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
                     format!("InterNetX reported progress on the {noun} of {domain}: {summary}; waiting for the final result"),
                 )
             }
+            Settlement::Success if settle::transfer_out_ended_in_place(current.operation, job) => {
+                t.succeed();
+                (
+                    Outcome::Ok,
+                    format!("InterNetX reports the outgoing transfer of {domain} ended with the domain still here: {summary} (the intended end of a nack; after an ack, the gaining registrar's transfer failed)"),
+                )
+            }
             Settlement::Success => {
                 t.succeed();
                 (

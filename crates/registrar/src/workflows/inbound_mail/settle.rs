@@ -32,6 +32,9 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
         // A bare job state (SUCCESS/FAILED) is about the job itself.
         return outcome;
     }
+    if transfer_out_ended_in_place(operation, job) {
+        return Settlement::Success;
+    }
     let settles = match operation {
         Operation::Register => task == "0101",
         Operation::Transfer => {
@@ -58,6 +61,18 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
     } else {
         Settlement::Pending
     }
+}
+
+/// `E0106` after a transfer-out answer: the outgoing transfer ended with
+/// the domain still here — "the holder does not agree … or the transfer was
+/// unsuccessful" (Processing Transfer-Out Jobs). After a nack that is the
+/// intended end, after an ack the gaining side's failure; either way the
+/// answer was taken and nothing about the domain failed (protocol audit
+/// D22). `0106002`'s own refusal (`E0106002`) stays a failure.
+pub fn transfer_out_ended_in_place(operation: Operation, job: &JobResult) -> bool {
+    operation == Operation::AnswerTransferOut
+        && job.status.kind == AnswerKind::Error
+        && job.task_code() == "0106"
 }
 
 /// Whether a task code (`0104001`, say) belongs to an operation's task

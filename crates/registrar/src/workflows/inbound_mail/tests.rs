@@ -44,6 +44,12 @@ fn only_the_final_result_settles_an_operation() {
         (Cancel, "S0103101", Success, Settlement::Success),
         (Cancel, "E0103101", Error, Settlement::Failure),
         (Cancel, "S0101", Success, Settlement::Pending),
+        // The transfer-out answer's end: S0106, or E0106 — the domain stays
+        // (a nack's intended end, D22); 0106002's own refusal fails.
+        (AnswerTransferOut, "S0106", Success, Settlement::Success),
+        (AnswerTransferOut, "E0106", Error, Settlement::Success),
+        (AnswerTransferOut, "E0106002", Error, Settlement::Failure),
+        (AnswerTransferOut, "N0106", Notify, Settlement::Pending),
     ];
     for (operation, code, kind, expected) in cases {
         assert_eq!(
