@@ -256,6 +256,13 @@ impl GatewayClient {
         }
     }
 
+    /// Posts a request body as given, once, without retries: for asking
+    /// the gateway about a form the connector itself never sends (the
+    /// probe's variants). The answer is read as [`send`](Self::send) reads it.
+    pub async fn send_xml(&self, body: String) -> Result<Exchange, GatewayError> {
+        self.send_once(body).await
+    }
+
     async fn send_once(&self, body: String) -> Result<Exchange, GatewayError> {
         let request_xml = redact(&body);
         self.pacer.wait().await;

@@ -242,6 +242,9 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
         ..e2e::Options::default()
     })
     .await;
+    // A domain of the account another registrar asks for (§7.1).
+    w.simulator.seed_domains(["leaving.com".to_owned()]);
+    w.simulator.start_transfer_out("leaving.com", "greg").await;
     let out = std::env::temp_dir().join(format!("probe-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&out);
     let dir = out.to_str().unwrap();
@@ -257,6 +260,8 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
             "ns1.provider.net,ns2.provider.net",
             "--wait-mails",
             "3s",
+            "--transfer-out-domain",
+            "leaving.com",
         ],
     )
     .await;
@@ -297,19 +302,50 @@ async fn the_probe_writes_every_exchange_as_a_fixture_without_secrets() {
         outcome("transfer-out-answer-nothing-pending")[0].contains("EF01064"),
         "{manifest}"
     );
-    // The audit's round-3 questions are asked (D19, D20, D22, D23).
+    // The audit's round-3 questions are asked (D5, D19, D20, D22, D23,
+    // §7): what the simulator's published sources say comes back.
+    for (check, answer) in [
+        ("create-without-owner-consent", "EF01095"),
+        ("transfer-out-info-nothing-pending", "E0106001"),
+        ("transfer-out-nack-text-reason", "EF01065"),
+        ("transfer-out-info-pending", "S0106001"),
+        ("transfer-out-nack-text-pending", "EF01065"),
+        ("transfer-out-nack-numbered-pending", "N0106"),
+        ("transfer-out-info-after-nack", "E0106001"),
+        ("list-limit-5000", "E0105"),
+        ("authinfo2-be", "S0113003"),
+        ("authinfo2-eu", "S0113003"),
+        ("registry-unlock", "0102002"),
+        ("info-with-cancelation", "S0105"),
+        ("cancelation-withdrawal-execdate-now", "0103103"),
+    ] {
+        let got = outcome(check);
+        assert!(
+            got.len() == 1 && got[0].contains(answer),
+            "{check}: {answer} expected, {got:?}"
+        );
+    }
     for check in [
-        "transfer-out-info-nothing-pending",
         "transfer-out-nack-numbered-reason",
         "list-with-our-keys",
         "list-limit-1000",
         "authinfo1-create",
+        "authinfo1-create-be",
         "authinfo-to-owner",
         "registry-lock",
+        "update-nameservers",
+        "update-owner",
         "cancelation-withdrawal",
     ] {
         assert_eq!(outcome(check).len(), 1, "{check}: {manifest}");
     }
+    let asked = manifest["exchanges"].as_array().unwrap();
+    assert!(
+        asked
+            .iter()
+            .all(|e| !e["audit"].as_str().unwrap().is_empty()),
+        "every exchange names its audit item"
+    );
     let burst = outcome("four-in-one-second");
     assert_eq!(burst.len(), 4);
     assert!(burst.iter().any(|o| o == "HTTP 429"), "{burst:?}");

@@ -1,14 +1,20 @@
-//! `internetx-bridge probe`: the protocol audit's section-5 checks against
+//! `internetx-bridge probe`: the protocol audit's open questions asked of
 //! InterNetX's demo system, every exchange written as a fixture file.
 //!
-//! What the public documentation leaves open (protocol audit D3, D4, D1/D2,
-//! D6/D7/D10/D11, D12, D14, D17) can only be settled by asking the gateway
-//! itself. The probe sends those requests with the user's own demo
-//! credentials and writes each raw exchange — password, auth codes and
-//! reply tokens removed — as `NN-<check>.request.xml` / `.answer.xml` plus a
-//! `manifest.json` naming the audit item each one answers, ready to be
-//! copied into `crates/internetx/tests/fixtures/`. It refuses the live
-//! gateway: it registers, transfers and cancels throw-away domains.
+//! What the public documentation leaves open (protocol audit round 3, §6
+//! and §7, and the D-items before it) can only be settled by asking the
+//! gateway itself. The probe sends the [`plan`] — every request type the
+//! connector sends, and the variants whose answer is the question — with
+//! the user's own demo credentials, and writes each raw exchange (password,
+//! auth codes and reply tokens removed) as `NN-<check>.request.xml` /
+//! `.answer.xml` plus a `manifest.json` naming the audit item each one
+//! answers, ready to be copied into `crates/internetx/tests/fixtures/`.
+//! Without a password (or with `--dry-run`) it sends nothing and writes the
+//! plan: each request as it would go out, and the question it asks. It
+//! refuses the live gateway: it registers, transfers and cancels throw-away
+//! domains.
+
+mod plan;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -17,10 +23,8 @@ use internetx::client::ClientConfig;
 use internetx::mail::parse_result_mail;
 use internetx::notification::Notification;
 use internetx::redact::redact;
-use internetx::{
-    Contact, ContactKind, ContactRef, Credentials, DomainOrder, Envelope, GatewayClient,
-    GatewayError, Nameserver, Protection, Secret, Task, TaskKind,
-};
+use internetx::{Credentials, Envelope, GatewayClient, GatewayError, Secret, Task, TaskKind};
+use plan::{Request, Step};
 use registrar::ports::{MailStore, StoredMail};
 use registrar::reply_address::ReplyAddress;
 use serde_json::{json, Value};
@@ -36,8 +40,9 @@ pub struct ProbeArgs {
         default_value = "https://demo.autodns.com/gateway/"
     )]
     url: String,
+    /// Needed to send; a dry run names it in the requests if given.
     #[arg(long, env = "INTERNETX_USER")]
-    user: String,
+    user: Option<String>,
     #[arg(long, env = "INTERNETX_CONTEXT", default_value = "1")]
     context: String,
     /// Names the throw-away domains (`<prefix>-<check>.com`).
@@ -50,6 +55,19 @@ pub struct ProbeArgs {
     /// PROBE_AUTH_CODE): adds the running-transfer checks.
     #[arg(long)]
     transfer_domain: Option<String>,
+    /// A domain of the demo account with an outgoing transfer pending (an
+    /// internal transfer to a second demo user starts one): adds the
+    /// transfer-out answers, text and numbered nack.
+    #[arg(long)]
+    transfer_out_domain: Option<String>,
+    /// An existing contact handle of the demo account: adds a transfer
+    /// with that owner and no owner consent (D5).
+    #[arg(long)]
+    owner_handle: Option<String>,
+    /// Send nothing; write the plan (also what happens without
+    /// INTERNETX_PASSWORD).
+    #[arg(long)]
+    dry_run: bool,
     /// How long to wait for the result mails in MAIL_BUCKET (`10m`, `90s`;
     /// none by default). The demo system mails within minutes.
     #[arg(long)]
@@ -61,7 +79,24 @@ pub struct ProbeArgs {
 /// `REPLY_TOKEN_SECRET`, `MAIL_BUCKET`, `INBOUND_PREFIX`).
 pub async fn command(args: ProbeArgs) -> Result<(), String> {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let password = env("INTERNETX_PASSWORD").ok_or("set INTERNETX_PASSWORD (never a flag)")?;
+    let password = env("INTERNETX_PASSWORD")
+        .filter(|_| !args.dry_run)
+        .map(Secret::new);
+    if password.is_none() {
+        println!(
+            "dry run ({}): nothing is sent; each planned exchange and the question it asks:",
+            if args.dry_run {
+                "--dry-run"
+            } else {
+                "no INTERNETX_PASSWORD"
+            }
+        );
+    }
+    let user = match (args.user, &password) {
+        (Some(user), _) => user,
+        (None, None) => "<demo user>".into(),
+        (None, Some(_)) => return Err("set INTERNETX_USER or --user".into()),
+    };
     let reply = match (env("REPLY_TO_ADDRESS"), env("REPLY_TOKEN_SECRET")) {
         (Some(address), Some(secret)) => {
             Some(ReplyAddress::new(&address, secret.as_bytes()).map_err(|e| e.to_string())?)
@@ -73,7 +108,7 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
         .map(|age| crate::operator::parse_age(&age))
         .transpose()?;
     let mails = match (env("MAIL_BUCKET"), wait) {
-        (Some(bucket), Some(seconds)) if seconds > 0 => {
+        (Some(bucket), Some(seconds)) if seconds > 0 && password.is_some() => {
             let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let path_style = adapters::config::s3_force_path_style(&adapters::config::ProcessEnv);
             Some((
@@ -88,16 +123,18 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
     };
     let transfer = match (args.transfer_domain, env("PROBE_AUTH_CODE")) {
         (Some(domain), Some(code)) => Some((domain, Secret::new(code))),
+        (Some(domain), None) if password.is_none() => Some((domain, Secret::new("<auth code>"))),
         (Some(_), None) => return Err("--transfer-domain needs PROBE_AUTH_CODE".into()),
         _ => None,
     };
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let out = args.out.clone();
+    let sent = password.is_some();
     let manifest = run(ProbeOptions {
         url: args.url,
-        user: args.user,
+        user,
         context: args.context,
-        password: Secret::new(password),
+        password,
         out: args.out,
         prefix: args.prefix.unwrap_or_else(|| format!("ib-probe-{now}")),
         nameservers: args
@@ -107,16 +144,25 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
             .filter(|n| !n.is_empty())
             .collect(),
         transfer,
+        transfer_out: args.transfer_out_domain,
+        owner_handle: args.owner_handle,
         reply,
         mails,
     })
     .await?;
-    println!(
-        "{} exchange(s) and {} mail(s) written to {}",
-        manifest["exchanges"].as_array().map_or(0, Vec::len),
-        manifest["mails"].as_array().map_or(0, Vec::len),
-        out.display()
-    );
+    let exchanges = manifest["exchanges"].as_array().map_or(0, Vec::len);
+    if sent {
+        println!(
+            "{exchanges} exchange(s) and {} mail(s) written to {}",
+            manifest["mails"].as_array().map_or(0, Vec::len),
+            out.display()
+        );
+    } else {
+        println!(
+            "{exchanges} planned request(s) written to {}; set INTERNETX_USER and INTERNETX_PASSWORD (demo credentials) to send them",
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -152,13 +198,18 @@ pub struct ProbeOptions {
     pub url: String,
     pub user: String,
     pub context: String,
-    pub password: Secret,
+    /// `None`: a dry run.
+    pub password: Option<Secret>,
     pub out: PathBuf,
     /// Names the throw-away domains: `<prefix>-<check>.com`.
     pub prefix: String,
     pub nameservers: Vec<String>,
     /// A domain the demo account may transfer in, with its auth code.
     pub transfer: Option<(String, Secret)>,
+    /// A domain with an outgoing transfer pending.
+    pub transfer_out: Option<String>,
+    /// An existing contact handle of the demo account.
+    pub owner_handle: Option<String>,
     /// Tokenised reply addresses, so result mails reach the mail bucket.
     pub reply: Option<ReplyAddress>,
     /// Where to look for the result mails, and for how long.
@@ -169,17 +220,44 @@ pub struct ProbeOptions {
 struct Record {
     check: &'static str,
     audit: &'static str,
+    question: &'static str,
+    code: &'static str,
     ctid: String,
     outcome: String,
 }
 
+/// Sends the plan (or, without a password, writes it), and returns the
+/// manifest.
 pub async fn run(options: ProbeOptions) -> Result<Value, String> {
     check_target(&options.url)?;
     std::fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     let started = SystemTime::now();
+    let steps = plan::plan(&plan::PlanInput {
+        prefix: &options.prefix,
+        nameservers: &options.nameservers,
+        transfer: options.transfer.as_ref(),
+        transfer_out: options.transfer_out.as_deref(),
+        owner_handle: options.owner_handle.as_deref(),
+    });
+    let mut probe = Probe {
+        options: &options,
+        records: Vec::new(),
+        secrets: options
+            .password
+            .iter()
+            .chain(options.transfer.as_ref().map(|(_, code)| code))
+            .map(|s| s.expose().to_owned())
+            .collect(),
+    };
+    let Some(password) = &options.password else {
+        for step in &steps {
+            probe.plan_only(step)?;
+        }
+        return probe.manifest(false, Vec::new());
+    };
     let envelope = Envelope::new(Credentials {
         user: options.user.clone(),
-        password: options.password.clone(),
+        password: password.clone(),
         context: options.context.clone(),
     });
     let client = |rate: f64| {
@@ -193,227 +271,42 @@ pub async fn run(options: ProbeOptions) -> Result<Value, String> {
     // Paced below the documented limit, except where the limit is the question.
     let paced = client(2.0)?;
     let unpaced = client(1_000.0)?;
-    let mut probe = Probe {
-        options: &options,
-        records: Vec::new(),
-        secrets: vec![options.password.expose().to_owned()],
-    };
-    if let Some((_, code)) = &options.transfer {
-        probe.secrets.push(code.expose().to_owned());
-    }
-    let domain = |check: &str| format!("{}-{check}.com", options.prefix);
-    let ns = probe.nameservers();
-
-    // D4: a registration without name servers.
-    let order = probe.order(&domain("no-ns"), Vec::new(), true);
-    probe
-        .send(
-            &paced,
-            "create-without-nameservers",
-            "D4",
-            TaskKind::DomainCreate(order),
-        )
-        .await?;
-    // D3: a transfer without contacts and name servers, and one without name servers.
-    let code = || Secret::new("probe-auth-code");
-    let bare = probe.order(&domain("transfer-bare"), Vec::new(), false);
-    probe
-        .send(
-            &paced,
-            "transfer-without-contacts",
-            "D3",
-            transfer(bare, code()),
-        )
-        .await?;
-    let no_ns = probe.order(&domain("transfer-no-ns"), Vec::new(), true);
-    probe
-        .send(
-            &paced,
-            "transfer-without-nameservers",
-            "D3",
-            transfer(no_ns, code()),
-        )
-        .await?;
-    // D1/D2: domain info while a registration (and a transfer) still runs.
-    let created = domain("running");
-    let order = probe.order(&created, ns.clone(), true);
-    probe
-        .send(
-            &paced,
-            "create-complete",
-            "D1",
-            TaskKind::DomainCreate(order),
-        )
-        .await?;
-    probe
-        .send(&paced, "info-while-create-runs", "D1/D2", info(&created))
-        .await?;
-    if let Some((name, code)) = &options.transfer {
-        let order = probe.order(name, ns.clone(), true);
-        probe
-            .send(
-                &paced,
-                "transfer-complete",
-                "D2/D11",
-                transfer(order, code.clone()),
-            )
-            .await?;
-        probe
-            .send(&paced, "info-while-transfer-runs", "D2", info(name))
-            .await?;
-    }
-    // Issue 17: is `0106002` with a `<transfer>` object understood? On a
-    // domain nobody asked for, the answer should be "nothing pending", not a
-    // malformed request.
-    probe
-        .send(
-            &paced,
-            "transfer-out-answer-nothing-pending",
-            "0106002",
-            TaskKind::TransferOutAnswer {
-                name: created.clone(),
-                answer: internetx::TransferOutAnswer::Ack,
-            },
-        )
-        .await?;
-    // D22: Transfer-Out Info on a domain nobody asked for (what "nothing
-    // pending" looks like; the sync confirms every reported transfer so).
-    // D19: a nack with a numbered reason (1, fraud), nothing pending.
-    let others = [
-        (
-            "transfer-out-info-nothing-pending",
-            "D22",
-            TaskKind::TransferOutInfo {
-                name: created.clone(),
-            },
-        ),
-        (
-            "transfer-out-nack-numbered-reason",
-            "D19",
-            TaskKind::TransferOutAnswer {
-                name: created.clone(),
-                answer: internetx::TransferOutAnswer::Nack {
-                    reason: internetx::NackReason::Fraud,
-                },
-            },
-        ),
-        // D21/D23: a list page with the connector's keys (is `status`
-        // honoured, an empty `<cancelation/>` written, `summary` given?),
-        // and one with a limit of 1000 (refused, capped or honoured?).
-        (
-            "list-with-our-keys",
-            "D21/D23",
-            TaskKind::DomainList {
-                offset: 0,
-                limit: 5,
-            },
-        ),
-        (
-            "list-limit-1000",
-            "D23",
-            TaskKind::DomainList {
-                offset: 0,
-                limit: 1_000,
-            },
-        ),
-        // The auth-code tasks and the lock as the connector sends them
-        // (D20: 0113001 answer, 0113005's codes; 0102002's answer).
-        (
-            "authinfo1-create",
-            "D20",
-            TaskKind::AuthInfoCreate {
-                name: created.clone(),
-            },
-        ),
-        (
-            "authinfo-to-owner",
-            "D20",
-            TaskKind::AuthInfoToOwner {
-                name: created.clone(),
-            },
-        ),
-        (
-            "registry-lock",
-            "0102002",
-            TaskKind::RegistryStatus {
-                name: created.clone(),
-                status: "LOCK".into(),
-            },
-        ),
-    ];
-    for (check, audit, task) in others {
-        probe.send(&paced, check, audit, task).await?;
-    }
-    // D10: a cancelation's immediate answer (its mail, if any, below).
-    probe
-        .send(
-            &paced,
-            "cancel-at-expiry",
-            "D10",
-            TaskKind::CancelationAtExpiry {
-                name: created.clone(),
-            },
-        )
-        .await?;
-    // Its withdrawal (0103103) as the connector sends it.
-    probe
-        .send(
-            &paced,
-            "cancelation-withdrawal",
-            "0103103",
-            TaskKind::CancelationDelete {
-                name: created.clone(),
-            },
-        )
-        .await?;
-    // D12, D17: phone groups and a long alias.
-    for (check, phone) in [
-        ("phone-three-groups", "+1-555-123-4567"),
-        ("phone-two-groups", "+1-5551234567"),
-    ] {
-        let mut order = probe.order(&domain(check), ns.clone(), true);
-        set_owner(&mut order, |c| c.phone = phone.to_owned());
-        probe
-            .send(&paced, check, "D12", TaskKind::DomainCreate(order))
-            .await?;
-    }
-    let mut order = probe.order(&domain("long-alias"), ns.clone(), true);
-    set_owner(&mut order, |c| {
-        c.alias = format!("ib-owner-{}", "a".repeat(250))
-    });
-    probe
-        .send(
-            &paced,
-            "alias-250-characters",
-            "D17",
-            TaskKind::DomainCreate(order),
-        )
-        .await?;
-    // D14: four requests inside one second (started together, unpaced).
-    let tasks: Vec<Task> = (0..4)
-        .map(|i| probe.task(info(&created), &format!("burst-{i}")))
-        .collect();
-    let (a, b, c, d) = tokio::join!(
-        unpaced.send(&tasks[0]),
-        unpaced.send(&tasks[1]),
-        unpaced.send(&tasks[2]),
-        unpaced.send(&tasks[3]),
-    );
-    for (task, result) in tasks.iter().zip([a, b, c, d]) {
-        probe.write(task, "four-in-one-second", "D14", result)?;
+    for step in &steps {
+        match &step.request {
+            Request::Burst { kind, times } => {
+                let tasks: Vec<Task> = (0..*times)
+                    .map(|i| probe.task(kind.clone(), &format!("{}-{i}", step.check)))
+                    .collect();
+                let started: Vec<_> = tasks
+                    .iter()
+                    .map(|task| {
+                        let (client, task) = (unpaced.clone(), task.clone());
+                        tokio::spawn(async move { client.send(&task).await })
+                    })
+                    .collect();
+                for (task, handle) in tasks.iter().zip(started) {
+                    let result = handle
+                        .await
+                        .unwrap_or_else(|e| Err(GatewayError::NotSent(e.to_string())));
+                    probe.write(task, step, Some(result))?;
+                }
+            }
+            request => {
+                let task = probe.task(request.kind().clone(), step.check);
+                let result = match request {
+                    Request::Edited { .. } => {
+                        paced
+                            .send_xml(request.body(task.to_xml(paced.envelope())))
+                            .await
+                    }
+                    _ => paced.send(&task).await,
+                };
+                probe.write(&task, step, Some(result))?;
+            }
+        }
     }
     let mails = probe.collect_mails(started).await?;
-    let manifest = json!({
-        "gateway": options.url,
-        "context": options.context,
-        "exchanges": probe.records.iter().map(|r| json!({
-            "check": r.check, "audit": r.audit, "ctid": r.ctid, "outcome": r.outcome,
-        })).collect::<Vec<_>>(),
-        "mails": mails,
-    });
-    let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
-    write(&options.out.join("manifest.json"), &probe.scrub(&text))?;
-    Ok(manifest)
+    probe.manifest(true, mails)
 }
 
 struct Probe<'a> {
@@ -424,53 +317,6 @@ struct Probe<'a> {
 }
 
 impl Probe<'_> {
-    fn nameservers(&self) -> Vec<Nameserver> {
-        self.options
-            .nameservers
-            .iter()
-            .map(|name| Nameserver {
-                name: name.clone(),
-                ipv4: vec![],
-                ipv6: vec![],
-            })
-            .collect()
-    }
-
-    /// A registration or transfer body; `contacts`: all four, in full.
-    fn order(&self, name: &str, nameservers: Vec<Nameserver>, contacts: bool) -> DomainOrder {
-        let contact = |slot: &str| {
-            contacts.then(|| {
-                ContactRef::Inline(Box::new(Contact {
-                    alias: registrar::contact::alias(slot, name),
-                    kind: ContactKind::Person,
-                    first_name: "Probe".into(),
-                    last_name: "Example".into(),
-                    organization: None,
-                    address: vec!["Example Street 1".into()],
-                    postal_code: "10115".into(),
-                    city: "Berlin".into(),
-                    state: None,
-                    country: "DE".into(),
-                    phone: "+49-30-1234567".into(),
-                    fax: None,
-                    email: "probe@example.com".into(),
-                    protection: Protection::Limited,
-                    extension: Vec::new(),
-                }))
-            })
-        };
-        DomainOrder {
-            name: name.to_owned(),
-            owner: contact("owner"),
-            admin: contact("admin"),
-            tech: contact("tech"),
-            zone: contact("zone"),
-            nameservers,
-            period_years: None,
-            confirm_owner_consent: contacts,
-        }
-    }
-
     fn task(&self, kind: TaskKind, check: &str) -> Task {
         let ctid = format!("ib-probe-{}-{check}", self.options.prefix);
         let reply_to = self.options.reply.as_ref().map(|r| r.for_ctid(&ctid));
@@ -481,65 +327,97 @@ impl Probe<'_> {
         }
     }
 
-    async fn send(
-        &mut self,
-        client: &GatewayClient,
-        check: &'static str,
-        audit: &'static str,
-        kind: TaskKind,
-    ) -> Result<(), String> {
-        let task = self.task(kind, check);
-        let result = client.send(&task).await;
-        self.write(&task, check, audit, result)
+    /// A dry run's entry: the request as it would go out, nothing sent.
+    fn plan_only(&mut self, step: &Step) -> Result<(), String> {
+        let task = self.task(step.request.kind().clone(), step.check);
+        self.write(&task, step, None)
     }
 
     /// Writes one exchange: the request (as sent, secrets removed) and
-    /// what came back, answer or failure.
+    /// what came back, answer or failure (`None`: not sent).
     fn write(
         &mut self,
         task: &Task,
-        check: &'static str,
-        audit: &'static str,
-        result: Result<internetx::Exchange, GatewayError>,
+        step: &Step,
+        result: Option<Result<internetx::Exchange, GatewayError>>,
     ) -> Result<(), String> {
         let n = self.records.len() + 1;
-        let base = self.options.out.join(format!("{n:02}-{check}"));
+        let base = self.options.out.join(format!("{n:02}-{}", step.check));
         let envelope = Envelope::new(Credentials {
             user: self.options.user.clone(),
             password: Secret::new("***"),
             context: self.options.context.clone(),
         });
+        let request = step.request.body(task.to_xml(&envelope));
         write(
             &base.with_extension("request.xml"),
-            &self.scrub(&redact(&task.to_xml(&envelope))),
+            &self.scrub(&redact(&request)),
         )?;
-        let (answer, outcome) = match result {
-            Ok(exchange) => {
-                let outcome = exchange.answer.summary();
-                (exchange.response_xml, outcome)
+        let outcome = match result {
+            None => {
+                println!(
+                    "{n:02} {:<38} {:<7} {:<18} {}",
+                    step.check,
+                    task.kind.code(),
+                    step.audit,
+                    step.question
+                );
+                "not sent (dry run)".to_owned()
             }
-            Err(GatewayError::Protocol {
-                response_xml,
-                source,
-                ..
-            }) => (response_xml, format!("unreadable answer: {source}")),
-            Err(GatewayError::Http { status, body, .. }) => (body, format!("HTTP {status}")),
-            Err(other) => (String::new(), other.to_string()),
+            Some(result) => {
+                let (answer, outcome) = match result {
+                    Ok(exchange) => {
+                        let outcome = exchange.answer.summary();
+                        (exchange.response_xml, outcome)
+                    }
+                    Err(GatewayError::Protocol {
+                        response_xml,
+                        source,
+                        ..
+                    }) => (response_xml, format!("unreadable answer: {source}")),
+                    Err(GatewayError::Http { status, body, .. }) => {
+                        (body, format!("HTTP {status}"))
+                    }
+                    Err(other) => (String::new(), other.to_string()),
+                };
+                // Redacted as the connector stores answers: `authinfo1-create`
+                // may bring an auth code back.
+                write(
+                    &base.with_extension("answer.xml"),
+                    &self.scrub(&redact(&answer)),
+                )?;
+                let outcome = self.scrub(&outcome);
+                println!("{n:02} {:<38} {:<18} {outcome}", step.check, step.audit);
+                outcome
+            }
         };
-        // Redacted as the connector stores answers: `authinfo1-create` may
-        // bring an auth code back.
-        write(
-            &base.with_extension("answer.xml"),
-            &self.scrub(&redact(&answer)),
-        )?;
-        println!("{n:02} {check:<30} {audit:<7} {}", self.scrub(&outcome));
         self.records.push(Record {
-            check,
-            audit,
+            check: step.check,
+            audit: step.audit,
+            question: step.question,
+            code: task.kind.code(),
             ctid: task.ctid.clone(),
             outcome,
         });
         Ok(())
+    }
+
+    /// `manifest.json`: each exchange with the audit item it answers.
+    fn manifest(&self, sent: bool, mails: Vec<Value>) -> Result<Value, String> {
+        let manifest = json!({
+            "gateway": self.options.url,
+            "context": self.options.context,
+            "sent": sent,
+            "audit": "shared/reviews/protocol-audit.md, round 3: D-items; §6.N is the N-th open question of section 6, §7.N the N-th check of section 7",
+            "exchanges": self.records.iter().map(|r| json!({
+                "check": r.check, "audit": r.audit, "question": r.question,
+                "task": r.code, "ctid": r.ctid, "outcome": r.outcome,
+            })).collect::<Vec<_>>(),
+            "mails": mails,
+        });
+        let text = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+        write(&self.options.out.join("manifest.json"), &self.scrub(&text))?;
+        Ok(manifest)
     }
 
     /// The result mails that answer the probe's ctids, kept as they came
@@ -621,22 +499,6 @@ fn mask_tokens(text: &str) -> String {
     out
 }
 
-fn transfer(order: DomainOrder, auth_code: Secret) -> TaskKind {
-    TaskKind::DomainTransfer { order, auth_code }
-}
-
-fn info(name: &str) -> TaskKind {
-    TaskKind::DomainInfo {
-        name: name.to_owned(),
-    }
-}
-
-fn set_owner(order: &mut DomainOrder, change: impl FnOnce(&mut Contact)) {
-    if let Some(ContactRef::Inline(owner)) = &mut order.owner {
-        change(owner);
-    }
-}
-
 fn write(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -669,6 +531,79 @@ mod tests {
         ] {
             assert!(super::check_target(fine).is_ok(), "{fine}");
         }
+    }
+
+    /// Without a password nothing is sent (the URL is a closed port) and
+    /// the plan is written: every request, redacted, and the manifest.
+    #[test]
+    fn a_dry_run_writes_the_plan_and_sends_nothing() {
+        let out = std::env::temp_dir().join(format!("probe-dry-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&out);
+        let options = super::ProbeOptions {
+            url: "http://127.0.0.1:9/gateway".into(),
+            user: "<demo user>".into(),
+            context: "1".into(),
+            password: None,
+            out: out.clone(),
+            prefix: "dry".into(),
+            nameservers: vec!["a.example.net".into(), "b.example.net".into()],
+            transfer: Some(("incoming.com".into(), super::Secret::new("s3cret-code"))),
+            transfer_out: Some("leaving.com".into()),
+            owner_handle: None,
+            reply: None,
+            mails: None,
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let manifest = runtime.block_on(super::run(options)).unwrap();
+        assert_eq!(manifest["sent"], false);
+        let exchanges = manifest["exchanges"].as_array().unwrap();
+        assert!(exchanges
+            .iter()
+            .all(|e| e["outcome"] == "not sent (dry run)"));
+        assert!(exchanges
+            .iter()
+            .all(|e| !e["question"].as_str().unwrap().is_empty()));
+        let checks: Vec<&str> = exchanges
+            .iter()
+            .map(|e| e["check"].as_str().unwrap())
+            .collect();
+        for check in [
+            "transfer-out-nack-text-pending",
+            "list-limit-5000",
+            "authinfo2-be",
+        ] {
+            assert!(checks.contains(&check), "{check}: {checks:?}");
+        }
+        let mut requests = 0;
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!name.ends_with(".answer.xml"), "{name}: nothing was sent");
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("s3cret-code"), "auth code in {name}");
+            if name.ends_with(".request.xml") {
+                requests += 1;
+            }
+        }
+        assert_eq!(requests, exchanges.len());
+        let text_nack = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| {
+                p.to_string_lossy()
+                    .ends_with("transfer-out-nack-text-pending.request.xml")
+            })
+            .unwrap();
+        assert!(std::fs::read_to_string(text_nack)
+            .unwrap()
+            .contains(&format!(
+                "<nack_reason>{}</nack_reason>",
+                super::plan::TEXT_NACK_REASON
+            )));
+        let _ = std::fs::remove_dir_all(&out);
     }
 
     #[test]
