@@ -610,6 +610,8 @@ pub struct Options {
     /// Tasks accepted now that fail in their result mail (`domain` or
     /// `domain/code`), besides the simulator's own.
     pub fail_async: Vec<String>,
+    /// The simulator cuts every domain-list page to this many, silently.
+    pub list_cap: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -639,6 +641,7 @@ impl Default for Options {
             scenarios: Vec::new(),
             defaults: provider_defaults(),
             fail_async: Vec::new(),
+            list_cap: None,
         }
     }
 }
@@ -767,6 +770,7 @@ impl World {
                 answer_delay: options.answer_delay,
                 faults: options.faults.clone(),
                 rate_limit: options.rate_limit,
+                list_cap: options.list_cap,
                 scenarios: options.scenarios.clone(),
                 // Event mails go to the profile's address on the inbound domain.
                 notification_address: Some(reply_to_address.clone()),

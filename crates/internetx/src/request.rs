@@ -237,8 +237,10 @@ pub enum TaskKind {
     },
     /// `0106001`: whether an outgoing transfer of the domain is pending
     /// (OpenAPI "TransferOut Info (0106001)", `GET /transferout/{name}`,
-    /// protocol audit D22). Its XML body is not published: it names the
-    /// domain in the Transfer object as `0106002` does; the probe asks.
+    /// protocol audit D22). The body `<transfer><domain><name/></domain>
+    /// </transfer>` is what intermetrics/autodns-api
+    /// `Task/TransferOutInfo.php` sends: unlike `0106002`, the domain is an
+    /// object with a name there.
     TransferOutInfo { name: String },
 }
 
@@ -358,6 +360,14 @@ impl Task {
                 for key in LIST_KEYS {
                     w.leaf("key", key);
                 }
+                // A fixed order, so that an offset saved by one run still
+                // points into the same sequence the next (the Order object
+                // of a list inquiry, https://help.internetx.com/x/hBHj; its
+                // XML form as etobi/php-schlundtech-autodns sends it).
+                w.open("order");
+                w.leaf("key", "name");
+                w.leaf("mode", "ASC");
+                w.close("order");
             }
             TaskKind::DomainUpdate(update) => {
                 w.open("domain");
@@ -410,7 +420,9 @@ impl Task {
             }
             TaskKind::TransferOutInfo { name } => {
                 w.open("transfer");
-                w.leaf("domain", name);
+                w.open("domain");
+                w.leaf("name", name);
+                w.close("domain");
                 w.close("transfer");
             }
         }

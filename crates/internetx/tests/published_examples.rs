@@ -57,6 +57,10 @@ const DOCUMENTED_EXTRAS: &[(&str, &str)] = &[
     ),
     ("contact/state", "Transfer Plus ownerc example"),
     ("contact/extension", "Transfer Plus ownerc example"),
+    (
+        "task/order",
+        "ListInquire's Order object; etobi/php-schlundtech-autodns",
+    ),
 ];
 
 /// Children an example fills in that we may leave out, and why.
@@ -555,6 +559,34 @@ fn every_published_notification_parses() {
     assert_eq!(standard.messages[0].code, "MSG01050");
 }
 
+/// D22: the transfer-out inquiry against the only client library that
+/// sends one: the domain as an object with a name inside the Transfer
+/// object (a bare `<domain>` text, as in `0106002`, is not that form).
+#[test]
+fn transfer_out_info_matches_a_client_librarys_request() {
+    let ours = built(TaskKind::TransferOutInfo {
+        name: "example.com".into(),
+    });
+    let library = example("request-0106001-transferout-info.xml");
+    assert_eq!(at(&ours, &["task", "code"]).text, "0106001");
+    conforms(
+        at(&ours, &["task", "transfer"]),
+        at(&library, &["task", "transfer"]),
+        "transfer",
+        &[],
+    );
+    conforms(
+        at(&ours, &["task", "transfer", "domain"]),
+        at(&library, &["task", "transfer", "domain"]),
+        "domain",
+        &[],
+    );
+    assert_eq!(
+        at(&ours, &["task", "transfer", "domain", "name"]).text,
+        "example.com"
+    );
+}
+
 /// D20/D27: AuthInfo2 against its official XML example.
 #[test]
 fn authinfo2_matches_its_example() {
@@ -602,4 +634,13 @@ fn the_domain_list_matches_the_list_view_and_a_production_lists_keys() {
         );
     }
     assert!(mine.iter().any(|k| k == "status"), "{mine:?}");
+    let order = example("request-0205-list-order.xml");
+    conforms(
+        at(&ours, &["task", "order"]),
+        at(&order, &["task", "order"]),
+        "order",
+        &[],
+    );
+    assert_eq!(at(&ours, &["task", "order", "key"]).text, "name");
+    assert_eq!(at(&ours, &["task", "order", "mode"]).text, "ASC");
 }

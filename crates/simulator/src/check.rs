@@ -100,6 +100,7 @@ pub fn peek(text: &str) -> Recorded {
             t.text_at(&["domain", "name"])
                 .or_else(|| t.text_at(&["cancelation", "domain"]))
                 .or_else(|| t.text_at(&["transfer", "domain"]))
+                .or_else(|| t.text_at(&["transfer", "domain", "name"]))
         })
         .map(str::to_ascii_lowercase);
     recorded
@@ -478,8 +479,11 @@ fn contact_problem(domain: &Element, slot: &str, required: bool) -> Option<Strin
             return Some(format!("EF01092 {slot}: field {field} is missing."));
         }
     }
+    // Either case: the official Domain Create Plus example sends `de`, its
+    // Transfer Plus example `DE` (fixtures request-0101-create-plus.xml and
+    // request-0104-transfer-plus.xml).
     let country = contact.text_at(&["country"]).unwrap_or_default();
-    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_uppercase()) {
+    if country.len() != 2 || !country.bytes().all(|b| b.is_ascii_alphabetic()) {
         return Some(format!("EF01093 {slot}: country must be an ISO code."));
     }
     // The documented forms only: `+CC-AREA-NUMBER` (every official example)

@@ -60,6 +60,10 @@ pub struct SimulatorConfig {
     /// The account profile's notification address: where event mails
     /// (`domain_away`, …) go. `None`: no event mails.
     pub notification_address: Option<String>,
+    /// Cut every list page to this many domains, silently, instead of
+    /// refusing a `limit` above [`portfolio::MAX_LIMIT`]: InterNetX
+    /// documents no maximum, so both are plausible (protocol audit D23).
+    pub list_cap: Option<u64>,
 }
 
 /// The plausible variants where InterNetX documents nothing, per domain.
@@ -142,6 +146,7 @@ impl Default for SimulatorConfig {
             rate_limit: None,
             scenarios: Vec::new(),
             notification_address: None,
+            list_cap: None,
         }
     }
 }

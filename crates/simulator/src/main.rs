@@ -44,6 +44,10 @@ struct Args {
     /// Requests accepted per second; more get HTTP 429 (InterNetX: 3).
     #[arg(long)]
     rate_limit: Option<usize>,
+    /// Cut every domain-list page to this many, silently, instead of
+    /// refusing a `limit` above the simulator's maximum.
+    #[arg(long)]
+    list_cap: Option<u64>,
     /// Deliver result mails into this bucket.
     #[arg(long)]
     mail_bucket: Option<String>,
@@ -74,6 +78,7 @@ async fn main() -> std::io::Result<()> {
     config.fail_async.extend(args.fail_async);
     config.faults = args.faults;
     config.rate_limit = args.rate_limit;
+    config.list_cap = args.list_cap;
     if let Some(bucket) = args.mail_bucket {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -38,19 +38,35 @@ pub fn dates(name: &str) -> (String, String) {
     (fmt(expire), fmt(payable))
 }
 
-/// The `<domain>` block of one domain, as info and list answers carry it.
-/// Unset fields are left out, or — `Scenario::EmptyUnsetFields` — written
-/// empty, as InterNetX writes them in published answers (`<authinfo></authinfo>`
-/// in tillkahlbrock/autodns-api's `DomainInquire_response.xml`; `<remarks></remarks>`
-/// and `<extension/>` in the official contact job notification): whether a
-/// list or info writes an empty `<cancelation/>` is not published (protocol
-/// audit D21), so both are offered.
+/// The `<domain>` block of one domain, as domain info carries it: every
+/// field (a keyless info returns them all, as sourcedesk's `syncDomain()`
+/// reads them). Unset fields are left out, or — `Scenario::EmptyUnsetFields`
+/// — written empty, as InterNetX writes them in published answers
+/// (`<authinfo></authinfo>` in tillkahlbrock/autodns-api's
+/// `DomainInquire_response.xml`; `<remarks></remarks>` and `<extension/>` in
+/// the official contact job notification): whether a list or info writes an
+/// empty `<cancelation/>` is not published (protocol audit D21), so both are
+/// offered.
 pub fn domain_block(
     config: &SimulatorConfig,
     name: &str,
     registered: &Registry,
     status: &str,
 ) -> String {
+    let fields: String = domain_fields(config, name, registered, status)
+        .into_iter()
+        .map(|(_, xml)| xml)
+        .collect();
+    format!("<domain><name>{name}</name>{fields}</domain>")
+}
+
+/// One domain's fields, each with the `<key>` a list asks for it by.
+fn domain_fields(
+    config: &SimulatorConfig,
+    name: &str,
+    registered: &Registry,
+    status: &str,
+) -> Vec<(&'static str, String)> {
     let empty_unset = config.scenario(name) == Scenario::EmptyUnsetFields;
     let nserver: String = registered
         .nameservers
@@ -77,40 +93,87 @@ pub fn domain_block(
     } else {
         "ACTIVE"
     };
-    format!(
-        "<domain><name>{name}</name>{nserver}<status>{status}</status><expire>{expire}</expire>\
-         <payable>{payable}</payable><registry_status>{registry_status}</registry_status>\
-         <autorenew>{autorenew}</autorenew>{cancelation}</domain>"
-    )
+    vec![
+        ("nserver", nserver),
+        ("status", format!("<status>{status}</status>")),
+        ("expire", format!("<expire>{expire}</expire>")),
+        ("payable", format!("<payable>{payable}</payable>")),
+        (
+            "registry_status",
+            format!("<registry_status>{registry_status}</registry_status>"),
+        ),
+        ("autorenew", format!("<autorenew>{autorenew}</autorenew>")),
+        ("cancelation", cancelation.to_owned()),
+    ]
 }
 
-/// `0105` with a `view`: one page of the domains in the account, by name.
+/// `0105` with a `view`: one page of the domains in the account.
+///
+/// As the list-inquiry page says (https://help.internetx.com/x/hBHj), "the
+/// returned lists contain less details for the individual objects than the
+/// results of single queries": a listed domain carries its name and the
+/// fields its `<key>`s ask for (Single Inquire: "with the keyword key
+/// additional details can be requested"). The Order object
+/// (`<order><key>name</key><mode>ASC|DESC</mode></order>`, as
+/// etobi/php-schlundtech-autodns writes it) sorts by name; without one the
+/// order is unspecified: here the database's own, stable but not by name.
+/// No maximum `limit` is documented: by default more than [`MAX_LIMIT`] is
+/// refused; `SimulatorConfig::list_cap` instead cuts every page to that
+/// many silently, the other plausible gateway.
 pub fn domain_list(config: &SimulatorConfig, task: &Element, registered: &Registry) -> Answer {
     let number = |key: &str| {
         task.text_at(&["view", key])
             .and_then(|v| v.trim().parse::<u64>().ok())
     };
     let offset = number("offset").unwrap_or(0);
-    let limit = number("limit").unwrap_or(20);
-    if limit == 0 || limit > MAX_LIMIT {
-        return Answer::error(
-            "E0105",
-            "Domain data could not be inquired.",
-            None,
-            "EF00010 The view limit is out of range.",
-        );
+    let mut limit = number("limit").unwrap_or(20);
+    match config.list_cap {
+        Some(cap) => limit = limit.min(cap),
+        None if limit == 0 || limit > MAX_LIMIT => {
+            return Answer::error(
+                "E0105",
+                "Domain data could not be inquired.",
+                None,
+                "EF00010 The view limit is out of range.",
+            );
+        }
+        None => {}
     }
+    let keys: Vec<&str> = task.children_named("key").map(|k| k.text.trim()).collect();
     let mut names: Vec<&String> = registered.domains.iter().collect();
-    names.sort();
+    match (
+        task.text_at(&["order", "key"]),
+        task.text_at(&["order", "mode"])
+            .map(str::to_ascii_uppercase),
+    ) {
+        (Some("name"), Some(mode)) if mode == "DESC" => names.sort_by(|a, b| b.cmp(a)),
+        (Some("name"), _) => names.sort(),
+        _ => names.sort_by_key(|name| storage_order(name)),
+    }
     let blocks: String = names
         .iter()
         .skip(offset as usize)
         .take(limit as usize)
-        .map(|name| domain_block(config, name, registered, "success"))
+        .map(|name| {
+            let fields: String = domain_fields(config, name, registered, "success")
+                .into_iter()
+                .filter(|(key, _)| keys.contains(key))
+                .map(|(_, xml)| xml)
+                .collect();
+            format!("<domain><name>{name}</name>{fields}</domain>")
+        })
         .collect();
     let mut answer = Answer::success("S0105", "Domain data was inquired successfully.", None);
     answer.data = format!("<summary>{}</summary>{blocks}", names.len());
     answer
+}
+
+/// A stable position per name that is not alphabetical: what a database
+/// returns without an ORDER BY.
+fn storage_order(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// The event mail's document for a domain that left the account; `kind`
@@ -149,9 +212,12 @@ fn held_domain(
     )))
 }
 
-/// `0103103`: the cancelation at expiry withdrawn. Done at once in AutoDNS's
-/// own database (no registry step), so answered `S0103103`; a domain
-/// without a cancelation is refused. Codes ours where unpublished.
+/// `0103103`: the cancelation at expiry withdrawn. Answered synchronously
+/// `S0103103` "Cancelation has been deleted successfully."
+/// (https://help.internetx.com/x/7YdQAg, Cancelation Delete). The page's
+/// example sends `execdate now`, a production client `expire`; both are
+/// taken. The refusal of a domain without a cancelation is not on that
+/// page: its code and text are ours.
 pub fn cancelation_delete(task: &Element, registered: &mut Registry) -> Answer {
     let name = task
         .text_at(&["cancelation", "domain"])
@@ -166,7 +232,11 @@ pub fn cancelation_delete(task: &Element, registered: &mut Registry) -> Answer {
             "EF01032 There is no cancelation for this domain.",
         );
     }
-    Answer::success("S0103103", "The cancelation was deleted.", object)
+    Answer::success(
+        "S0103103",
+        "Cancelation has been deleted successfully.",
+        object,
+    )
 }
 
 /// `0102002` (Domain Status Update): `LOCK`/`ACTIVE` for gTLDs only, as the

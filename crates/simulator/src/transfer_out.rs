@@ -118,12 +118,23 @@ pub fn answer(config: &SimulatorConfig, task: &Element, registered: &mut Registr
 
 /// `0106001`: the pending outgoing transfer of a domain (OpenAPI "TransferOut
 /// Info (0106001)"; the TransferOut object's fields `domain`, `gainingRegistrar`,
-/// `start`, `autoAck`/`autoNack`, `end`). Its XML form is not published:
-/// the answer carries a `<transfer>` block with the Transfer object's XML
-/// keywords, and none pending is an error, as domain info answers for a
-/// domain it does not hold. The codes are ours.
+/// `start`, `autoAck`/`autoNack`, `end`). The request names the domain as an
+/// object, `<transfer><domain><name/></domain></transfer>`, as
+/// intermetrics/autodns-api `Task/TransferOutInfo.php` sends it; a request
+/// without that name is refused. No answer is published: it carries a
+/// `<transfer>` block with the Transfer object's XML keywords, and none
+/// pending is an error, as domain info answers for a domain it does not
+/// hold; the codes are ours (the probe asks for the real ones).
 pub fn info(task: &Element, registered: &Registry) -> Answer {
-    let name = transfer_domain(task);
+    let Some(name) = task.text_at(&["transfer", "domain", "name"]) else {
+        return Answer::error(
+            "E0106001",
+            "Transfer-out data could not be inquired.",
+            None,
+            "EF01001 Domain name is missing.",
+        );
+    };
+    let name = name.trim().to_ascii_lowercase();
     let object = Some(("domain", name.as_str()));
     if !registered.domains.contains(&name) || !registered.transfers_out.contains(&name) {
         return Answer::error(

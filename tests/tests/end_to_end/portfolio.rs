@@ -251,3 +251,50 @@ async fn empty_elements_for_unset_fields_are_no_cancelation() {
     assert!(text(&cut, "drift").contains("never sent"), "{cut:?}");
     assert_eq!(text(&cut, "cancel_at"), expected_expiry("cut.com"));
 }
+
+/// D23: a gateway that silently cuts every list page below the asked
+/// `limit` (no maximum is documented) neither ends the import or the sweep
+/// early nor skips a domain: both go on from what the page held until the
+/// list's `summary`.
+#[tokio::test]
+async fn pages_cut_short_by_the_gateway_neither_end_nor_skip() {
+    let w = World::start_with(e2e::Options {
+        mail_format: None,
+        list_cap: Some(30),
+        ..e2e::Options::default()
+    })
+    .await;
+    let names: Vec<String> = (0..130).map(|i| format!("cut{i:03}.com")).collect();
+    w.simulator.seed_domains(names.clone());
+    let (ok, out, err) = w
+        .cli(&["import", "--account", "PROV-1", "--page", "100", "--apply"])
+        .await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("0 already in the table, 130 adopted"),
+        "{}",
+        out.lines().last().unwrap_or("")
+    );
+    let run = w
+        .sync(SyncPolicy {
+            page: 100,
+            pages_per_run: 10,
+            checks_per_run: 20,
+            ..SyncPolicy::default()
+        })
+        .await;
+    assert_eq!(run["sweep_completed"], true, "{run}");
+    assert_eq!(run["recorded"], 130, "{run}");
+    assert_eq!(run["gone"], 0, "{run}");
+    let items = w.store.domains().await.unwrap();
+    assert_eq!(items.len(), 130);
+    for item in &items {
+        assert_eq!(item.status, Status::Registered, "{}", item.domain);
+        assert_eq!(
+            item.portfolio.expires_at.as_deref(),
+            Some(expected_expiry(&item.domain).as_str()),
+            "{}",
+            item.domain
+        );
+    }
+}

@@ -30,7 +30,7 @@ pub enum Request {
     /// The connector's request for `kind` with `from` replaced by `to`.
     Edited {
         kind: TaskKind,
-        from: &'static str,
+        from: String,
         to: String,
     },
     /// `times` copies of the task started together, unpaced: the rate
@@ -50,7 +50,7 @@ impl Request {
     /// The body to send, given the connector's XML for the task.
     pub fn body(&self, connector_xml: String) -> String {
         match self {
-            Request::Edited { from, to, .. } => connector_xml.replacen(from, to, 1),
+            Request::Edited { from, to, .. } => connector_xml.replacen(from.as_str(), to, 1),
             _ => connector_xml,
         }
     }
@@ -104,7 +104,7 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
         question,
         request: Request::Edited {
             kind: nack(name, NackReason::Fraud),
-            from: "<nack_reason>1</nack_reason>",
+            from: "<nack_reason>1</nack_reason>".into(),
             to: format!("<nack_reason>{TEXT_NACK_REASON}</nack_reason>"),
         },
     };
@@ -114,7 +114,7 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
         question,
         request: Request::Edited {
             kind,
-            from: "<confirm_owner_consent>1</confirm_owner_consent>",
+            from: "<confirm_owner_consent>1</confirm_owner_consent>".into(),
             to: String::new(),
         },
     };
@@ -323,7 +323,7 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
         task(
             "list-with-our-keys",
             "D21/D23 §6.4 §7.2",
-            "A one-page list with the connector's keys: which keys are honoured, is <cancelation/> written empty, what does <summary> say, in which order?",
+            "A one-page list with the connector's keys and <order> by name: which keys are honoured, is <cancelation/> written empty, what does <summary> say, are the names ascending?",
             TaskKind::DomainList {
                 offset: 0,
                 limit: 5,
@@ -371,7 +371,7 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
                 kind: TaskKind::CancelationDelete {
                     name: named(&running),
                 },
-                from: "<execdate>expire</execdate>",
+                from: "<execdate>expire</execdate>".into(),
                 to: "<execdate>now</execdate>".into(),
             },
         },
@@ -408,6 +408,16 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
                 "0106001 with an outgoing transfer pending: what does the answer carry?",
                 pending.clone(),
             ),
+            Step {
+                check: "transfer-out-info-bare-domain",
+                audit: "D22 0106001",
+                question: "0106001 with the domain as text, as 0106002 writes it, instead of the client library's <domain><name/>: also understood?",
+                request: Request::Edited {
+                    kind: pending.clone(),
+                    from: format!("<domain><name>{}</name></domain>", named(name)),
+                    to: format!("<domain>{}</domain>", named(name)),
+                },
+            },
             text_nack(
                 "transfer-out-nack-text-pending",
                 "D19 §6.1 §7.1",
@@ -575,16 +585,24 @@ mod tests {
             };
             let xml = task.to_xml(&envelope);
             if let Request::Edited { from, to, .. } = &step.request {
-                assert!(xml.contains(from), "{}: {from} not in {xml}", step.check);
+                assert!(
+                    xml.contains(from.as_str()),
+                    "{}: {from} not in {xml}",
+                    step.check
+                );
                 let body = step.request.body(xml.clone());
-                assert!(!body.contains(from) || from == to, "{}", step.check);
+                assert!(
+                    !body.contains(from.as_str()) || from == to,
+                    "{}",
+                    step.check
+                );
                 assert!(body.contains(to.as_str()), "{}", step.check);
                 edited += 1;
             }
         }
         assert_eq!(
-            edited, 5,
-            "text nack twice, execdate now, two without consent"
+            edited, 6,
+            "text nack twice, execdate now, two without consent, 0106001 with a bare domain"
         );
     }
 }

@@ -154,7 +154,11 @@ impl Gateway for ScriptedGateway {
                     return Err(GatewayError::NotSent("connection refused".into()))
                 }
                 Script::NoAnswer => return Err(GatewayError::OutcomeUnknown("timed out".into())),
-                Script::Refuse => "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E0101</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>".to_owned(),
+                // InterNetX fails a task with `E` and the task's own code.
+                Script::Refuse => format!(
+                    "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E{code}</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>",
+                    code = task.kind.code()
+                ),
                 Script::Accept if matches!(task.kind, TaskKind::AuthInfoCreate { .. }) => format!(
                     "<response><result><status><code>S0113001</code><text>Created.</text><type>success</type><object><type>authinfo</type><value>{SCRIPTED_AUTH_CODE}</value></object></status></result><stid>s-1</stid></response>"
                 ),
@@ -192,6 +196,7 @@ fn well_formed(task: &Task) -> String {
     let name = root
         .text_at(&["task", "domain", "name"])
         .or_else(|| root.text_at(&["task", "cancelation", "domain"]))
+        .or_else(|| root.text_at(&["task", "transfer", "domain", "name"]))
         .or_else(|| root.text_at(&["task", "transfer", "domain"]))
         .unwrap_or_default();
     assert_eq!(

@@ -169,8 +169,17 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             reply_to: None,
         };
         match self.gateway.send(&task).await {
-            Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => {
+            // Only the task's own refusal says "none pending"; a refusal of
+            // the request as such (login, syntax: `E0000`-style codes) says
+            // nothing about the transfer.
+            Ok(exchange)
+                if exchange.answer.status.kind == AnswerKind::Error
+                    && exchange.answer.status.code.starts_with("E0106") =>
+            {
                 Pending::No(exchange.answer.summary())
+            }
+            Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => {
+                Pending::Unknown(exchange.answer.summary())
             }
             Ok(_) => Pending::Yes,
             Err(e) => Pending::Unknown(e.to_string()),
