@@ -276,6 +276,35 @@ async fn a_reported_transfer_internetx_does_not_confirm_is_never_answered_nor_pu
     }
 }
 
+/// Only the task's own refusal (`E0106…`) says no transfer is pending: a
+/// refused request (a login failure) says nothing, so nothing is answered
+/// and the log does not claim "none pending".
+#[tokio::test]
+async fn a_refused_request_is_no_evidence_that_nothing_is_pending() {
+    let app = app_with(
+        registered("asked.com", None),
+        ScriptedGateway::default().script_code("asked.com", "0106001", Script::RefuseRequest),
+    )
+    .await;
+    report_event(&app, "asked.com").await;
+    app.sync(policy(TransferOutPolicy::Ack), Deadline::none())
+        .await
+        .unwrap();
+    assert!(answers(&app).is_empty());
+    let line = app
+        .store
+        .log("asked.com")
+        .into_iter()
+        .find(|e| e.action == "sync.transfer_out")
+        .expect("the log says what was found");
+    assert!(
+        line.message.contains("could not be confirmed") && line.message.contains("E0001"),
+        "{}",
+        line.message
+    );
+    assert!(!line.message.contains("none pending"), "{}", line.message);
+}
+
 /// N10: reports of a pending transfer, one an hour, get one answer a day
 /// (on b12f8b7, three forged mails sent three acks).
 #[tokio::test]

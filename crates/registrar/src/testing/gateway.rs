@@ -20,6 +20,8 @@ pub enum Script {
     Accept,
     /// `E…` with a detail code.
     Refuse,
+    /// The request as such refused (a login failure), not the task.
+    RefuseRequest,
     /// The request never left (connection refused).
     Unreachable,
     /// Sent, no answer (timeout).
@@ -159,6 +161,7 @@ impl Gateway for ScriptedGateway {
                     "<response><result><msg><text>Domain is already registered.</text><code>EF01012</code><type>error</type></msg><status><code>E{code}</code><text>Domain could not be registered.</text><type>error</type></status></result><stid>s-2</stid></response>",
                     code = task.kind.code()
                 ),
+                Script::RefuseRequest => "<response><result><msg><text>Login failed.</text><code>EF00002</code><type>error</type></msg><status><code>E0001</code><text>Authentication error.</text><type>error</type></status></result><stid>s-3</stid></response>".to_owned(),
                 Script::Accept if matches!(task.kind, TaskKind::AuthInfoCreate { .. }) => format!(
                     "<response><result><status><code>S0113001</code><text>Created.</text><type>success</type><object><type>authinfo</type><value>{SCRIPTED_AUTH_CODE}</value></object></status></result><stid>s-1</stid></response>"
                 ),
