@@ -66,3 +66,81 @@ impl ItemQueue for SqsItemQueue {
         Ok(())
     }
 }
+
+/// A dead-letter queue as an operator works through it: a batch at a time,
+/// each message hidden while it is looked at, then deleted once handled or
+/// made visible again at once.
+#[derive(Debug, Clone)]
+pub struct DeadLetterQueue {
+    client: Client,
+    url: String,
+}
+
+/// One message of a dead-letter queue.
+#[derive(Debug, Clone)]
+pub struct DeadLetterMessage {
+    pub body: String,
+    pub message_id: Option<String>,
+    receipt_handle: Option<String>,
+}
+
+/// How long a received message stays hidden from other readers: long enough
+/// to replay one batch.
+const LOOK_SECONDS: i32 = 60;
+
+impl DeadLetterQueue {
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
+        Self {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// Up to ten messages not yet received; empty at the end of the queue.
+    pub async fn receive(&self) -> Result<Vec<DeadLetterMessage>, StoreError> {
+        let batch = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(BATCH as i32)
+            .visibility_timeout(LOOK_SECONDS)
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable(internetx::error_chain(&e)))?;
+        Ok(batch
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| DeadLetterMessage {
+                body: m.body.unwrap_or_default(),
+                message_id: m.message_id,
+                receipt_handle: m.receipt_handle,
+            })
+            .collect())
+    }
+
+    /// Handled: gone from the queue.
+    pub async fn delete(&self, message: &DeadLetterMessage) -> Result<(), StoreError> {
+        self.client
+            .delete_message()
+            .queue_url(&self.url)
+            .set_receipt_handle(message.receipt_handle.clone())
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable(internetx::error_chain(&e)))?;
+        Ok(())
+    }
+
+    /// Only looked at: visible again at once.
+    pub async fn release(&self, message: &DeadLetterMessage) -> Result<(), StoreError> {
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .set_receipt_handle(message.receipt_handle.clone())
+            .visibility_timeout(0)
+            .send()
+            .await
+            .map_err(|e| StoreError::Unavailable(internetx::error_chain(&e)))?;
+        Ok(())
+    }
+}

@@ -1,4 +1,5 @@
-//! Operator input that is the CLI's own business.
+//! Operator input and output that is the CLI's own business: ages,
+//! answers, one-line outcomes and the JSON and text forms of a domain.
 
 /// `6h`, `30m`, `2d`, `90s` as seconds.
 pub fn parse_age(text: &str) -> Result<i64, String> {
@@ -76,6 +77,28 @@ pub fn print_portfolio(p: &registrar::record::Portfolio) {
     if let Some(drift) = &p.drift {
         println!("  drift       {}", registrar::text::printable(drift, 1_000));
     }
+}
+
+/// A log entry as `show --json` prints it.
+pub fn log_json(e: &registrar::LogEntry) -> serde_json::Value {
+    serde_json::json!({"at": registrar::log::timestamp(e.at), "action": e.action,
+           "outcome": e.outcome.as_str(), "message": e.message,
+           "ctid": e.ctid.as_deref().unwrap_or(""), "code": e.code.as_deref().unwrap_or(""),
+           "s3_key": e.s3_key.as_deref().unwrap_or("")})
+}
+
+/// A domain as `domains --json` and `show --json` print it.
+pub fn domain_json(d: &registrar::DomainRecord) -> serde_json::Value {
+    serde_json::json!({
+        "domain": d.domain, "domain_unicode": d.domain_unicode, "status": d.status.as_str(),
+        "registered": d.registered, "operation": d.operation.as_str(), "account_id": d.account_id,
+        "updated_at": d.updated_at, "ctid": d.ctid, "last_error": d.last_error,
+        "operation_started_at": d.operation_started_at, "nameservers": d.nameservers,
+        "expires_at": d.portfolio.expires_at, "payable_at": d.portfolio.payable_at,
+        "cancel_at": d.portfolio.cancel_at, "synced_at": d.portfolio.synced_at,
+        "locked": d.portfolio.locked, "drift": d.portfolio.drift,
+        "auth_code_expires_at": d.portfolio.auth_code_expires_at,
+    })
 }
 
 #[cfg(test)]
