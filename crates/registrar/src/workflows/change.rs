@@ -6,12 +6,12 @@
 //! that the change did not happen, and the control center can send it again).
 //! A redelivered change event is sent once (its claim).
 
-use internetx::{DomainUpdate, Nameserver, Protection, Task, TaskKind, TransferOutAnswer};
+use internetx::{Answer, DomainUpdate, Nameserver, Protection, Task, TaskKind, TransferOutAnswer};
 use time::OffsetDateTime;
 
 use crate::contact::Contacts;
 use crate::defaults::is_gtld;
-use crate::dispatch::{claim, refusal, Outgoing, Planned};
+use crate::dispatch::{claim, refusal, Outgoing, Planned, Reading, Verdict};
 use crate::event::{AuthDelivery, ChangeInput, ChangeRequested};
 use crate::lifecycle::{Committed, Step};
 use crate::log::Outcome;
@@ -117,6 +117,31 @@ impl ChangeRequest {
 impl Outgoing for ChangeRequest {
     fn source(&self) -> &Source {
         &self.source
+    }
+    fn interpret(&self, answer: &Answer, general: Reading) -> Reading {
+        if self.operation == Operation::AuthCode {
+            auth_code_reading(&self.domain, answer, general)
+        } else {
+            general
+        }
+    }
+    /// A nack InterNetX does not take leaves the transfer pending, and a
+    /// gTLD registry acknowledges it at its deadline: the domain would
+    /// leave unless someone answers again. Said where the operator looks
+    /// (the log line and `last_error`); the `GatewayRequests` metric of
+    /// `transfer_out_nack` with `Outcome=error` raises the template's alarm.
+    fn rejection_warning(&self) -> Option<String> {
+        let Some(TransferOutAnswer::Nack { reason }) = &self.transfer_answer else {
+            return None;
+        };
+        if self.operation != Operation::AnswerTransferOut {
+            return None;
+        }
+        let domain = &self.domain;
+        tracing::error!(domain = %domain, reason = %reason, "a transfer-out nack was refused: the transfer stays pending and may be acknowledged at its deadline");
+        Some(format!(
+            "; the nack (reason {reason}) was NOT accepted, so the outgoing transfer of {domain} is still pending and the registry acknowledges it at its deadline (gTLDs): answer again with `internetx-bridge transfer-out {domain} nack --reason <1-6>` or ask InterNetX's support before then"
+        ))
     }
     fn domain(&self) -> &DomainName {
         &self.domain
@@ -335,5 +360,36 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             (Err(_), _) => Ok(unsent(ItemOutcome::Duplicate, "handled before".into())),
         }
+    }
+}
+
+/// An auth-code answer: the code InterNetX issued rides on the `authinfo`
+/// object of its status. One that exists already comes back with an error
+/// (`E0113001` / `EF011316`) and the code itself: done all the same.
+fn auth_code_reading(domain: &DomainName, answer: &Answer, general: Reading) -> Reading {
+    let status = answer.deciding_status();
+    let Some(code) = status
+        .object
+        .as_ref()
+        .filter(|o| o.kind.eq_ignore_ascii_case("authinfo") && !o.value.is_empty())
+        .map(|o| internetx::Secret::new(o.value.clone()))
+    else {
+        return general;
+    };
+    if !answer.accepted() && answer.messages.iter().any(|m| m.code == "EF011316") {
+        return Reading {
+            verdict: Verdict::Completed { issued: Some(code) },
+            message: format!(
+                "InterNetX already held an auth code for {domain} and returned it ({} EF011316); it goes to the customer by status mail, sealed",
+                status.code
+            ),
+        };
+    }
+    match general.verdict {
+        Verdict::Completed { .. } => Reading {
+            verdict: Verdict::Completed { issued: Some(code) },
+            message: general.message,
+        },
+        _ => general,
     }
 }

@@ -7,11 +7,16 @@
 //! nothing; a concurrent one loses the version check and is refused; and a
 //! crash after posting leaves a ctid that reconciliation can look up.
 
-use internetx::{AnswerKind, Exchange, GatewayError, TaskKind, TransferOutAnswer};
+mod reply;
+
+use internetx::{Answer, GatewayError};
 use time::OffsetDateTime;
 
+use reply::GatewayReply;
+pub use reply::{Reading, Verdict};
+
 use crate::lifecycle::{Attempt, Committed, Lifecycle, Step, Transition};
-use crate::log::{action, timestamp, LogEntry, Outcome};
+use crate::log::{action, LogEntry, Outcome};
 use crate::ports::{Clock, DomainStore, Gateway, StoreError};
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
@@ -19,7 +24,6 @@ use crate::report::{ItemOutcome, ItemReport};
 use crate::request::{new_ctid, DomainRequest, Source};
 use crate::seal::Sealer;
 use crate::status::Operation;
-use crate::text::clip;
 use crate::DomainName;
 
 /// A request on its way to the gateway: what the claim, send and answer
@@ -38,6 +42,16 @@ pub trait Outgoing: Sync {
     /// `request.sent` line.
     fn defaults_used(&self) -> &[String] {
         &[]
+    }
+    /// What the answer means for this request, given the reading every
+    /// request shares: only a request whose answer carries more (an auth
+    /// code) reads it again.
+    fn interpret(&self, _answer: &Answer, general: Reading) -> Reading {
+        general
+    }
+    /// What a rejection must add for the operator beyond InterNetX's reason.
+    fn rejection_warning(&self) -> Option<String> {
+        None
     }
 }
 
@@ -228,20 +242,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
                 budget.as_secs()
             )))
         };
-        let mut reply =
-            GatewayReply::from_result(request.operation(), request.domain(), ctid, result);
-        if reply.outcome == ItemOutcome::Rejected {
-            if let TaskKind::TransferOutAnswer {
-                answer: TransferOutAnswer::Nack { reason },
-                ..
-            } = &task.kind
-            {
-                reply.refused_nack(request.domain(), *reason);
-            }
-        }
+        let reply = GatewayReply::read(request, ctid, &result);
         let issued = reply
-            .issued
-            .as_ref()
+            .verdict
+            .issued()
             .map(|code| self.sealer.seal(code.expose()));
         // The result mail (or an operator) may get there first: the answer
         // is then applied to the fresh item. An answer cannot be fetched
@@ -279,13 +283,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
         };
         match committed {
             Committed::Written((), _) => {
-                tracing::info!(domain = %request.domain(), ctid, outcome = ?reply.outcome, reason = reply.reason.as_deref().unwrap_or(""), "gateway answer recorded");
+                let reason = reply.verdict.reason().map(str::to_owned);
+                tracing::info!(domain = %request.domain(), ctid, outcome = ?reply.verdict.outcome(), reason = reason.as_deref().unwrap_or(""), "gateway answer recorded");
                 Ok(ItemReport::of(
                     request.source(),
                     request.domain().ascii(),
-                    reply.outcome,
+                    reply.verdict.outcome(),
                     Some(ctid.to_owned()),
-                    reply.reason.clone(),
+                    reason,
                 ))
             }
             _ => Err(StoreError::Malformed(format!(
@@ -299,226 +304,3 @@ impl<S: DomainStore, G: Gateway, C: Clock> Dispatcher<'_, S, G, C> {
 /// How often the write of a gateway answer is tried when the table is
 /// away (1 + 2 + 4 + 8 + 8 s of pauses, about 23 s, between six tries).
 pub const ANSWER_WRITE_ATTEMPTS: u32 = 6;
-
-/// The gateway's answer, reduced to what changes the domain item.
-struct GatewayReply {
-    outcome: ItemOutcome,
-    reason: Option<String>,
-    code: Option<String>,
-    text: Option<String>,
-    stid: Option<String>,
-    job_id: Option<String>,
-    request_xml: Option<String>,
-    response_xml: Option<String>,
-    message: String,
-    /// No answer document: logged as `gateway.failed`.
-    no_answer: bool,
-    /// An auth code InterNetX issued (or returned, as existing) for the
-    /// customer: sealed before it goes anywhere.
-    issued: Option<internetx::Secret>,
-}
-
-impl GatewayReply {
-    /// A nack InterNetX does not take leaves the transfer pending, and a
-    /// gTLD registry acknowledges it at its deadline: the domain would
-    /// leave unless someone answers again. Said where the operator looks
-    /// (the log line and `last_error`'s place in the report); the
-    /// `GatewayRequests` metric of `transfer_out_nack` with `Outcome=error`
-    /// raises the template's alarm.
-    fn refused_nack(&mut self, domain: &DomainName, reason: internetx::NackReason) {
-        let warning = format!(
-            "; the nack (reason {reason}) was NOT accepted, so the outgoing transfer of {domain} is still pending and the registry acknowledges it at its deadline (gTLDs): answer again with `internetx-bridge transfer-out {domain} nack --reason <1-6>` or ask InterNetX's support before then"
-        );
-        self.message.push_str(&warning);
-        if let Some(r) = self.reason.as_mut() {
-            r.push_str(&warning);
-        }
-        tracing::error!(domain = %domain, reason = %reason, "a transfer-out nack was refused: the transfer stays pending and may be acknowledged at its deadline");
-    }
-
-    fn from_result(
-        operation: Operation,
-        domain: &DomainName,
-        ctid: &str,
-        result: Result<Exchange, GatewayError>,
-    ) -> Self {
-        let what = format!("{} of {}", operation.noun(), domain);
-        let mut reply = GatewayReply {
-            outcome: ItemOutcome::Accepted,
-            reason: None,
-            code: None,
-            text: None,
-            stid: None,
-            job_id: None,
-            request_xml: None,
-            response_xml: None,
-            message: String::new(),
-            no_answer: false,
-            issued: None,
-        };
-        match result {
-            Ok(exchange) => {
-                let answer = &exchange.answer;
-                let status = answer.deciding_status();
-                reply.code = Some(status.code.clone());
-                reply.text = Some(status.text.clone());
-                reply.stid = answer.stid.clone();
-                reply.job_id = answer.job_id.clone();
-                // Redacted again here, whatever the transport did: what is
-                // stored must never hold a password, token or auth code.
-                reply.request_xml = Some(internetx::redact::redact(&exchange.request_xml));
-                reply.response_xml = Some(internetx::redact::redact(&exchange.response_xml));
-                let authinfo = (operation == Operation::AuthCode)
-                    .then_some(status.object.as_ref())
-                    .flatten()
-                    .filter(|o| o.kind.eq_ignore_ascii_case("authinfo") && !o.value.is_empty())
-                    .map(|o| internetx::Secret::new(o.value.clone()));
-                // An auth code that exists already comes back with an
-                // error: E0113001 / EF011316 and the code itself.
-                let existing = authinfo.is_some()
-                    && !answer.accepted()
-                    && answer.messages.iter().any(|m| m.code == "EF011316");
-                if authinfo.is_some() && (answer.accepted() || existing) {
-                    reply.issued = authinfo;
-                }
-                if existing {
-                    reply.outcome = ItemOutcome::Completed;
-                    reply.message = format!(
-                        "InterNetX already held an auth code for {domain} and returned it ({} EF011316); it goes to the customer by status mail, sealed",
-                        status.code
-                    );
-                } else if !answer.accepted() {
-                    let reason = format!("InterNetX rejected the {what}: {}", answer.summary());
-                    reply.outcome = ItemOutcome::Rejected;
-                    reply.message = reason.clone();
-                    reply.reason = Some(reason);
-                } else if status.kind == AnswerKind::Success {
-                    reply.outcome = ItemOutcome::Completed;
-                    reply.message = format!(
-                        "InterNetX completed the {what} at once: {} {}",
-                        status.code, status.text
-                    );
-                } else {
-                    reply.message = format!(
-                        "InterNetX accepted the {what}: {} {}; the result follows by mail (ctid {ctid})",
-                        status.code, status.text
-                    );
-                }
-                if !exchange.retried.is_empty() {
-                    reply.message.push_str(&format!(
-                        " (after {} refusal(s) before processing, retried: {})",
-                        exchange.retried.len(),
-                        exchange.retried.join(", ")
-                    ));
-                }
-            }
-            Err(err) => {
-                if let GatewayError::Protocol {
-                    request_xml,
-                    response_xml,
-                    ..
-                } = &err
-                {
-                    reply.request_xml = Some(internetx::redact::redact(request_xml));
-                    reply.response_xml =
-                        Some(clip(&internetx::redact::redact(response_xml), 20_000));
-                }
-                // An HTTP error page stays in the log entry (redacted), never
-                // in the reason, which reaches `last_error` and the customer's
-                // status mail (security review L5).
-                let summary = match &err {
-                    GatewayError::Http { status, body, .. } => {
-                        reply.code = Some(format!("HTTP {status}"));
-                        reply.response_xml = Some(clip(&internetx::redact::redact(body), 20_000));
-                        format!("InterNetX gateway answered HTTP {status}")
-                    }
-                    other => other.to_string(),
-                };
-                let reason = if err.is_safe_to_resend() {
-                    reply.outcome = ItemOutcome::Failed;
-                    format!("{what} not sent: {summary}")
-                } else {
-                    reply.outcome = ItemOutcome::Unknown;
-                    format!(
-                        "outcome of the {what} is unknown: {summary}; not resent (that could order twice), reconciliation will settle it (ctid {ctid})"
-                    )
-                };
-                reply.message = reason.clone();
-                reply.reason = Some(reason);
-                reply.no_answer = true;
-            }
-        }
-        reply
-    }
-
-    /// The answer applied to the domain item. When the item has moved on
-    /// from this ctid (the mail came first), only the log entry is added.
-    fn transition(
-        &self,
-        current: &DomainRecord,
-        ctid: &str,
-        issued: Option<String>,
-        now: OffsetDateTime,
-    ) -> Transition {
-        let mut t = Transition::of(current, now);
-        let action = if self.no_answer {
-            action::GATEWAY_FAILED
-        } else {
-            action::GATEWAY_REPLIED
-        };
-        let outcome = match self.outcome {
-            ItemOutcome::Accepted | ItemOutcome::Completed => Outcome::Ok,
-            _ => Outcome::Error,
-        };
-        let mut message = self.message.clone();
-        if current.ctid.as_deref() == Some(ctid) {
-            t.edit(|record| {
-                if self.stid.is_some() {
-                    record.stid = self.stid.clone();
-                }
-                if self.job_id.is_some() {
-                    record.job_id = self.job_id.clone();
-                }
-            });
-            match self.outcome {
-                ItemOutcome::Accepted => {
-                    t.accepted();
-                }
-                ItemOutcome::Completed => {
-                    if issued.is_some() {
-                        // The code itself rides in the status mail's notice
-                        // only. A validity is known for .de alone: DENIC caps
-                        // an AuthInfo at 30 days (docs.denic.de
-                        // CREATE-AUTHINFO1); InterNetX's 30 days apply to
-                        // codes of a PREACK cancelation, and nothing is
-                        // published for gTLDs (protocol audit D24).
-                        let de = current.domain.rsplit('.').next() == Some("de");
-                        t.edit(|record| {
-                            record.issued_auth_code = issued;
-                            record.portfolio.auth_code_expires_at =
-                                de.then(|| timestamp(now + time::Duration::days(30)));
-                        });
-                    }
-                    t.succeed();
-                }
-                ItemOutcome::Rejected | ItemOutcome::Failed => {
-                    t.fail(self.reason.clone().unwrap_or_default());
-                }
-                _ => {}
-            }
-        } else {
-            message.push_str(&format!(
-                " (the domain had already moved on to {}; status left as is)",
-                current.status
-            ));
-        }
-        let mut entry = LogEntry::new(now, action, outcome, message).ctid(Some(ctid));
-        entry.stid = self.stid.clone();
-        entry.code = self.code.clone();
-        entry.text = self.text.clone();
-        entry.request_xml = self.request_xml.clone();
-        entry.response_xml = self.response_xml.clone();
-        t.log(entry).status_note(Some(ctid), None);
-        t
-    }
-}
