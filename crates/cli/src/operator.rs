@@ -90,9 +90,9 @@ pub fn log_json(e: &registrar::LogEntry) -> serde_json::Value {
 /// A domain as `domains --json` and `show --json` print it.
 pub fn domain_json(d: &registrar::DomainRecord) -> serde_json::Value {
     serde_json::json!({
-        "domain": d.domain, "domain_unicode": d.domain_unicode, "status": d.status.as_str(),
-        "registered": d.registered, "operation": d.operation.as_str(), "account_id": d.account_id,
-        "updated_at": d.updated_at, "ctid": d.ctid, "last_error": d.last_error,
+        "domain": d.domain, "domain_unicode": d.domain_unicode, "status": d.status().as_str(),
+        "registered": d.registered(), "operation": d.operation.as_str(), "account_id": d.account_id,
+        "updated_at": d.updated_at, "ctid": d.ctid(), "last_error": d.last_error,
         "operation_started_at": d.operation_started_at, "nameservers": d.nameservers,
         "expires_at": d.portfolio.expires_at, "payable_at": d.portfolio.payable_at,
         "cancel_at": d.portfolio.cancel_at, "synced_at": d.portfolio.synced_at,

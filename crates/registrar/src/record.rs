@@ -1,12 +1,14 @@
 //! The domain item: what the domain table holds about one domain.
 //! Its status, version, `registered` flag and ctid are written only by
-//! [`crate::lifecycle`].
+//! [`crate::lifecycle`]: they live in a [`LifeState`] whose fields only the
+//! life cycle can set, and are read here through getters.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use time::OffsetDateTime;
 
+use crate::lifecycle::LifeState;
 use crate::log::timestamp;
 
 use crate::status::{Operation, Status, UnknownName};
@@ -41,24 +43,47 @@ impl FromStr for AccountKind {
 }
 
 /// The domain item (`pk = DOMAIN#<name>`, `sk = DOMAIN`).
+///
+/// Its life-cycle fields are read through getters:
+///
+/// ```
+/// use registrar::{AccountKind, DomainRecord, Operation, Status};
+/// let r = DomainRecord::new("a.com", "a.com", Operation::Register, "A",
+///     AccountKind::Provider, time::OffsetDateTime::UNIX_EPOCH);
+/// assert_eq!((r.status(), r.version(), r.ctid()), (Status::Error, 0, None));
+/// ```
+///
+/// and written by the life cycle alone: anywhere else the compiler says no.
+///
+/// ```compile_fail
+/// use registrar::{AccountKind, DomainRecord, Operation, Status};
+/// let mut r = DomainRecord::new("a.com", "a.com", Operation::Register, "A",
+///     AccountKind::Provider, time::OffsetDateTime::UNIX_EPOCH);
+/// r.life_mut().status = Status::Registered;
+/// ```
+///
+/// ```compile_fail
+/// use registrar::{AccountKind, DomainRecord, Operation, Status};
+/// let mut r = DomainRecord::new("a.com", "a.com", Operation::Register, "A",
+///     AccountKind::Provider, time::OffsetDateTime::UNIX_EPOCH);
+/// let mut life = r.life().clone();
+/// life.status = Status::Registered;
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DomainRecord {
     pub domain: String,
     pub domain_unicode: String,
-    pub status: Status,
-    pub registered: bool,
+    /// Status, `registered`, version and ctid: the life cycle's alone.
+    life: LifeState,
     pub operation: Operation,
     pub account_id: String,
     pub account_kind: AccountKind,
     pub order_id: Option<String>,
-    /// Client transaction id of the operation in flight.
-    pub ctid: Option<String>,
     /// The ctid of the last operation that was settled (to spot repeats).
     pub last_ctid: Option<String>,
     pub last_error: Option<String>,
     pub created_at: String,
     pub updated_at: String,
-    pub version: u64,
     /// The event that started the current operation (`ORDER#…#ITEM#…` / `REQUEST#…`).
     pub request_ref: Option<String>,
     /// When the operation in flight was sent (for reconciliation).
@@ -125,13 +150,47 @@ pub struct Portfolio {
 }
 
 impl DomainRecord {
+    pub fn status(&self) -> Status {
+        self.life.status()
+    }
+
+    /// InterNetX accepted its registration or transfer.
+    pub fn registered(&self) -> bool {
+        self.life.registered()
+    }
+
+    /// The item's version, bumped by every state change.
+    pub fn version(&self) -> u64 {
+        self.life.version()
+    }
+
+    /// Client transaction id of the operation in flight.
+    pub fn ctid(&self) -> Option<&str> {
+        self.life.ctid()
+    }
+
+    pub fn life(&self) -> &LifeState {
+        &self.life
+    }
+
+    /// For the life cycle: whose fields only it can set.
+    pub(crate) fn life_mut(&mut self) -> &mut LifeState {
+        &mut self.life
+    }
+
+    /// The item as a store read it back (or a test seeds it).
+    pub fn with_stored_life(mut self, life: LifeState) -> Self {
+        self.life = life;
+        self
+    }
+
     /// Whether the domain is held for its account (CONTRACT.md §1,
     /// Ownership): InterNetX accepted its registration or transfer
     /// (`registered`), or it was imported — and it has not left the account
     /// since. Before that, the item reserves nothing against other accounts.
     pub fn ownership_binds(&self) -> bool {
-        (self.registered || self.operation == Operation::Import)
-            && !matches!(self.status, Status::TransferredAway | Status::Deleted)
+        (self.registered() || self.operation == Operation::Import)
+            && !matches!(self.status(), Status::TransferredAway | Status::Deleted)
     }
 
     /// A domain item not yet written (version 0), in `Error` until a
@@ -148,18 +207,15 @@ impl DomainRecord {
         Self {
             domain: ascii.to_owned(),
             domain_unicode: unicode.to_owned(),
-            status: Status::Error,
-            registered: false,
+            life: LifeState::unwritten(),
             operation,
             account_id: account_id.to_owned(),
             account_kind,
             order_id: None,
-            ctid: None,
             last_ctid: None,
             last_error: None,
             created_at: now.clone(),
             updated_at: now,
-            version: 0,
             request_ref: None,
             operation_started_at: None,
             stid: None,

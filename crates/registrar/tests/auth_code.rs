@@ -19,8 +19,7 @@ type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
 fn registered(domain: &str, email: Option<&str>) -> DomainRecord {
     let at = time::macros::datetime!(2026-11-01 09:00 UTC);
     let mut r = in_flight_record(domain, Operation::Register, "ib-old", at);
-    r.status = Status::Registered;
-    r.ctid = None;
+    r = registrar::lifecycle::settled_as(r, Status::Registered);
     r.notify_email = email.map(str::to_owned);
     r
 }
@@ -59,7 +58,7 @@ async fn the_code_reaches_only_the_status_mail_and_only_sealed_before_it() {
     ));
     let r = app.store.domain("leaving.com").unwrap();
     assert_eq!(
-        (r.status, r.operation),
+        (r.status(), r.operation),
         (Status::Registered, Operation::AuthCode)
     );
     // D24: no validity is published for a .com code; none is claimed.
@@ -209,8 +208,8 @@ async fn internetx_refusing_the_code_leaves_the_domain_registered_and_mails_no_c
     // A refusal changes nothing at InterNetX: `Error` would block every
     // later change of a healthy domain (security review N11).
     let r = app.store.domain("gone.com").unwrap();
-    assert_eq!(r.status, Status::Registered);
-    assert!(r.registered && r.ctid.is_none());
+    assert_eq!(r.status(), Status::Registered);
+    assert!(r.registered() && r.ctid().is_none());
     assert!(r
         .last_error
         .as_deref()

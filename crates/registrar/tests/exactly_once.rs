@@ -52,7 +52,11 @@ fn sent(app: &App, code: &str) -> usize {
 /// A result mail for the ctid in flight on `domain`, to its reply address.
 async fn result_mail(app: &App, domain: &str, code: &str, kind: &str) -> MailOutcome {
     let record = app.store.domain(domain).unwrap();
-    let ctid = record.ctid.or(record.last_ctid).unwrap();
+    let ctid = record
+        .ctid()
+        .or(record.last_ctid.as_deref())
+        .unwrap()
+        .to_owned();
     let raw = registrar::testing::via_ses(&format!(
         "From: robot@autodns.com\r\nTo: {}\r\nSubject: result\r\nContent-Type: text/xml\r\n\r\n\
          <response><result><data><message><job><ctid>{ctid}</ctid><status><code>{code}</code>\
@@ -95,7 +99,7 @@ async fn a_transfer_whose_answer_was_lost_is_never_sent_twice() {
         MailOutcome::Applied
     );
     assert_eq!(
-        app.store.domain("moving.com").unwrap().status,
+        app.store.domain("moving.com").unwrap().status(),
         Status::Registered
     );
     assert_eq!(sent(&app, "0104"), 1);
@@ -109,14 +113,14 @@ async fn an_unacknowledged_registration_is_left_to_an_operator_not_resent() {
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(sent(&app, "0101"), 1);
     assert_eq!(
-        app.store.domain("slow.de").unwrap().status,
+        app.store.domain("slow.de").unwrap().status(),
         Status::Registering
     );
     app.clock.advance(Duration::days(8));
     let report = app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(report.given_up, 1);
     let record = app.store.domain("slow.de").unwrap();
-    assert_eq!(record.status, Status::Error);
+    assert_eq!(record.status(), Status::Error);
     let why = record.last_error.unwrap();
     assert!(
         why.contains("never acknowledged") && why.contains("Not sent again"),
@@ -134,13 +138,13 @@ async fn listed_is_done_only_with_status_success() {
     app.clock.advance(Duration::hours(2));
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
-        app.store.domain("creating.de").unwrap().status,
+        app.store.domain("creating.de").unwrap().status(),
         Status::Registering
     );
     app.gateway.list("creating.de");
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
-        app.store.domain("creating.de").unwrap().status,
+        app.store.domain("creating.de").unwrap().status(),
         Status::Registered
     );
 }
@@ -157,20 +161,20 @@ async fn a_cancel_without_its_mail_settles_from_the_cancelation_in_domain_info()
     .unwrap();
     app.handle(&cancel).await;
     assert_eq!(
-        app.store.domain("leaving.de").unwrap().status,
+        app.store.domain("leaving.de").unwrap().status(),
         Status::Cancelling
     );
     app.gateway.list_as("leaving.de", "success", None);
     app.clock.advance(Duration::hours(2));
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
-        app.store.domain("leaving.de").unwrap().status,
+        app.store.domain("leaving.de").unwrap().status(),
         Status::Cancelling
     );
     app.gateway.list_as("leaving.de", "success", Some("delete"));
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
-        app.store.domain("leaving.de").unwrap().status,
+        app.store.domain("leaving.de").unwrap().status(),
         Status::Cancelled
     );
     let cancels = app
@@ -190,7 +194,7 @@ async fn a_late_final_mail_that_contradicts_the_settlement_reopens_the_domain() 
     app.clock.advance(Duration::hours(2));
     app.reconcile(POLICY, Deadline::none()).await.unwrap();
     assert_eq!(
-        app.store.domain("contested.com").unwrap().status,
+        app.store.domain("contested.com").unwrap().status(),
         Status::Registered
     );
     assert_eq!(
@@ -198,7 +202,7 @@ async fn a_late_final_mail_that_contradicts_the_settlement_reopens_the_domain() 
         MailOutcome::Applied
     );
     let record = app.store.domain("contested.com").unwrap();
-    assert_eq!(record.status, Status::Error);
+    assert_eq!(record.status(), Status::Error);
     assert!(record.last_error.unwrap().contains("re-opened"));
     // The same mail again changes nothing more.
     assert_eq!(
@@ -217,7 +221,7 @@ async fn a_request_whose_answer_was_never_recorded_is_not_sent_again() {
         .fail_commits_after(1, registrar::dispatch::ANSWER_WRITE_ATTEMPTS as usize);
     request(&app, "register", "killed.de").await;
     let record = app.store.domain("killed.de").unwrap();
-    assert_eq!(record.status, Status::Registering);
+    assert_eq!(record.status(), Status::Registering);
     assert!(record.stid.is_none(), "the answer was never recorded");
     assert!(!app.store.actions("killed.de").contains(&"gateway.replied"));
     app.clock.advance(Duration::hours(2));
@@ -228,7 +232,7 @@ async fn a_request_whose_answer_was_never_recorded_is_not_sent_again() {
         MailOutcome::Applied
     );
     assert_eq!(
-        app.store.domain("killed.de").unwrap().status,
+        app.store.domain("killed.de").unwrap().status(),
         Status::Registered
     );
 }

@@ -16,8 +16,7 @@ type App = Registrar<MemoryStore, ScriptedGateway, TestClock>;
 fn record(domain: &str, status: Status) -> DomainRecord {
     let at = time::macros::datetime!(2026-11-01 09:00 UTC);
     let mut r = in_flight_record(domain, Operation::Register, "ib-old", at);
-    r.status = status;
-    r.ctid = None;
+    r = registrar::lifecycle::settled_as(r, status);
     r.account_id = "CUST-1".into();
     r.account_kind = registrar::AccountKind::Customer;
     r
@@ -48,7 +47,13 @@ async fn event(
 
 /// InterNetX's result mail for the domain's ctid, to its reply address.
 async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
-    let ctid = app.store.domain(domain).unwrap().ctid.expect("in flight");
+    let ctid = app
+        .store
+        .domain(domain)
+        .unwrap()
+        .ctid()
+        .expect("in flight")
+        .to_owned();
     let inbound = registrar::testing::inbound(&app.store);
     let raw = registrar::testing::via_ses(&format!(
         "From: AutoDNS <robot@autodns.com>\r\nTo: {}\r\nSubject: x\r\nContent-Type: text/xml\r\n\r\n\
@@ -84,7 +89,7 @@ async fn a_lock_goes_out_once_and_counts_when_internetx_confirms_it() {
     );
     let r = app.store.domain("locked.com").unwrap();
     assert_eq!(
-        (r.status, r.portfolio.requested_lock, r.portfolio.locked),
+        (r.status(), r.portfolio.requested_lock, r.portfolio.locked),
         (Status::Updating, Some(true), None)
     );
 
@@ -116,7 +121,7 @@ async fn a_lock_goes_out_once_and_counts_when_internetx_confirms_it() {
     );
     let r = app.store.domain("locked.com").unwrap();
     assert_eq!(
-        (r.status, r.portfolio.locked, r.portfolio.requested_lock),
+        (r.status(), r.portfolio.locked, r.portfolio.requested_lock),
         (Status::Registered, Some(true), None)
     );
 }
@@ -136,7 +141,7 @@ async fn a_country_code_domain_is_refused_before_anything_is_sent() {
     assert!(reason.unwrap().contains("only for gTLDs"));
     assert!(app.gateway.seen().is_empty());
     assert_eq!(
-        app.store.domain("locked.de").unwrap().status,
+        app.store.domain("locked.de").unwrap().status(),
         Status::Registered
     );
     assert!(app.store.actions("locked.de").contains(&"request.rejected"));
@@ -187,7 +192,7 @@ async fn a_withdrawal_needs_the_cancelation_and_returns_the_domain_to_registered
         internetx::TaskKind::CancelationDelete { .. }
     ));
     assert_eq!(
-        app.store.domain("paid-late.com").unwrap().status,
+        app.store.domain("paid-late.com").unwrap().status(),
         Status::Updating
     );
     assert_eq!(
@@ -196,7 +201,7 @@ async fn a_withdrawal_needs_the_cancelation_and_returns_the_domain_to_registered
     );
     let r = app.store.domain("paid-late.com").unwrap();
     assert_eq!(
-        (r.status, r.portfolio.cancel_at.clone()),
+        (r.status(), r.portfolio.cancel_at.clone()),
         (Status::Registered, None)
     );
     assert_eq!(r.operation, Operation::WithdrawCancel);
@@ -223,7 +228,7 @@ async fn a_refused_lock_change_leaves_the_domain_registered_and_changeable() {
     );
     let r = app.store.domain("refused.com").unwrap();
     assert_eq!(
-        (r.status, r.registered, r.portfolio.requested_lock),
+        (r.status(), r.registered(), r.portfolio.requested_lock),
         (Status::Registered, true, None)
     );
     assert!(r.last_error.is_some());
@@ -262,11 +267,7 @@ async fn a_refused_withdrawal_leaves_the_domain_cancelled() {
     );
     let r = app.store.domain("still-going.com").unwrap();
     assert_eq!(
-        (
-            r.status,
-            r.portfolio.cancel_at.as_deref(),
-            r.ctid.as_deref()
-        ),
+        (r.status(), r.portfolio.cancel_at.as_deref(), r.ctid()),
         (Status::Cancelled, Some("2027-03-01T12:00:00Z"), None)
     );
     assert!(r.last_error.is_some());

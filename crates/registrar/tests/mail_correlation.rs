@@ -46,7 +46,7 @@ async fn a_standard_block_is_matched_by_the_stid_we_were_answered_with() {
     let verdict = inbound.handle("inbound/std-1", &raw).await.unwrap();
     assert_eq!(verdict.outcome, MailOutcome::Applied, "{}", verdict.reason);
     assert_eq!(
-        inbound.store.domain("example.eu").unwrap().status,
+        inbound.store.domain("example.eu").unwrap().status(),
         Status::Registered
     );
 }
@@ -59,7 +59,7 @@ async fn a_standard_block_without_a_known_id_is_matched_by_domain_and_task() {
     let verdict = inbound.handle("inbound/std-2", &raw).await.unwrap();
     assert_eq!(verdict.outcome, MailOutcome::Applied, "{}", verdict.reason);
     assert_eq!(
-        inbound.store.domain("example.eu").unwrap().status,
+        inbound.store.domain("example.eu").unwrap().status(),
         Status::Error
     );
 }
@@ -115,7 +115,7 @@ async fn one_unreadable_message_does_not_sink_its_siblings() {
         verdict.reason
     );
     assert_eq!(
-        inbound.store.domain("example.eu").unwrap().status,
+        inbound.store.domain("example.eu").unwrap().status(),
         Status::Registered,
         "the ctid at message level and the code's letter decided"
     );

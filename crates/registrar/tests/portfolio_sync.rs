@@ -25,8 +25,7 @@ const POLICY: SyncPolicy = SyncPolicy {
 fn registered(domain: &str) -> DomainRecord {
     let at = time::macros::datetime!(2026-11-01 09:00 UTC);
     let mut record = in_flight_record(domain, Operation::Register, "ib-x", at);
-    record.status = Status::Registered;
-    record.ctid = None;
+    record = registrar::lifecycle::settled_as(record, Status::Registered);
     record.notify_email = Some("owner@customer.example".into());
     record
 }
@@ -67,7 +66,7 @@ async fn runs_resume_where_the_last_stopped_and_date_every_domain() {
             Some("2027-02-15T11:00:00Z")
         );
         assert!(r.portfolio.synced_at.is_some());
-        assert_eq!(r.status, Status::Registered);
+        assert_eq!(r.status(), Status::Registered);
     }
     // A new sweep starts from the top.
     let third = app.sync(POLICY, Deadline::none()).await.unwrap();
@@ -82,18 +81,18 @@ async fn a_domain_missing_from_the_list_is_checked_and_found_gone() {
     )
     .await;
     let mut cancelled = registered("ending.com");
-    cancelled.status = Status::Cancelled;
+    cancelled = registrar::lifecycle::settled_as(cancelled, Status::Cancelled);
     cancelled.portfolio.cancel_at = Some("2026-11-15T00:00:00Z".into());
     let current = app.store.domain("ending.com").unwrap();
     app.store
-        .commit(&seed(cancelled, Some(current.version)))
+        .commit(&seed(cancelled, Some(current.version())))
         .await
         .unwrap();
     let at = time::macros::datetime!(2026-11-29 09:00 UTC);
     let running = in_flight_record("mine-running.com", Operation::Transfer, "ib-r", at);
     let current = app.store.domain("mine-running.com").unwrap();
     app.store
-        .commit(&seed(running, Some(current.version)))
+        .commit(&seed(running, Some(current.version())))
         .await
         .unwrap();
 
@@ -101,15 +100,15 @@ async fn a_domain_missing_from_the_list_is_checked_and_found_gone() {
     assert!(report.sweep_completed, "{report:?}");
     assert_eq!(report.gone, 2);
     assert_eq!(
-        app.store.domain("away.com").unwrap().status,
+        app.store.domain("away.com").unwrap().status(),
         Status::TransferredAway
     );
     assert_eq!(
-        app.store.domain("ending.com").unwrap().status,
+        app.store.domain("ending.com").unwrap().status(),
         Status::Deleted
     );
     assert_eq!(
-        app.store.domain("mine-running.com").unwrap().status,
+        app.store.domain("mine-running.com").unwrap().status(),
         Status::Transferring,
         "our own transfer is absent until done, never 'gone'"
     );
@@ -153,7 +152,7 @@ async fn drift_is_recorded_once_with_its_cancel_date() {
         r.portfolio.drift
     );
     assert_eq!(
-        r.status,
+        r.status(),
         Status::Registered,
         "drift is reported, not acted on"
     );
@@ -194,7 +193,7 @@ async fn a_registry_event_only_asks_for_a_check_and_the_check_decides() {
             .unwrap();
         assert_eq!(verdict.outcome, MailOutcome::Ignored);
         assert_eq!(
-            app.store.domain(domain).unwrap().status,
+            app.store.domain(domain).unwrap().status(),
             Status::Registered,
             "the mail itself changes nothing"
         );
@@ -214,11 +213,11 @@ async fn a_registry_event_only_asks_for_a_check_and_the_check_decides() {
         .unwrap();
     assert_eq!((report.hints, report.gone), (2, 1));
     assert_eq!(
-        app.store.domain("forged.com").unwrap().status,
+        app.store.domain("forged.com").unwrap().status(),
         Status::Registered
     );
     assert_eq!(
-        app.store.domain("really-away.com").unwrap().status,
+        app.store.domain("really-away.com").unwrap().status(),
         Status::TransferredAway
     );
     assert!(app.store.pending_hints().is_empty());
@@ -241,7 +240,7 @@ async fn import_adopts_what_the_table_lacks_once_and_a_dry_run_writes_nothing() 
     assert_eq!((applied.adopted.len(), applied.known), (2, 1));
     let adopted = app.store.domain("new-b.com").unwrap();
     assert_eq!(
-        (adopted.status, adopted.operation),
+        (adopted.status(), adopted.operation),
         (Status::Registered, Operation::Import)
     );
     assert_eq!(adopted.account_id, "PROV-1");

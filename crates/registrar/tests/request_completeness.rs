@@ -72,7 +72,7 @@ async fn without_defaults_an_incomplete_item_is_refused_before_anything_is_sent(
     );
     assert!(reasons[2].contains("at least 2"), "{}", reasons[2]);
     let error = r.store.domain("no-owner.com").unwrap();
-    assert_eq!(error.status, Status::Error);
+    assert_eq!(error.status(), Status::Error);
     assert!(error.last_error.unwrap().contains("owner"));
 }
 

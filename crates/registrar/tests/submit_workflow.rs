@@ -57,9 +57,9 @@ async fn a_paid_order_sends_each_valid_item_once_and_fails_the_bad_one_alone() {
     assert_eq!(s.gateway.seen().len(), 2);
 
     let de = s.store.domain("example.de").unwrap();
-    assert_eq!(de.status, Status::Registering);
-    assert!(de.registered);
-    let ctid = de.ctid.clone().unwrap();
+    assert_eq!(de.status(), Status::Registering);
+    assert!(de.registered());
+    let ctid = de.ctid().map(str::to_owned).unwrap();
     let task = &s.gateway.seen()[0];
     assert_eq!(task.ctid, ctid);
     assert!(s.reply.verify(task.reply_to.as_deref().unwrap(), &ctid));
@@ -70,11 +70,11 @@ async fn a_paid_order_sends_each_valid_item_once_and_fails_the_bad_one_alone() {
     );
 
     let com = s.store.domain("example.com").unwrap();
-    assert_eq!(com.status, Status::Transferring);
-    assert!(com.registered);
+    assert_eq!(com.status(), Status::Transferring);
+    assert!(com.registered());
 
     let bad = s.store.domain("bad_name.de").unwrap();
-    assert_eq!(bad.status, Status::Error);
+    assert_eq!(bad.status(), Status::Error);
     assert!(bad.last_error.unwrap().contains("bad_name"));
     assert_eq!(report.failed().count(), 1);
 
@@ -95,9 +95,9 @@ async fn a_gateway_rejection_puts_the_domain_in_error_with_its_codes() {
     let s = submitter(ScriptedGateway::default().script("example.de", Script::Refuse));
     run(&s, "OrderPaid", order()).await;
     let de = s.store.domain("example.de").unwrap();
-    assert_eq!(de.status, Status::Error);
-    assert!(!de.registered);
-    assert!(de.ctid.is_none());
+    assert_eq!(de.status(), Status::Error);
+    assert!(!de.registered());
+    assert!(de.ctid().is_none());
     let reason = de.last_error.unwrap();
     assert!(
         reason.contains("EF01012") && reason.contains("E0101"),
@@ -134,7 +134,7 @@ async fn a_customer_request_waits_for_payment_then_goes_out_with_its_own_data() 
     .await;
     assert_eq!(r.items[0].outcome, ItemOutcome::AwaitingPayment);
     let waiting = s.store.domain("wait.de").unwrap();
-    assert_eq!(waiting.status, Status::AwaitingPayment);
+    assert_eq!(waiting.status(), Status::AwaitingPayment);
     assert!(s.gateway.seen().is_empty());
     assert!(
         !format!("{waiting:?}").contains("secret-auth-1"),
@@ -159,7 +159,7 @@ async fn a_customer_request_waits_for_payment_then_goes_out_with_its_own_data() 
         "the waiting request's contacts are used"
     );
     assert_eq!(
-        s.store.domain("wait.de").unwrap().status,
+        s.store.domain("wait.de").unwrap().status(),
         Status::Transferring
     );
 }
@@ -184,8 +184,8 @@ async fn a_customer_request_after_its_payment_goes_out_once() {
     );
     assert_eq!(s.gateway.seen().len(), 1);
     let d = s.store.domain("late.de").unwrap();
-    assert_eq!(d.status, Status::Registering);
-    assert!(d.registered);
+    assert_eq!(d.status(), Status::Registering);
+    assert!(d.registered());
 }
 
 #[tokio::test]
@@ -212,16 +212,16 @@ async fn transport_failures_are_told_apart() {
     let s = submitter(ScriptedGateway::answering(Script::Unreachable));
     run(&s, "OrderPaid", order()).await;
     let d = s.store.domain("example.de").unwrap();
-    assert_eq!(d.status, Status::Error);
+    assert_eq!(d.status(), Status::Error);
     assert!(d.last_error.unwrap().contains("not sent"));
 
     let s = submitter(ScriptedGateway::answering(Script::NoAnswer));
     let r = run(&s, "OrderPaid", order()).await;
     assert_eq!(r.items[0].outcome, ItemOutcome::Unknown);
     let d = s.store.domain("example.de").unwrap();
-    assert_eq!(d.status, Status::Registering);
-    assert!(!d.registered);
-    assert!(d.ctid.is_some(), "the ctid stays for reconciliation");
+    assert_eq!(d.status(), Status::Registering);
+    assert!(!d.registered());
+    assert!(d.ctid().is_some(), "the ctid stays for reconciliation");
     assert!(s
         .store
         .log("example.de")

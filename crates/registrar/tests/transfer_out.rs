@@ -28,8 +28,7 @@ fn policy(transfer_out: TransferOutPolicy) -> SyncPolicy {
 fn registered(domain: &str, locked: Option<bool>) -> DomainRecord {
     let at = time::macros::datetime!(2026-11-01 09:00 UTC);
     let mut record = in_flight_record(domain, Operation::Register, "ib-x", at);
-    record.status = Status::Registered;
-    record.ctid = None;
+    record = registrar::lifecycle::settled_as(record, Status::Registered);
     record.notify_email = Some("owner@customer.example".into());
     record.portfolio.locked = locked;
     record
@@ -94,7 +93,7 @@ async fn the_ack_policy_answers_a_reported_transfer_once() {
     assert_eq!(answers(&app), [TransferOutAnswer::Ack]);
     let record = app.store.domain("leaving.com").unwrap();
     assert_eq!(
-        (record.status, record.operation),
+        (record.status(), record.operation),
         (Status::Updating, Operation::AnswerTransferOut)
     );
     // A later run, and another report while the answer is in flight:
@@ -164,7 +163,7 @@ async fn nack_while_locked_refuses_only_a_locked_domain() {
         .expect("the log says why nothing was answered");
     assert!(line.message.contains("transfer lock"), "{}", line.message);
     assert_eq!(
-        open.store.domain("open.com").unwrap().status,
+        open.store.domain("open.com").unwrap().status(),
         Status::Registered
     );
 }
@@ -220,7 +219,7 @@ async fn a_refused_answer_leaves_the_domain_registered() {
         .unwrap();
     assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Rejected);
     let record = app.store.domain("forged.com").unwrap();
-    assert_eq!(record.status, Status::Registered);
+    assert_eq!(record.status(), Status::Registered);
     assert!(
         record.last_error.is_none(),
         "a refused answer is in the log only: {:?}",
@@ -270,7 +269,7 @@ async fn a_reported_transfer_internetx_does_not_confirm_is_never_answered_nor_pu
         assert!(!line.message.contains("Answer with"), "{}", line.message);
         assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Refused);
         assert_eq!(
-            app.store.domain("forged.com").unwrap().status,
+            app.store.domain("forged.com").unwrap().status(),
             Status::Registered
         );
     }
@@ -323,7 +322,7 @@ async fn reports_are_answered_once_a_day() {
     }
     assert_eq!(answers(&app), [TransferOutAnswer::Ack]);
     assert_eq!(
-        app.store.domain("forged.com").unwrap().status,
+        app.store.domain("forged.com").unwrap().status(),
         Status::Registered
     );
     app.clock.advance(time::Duration::days(1));
@@ -427,14 +426,14 @@ async fn reconciliation_settles_an_answer_from_transfer_out_info() {
             .await;
         assert_eq!(sent.items[0].outcome, ItemOutcome::Accepted);
         assert_eq!(
-            app.store.domain("kept.com").unwrap().status,
+            app.store.domain("kept.com").unwrap().status(),
             Status::Updating
         );
         app.clock.advance(time::Duration::hours(2));
         let run = app.reconcile(policy, Deadline::none()).await.unwrap();
         assert_eq!(run.checked, 1);
         let record = app.store.domain("kept.com").unwrap();
-        assert_eq!(record.status, expected, "pending {pending}: {run:?}");
+        assert_eq!(record.status(), expected, "pending {pending}: {run:?}");
         if !pending {
             assert!(app
                 .store

@@ -65,7 +65,11 @@ async fn paid_order(app: &App, order: &str, acct: Value) -> registrar::report::I
 /// A genuine result mail for the domain's ctid, to its reply address.
 async fn result_mail(app: &App, domain: &str, code: &str) -> MailOutcome {
     let record = app.store.domain(domain).unwrap();
-    let ctid = record.ctid.or(record.last_ctid).unwrap();
+    let ctid = record
+        .ctid()
+        .or(record.last_ctid.as_deref())
+        .unwrap()
+        .to_owned();
     mail_naming(app, domain, &ctid, &ctid, code).await
 }
 
@@ -111,7 +115,7 @@ async fn n1_an_invalid_request_reserves_nothing() {
     );
     let live = app.store.domain("brand.de").unwrap();
     assert_eq!(
-        (live.status, live.account_id.as_str()),
+        (live.status(), live.account_id.as_str()),
         (Status::Registered, "CUST-B")
     );
     assert_eq!(live.notify_email.as_deref(), Some("bob@b.example"));
@@ -206,7 +210,13 @@ async fn a_result_naming_another_ctid_than_its_token_is_quarantined() {
         json!({"owner": owner()}),
     )
     .await;
-    let ctid = app.store.domain("brand.de").unwrap().ctid.unwrap();
+    let ctid = app
+        .store
+        .domain("brand.de")
+        .unwrap()
+        .ctid()
+        .unwrap()
+        .to_owned();
     let outcome = mail_naming(
         &app,
         "brand.de",
@@ -217,7 +227,7 @@ async fn a_result_naming_another_ctid_than_its_token_is_quarantined() {
     .await;
     assert_eq!(outcome, MailOutcome::Quarantined);
     assert_eq!(
-        app.store.domain("brand.de").unwrap().status,
+        app.store.domain("brand.de").unwrap().status(),
         Status::Registering
     );
     assert_eq!(
@@ -299,8 +309,7 @@ async fn n2_a_busy_table_never_costs_the_answer() {
         "ib-old",
         at,
     );
-    r.status = Status::Registered;
-    r.ctid = None;
+    r = registrar::lifecycle::settled_as(r, Status::Registered);
     r.notify_email = Some("owner@customer.example".into());
     registrar::ports::DomainStore::commit(&app.store, &registrar::testing::seed(r, None))
         .await
@@ -323,7 +332,7 @@ async fn n2_a_busy_table_never_costs_the_answer() {
         report.reason
     );
     let r = app.store.domain("busy.com").unwrap();
-    assert_eq!(r.status, Status::Registered);
+    assert_eq!(r.status(), Status::Registered);
     assert!(r.issued_auth_code.is_none());
     assert!(app.store.notices()[0].notice.sealed_auth_code.is_some());
     assert_eq!(app.gateway.seen().len(), 1, "sent once");
@@ -339,7 +348,7 @@ async fn n2_a_busy_table_never_costs_the_answer() {
     .await;
     assert_eq!(report.outcome, ItemOutcome::Accepted, "{:?}", report.reason);
     assert_eq!(
-        app.store.domain("busy.com").unwrap().status,
+        app.store.domain("busy.com").unwrap().status(),
         Status::Updating
     );
 }
@@ -399,7 +408,7 @@ async fn n6_a_request_that_cannot_be_waited_out_is_not_sent() {
     assert!(app.gateway.seen().is_empty(), "nothing sent");
     assert_eq!(report.outcome, ItemOutcome::Failed);
     let r = app.store.domain("brand.de").unwrap();
-    assert_eq!(r.status, Status::Error);
+    assert_eq!(r.status(), Status::Error);
     let reason = r.last_error.unwrap_or_default();
     assert!(
         reason.contains("not sent") && reason.contains("268 s"),

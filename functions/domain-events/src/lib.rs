@@ -116,7 +116,10 @@ mod tests {
         .await
         .expect("a permanent failure does not fail the invocation");
         assert_eq!(out["failed"][0]["outcome"], "rejected");
-        assert_eq!(app.store.domain("taken.de").unwrap().status, Status::Error);
+        assert_eq!(
+            app.store.domain("taken.de").unwrap().status(),
+            Status::Error
+        );
     }
 
     #[tokio::test]

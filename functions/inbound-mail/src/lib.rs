@@ -139,7 +139,7 @@ mod tests {
             Some("applied")
         );
         assert_eq!(
-            app.inbound.store.domain("example.de").unwrap().status,
+            app.inbound.store.domain("example.de").unwrap().status(),
             Status::Registered
         );
     }
@@ -165,7 +165,7 @@ mod tests {
             Some("quarantined")
         );
         assert_eq!(
-            app.inbound.store.domain("example.de").unwrap().status,
+            app.inbound.store.domain("example.de").unwrap().status(),
             Status::Registering
         );
     }

@@ -172,7 +172,7 @@ mod tests {
             .collect();
         assert_eq!(failed, ["m-junk"]);
         assert_eq!(
-            app.store.domain("one.de").unwrap().status,
+            app.store.domain("one.de").unwrap().status(),
             Status::Transferring
         );
         assert_eq!(app.gateway.operations().len(), 2);

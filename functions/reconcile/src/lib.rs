@@ -68,11 +68,11 @@ mod tests {
         assert_eq!(out["checked"], 2);
         assert_eq!(out["settled"], 1);
         assert_eq!(
-            app.store.domain("listed.de").unwrap().status,
+            app.store.domain("listed.de").unwrap().status(),
             Status::Registered
         );
         assert_eq!(
-            app.store.domain("waiting.de").unwrap().status,
+            app.store.domain("waiting.de").unwrap().status(),
             Status::Registering
         );
         // The run's counts as metrics: one document per action, and how many

@@ -93,7 +93,7 @@ async fn a_large_account_is_adopted_once_and_synced_in_bounded_runs() {
     let items = w.store.domains().await.unwrap();
     assert_eq!(items.len(), total);
     for item in &items {
-        assert_eq!(item.status, Status::Registered);
+        assert_eq!(item.status(), Status::Registered);
         assert_eq!(item.operation.as_str(), "import");
         assert_eq!(
             item.portfolio.expires_at.as_deref(),
@@ -289,7 +289,7 @@ async fn pages_cut_short_by_the_gateway_neither_end_nor_skip() {
     let items = w.store.domains().await.unwrap();
     assert_eq!(items.len(), 130);
     for item in &items {
-        assert_eq!(item.status, Status::Registered, "{}", item.domain);
+        assert_eq!(item.status(), Status::Registered, "{}", item.domain);
         assert_eq!(
             item.portfolio.expires_at.as_deref(),
             Some(expected_expiry(&item.domain).as_str()),

@@ -68,7 +68,7 @@ impl DomainStore for DynamoStore {
                 .map_err(malformed)?;
             writes.push(TransactWriteItem::builder().put(put).build());
         }
-        if let Some(ctid) = record.ctid.as_ref().filter(|_| change.writes_item()) {
+        if let Some(ctid) = record.ctid().as_ref().filter(|_| change.writes_item()) {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(layout::ctid_item(record, ctid)))

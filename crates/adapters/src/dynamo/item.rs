@@ -1,7 +1,7 @@
 //! DynamoDB attribute values in and out, SDK errors as store errors, and
 //! index queries that page.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use registrar::ports::StoreError;
@@ -51,21 +51,6 @@ pub(crate) fn s(v: impl Into<String>) -> AttributeValue {
 
 pub(crate) fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
-}
-
-pub(crate) fn map_s(map: &BTreeMap<String, String>) -> AttributeValue {
-    AttributeValue::M(map.iter().map(|(k, v)| (k.clone(), s(v))).collect())
-}
-
-pub(crate) fn read_map_s(item: &Item, name: &str) -> Option<BTreeMap<String, String>> {
-    match item.get(name) {
-        Some(AttributeValue::M(m)) => Some(
-            m.iter()
-                .filter_map(|(k, v)| v.as_s().ok().map(|v| (k.clone(), v.clone())))
-                .collect(),
-        ),
-        _ => None,
-    }
 }
 
 pub(crate) fn opt_s(item: &Item, name: &str) -> Option<String> {

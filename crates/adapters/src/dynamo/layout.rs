@@ -28,14 +28,16 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use rand::RngCore;
 use registrar::log::{parse_timestamp, timestamp, LogEntry, Outcome};
 use registrar::ports::{NoticeState, PaidOrder, QueuedNotice, StoreError};
-use registrar::record::{DomainRecord, Portfolio};
+use registrar::record::DomainRecord;
 use registrar::status_mail::StatusNotice;
 use time::OffsetDateTime;
 
-use super::item::{hex, list_s, map_s, n, opt_s, read_map_s, req_n, req_s, s, Item};
+pub use super::domain_item::record_from_item;
+pub(crate) use super::domain_item::record_to_item;
+use super::item::{hex, list_s, n, opt_s, req_n, req_s, s, Item};
 
 pub const INFLIGHT_INDEX: &str = "InFlight";
-const INFLIGHT_PK: &str = "INFLIGHT";
+pub(crate) const INFLIGHT_PK: &str = "INFLIGHT";
 pub const NOTICES_INDEX: &str = "Notices";
 const WAITING: &str = "WAITING";
 
@@ -202,144 +204,6 @@ pub(crate) fn notices_waiting() -> AttributeValue {
     s(WAITING)
 }
 
-pub(crate) fn record_to_item(r: &DomainRecord) -> Item {
-    let mut item = domain_key(&r.domain);
-    item.insert("domain".into(), s(&r.domain));
-    item.insert("domain_unicode".into(), s(&r.domain_unicode));
-    item.insert("status".into(), s(r.status.as_str()));
-    item.insert("registered".into(), AttributeValue::Bool(r.registered));
-    item.insert("operation".into(), s(r.operation.as_str()));
-    item.insert("account_id".into(), s(&r.account_id));
-    item.insert("account_kind".into(), s(r.account_kind.as_str()));
-    item.insert("created_at".into(), s(&r.created_at));
-    item.insert("updated_at".into(), s(&r.updated_at));
-    item.insert("version".into(), n(r.version));
-    let optional = [
-        ("order_id", &r.order_id),
-        ("ctid", &r.ctid),
-        ("last_ctid", &r.last_ctid),
-        ("last_error", &r.last_error),
-        ("request_ref", &r.request_ref),
-        ("operation_started_at", &r.operation_started_at),
-        ("stid", &r.stid),
-        ("job_id", &r.job_id),
-        ("acknowledged_at", &r.acknowledged_at),
-        ("outcome_unknown_since", &r.outcome_unknown_since),
-        ("pending_request", &r.pending_request),
-        ("pending_auth_code", &r.pending_auth_code),
-        ("notify_email", &r.notify_email),
-        ("notify_language", &r.notify_language),
-        ("expires_at", &r.portfolio.expires_at),
-        ("payable_at", &r.portfolio.payable_at),
-        ("cancel_at", &r.portfolio.cancel_at),
-        ("synced_at", &r.portfolio.synced_at),
-        ("registry_status", &r.portfolio.registry_status),
-        ("drift", &r.portfolio.drift),
-        ("auth_code_expires_at", &r.portfolio.auth_code_expires_at),
-    ];
-    for (name, value) in optional {
-        if let Some(v) = value {
-            item.insert(name.into(), s(v));
-        }
-    }
-    if let Some(locked) = r.portfolio.locked {
-        item.insert("locked".into(), AttributeValue::Bool(locked));
-    }
-    if let Some(locked) = r.portfolio.requested_lock {
-        item.insert("requested_lock".into(), AttributeValue::Bool(locked));
-    }
-    if !r.nameservers.is_empty() {
-        item.insert(
-            "nameservers".into(),
-            AttributeValue::L(r.nameservers.iter().map(s).collect()),
-        );
-    }
-    if let Some(ns) = &r.requested_nameservers {
-        item.insert(
-            "requested_nameservers".into(),
-            AttributeValue::L(ns.iter().map(s).collect()),
-        );
-    }
-    if !r.contacts.is_empty() {
-        item.insert("contacts".into(), map_s(&r.contacts));
-    }
-    if let Some(contacts) = &r.requested_contacts {
-        item.insert("requested_contacts".into(), map_s(contacts));
-    }
-    if r.status.in_flight() {
-        if let Some(since) = &r.operation_started_at {
-            item.insert("inflight_pk".into(), s(INFLIGHT_PK));
-            item.insert("inflight_since".into(), s(format!("{since}#{}", r.domain)));
-        }
-    }
-    item
-}
-
-pub fn record_from_item(item: &Item) -> Result<DomainRecord, StoreError> {
-    let parse = |name: &str| -> Result<String, StoreError> { req_s(item, name) };
-    let status = parse("status")?
-        .parse()
-        .map_err(|e| StoreError::Malformed(format!("{e}")))?;
-    let operation = parse("operation")?
-        .parse()
-        .map_err(|e| StoreError::Malformed(format!("{e}")))?;
-    let account_kind = parse("account_kind")?
-        .parse()
-        .map_err(|e| StoreError::Malformed(format!("{e}")))?;
-    let version = req_n(item, "version")?;
-    Ok(DomainRecord {
-        domain: parse("domain")?,
-        domain_unicode: parse("domain_unicode")?,
-        status,
-        registered: matches!(item.get("registered"), Some(AttributeValue::Bool(true))),
-        operation,
-        account_id: parse("account_id")?,
-        account_kind,
-        order_id: opt_s(item, "order_id"),
-        ctid: opt_s(item, "ctid"),
-        last_ctid: opt_s(item, "last_ctid"),
-        last_error: opt_s(item, "last_error"),
-        created_at: parse("created_at")?,
-        updated_at: parse("updated_at")?,
-        version,
-        request_ref: opt_s(item, "request_ref"),
-        operation_started_at: opt_s(item, "operation_started_at"),
-        stid: opt_s(item, "stid"),
-        job_id: opt_s(item, "job_id"),
-        acknowledged_at: opt_s(item, "acknowledged_at"),
-        outcome_unknown_since: opt_s(item, "outcome_unknown_since"),
-        pending_request: opt_s(item, "pending_request"),
-        pending_auth_code: opt_s(item, "pending_auth_code"),
-        // Never written: it rides in the notice only.
-        issued_auth_code: None,
-        nameservers: list_s(item, "nameservers"),
-        requested_nameservers: item
-            .contains_key("requested_nameservers")
-            .then(|| list_s(item, "requested_nameservers")),
-        contacts: read_map_s(item, "contacts").unwrap_or_default(),
-        requested_contacts: read_map_s(item, "requested_contacts"),
-        notify_email: opt_s(item, "notify_email"),
-        notify_language: opt_s(item, "notify_language"),
-        portfolio: Portfolio {
-            expires_at: opt_s(item, "expires_at"),
-            payable_at: opt_s(item, "payable_at"),
-            cancel_at: opt_s(item, "cancel_at"),
-            synced_at: opt_s(item, "synced_at"),
-            locked: match item.get("locked") {
-                Some(AttributeValue::Bool(locked)) => Some(*locked),
-                _ => None,
-            },
-            registry_status: opt_s(item, "registry_status"),
-            drift: opt_s(item, "drift"),
-            auth_code_expires_at: opt_s(item, "auth_code_expires_at"),
-            requested_lock: match item.get("requested_lock") {
-                Some(AttributeValue::Bool(locked)) => Some(*locked),
-                _ => None,
-            },
-        },
-    })
-}
-
 pub(crate) fn log_to_item(domain: &str, e: &LogEntry) -> Item {
     let mut suffix = [0u8; 6];
     rand::rng().fill_bytes(&mut suffix);
@@ -465,57 +329,6 @@ mod tests {
     use super::*;
     use registrar::status_mail::Language;
     use registrar::{Operation, Status};
-
-    /// The TTL trap (issue 27): a domain item, with every attribute it can
-    /// have, never carries the TTL attribute, and its only number is its
-    /// version; the items that expire carry it as a number.
-    #[test]
-    fn no_domain_item_carries_the_time_to_live() {
-        let at = time::macros::datetime!(2026-12-05 10:00 UTC);
-        let mut r = DomainRecord::new(
-            "example.de",
-            "example.de",
-            Operation::Register,
-            "acc-1",
-            registrar::AccountKind::Customer,
-            at,
-        );
-        let some = || Some("2027-12-05T00:00:00Z".to_owned());
-        (r.order_id, r.ctid, r.last_ctid, r.last_error) = (some(), some(), some(), some());
-        (r.request_ref, r.operation_started_at, r.stid, r.job_id) =
-            (some(), some(), some(), some());
-        (r.acknowledged_at, r.outcome_unknown_since) = (some(), some());
-        (r.pending_request, r.pending_auth_code, r.issued_auth_code) = (some(), some(), some());
-        (r.notify_email, r.notify_language) = (some(), some());
-        r.nameservers = vec!["ns1.example.net".into()];
-        r.requested_nameservers = Some(r.nameservers.clone());
-        r.contacts = [("owner".to_owned(), "1".to_owned())].into();
-        r.requested_contacts = Some(r.contacts.clone());
-        let p = &mut r.portfolio;
-        (p.expires_at, p.payable_at, p.cancel_at, p.synced_at) = (some(), some(), some(), some());
-        (p.registry_status, p.drift, p.auth_code_expires_at) = (some(), some(), some());
-        (p.locked, p.requested_lock) = (Some(true), Some(false));
-        r.status = Status::Registering;
-        let item = record_to_item(&r);
-        assert!(item.contains_key("expires_at") && item.contains_key("inflight_pk"));
-        assert!(!item.contains_key(TTL_ATTRIBUTE), "{item:?}");
-        let numbers: Vec<&String> = item
-            .iter()
-            .filter(|(_, v)| matches!(v, AttributeValue::N(_)))
-            .map(|(k, _)| k)
-            .collect();
-        assert_eq!(numbers, [&"version".to_owned()]);
-        for expiring in [
-            rate_slot_item(7, 1_800_000_000),
-            hint_item("example.de", "k", "t", 0),
-        ] {
-            assert!(matches!(
-                expiring.get(TTL_ATTRIBUTE),
-                Some(AttributeValue::N(_))
-            ));
-            assert!(!expiring.contains_key("expires_at"));
-        }
-    }
 
     #[test]
     fn a_notice_item_reads_back_as_the_notice_it_was() {

@@ -2,8 +2,9 @@
 //! ([`DomainStore`](registrar::ports::DomainStore) in [`domain_store`]), the
 //! status-mail queue ([`notice_queue`]), the gateway's shared rate limit
 //! ([`rate_limit`]) and the operator's reads. Every key format and item
-//! codec is in [`layout`]; attribute helpers in [`item`].
+//! codec is in [`layout`] (the domain item's in [`domain_item`]); attribute helpers in [`item`].
 
+mod domain_item;
 mod domain_store;
 pub(crate) mod item;
 pub mod layout;

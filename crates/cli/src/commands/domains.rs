@@ -69,10 +69,10 @@ impl Filter {
                 .and_then(registrar::log::parse_timestamp)
                 .is_some_and(|t| t < limit)
         };
-        self.status.is_none_or(|s| d.status == s)
+        self.status.is_none_or(|s| d.status() == s)
             && self.account.as_deref().is_none_or(|a| d.account_id == a)
             && self.in_flight_before.is_none_or(|limit| {
-                d.status.in_flight() && before(d.operation_started_at.as_deref(), limit)
+                d.status().in_flight() && before(d.operation_started_at.as_deref(), limit)
             })
             && self.expiring_before.is_none_or(|limit| {
                 registrar::workflows::sync::held_by_account(d)
@@ -103,8 +103,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         println!(
             "{:<30} {:<16} {:<3} {:<18} {:<20} {}",
             d.domain_unicode,
-            d.status,
-            if d.registered { "✓" } else { "" },
+            d.status(),
+            if d.registered() { "✓" } else { "" },
             d.operation,
             d.updated_at.get(..19).unwrap_or(&d.updated_at),
             printable(d.last_error.as_deref().unwrap_or(""), 2_000)

@@ -43,8 +43,8 @@ fn print_record(record: &DomainRecord) {
     println!("{} ({})", record.domain_unicode, record.domain);
     println!(
         "  status      {}{}",
-        record.status,
-        if record.registered {
+        record.status(),
+        if record.registered() {
             " ✓ registered"
         } else {
             ""
@@ -59,7 +59,7 @@ fn print_record(record: &DomainRecord) {
     if let Some(order) = &record.order_id {
         println!("  order       {order}");
     }
-    if let Some(ctid) = &record.ctid {
+    if let Some(ctid) = &record.ctid() {
         println!(
             "  in flight   ctid {ctid} since {}",
             record.operation_started_at.as_deref().unwrap_or("?")

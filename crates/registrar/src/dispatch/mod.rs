@@ -145,7 +145,7 @@ pub fn refusal(
     let mut t = Transition::of(existing, now);
     t.claim(key.clone()).log(
         LogEntry::new(now, action::REQUEST_REJECTED, outcome, reason.clone())
-            .ctid(existing.ctid.as_deref())
+            .ctid(existing.ctid())
             .request_ref(&key),
     );
     let reported = if outcome == Outcome::Ignored {

@@ -232,7 +232,7 @@ impl GatewayReply {
             Verdict::Accepted | Verdict::Completed { .. } => (action::GATEWAY_REPLIED, Outcome::Ok),
         };
         let mut message = self.message.clone();
-        if current.ctid.as_deref() == Some(ctid) {
+        if current.ctid() == Some(ctid) {
             let evidence = &self.evidence;
             t.edit(|record| {
                 if evidence.stid.is_some() {
@@ -271,7 +271,7 @@ impl GatewayReply {
         } else {
             message.push_str(&format!(
                 " (the domain had already moved on to {}; status left as is)",
-                current.status
+                current.status()
             ));
         }
         let evidence = &self.evidence;

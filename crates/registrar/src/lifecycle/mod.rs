@@ -17,8 +17,10 @@ use time::OffsetDateTime;
 
 mod commit;
 mod portfolio;
+mod state;
 
 pub use commit::{Attempt, Committed, Lifecycle, Step, MAX_ATTEMPTS};
+pub use state::LifeState;
 
 use crate::log::{action, timestamp, LogEntry, Outcome};
 use crate::ports::Change;
@@ -49,32 +51,6 @@ pub struct Transition {
     hint: Option<String>,
 }
 
-/// The fields only the life cycle writes.
-struct Guarded {
-    status: Status,
-    version: u64,
-    registered: bool,
-    ctid: Option<String>,
-}
-
-impl Guarded {
-    fn of(record: &DomainRecord) -> Self {
-        Self {
-            status: record.status,
-            version: record.version,
-            registered: record.registered,
-            ctid: record.ctid.clone(),
-        }
-    }
-
-    fn restore(self, record: &mut DomainRecord) {
-        record.status = self.status;
-        record.version = self.version;
-        record.registered = self.registered;
-        record.ctid = self.ctid;
-    }
-}
-
 impl Transition {
     /// A change of the item as read.
     pub fn of(current: &DomainRecord, now: OffsetDateTime) -> Self {
@@ -92,7 +68,7 @@ impl Transition {
             Some(current) => Self::of(current, now),
             None => {
                 let mut record = fresh();
-                record.version = 0;
+                record.life_mut().version = 0;
                 Self::new(None, record, now)
             }
         }
@@ -117,11 +93,9 @@ impl Transition {
     }
 
     /// Edits anything but the life cycle's own fields (status, version,
-    /// `registered`, ctid): changes to those are undone.
+    /// `registered`, ctid), which the compiler keeps out of reach.
     pub fn edit(&mut self, edit: impl FnOnce(&mut DomainRecord)) -> &mut Self {
-        let kept = Guarded::of(&self.record);
         edit(&mut self.record);
-        kept.restore(&mut self.record);
         self
     }
 
@@ -147,12 +121,12 @@ impl Transition {
     /// A registration or transfer starts unregistered; a change keeps the tick.
     pub fn send(&mut self, operation: Operation, ctid: &str, request_ref: &str) -> &mut Self {
         let r = &mut self.record;
-        r.status = operation.pending_status();
+        r.life_mut().status = operation.pending_status();
         r.operation = operation;
         if matches!(operation, Operation::Register | Operation::Transfer) {
-            r.registered = false;
+            r.life_mut().registered = false;
         }
-        r.ctid = Some(ctid.to_owned());
+        r.life_mut().ctid = Some(ctid.to_owned());
         r.operation_started_at = Some(timestamp(self.now));
         r.request_ref = Some(request_ref.to_owned());
         r.last_error = None;
@@ -167,15 +141,15 @@ impl Transition {
     /// Recorded, not sent: the order is not paid yet.
     pub fn await_payment(&mut self) -> &mut Self {
         let r = &mut self.record;
-        r.status = Status::AwaitingPayment;
-        r.registered = false;
-        r.ctid = None;
+        r.life_mut().status = Status::AwaitingPayment;
+        r.life_mut().registered = false;
+        r.life_mut().ctid = None;
         self
     }
 
     /// The gateway accepted the operation in flight (`N…`): InterNetX has it.
     pub fn accepted(&mut self) -> &mut Self {
-        self.record.registered = true;
+        self.record.life_mut().registered = true;
         self.acknowledged()
     }
 
@@ -204,9 +178,9 @@ impl Transition {
         if r.operation == Operation::WithdrawCancel {
             r.portfolio.cancel_at = None;
         }
-        r.status = r.operation.done_status();
-        r.registered = true;
-        r.last_ctid = r.ctid.take().or(r.last_ctid.take());
+        r.life_mut().status = r.operation.done_status();
+        r.life_mut().registered = true;
+        r.last_ctid = r.life_mut().ctid.take().or(r.last_ctid.take());
         r.last_error = None;
         r.outcome_unknown_since = None;
         // Done: the auth code is not needed for a retry any more.
@@ -223,11 +197,11 @@ impl Transition {
         r.requested_nameservers = None;
         r.requested_contacts = None;
         r.portfolio.requested_lock = None;
-        r.status = r.operation.failed_status();
+        r.life_mut().status = r.operation.failed_status();
         if matches!(r.operation, Operation::Register | Operation::Transfer) {
-            r.registered = false;
+            r.life_mut().registered = false;
         }
-        r.last_ctid = r.ctid.take().or(r.last_ctid.take());
+        r.last_ctid = r.life_mut().ctid.take().or(r.last_ctid.take());
         // A transfer-out answer InterNetX does not take (nothing pending:
         // the report behind it was stale or forged) says nothing about the
         // domain, which stays healthy: the refusal is in its log only
@@ -253,11 +227,11 @@ impl Transition {
     /// it as `Error` with nothing in flight.
     pub fn reject(&mut self, operation: Operation, reason: String, request_ref: &str) -> &mut Self {
         let r = &mut self.record;
-        r.status = Status::Error;
-        r.registered = false;
+        r.life_mut().status = Status::Error;
+        r.life_mut().registered = false;
         r.operation = operation;
         r.last_error = Some(reason);
-        r.ctid = None;
+        r.life_mut().ctid = None;
         r.request_ref = Some(request_ref.to_owned());
         r.pending_request = None;
         r.pending_auth_code = None;
@@ -267,13 +241,13 @@ impl Transition {
     /// An operator settles the domain by hand; `entry` is their log line,
     /// which names the move itself.
     pub fn resolve(&mut self, target: Status, reason: String, mut entry: LogEntry) -> &mut Self {
-        let from = self.record.status;
+        let from = self.record.status();
         match target {
             Status::Error if from.in_flight() => self.give_up(reason),
             Status::Error => self.fail(reason),
             _ => self.succeed(),
         };
-        self.record.status = target;
+        self.record.life_mut().status = target;
         entry.status_from = Some(from.to_string());
         entry.status_to = Some(target.to_string());
         self.by_operator = true;
@@ -294,13 +268,13 @@ impl Transition {
             by_operator,
             hint,
         } = self;
-        let from = before.as_ref().map(|b| b.status);
+        let from = before.as_ref().map(|b| b.status());
         // Nothing on the item changes: only the log grows, and the item is
         // left alone (no version bump), so what only hints or refuses never
         // stands in the way of a writer that acts.
         if before.as_ref().is_some_and(|b| *b == record) {
             return Ok(Change {
-                expected_version: before.as_ref().map(|b| b.version),
+                expected_version: before.as_ref().map(|b| b.version()),
                 record,
                 log,
                 claim,
@@ -309,14 +283,14 @@ impl Transition {
                 hint,
             });
         }
-        if from != Some(record.status) && !Status::allows(from, record.status) {
+        if from != Some(record.status()) && !Status::allows(from, record.status()) {
             return Err(TransitionRefused {
                 domain: record.domain.clone(),
                 from,
-                to: record.status,
+                to: record.status(),
             });
         }
-        record.version = before.as_ref().map_or(1, |b| b.version + 1);
+        record.life_mut().version = before.as_ref().map_or(1, |b| b.version() + 1);
         record.updated_at = timestamp(now);
         if !by_operator {
             log.extend(status_entry(
@@ -334,7 +308,7 @@ impl Transition {
         // An issued auth code travels in the notice only, never on the item.
         record.issued_auth_code = None;
         Ok(Change {
-            expected_version: before.as_ref().map(|b| b.version),
+            expected_version: before.as_ref().map(|b| b.version()),
             record,
             log,
             claim,
@@ -353,26 +327,26 @@ fn status_entry(
     ctid: Option<&str>,
     s3_key: Option<&str>,
 ) -> Option<LogEntry> {
-    if from == Some(after.status) {
+    if from == Some(after.status()) {
         return None;
     }
     let from_text = from.map_or("(new)".to_owned(), |s| s.to_string());
-    let mut message = format!("{}: {from_text} → {}", after.domain, after.status);
+    let mut message = format!("{}: {from_text} → {}", after.domain, after.status());
     if let Some(reason) = after
         .last_error
         .as_deref()
-        .filter(|_| after.status == Status::Error)
+        .filter(|_| after.status() == Status::Error)
     {
         message.push_str(&format!(" ({reason})"));
     }
-    let outcome = if after.status == Status::Error {
+    let outcome = if after.status() == Status::Error {
         Outcome::Error
     } else {
         Outcome::Ok
     };
     let mut entry = LogEntry::new(now, action::STATUS_CHANGED, outcome, message).ctid(ctid);
     entry.status_from = from.map(|s| s.to_string());
-    entry.status_to = Some(after.status.to_string());
+    entry.status_to = Some(after.status().to_string());
     entry.s3_key = s3_key.map(str::to_owned);
     // Keep entries of one change in order even within one microsecond.
     entry.at = now + time::Duration::microseconds(1);
@@ -385,7 +359,7 @@ fn status_entry(
 /// transition from a rewrite.
 fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> {
     if !matches!(
-        record.status,
+        record.status(),
         Status::Registered
             | Status::Cancelled
             | Status::Error
@@ -396,12 +370,12 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
     }
     // The provider's answer to an outgoing transfer is not news for the
     // customer; the domain leaving is (`TransferredAway`).
-    if record.operation == Operation::AnswerTransferOut && record.status == Status::Registered {
+    if record.operation == Operation::AnswerTransferOut && record.status() == Status::Registered {
         return None;
     }
     let to = record.notify_email.clone()?;
     let moved = log.iter().any(|entry| {
-        entry.status_to.as_deref() == Some(record.status.as_str())
+        entry.status_to.as_deref() == Some(record.status().as_str())
             && entry.status_from.as_deref() != entry.status_to.as_deref()
     });
     if !moved {
@@ -410,7 +384,7 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
     Some(StatusNotice {
         domain: record.domain.clone(),
         domain_unicode: record.domain_unicode.clone(),
-        status: record.status,
+        status: record.status(),
         operation: record.operation,
         to,
         language: record
@@ -421,9 +395,9 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
         // A refused auth code, lock change or withdrawal leaves the domain
         // `Registered` with the reason: still a failure to tell.
         reason: record.last_error.clone().filter(|_| {
-            record.status == Status::Error || record.operation.refusal_changes_nothing()
+            record.status() == Status::Error || record.operation.refusal_changes_nothing()
         }),
-        version: record.version,
+        version: record.version(),
         sealed_auth_code: record.issued_auth_code.clone(),
     })
 }
@@ -445,12 +419,21 @@ pub fn in_flight_record(
         crate::record::AccountKind::Provider,
         at,
     );
-    record.status = operation.pending_status();
-    record.registered = true;
-    record.ctid = Some(ctid.to_owned());
-    record.version = 1;
+    record.life_mut().status = operation.pending_status();
+    record.life_mut().registered = true;
+    record.life_mut().ctid = Some(ctid.to_owned());
+    record.life_mut().version = 1;
     record.request_ref = Some(format!("REQUEST#{ctid}"));
     record.operation_started_at = Some(record.created_at.clone());
+    record
+}
+
+/// `record` in `status` with nothing in flight (its `registered` flag and
+/// version kept): what tests seed a settled domain with.
+#[cfg(any(test, feature = "test-util"))]
+pub fn settled_as(mut record: DomainRecord, status: Status) -> DomainRecord {
+    record.life_mut().status = status;
+    record.life_mut().ctid = None;
     record
 }
 

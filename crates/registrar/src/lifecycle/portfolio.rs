@@ -11,9 +11,9 @@ impl Transition {
     pub fn left_account(&mut self, to: Status, reason: String) -> &mut Self {
         debug_assert!(matches!(to, Status::TransferredAway | Status::Deleted));
         let r = &mut self.record;
-        r.status = to;
-        r.registered = false;
-        r.last_ctid = r.ctid.take().or(r.last_ctid.take());
+        r.life_mut().status = to;
+        r.life_mut().registered = false;
+        r.last_ctid = r.life_mut().ctid.take().or(r.last_ctid.take());
         r.requested_nameservers = None;
         r.requested_contacts = None;
         r.pending_auth_code = None;
@@ -25,8 +25,8 @@ impl Transition {
     /// the account (transferred back, restored): `Registered` again.
     pub fn back_in_account(&mut self) -> &mut Self {
         let r = &mut self.record;
-        r.status = Status::Registered;
-        r.registered = true;
+        r.life_mut().status = Status::Registered;
+        r.life_mut().registered = true;
         r.last_error = None;
         self
     }
@@ -35,9 +35,9 @@ impl Transition {
     /// is: `Registered`, operation `import`.
     pub fn imported(&mut self) -> &mut Self {
         let r = &mut self.record;
-        r.status = Status::Registered;
+        r.life_mut().status = Status::Registered;
         r.operation = Operation::Import;
-        r.registered = true;
+        r.life_mut().registered = true;
         self
     }
 

@@ -194,7 +194,7 @@ impl DomainStore for MemoryStore {
             }
         }
         let record = change.record();
-        let found = inner.domains.get(&record.domain).map(|d| d.version);
+        let found = inner.domains.get(&record.domain).map(|d| d.version());
         if change.holds_item() && found != change.expected_version() {
             return Err(StoreError::Conflict);
         }
@@ -203,8 +203,8 @@ impl DomainStore for MemoryStore {
                 return Err(StoreError::AlreadyClaimed(key.to_owned()));
             }
         }
-        if let Some(ctid) = record.ctid.as_ref().filter(|_| change.writes_item()) {
-            inner.ctids.insert(ctid.clone(), record.domain.clone());
+        if let Some(ctid) = record.ctid().filter(|_| change.writes_item()) {
+            inner.ctids.insert(ctid.to_owned(), record.domain.clone());
         }
         if let Some(notice) = change.notice() {
             inner.notices.insert(
@@ -271,7 +271,7 @@ impl DomainStore for MemoryStore {
         let mut found: Vec<DomainRecord> = lock(&self.inner)
             .domains
             .values()
-            .filter(|d| d.status.in_flight())
+            .filter(|d| d.status().in_flight())
             .filter(|d| sent(d).is_some_and(|at| from.is_none_or(|from| at >= from) && at < before))
             .cloned()
             .collect();

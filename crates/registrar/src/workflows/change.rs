@@ -277,15 +277,14 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         if event.account.id == current.account_id
                             && current.notify_email.as_deref() != Some(email.as_str()) =>
                     {
-                        addressed = DomainRecord {
-                            notify_email: Some(email.clone()),
-                            notify_language: event
-                                .account
-                                .language
-                                .map(|l| l.as_str().to_owned())
-                                .or_else(|| current.notify_language.clone()),
-                            ..current.clone()
-                        };
+                        let mut copy = current.clone();
+                        copy.notify_email = Some(email.clone());
+                        copy.notify_language = event
+                            .account
+                            .language
+                            .map(|l| l.as_str().to_owned())
+                            .or_else(|| current.notify_language.clone());
+                        addressed = copy;
                         &addressed
                     }
                     _ => current,
@@ -331,18 +330,18 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         return refusal(current, &source, Outcome::Error, reason, now);
                     }
                 }
-                if current.status == needed && current.ctid.is_none() {
+                if current.status() == needed && current.ctid().is_none() {
                     return claim(Some(current), request, &self.sealer, now);
                 }
-                let state = match (&current.ctid, current.status.in_flight()) {
+                let state = match (&current.ctid(), current.status().in_flight()) {
                     (Some(ctid), true) => format!(
                         "a {} is in flight (status {}, ctid {ctid})",
                         current.operation.noun(),
-                        current.status
+                        current.status()
                     ),
                     _ => format!(
                         "the domain is {}, and a {what} needs {needed}",
-                        current.status
+                        current.status()
                     ),
                 };
                 let reason = format!(

@@ -127,7 +127,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             let Some(current) = self.store.load(&listed.domain).await? else {
                 continue;
             };
-            if !current.status.in_flight() || current.ctid != listed.ctid {
+            if !current.status().in_flight() || current.ctid() != listed.ctid() {
                 report.skipped += 1;
                 continue;
             }
@@ -163,7 +163,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             };
             match verdict {
                 Verdict::Wait(why) => {
-                    tracing::info!(domain = %current.domain, ctid = current.ctid.as_deref().unwrap_or(""), "{why}");
+                    tracing::info!(domain = %current.domain, ctid = current.ctid().unwrap_or(""), "{why}");
                     report.waiting += 1;
                     if age >= policy.stuck_after {
                         report.stuck += 1;
@@ -279,7 +279,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         why: String,
     ) -> Result<bool, StoreError> {
         let now = self.clock.now();
-        let ctid = current.ctid.as_deref();
+        let ctid = current.ctid();
         let mut t = Transition::of(current, now);
         match outcome {
             Outcome::Ok => {

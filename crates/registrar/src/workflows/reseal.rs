@@ -93,8 +93,7 @@ mod tests {
             Sealer::new(b"the sealing key").also_opening(b"the reply-token secret of an old stack");
         let at = time::macros::datetime!(2026-11-01 09:00 UTC);
         let mut r = in_flight_record("old.de", Operation::Transfer, "ib-1", at);
-        r.status = Status::Error;
-        r.ctid = None;
+        r = crate::lifecycle::settled_as(r, Status::Error);
         r.pending_auth_code = Some(old.seal("code-1234"));
         app.store.commit(&seed(r, None)).await.unwrap();
         let mut fresh = in_flight_record("new.de", Operation::Transfer, "ib-2", at);

@@ -54,10 +54,10 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         let Some(current) = self.store.load(domain.ascii()).await? else {
             return refuse(format!("{domain} is not in the domain table"));
         };
-        if current.status != Status::Error {
+        if current.status() != Status::Error {
             return refuse(format!(
                 "{domain} is {}: only a domain in Error is retried",
-                current.status
+                current.status()
             ));
         }
         let shown = current
@@ -169,10 +169,11 @@ pub fn resolution(
     if reason.trim().is_empty() {
         return refuse("--reason must say why".into());
     }
-    if !(current.status.in_flight() || current.status == Status::Error) {
+    if !(current.status().in_flight() || current.status() == Status::Error) {
         return refuse(format!(
             "{} is {}: only a domain with an operation in flight or in Error is settled by hand",
-            current.domain, current.status
+            current.domain,
+            current.status()
         ));
     }
     if target == Status::Cancelled && current.operation != Operation::Cancel {
@@ -185,10 +186,11 @@ pub fn resolution(
     };
     let message = format!(
         "{}: {} → {target} resolved by hand by {operator}: {reason}",
-        current.domain, current.status
+        current.domain,
+        current.status()
     );
-    let entry = LogEntry::new(now, action::OPERATOR_RESOLVED, outcome, message)
-        .ctid(current.ctid.as_deref());
+    let entry =
+        LogEntry::new(now, action::OPERATOR_RESOLVED, outcome, message).ctid(current.ctid());
     let mut t = Transition::of(current, now);
     t.resolve(target, format!("resolved by {operator}: {reason}"), entry);
     Ok(t)
@@ -210,7 +212,7 @@ pub async fn resolve<S: DomainStore, C: Clock>(
         Err(refused) => return Ok(Err(refused)),
     };
     Ok(match lifecycle.commit(transition).await? {
-        Attempt::Written(_) => Ok(current.status),
+        Attempt::Written(_) => Ok(current.status()),
         Attempt::Conflict | Attempt::AlreadyClaimed => Err(Refused(format!(
             "{domain} changed meanwhile; look again with `show {domain}`"
         ))),
@@ -239,7 +241,7 @@ mod tests {
         )
         .unwrap();
         let change = t.into_change(NoticePolicy::default()).unwrap();
-        assert_eq!(change.record().status, Status::Registered);
+        assert_eq!(change.record().status(), Status::Registered);
         assert_eq!(change.record().last_ctid.as_deref(), Some("ib-1"));
         assert!(change.log()[0]
             .message
@@ -261,12 +263,12 @@ mod tests {
             .unwrap()
             .record()
             .clone();
-        assert_eq!(failed.status, Status::Error);
+        assert_eq!(failed.status(), Status::Error);
         let confirmed = resolution(&failed, Status::Registered, "ops", "it is ours", at())
             .unwrap()
             .into_change(NoticePolicy::default())
             .unwrap();
-        assert_eq!(confirmed.record().status, Status::Registered);
-        assert!(confirmed.record().registered);
+        assert_eq!(confirmed.record().status(), Status::Registered);
+        assert!(confirmed.record().registered());
     }
 }

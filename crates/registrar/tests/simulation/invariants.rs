@@ -62,8 +62,8 @@ pub struct Check {
 /// registration or transfer for that account, or it was imported; a name
 /// that left the account binds no more.
 pub fn bound(r: &DomainRecord) -> bool {
-    (r.registered || r.operation == Operation::Import)
-        && !matches!(r.status, Status::TransferredAway | Status::Deleted)
+    (r.registered() || r.operation == Operation::Import)
+        && !matches!(r.status(), Status::TransferredAway | Status::Deleted)
 }
 
 impl Check {
@@ -90,25 +90,28 @@ impl Check {
             let was = before.records.get(name);
             // 5: moves and versions.
             if let Some(was) = was {
-                if now.version < was.version {
+                if now.version() < was.version() {
                     return Err(format!(
                         "5: {name}'s version went back from {} to {}",
-                        was.version, now.version
+                        was.version(),
+                        now.version()
                     ));
                 }
-                if now.version == was.version && now != was {
+                if now.version() == was.version() && now != was {
                     return Err(format!(
                         "5: {name} changed without a version bump: {was:?} → {now:?}"
                     ));
                 }
-                if now.status != was.status && !Status::allows(Some(was.status), now.status) {
+                if now.status() != was.status() && !Status::allows(Some(was.status()), now.status())
+                {
                     return Err(format!(
                         "5: {name} moved {} → {}, which Status::allows refuses",
-                        was.status, now.status
+                        was.status(),
+                        now.status()
                     ));
                 }
-            } else if !Status::allows(None, now.status) {
-                return Err(format!("5: {name} was created as {}", now.status));
+            } else if !Status::allows(None, now.status()) {
+                return Err(format!("5: {name} was created as {}", now.status()));
             }
             // 2: another account's bound domain.
             if let (Input::Event(account), Some(was)) = (before.input, was) {
@@ -131,8 +134,8 @@ impl Check {
                 .rev()
                 .find(|e| e.action != "status.changed")
                 .is_some_and(|e| e.action == "operator.resolved");
-            if now.status == Status::Error
-                && was.is_none_or(|was| was.status != Status::Error)
+            if now.status() == Status::Error
+                && was.is_none_or(|was| was.status() != Status::Error)
                 && now.operation.refusal_changes_nothing()
                 && !resolved_by_hand
             {
@@ -144,7 +147,7 @@ impl Check {
             }
             if let Some(was) = was {
                 if now.operation == Operation::AnswerTransferOut
-                    && matches!(now.status, Status::Registered | Status::Cancelled)
+                    && matches!(now.status(), Status::Registered | Status::Cancelled)
                     && now.last_error.is_some()
                     && now.last_error != was.last_error
                 {
@@ -173,7 +176,7 @@ impl Check {
                     let now = after.get(name);
                     if bound(was)
                         && was.account_id != account.id
-                        && now.map(|n| n.version) != Some(was.version)
+                        && now.map(|n| n.version()) != Some(was.version())
                     {
                         return Err(format!(
                             "2 (ownership): {} caused a request for {name}, bound to {}",
@@ -244,7 +247,7 @@ impl Check {
             if !self.notices_seen.insert((n.domain.clone(), n.version)) {
                 continue;
             }
-            let Some(record) = after.get(&n.domain).filter(|r| r.version == n.version) else {
+            let Some(record) = after.get(&n.domain).filter(|r| r.version() == n.version) else {
                 continue;
             };
             if Some(n.to.as_str()) != email_of(&record.account_id) {
@@ -285,7 +288,7 @@ pub fn binding(before: &Before, report: &Report) -> Result<(), String> {
         };
         let reason = item.reason.as_deref().unwrap_or("");
         let was = before.records.get(domain);
-        let free = was.is_none_or(|r| !bound(r) && !r.status.in_flight());
+        let free = was.is_none_or(|r| !bound(r) && !r.status().in_flight());
         let for_ownership = reason.contains("belongs to another account")
             || reason.contains("awaits payment for account");
         let paid = account.kind == "provider" || item.item.contains("ORD-");
@@ -304,7 +307,7 @@ pub fn settled(records: &BTreeMap<String, DomainRecord>, model: &Model) -> Resul
     let st = model.lock();
     for (name, r) in records {
         let held = st.held.get(name);
-        let problem = match r.status {
+        let problem = match r.status() {
             s if s.in_flight() => Some(format!("still {s} after the history settled")),
             Status::Registered if held.is_none() => {
                 Some("Registered, but InterNetX does not hold it".into())
@@ -313,7 +316,7 @@ pub fn settled(records: &BTreeMap<String, DomainRecord>, model: &Model) -> Resul
                 Some("Cancelled, but InterNetX has no cancelation".into())
             }
             Status::TransferredAway | Status::Deleted if held.is_some() => {
-                Some(format!("{}, but InterNetX holds it", r.status))
+                Some(format!("{}, but InterNetX holds it", r.status()))
             }
             Status::Error if r.last_error.as_deref().is_none_or(str::is_empty) => {
                 Some("Error without a reason".into())

@@ -613,11 +613,11 @@ impl<'a> History<'a> {
         let records = self.records();
         let ctid = records
             .get(target)
-            .and_then(|r| r.ctid.clone().or(r.last_ctid.clone()));
+            .and_then(|r| r.ctid().map(str::to_owned).or(r.last_ctid.clone()));
         let others: Vec<String> = records
             .values()
             .filter(|r| r.domain != target)
-            .filter_map(|r| r.ctid.clone().or(r.last_ctid.clone()))
+            .filter_map(|r| r.ctid().map(str::to_owned).or(r.last_ctid.clone()))
             .collect();
         let other = if others.is_empty() || self.rng.chance(30) {
             format!("ib-forged-{}", self.next())
@@ -722,11 +722,11 @@ impl<'a> History<'a> {
         let records = self.records();
         let candidates: Vec<&DomainRecord> = records
             .values()
-            .filter(|r| r.status == Status::Error || r.status.in_flight())
+            .filter(|r| r.status() == Status::Error || r.status().in_flight())
             .collect();
         let now = registrar::ports::Clock::now(self.clock);
         let long_stuck = |r: &DomainRecord| {
-            r.status == Status::Error
+            r.status() == Status::Error
                 || r.operation_started_at
                     .as_deref()
                     .and_then(registrar::log::parse_timestamp)
@@ -745,7 +745,10 @@ impl<'a> History<'a> {
             3 => {
                 // The operator reads InterNetX's job list: no job for the
                 // last ctid and the domain not held, then retries.
-                let last = record.ctid.clone().or(record.last_ctid.clone());
+                let last = record
+                    .ctid()
+                    .map(str::to_owned)
+                    .or(record.last_ctid.clone());
                 let busy = {
                     let st = self.model.lock();
                     st.held.contains_key(name.ascii())

@@ -33,7 +33,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
         // The operation in flight, or — once it was settled (by domain
         // info, an operator, a give-up) — the one settled last, whose
         // genuine late result must still be heard (it may re-open it).
-        let Some(ctid) = current.ctid.as_deref().or(current.last_ctid.as_deref()) else {
+        let Some(ctid) = current.ctid().or(current.last_ctid.as_deref()) else {
             return Ok(None);
         };
         let known_ids = [current.stid.as_deref(), current.job_id.as_deref()];

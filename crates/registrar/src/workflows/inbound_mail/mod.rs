@@ -380,7 +380,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             ),
             );
         }
-        if current.ctid.as_deref() != Some(ctid) {
+        if current.ctid() != Some(ctid) {
             if current.last_ctid.as_deref() == Some(ctid) {
                 if let Some(reopened) = reopen(current, job, summary, &mut t) {
                     t.log(entry(Outcome::Error, reopened.clone()))
@@ -400,8 +400,8 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             return ignored(t, format!(
                 "result for ctid {ctid} ignored: it is not the operation in flight on {} (status {}, ctid {})",
                 current.domain,
-                current.status,
-                current.ctid.as_deref().unwrap_or("none")
+                current.status(),
+                current.ctid().unwrap_or("none")
             ));
         }
         let domain = &current.domain;

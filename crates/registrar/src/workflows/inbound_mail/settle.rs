@@ -103,12 +103,12 @@ pub(super) fn reopen(
     summary: &str,
     t: &mut Transition,
 ) -> Option<String> {
-    if current.ctid.is_some() {
+    if current.ctid().is_some() {
         return None;
     }
     let noun = current.operation.noun();
     let domain = &current.domain;
-    match (settlement(current.operation, job), current.status) {
+    match (settlement(current.operation, job), current.status()) {
         (Settlement::Success, Status::Error) => {
             t.succeed();
             Some(format!(
@@ -119,7 +119,7 @@ pub(super) fn reopen(
         (Settlement::Failure, Status::Registered | Status::Cancelled) => {
             let reason = format!(
                 "InterNetX reported the {noun} of {domain} failed after it was settled as {}: {summary}; re-opened as Error, check it at InterNetX",
-                current.status
+                current.status()
             );
             t.fail(reason.clone());
             Some(reason)
@@ -139,8 +139,8 @@ pub(super) fn earlier_request_done(
     summary: &str,
     t: &mut Transition,
 ) -> Option<String> {
-    let done = current.ctid.is_none()
-        && current.status == Status::Error
+    let done = current.ctid().is_none()
+        && current.status() == Status::Error
         && settlement(current.operation, job) == Settlement::Success;
     done.then(|| {
         t.succeed();

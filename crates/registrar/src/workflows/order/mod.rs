@@ -290,7 +290,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         let input = match current
             .as_ref()
             .filter(|c| {
-                c.status == Status::AwaitingPayment
+                c.status() == Status::AwaitingPayment
                     && c.account_id == account.id
                     && c.order_id.as_deref() == order_id
             })

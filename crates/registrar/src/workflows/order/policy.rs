@@ -78,7 +78,7 @@ fn gives_way(
     expired: bool,
 ) -> bool {
     let strong = paid == Payment::Paid || request.account.kind == AccountKind::Provider;
-    match existing.status {
+    match existing.status() {
         // Waiting for a payment that may never come reserves nothing
         // against a paid order, a provider, or anyone once expired.
         Status::AwaitingPayment => strong || expired,
@@ -119,7 +119,7 @@ pub(super) fn decide<'a>(
     if let Some(since) = existing
         .outcome_unknown_since
         .as_deref()
-        .filter(|_| existing.status == Status::Error && unknown == Unknown::Refuse)
+        .filter(|_| existing.status() == Status::Error && unknown == Unknown::Refuse)
     {
         return refuse(format!(
             "{what} for {} not sent: InterNetX may still hold the last {} of the domain (its outcome is unknown since {since}); an operator checks at InterNetX and resolves it first",
@@ -132,10 +132,10 @@ pub(super) fn decide<'a>(
     }
     let mut supersedes = None;
     if existing.account_id != request.account.id && !existing.ownership_binds() {
-        let expired = existing.status == Status::AwaitingPayment
+        let expired = existing.status() == Status::AwaitingPayment
             && parse_timestamp(&existing.updated_at).is_some_and(|at| now - at >= window);
         if !gives_way(existing, request, paid, expired) {
-            return refuse(match existing.status {
+            return refuse(match existing.status() {
                 Status::AwaitingPayment => format!(
                     "{what} for {} not sent: another account's request awaits payment for it; a paid order takes the name",
                     request.source.describe()
@@ -153,13 +153,13 @@ pub(super) fn decide<'a>(
             expired,
         });
     }
-    if existing.ownership_binds() && !existing.status.in_flight() {
+    if existing.ownership_binds() && !existing.status().in_flight() {
         // InterNetX holds the domain for the account: a new registration or
         // transfer would be a second order of it. A cancelled domain is
         // kept by withdrawing the cancelation; one in `Error` after a
         // failed change is still held.
         let keep =
-            match existing.status {
+            match existing.status() {
                 Status::Cancelled => format!(
                 "until its cancelation takes effect ({}); send CancellationWithdrawn to keep it",
                 existing.portfolio.cancel_at.as_deref().unwrap_or("at expiry")
@@ -171,7 +171,7 @@ pub(super) fn decide<'a>(
             request.source.describe()
         ));
     }
-    if Status::allows(Some(existing.status), target) {
+    if Status::allows(Some(existing.status()), target) {
         return go(supersedes);
     }
     let same_order = existing.order_id.is_some() && existing.order_id == request.order_id;
@@ -180,15 +180,15 @@ pub(super) fn decide<'a>(
     } else {
         Outcome::Error
     };
-    let state = if existing.status.in_flight() {
+    let state = if existing.status().in_flight() {
         format!(
             "a {} is in flight (status {}, ctid {})",
             existing.operation.noun(),
-            existing.status,
-            existing.ctid.as_deref().unwrap_or("unknown")
+            existing.status(),
+            existing.ctid().unwrap_or("unknown")
         )
     } else {
-        format!("the domain is {}", existing.status)
+        format!("the domain is {}", existing.status())
     };
     let reason = if outcome == Outcome::Ignored {
         format!(

@@ -23,7 +23,7 @@ pub fn record_data(
     p.synced_at = Some(timestamp(now));
     // A cancelation at expiry takes effect at the expiry date.
     p.cancel_at = data.cancelation.as_ref().and(p.expires_at.clone());
-    if record.status.in_flight() {
+    if record.status().in_flight() {
         return None;
     }
     let mut differences = Vec::new();
@@ -43,7 +43,7 @@ pub fn record_data(
         ));
         record.nameservers = shown;
     }
-    match (data.cancelation.is_some(), record.status) {
+    match (data.cancelation.is_some(), record.status()) {
         (true, Status::Registered) => differences.push(format!(
             "InterNetX holds a cancelation the bridge never sent (takes effect {})",
             record.portfolio.cancel_at.as_deref().unwrap_or("at expiry")
@@ -64,7 +64,7 @@ pub fn gone_status(record: &DomainRecord, now: time::OffsetDateTime) -> Status {
         .as_deref()
         .and_then(crate::log::parse_timestamp)
         .is_none_or(|at| at <= now);
-    if matches!(record.status, Status::Cancelled | Status::Cancelling) && due {
+    if matches!(record.status(), Status::Cancelled | Status::Cancelling) && due {
         Status::Deleted
     } else {
         Status::TransferredAway
@@ -87,7 +87,7 @@ mod tests {
             AccountKind::Provider,
             at,
         );
-        r.status = Status::Registered;
+        r = crate::lifecycle::settled_as(r, Status::Registered);
         r.nameservers = ns.iter().map(|n| n.to_string()).collect();
         r
     }
@@ -138,7 +138,7 @@ mod tests {
     fn a_domain_in_flight_is_only_dated() {
         let now = time::macros::datetime!(2026-11-30 10:00 UTC);
         let mut r = registered(&["ns1.a.net", "ns2.a.net"]);
-        r.status = Status::Updating;
+        r = crate::lifecycle::settled_as(r, Status::Updating);
         assert_eq!(
             record_data(&mut r, &data(&["ns9.c.net", "ns8.c.net"], true), now),
             None
@@ -151,7 +151,7 @@ mod tests {
         let now = time::macros::datetime!(2027-06-01 00:00 UTC);
         let mut r = registered(&[]);
         assert_eq!(gone_status(&r, now), Status::TransferredAway);
-        r.status = Status::Cancelled;
+        r = crate::lifecycle::settled_as(r, Status::Cancelled);
         r.portfolio.cancel_at = Some("2027-03-01T12:00:00Z".into());
         assert_eq!(gone_status(&r, now), Status::Deleted);
         r.portfolio.cancel_at = Some("2028-03-01T12:00:00Z".into());

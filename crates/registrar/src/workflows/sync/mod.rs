@@ -41,11 +41,11 @@ pub use transfer_out::{reports_transfer_out, TransferOutPolicy};
 /// transfer of ours is under way): those the end of a sweep checks when the
 /// list did not show them, and the only ones that can be found gone.
 pub fn held_by_account(record: &DomainRecord) -> bool {
-    match record.status {
+    match record.status() {
         Status::Registered | Status::Updating | Status::Cancelling | Status::Cancelled => true,
         // A failed change leaves a registered domain in `Error`; a failed
         // registration leaves nothing at InterNetX.
-        Status::Error => record.registered,
+        Status::Error => record.registered(),
         _ => false,
     }
 }
@@ -412,7 +412,7 @@ fn listed(current: &DomainRecord, data: &DomainData, now: OffsetDateTime) -> (Tr
     let mut t = Transition::of(current, now);
     let mut drift = None;
     t.edit(|r| drift = record_data(r, data, now));
-    if matches!(current.status, Status::TransferredAway | Status::Deleted) {
+    if matches!(current.status(), Status::TransferredAway | Status::Deleted) {
         t.back_in_account().log(LogEntry::new(
             now,
             action::SYNC_CHECKED,

@@ -102,7 +102,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             _ => None,
         };
-        let idle = record.status == Status::Registered;
+        let idle = record.status() == Status::Registered;
         if !idle && answer.is_none() {
             return Ok(None);
         }
