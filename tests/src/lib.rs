@@ -4,6 +4,7 @@
 //! adapters against them through configuration only.
 
 pub mod calls;
+pub mod function_env;
 pub mod lambda;
 
 use std::collections::HashMap;
@@ -18,7 +19,7 @@ use adapters::dynamo::layout::domain_pk;
 use adapters::{Config, DynamoStore, MailConfig};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_dynamodb::types::AttributeValue;
-use internetx::Secret;
+pub use function_env::FunctionEnv;
 use internetx_simulator::{Fault, MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 use serde_json::Value;
 use tokio::process::Command;
@@ -32,7 +33,7 @@ pub const REPLY_SECRET: &str = "reply-token-secret-0815-abcdef";
 pub const SEALING_SECRET: &str = "sealing-secret-4711-fedcba98";
 /// The metrics namespace the functions are given (as the template gives
 /// `InternetxBridge/<stack>`).
-pub const METRICS_NAMESPACE: &str = "InternetxBridge/e2e";
+pub const METRICS_NAMESPACE: &str = "InternetxBridge/bridge-e2e";
 
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {
@@ -696,13 +697,16 @@ impl Options {
     }
 }
 
-/// moto + simulator + both functions' real adapters.
+/// moto + simulator + the domain-events and mail functions' real adapters.
 pub struct World {
     pub moto: Moto,
     pub simulator: Simulator,
     pub aws: SdkConfig,
     pub config: Config,
     pub mail_config: MailConfig,
+    /// The functions' environment: the template's, with the tests'
+    /// differences ([`function_env`]).
+    pub env: FunctionEnv,
     pub app: adapters::wiring::DomainEvents,
     pub mail_app: Arc<adapters::wiring::InboundMail>,
     pub store: DynamoStore,
@@ -741,8 +745,6 @@ impl World {
         let s3 = moto.s3(&aws);
         // A deployment verifies its sender domain in SES once.
         verify_in_ses(&aws, STATUS_MAIL_FROM.split('@').nth(1).unwrap_or_default()).await;
-        let status_mails =
-            stack.parameters.get("StatusMails").and_then(Value::as_str) == Some("enabled");
         let mail_bucket = stack.output("MailBucketName").to_owned();
         let inbound_prefix = stack.output("InboundPrefix").to_owned();
         let reply_to_address = stack.output("InboundAddress").to_owned();
@@ -786,17 +788,20 @@ impl World {
         .await
         .expect("start the simulator");
         let dynamo = aws_sdk_dynamodb::Client::new(&aws);
-        let mail_config = MailConfig {
-            domain_table: table.clone(),
-            mail_bucket: mail_bucket.clone(),
-            inbound_prefix: inbound_prefix.clone(),
-            reply_to_address: reply_to_address.clone(),
-            reply_token_secret: Secret::new(REPLY_SECRET),
-            max_mail_bytes: 10 * 1024 * 1024,
-            allowed_senders: Vec::new(),
-            s3_force_path_style: true,
-            status_mails,
-        };
+        let env = FunctionEnv::of_stack(
+            &stack,
+            &function_env::Differences {
+                gateway_url: &simulator.url(),
+                moto_endpoint: &moto.endpoint,
+                gateway_rate: options.gateway_rate,
+                gateway_timeout: options.gateway_timeout,
+                fan_out: options.fan_out,
+                defaults: &options.defaults,
+            },
+        );
+        let mail_config = MailConfig::from_env(&env, &aws)
+            .await
+            .expect("the mail function's configuration, from the template");
         let mail_app = Arc::new(
             adapters::wiring::inbound_mail(&mail_config, &aws).expect("build the mail function"),
         );
@@ -819,25 +824,9 @@ impl World {
                 }
             }
         });
-        let config = Config {
-            domain_table: table.clone(),
-            internetx_url: simulator.url(),
-            internetx_user: "bridge".into(),
-            internetx_context: "4".into(),
-            internetx_password: Secret::new(GATEWAY_PASSWORD),
-            reply_to_address,
-            reply_token_secret: Secret::new(REPLY_SECRET),
-            sealing_secret: Some(Secret::new(SEALING_SECRET)),
-            gateway_connect_timeout: Duration::from_secs(2),
-            gateway_timeout: options.gateway_timeout,
-            gateway_rate: options.gateway_rate,
-            status_mails,
-            item_queue_url: options
-                .fan_out
-                .then(|| stack.output("ItemQueueUrl").to_owned()),
-            defaults: options.defaults.clone(),
-            payment_window: time::Duration::days(30),
-        };
+        let config = Config::from_env(&env, &aws)
+            .await
+            .expect("the domain-events function's configuration, from the template");
         if options.fan_out {
             sqs_pollers(&aws, &config, 2).await;
         }
@@ -855,6 +844,7 @@ impl World {
             aws,
             config,
             mail_config,
+            env,
             app,
             mail_app,
             s3,
@@ -967,38 +957,7 @@ impl World {
     /// The functions' environment (CONTRACT.md §3) for this world, as
     /// `cargo lambda watch` or a deployed function gets it.
     pub fn function_env(&self) -> Vec<(String, String)> {
-        let c = &self.config;
-        [
-            ("DOMAIN_TABLE", c.domain_table.as_str()),
-            ("INTERNETX_URL", c.internetx_url.as_str()),
-            ("INTERNETX_USER", c.internetx_user.as_str()),
-            ("INTERNETX_CONTEXT", c.internetx_context.as_str()),
-            ("INTERNETX_PASSWORD", c.internetx_password.expose()),
-            ("REPLY_TO_ADDRESS", c.reply_to_address.as_str()),
-            ("REPLY_TOKEN_SECRET", c.reply_token_secret.expose()),
-            ("SEALING_SECRET", SEALING_SECRET),
-            ("INTERNETX_MAX_REQUESTS_PER_SECOND", "200"),
-            ("AWS_ENDPOINT_URL", self.moto.endpoint.as_str()),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ACCESS_KEY_ID", "testing"),
-            ("AWS_SECRET_ACCESS_KEY", "testing"),
-            ("MAIL_BUCKET", self.mail_config.mail_bucket.as_str()),
-            ("INBOUND_PREFIX", self.mail_config.inbound_prefix.as_str()),
-            ("S3_FORCE_PATH_STYLE", "true"),
-            ("METRICS_NAMESPACE", METRICS_NAMESPACE),
-            (
-                "STATUS_MAILS",
-                if c.status_mails {
-                    "enabled"
-                } else {
-                    "disabled"
-                },
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .chain(defaults_env(&c.defaults))
-        .collect()
+        self.env.vars()
     }
 
     /// Runs the operator CLI (`internetx-bridge`) with the functions'

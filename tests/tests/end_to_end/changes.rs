@@ -131,7 +131,7 @@ async fn a_cancellation_ends_in_cancelled() {
     assert_eq!(out["items"][0]["outcome"], "refused");
 }
 
-/// Issue 17: the transfer lock set through the result mail, then a
+/// The transfer lock set through the result mail, then a
 /// cancelation withdrawn after a late payment; each redelivered, nothing
 /// sent twice.
 #[tokio::test]
@@ -177,7 +177,7 @@ async fn a_lock_is_set_and_a_cancelation_withdrawn_through_internetx() {
     assert_eq!(w.simulator.tasks_with_code("0103103").len(), 1);
 }
 
-/// Issue 17: InterNetX refusing a lock (the registry, by mail) or a
+/// InterNetX refusing a lock (the registry, by mail) or a
 /// withdrawal (the cancelation is gone at InterNetX) ends in `Error` with
 /// its reason, and nothing is applied. (The auth-code refusal:
 /// `crates/registrar/tests/auth_code.rs`.)
@@ -411,7 +411,7 @@ async fn no_workflow_ever_sends_a_renewal() {
     assert!(requests.iter().all(|r| !r.xml.contains("0101003")));
 }
 
-/// Issue 17: a .de auth code by post (AuthInfo2, `0113003`): sent once,
+/// A .de auth code by post (AuthInfo2, `0113003`): sent once,
 /// settled by InterNetX's answer, no code anywhere; a .be one asked for the
 /// customer goes as AuthInfo2 too, the only way InterNetX has for .be (D20);
 /// another TLD is refused before anything is sent.

@@ -164,7 +164,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
     assert_eq!(w.moto.sent_mail_count().await, 0);
 }
 
-/// Issue 17: an auth code reaches the customer only in the status mail.
+/// An auth code reaches the customer only in the status mail.
 /// Through the simulator and SES (moto): the code is in no table item
 /// (sealed in the notice until it is sent, then gone), no log, no CLI
 /// output; a second request gets InterNetX's existing code back
