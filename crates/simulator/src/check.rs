@@ -1,76 +1,14 @@
 //! What the gateway checks before it accepts a task.
 
-use std::collections::{HashMap, HashSet};
-
 use internetx::tree::{self, Element};
 
 use crate::answer::Answer;
+use crate::registry::Registry;
 use crate::{Recorded, Scenario, SimulatorConfig};
 
 const CONTACT_FIELDS: [&str; 8] = [
     "type", "fname", "lname", "address", "pcode", "city", "country", "email",
 ];
-
-/// The simulated registry: the domains in the account, their name servers,
-/// the jobs still running and the cancelations.
-#[derive(Debug, Default)]
-pub struct Registry {
-    pub domains: HashSet<String>,
-    pub nameservers: HashMap<String, Vec<String>>,
-    /// Domains with a create or transfer job still running: `true` when
-    /// domain info already lists the domain (with a status other than
-    /// success), `false` when it answers `E0105` meanwhile.
-    pub running: HashMap<String, bool>,
-    /// Domains with a cancelation (at expiry) at InterNetX.
-    pub cancelations: HashSet<String>,
-    /// Domains with a registry transfer lock.
-    pub locked: HashSet<String>,
-    /// Auth codes (AuthInfo1) that exist, per domain.
-    pub authinfo: HashMap<String, String>,
-    /// Outgoing transfers another registrar asked for, not yet answered.
-    pub transfers_out: HashSet<String>,
-    /// Domains whose outgoing transfer was acknowledged: gone when that
-    /// job ends.
-    pub leaving: HashSet<String>,
-}
-
-impl Registry {
-    /// The final result of a running job was sent: on success the domain
-    /// is in the account (done), either way the job is over.
-    pub fn finish(&mut self, domain: &str, success: bool) {
-        if self.running.remove(domain).is_some() && success {
-            self.domains.insert(domain.to_owned());
-        }
-        if self.leaving.remove(domain) && success {
-            self.domains.remove(domain);
-            self.cancelations.remove(domain);
-        }
-    }
-
-    /// "An identical task is already being processed" (EF01030, InterNetX's
-    /// error list, e.g. https://help.internetx.com/display/APIXMLEN/Cancelation+Create).
-    fn duplicate(&self, name: &str, code: &str, what: &str) -> Option<Answer> {
-        self.running.contains_key(name).then(|| {
-            Answer::error(
-                &format!("E{code}"),
-                what,
-                Some(("domain", name)),
-                "EF01030 An identical task is already being processed.",
-            )
-        })
-    }
-
-    fn set_nameservers(&mut self, name: &str, domain: &Element) {
-        let ns: Vec<String> = domain
-            .children_named("nserver")
-            .filter_map(|n| n.text_at(&["name"]))
-            .map(str::to_ascii_lowercase)
-            .collect();
-        if !ns.is_empty() {
-            self.nameservers.insert(name.to_owned(), ns);
-        }
-    }
-}
 
 /// What a request names (code, ctid, reply address, domain), read without
 /// checking anything: what fault injection and the record need.
@@ -160,7 +98,7 @@ pub fn handle(
         Some("0105") if task.child("view").is_some() => {
             crate::portfolio::domain_list(config, task, registered)
         }
-        Some("0105") => domain_info(config, task, registered),
+        Some("0105") => crate::portfolio::domain_info(config, task, registered),
         Some("0102") => domain_update(config, task, registered),
         Some("0103101") => cancelation(task, registered),
         Some("0103103") => crate::portfolio::cancelation_delete(task, registered),
@@ -352,34 +290,6 @@ fn cancelation(task: &Element, registered: &mut Registry) -> Answer {
         "Domain cancelation task was transmitted.",
         object,
     )
-}
-
-fn domain_info(config: &SimulatorConfig, task: &Element, registered: &Registry) -> Answer {
-    let name = task
-        .text_at(&["domain", "name"])
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    // Only a domain whose job is done carries status success (the
-    // DomainInquire fixture of tillkahlbrock/autodns-api; protocol audit D1).
-    let status = if registered.domains.contains(&name) {
-        "success"
-    } else if registered.running.get(&name) == Some(&true) {
-        "running"
-    } else {
-        return Answer::error(
-            "E0105",
-            "Domain data could not be inquired.",
-            Some(("domain", &name)),
-            "EF01050 Domain not found.",
-        );
-    };
-    let mut answer = Answer::success(
-        "S0105",
-        "Domain data was inquired successfully.",
-        Some(("domain", &name)),
-    );
-    answer.data = crate::portfolio::domain_block(config, &name, registered, status);
-    answer
 }
 
 /// The `<domain>` block and its name, or the error answer for a missing one.

@@ -12,6 +12,7 @@ mod check;
 pub mod fault;
 pub mod mailer;
 pub mod portfolio;
+mod registry;
 pub mod transfer_out;
 
 use std::collections::{HashMap, VecDeque};
@@ -171,7 +172,7 @@ pub struct Recorded {
 #[derive(Default)]
 struct Inner {
     requests: Vec<Recorded>,
-    registered: check::Registry,
+    registered: registry::Registry,
     stid_counter: u64,
     mails: Vec<String>,
     faults: HashMap<String, VecDeque<Fault>>,

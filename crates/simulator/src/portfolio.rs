@@ -17,7 +17,7 @@
 use internetx::tree::Element;
 
 use crate::answer::Answer;
-use crate::check::Registry;
+use crate::registry::Registry;
 use crate::{Scenario, SimulatorConfig};
 
 /// The most a list page may hold (InterNetX documents no maximum; the
@@ -376,4 +376,34 @@ pub fn authinfo_to_owner(task: &Element, registered: &mut Registry) -> Answer {
         ),
         Err(refused) => *refused,
     }
+}
+
+/// `0105` for one domain: its full block, or `E0105` for a domain InterNetX
+/// does not hold.
+pub fn domain_info(config: &SimulatorConfig, task: &Element, registered: &Registry) -> Answer {
+    let name = task
+        .text_at(&["domain", "name"])
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    // Only a domain whose job is done carries status success (the
+    // DomainInquire fixture of tillkahlbrock/autodns-api; protocol audit D1).
+    let status = if registered.domains.contains(&name) {
+        "success"
+    } else if registered.running.get(&name) == Some(&true) {
+        "running"
+    } else {
+        return Answer::error(
+            "E0105",
+            "Domain data could not be inquired.",
+            Some(("domain", &name)),
+            "EF01050 Domain not found.",
+        );
+    };
+    let mut answer = Answer::success(
+        "S0105",
+        "Domain data was inquired successfully.",
+        Some(("domain", &name)),
+    );
+    answer.data = domain_block(config, &name, registered, status);
+    answer
 }

@@ -25,7 +25,7 @@
 use internetx::tree::Element;
 
 use crate::answer::Answer;
-use crate::check::Registry;
+use crate::registry::Registry;
 use crate::{Scenario, SimulatorConfig};
 
 /// The `transfer_start` event as the published sample shows it.

@@ -9,6 +9,7 @@
 mod correlate;
 mod events;
 mod settle;
+mod verdict;
 
 use internetx::mail::{parse_result_mail, ResultMail};
 use internetx::notification::{JobResult, Notification};
@@ -24,6 +25,7 @@ use crate::text::{clip, printable};
 
 pub use settle::{answers_task, settlement, Settlement};
 use settle::{earlier_request_done, reopen};
+pub use verdict::{InboundConfig, MailOutcome, MailVerdict};
 
 /// Messages read per mail: a hostile mail of thousands costs no more.
 pub const MAX_NOTIFICATIONS: usize = 16;
@@ -31,68 +33,6 @@ pub const MAX_NOTIFICATIONS: usize = 16;
 pub const MAX_CTIDS_PER_JOB: usize = 4;
 /// Characters of outside text kept per stored field.
 const MAX_STORED_CHARS: usize = 500;
-
-/// The S3 tag a processed mail gets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum MailOutcome {
-    Ignored,
-    Failed,
-    Quarantined,
-    Duplicate,
-    Applied,
-}
-
-impl MailOutcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MailOutcome::Applied => "applied",
-            MailOutcome::Duplicate => "duplicate",
-            MailOutcome::Ignored => "ignored",
-            MailOutcome::Quarantined => "quarantined",
-            MailOutcome::Failed => "failed",
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct MailVerdict {
-    pub outcome: MailOutcome,
-    /// One line: what was done and why.
-    pub reason: String,
-    pub domains: Vec<String>,
-}
-
-impl MailVerdict {
-    /// A mail that cannot be applied, for good.
-    pub fn failed(reason: impl Into<String>) -> Self {
-        Self::new(MailOutcome::Failed, reason)
-    }
-
-    fn new(outcome: MailOutcome, reason: impl Into<String>) -> Self {
-        Self {
-            outcome,
-            reason: reason.into(),
-            domains: Vec::new(),
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-pub struct InboundConfig {
-    /// Mails larger than this are not parsed.
-    pub max_bytes: u64,
-    /// Allowed senders (`robot@autodns.com` or `@autodns.com`); empty: any.
-    pub allowed_senders: Vec<String>,
-}
-
-impl Default for InboundConfig {
-    fn default() -> Self {
-        Self {
-            max_bytes: 10 * 1024 * 1024,
-            allowed_senders: Vec::new(),
-        }
-    }
-}
 
 pub struct Inbound<S, C> {
     pub store: S,

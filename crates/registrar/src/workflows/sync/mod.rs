@@ -15,6 +15,7 @@
 
 mod compare;
 mod import;
+mod paging;
 mod transfer_out;
 
 use std::collections::HashMap;
@@ -34,6 +35,7 @@ use crate::workflows::Registrar;
 
 pub use compare::{gone_status, record_data};
 pub use import::ImportReport;
+pub(crate) use paging::next_offset;
 pub(crate) use transfer_out::Pending;
 pub use transfer_out::{reports_transfer_out, TransferOutPolicy};
 
@@ -433,22 +435,4 @@ fn listed(current: &DomainRecord, data: &DomainData, now: OffsetDateTime) -> (Tr
     }
     t.edit(|r| r.portfolio.drift = drift);
     (t, new_drift)
-}
-
-/// Where the next page of the domain list starts, `None` at its end. The
-/// next page starts after what this one held: a gateway that caps `limit`
-/// below what was asked (no maximum is documented) gives shorter pages,
-/// and the sweep neither stops early nor skips. The list's `summary` (its
-/// total) says where it ends; without one, a short page does (protocol
-/// audit D23).
-pub(crate) fn next_offset(offset: u64, asked: u64, got: usize, total: Option<u64>) -> Option<u64> {
-    let got = got as u64;
-    if got == 0 {
-        return None;
-    }
-    let next = offset + got;
-    match total {
-        Some(total) => (next < total).then_some(next),
-        None => (got >= asked).then_some(next),
-    }
 }

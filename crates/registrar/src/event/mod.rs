@@ -1,13 +1,18 @@
 //! The events of CONTRACT.md §1, parsed leniently enough that one bad item
 //! never hides the others: an order's items are parsed one by one.
 
-use serde::Deserialize;
 use serde_json::Value;
 
 use crate::record::AccountKind;
-use crate::request::{Account, DomainRequestInput, QueuedItem};
+use crate::request::{Account, DomainRequestInput};
 use crate::status::Operation;
 use crate::text::clip;
+
+mod account;
+mod dead_letter;
+
+use account::{account, id_field, valid_id};
+pub use dead_letter::{parse_dead_letter, DeadLetter};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
@@ -122,18 +127,8 @@ pub struct DomainRequested {
     pub input: DomainRequestInput,
 }
 
-#[derive(Deserialize)]
-struct AccountInput {
-    id: String,
-    kind: String,
-    #[serde(default)]
-    email: Option<String>,
-    #[serde(default)]
-    language: Option<String>,
-}
-
 /// Limits that keep a hostile event from costing more than a real one.
-const MAX_ID_LEN: usize = 128;
+pub(crate) const MAX_ID_LEN: usize = 128;
 const MAX_ITEMS: usize = 5_000;
 
 /// An EventBridge event (the whole envelope): its `detail-type` (clipped,
@@ -149,30 +144,6 @@ pub fn parse_envelope(event: &Value) -> (String, Result<InboundEvent, EventError
     let detail = event.get("detail").unwrap_or(&Value::Null);
     let parsed = parse_event(&detail_type, detail);
     (detail_type, parsed)
-}
-
-/// A message of a dead-letter queue, read again.
-#[derive(Debug)]
-pub enum DeadLetter {
-    /// An EventBridge event that `domain-events` failed on.
-    Event {
-        detail_type: String,
-        event: Result<Box<InboundEvent>, EventError>,
-    },
-    /// A message of the item queue that `order-items` failed on.
-    Items(Vec<QueuedItem>),
-}
-
-/// What a dead-letter message holds.
-pub fn parse_dead_letter(body: &str) -> DeadLetter {
-    if let Ok(items) = serde_json::from_str::<Vec<QueuedItem>>(body) {
-        return DeadLetter::Items(items);
-    }
-    let (detail_type, event) = parse_envelope(&serde_json::from_str(body).unwrap_or(Value::Null));
-    DeadLetter::Event {
-        detail_type,
-        event: event.map(Box::new),
-    }
 }
 
 /// Parses an event by its `detail-type`.
@@ -391,74 +362,6 @@ fn deserialize_input(value: &Value) -> Result<DomainRequestInput, String> {
         }
         format!("{path}: {}", clip(&e.into_inner().to_string(), 200))
     })
-}
-
-fn account(detail: &Value) -> Result<Account, EventError> {
-    let input = detail
-        .get("account")
-        .ok_or_else(|| EventError("account is missing".into()))
-        .and_then(|a| {
-            AccountInput::deserialize(a).map_err(|e| {
-                EventError(format!(
-                    "account is malformed: {}",
-                    clip(&e.to_string(), 200)
-                ))
-            })
-        })?;
-    if !valid_id(&input.id) {
-        return Err(EventError("account.id is not a usable id".into()));
-    }
-    let kind = input.kind.parse::<AccountKind>().map_err(|_| {
-        EventError(format!(
-            "account.kind {:?} is not provider or customer",
-            clip(&input.kind, 40)
-        ))
-    })?;
-    // Only status mails use these: an unusable value costs the customer
-    // their mail, never the order (it is logged and dropped).
-    let email = input
-        .email
-        .map(|e| e.trim().to_owned())
-        .filter(|e| !e.is_empty())
-        .and_then(|e| {
-            let usable = crate::status_mail::valid_email(&e);
-            if !usable {
-                tracing::warn!(account = %input.id, email = %clip(&e, 60), "account.email is not a usable address; no status mails");
-            }
-            usable.then_some(e)
-        });
-    let language = input.language.and_then(|l| match l.parse::<crate::status_mail::Language>() {
-        Ok(language) => Some(language),
-        Err(e) => {
-            tracing::warn!(account = %input.id, "account.language: {}; status mails in English", clip(&e, 80));
-            None
-        }
-    });
-    Ok(Account {
-        id: input.id,
-        kind,
-        email,
-        language,
-    })
-}
-
-fn id_field(detail: &Value, field: &str) -> Result<String, EventError> {
-    match detail.get(field) {
-        Some(Value::String(s)) if valid_id(s) => Ok(s.clone()),
-        Some(Value::String(_)) => Err(EventError(format!(
-            "{field} must be 1 to {MAX_ID_LEN} printable characters without '#'"
-        ))),
-        Some(_) => Err(EventError(format!("{field} is not a string"))),
-        None => Err(EventError(format!("{field} is missing"))),
-    }
-}
-
-/// Ids become parts of table keys: printable, bounded, no key separator.
-fn valid_id(id: &str) -> bool {
-    !id.trim().is_empty()
-        && id.len() <= MAX_ID_LEN
-        && !id.contains('#')
-        && id.chars().all(|c| !c.is_control())
 }
 
 #[cfg(test)]
