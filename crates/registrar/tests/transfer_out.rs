@@ -67,6 +67,15 @@ async fn report_event_as(app: &App, domain: &str, key: &str) {
     inbound.handle(key, &transfer_start(domain)).await.unwrap();
 }
 
+/// The `sync.transfer_out` line the sync wrote for `domain`.
+fn transfer_out_line(app: &App, domain: &str, why: &str) -> registrar::LogEntry {
+    app.store
+        .log(domain)
+        .into_iter()
+        .find(|e| e.action == "sync.transfer_out")
+        .expect(why)
+}
+
 fn answers(app: &App) -> Vec<TransferOutAnswer> {
     app.gateway
         .operations()
@@ -176,12 +185,7 @@ async fn the_operator_policy_logs_and_the_operator_answers() {
         .await
         .unwrap();
     assert!(answers(&app).is_empty());
-    let line = app
-        .store
-        .log("asked.com")
-        .into_iter()
-        .find(|e| e.action == "sync.transfer_out")
-        .expect("a log line for the operator");
+    let line = transfer_out_line(&app, "asked.com", "a log line for the operator");
     assert!(
         line.message
             .contains("internetx-bridge transfer-out asked.com ack|nack"),
@@ -259,12 +263,7 @@ async fn a_reported_transfer_internetx_does_not_confirm_is_never_answered_nor_pu
             .map(|t| t.kind.code().to_owned())
             .collect();
         assert_eq!(asked, ["0106001"], "{policy_now:?}");
-        let line = app
-            .store
-            .log("forged.com")
-            .into_iter()
-            .find(|e| e.action == "sync.transfer_out")
-            .expect("the log says what was found");
+        let line = transfer_out_line(&app, "forged.com", "the log says what was found");
         assert!(line.message.contains("none pending"), "{}", line.message);
         assert!(!line.message.contains("Answer with"), "{}", line.message);
         assert_eq!(run.transfers_out[0].outcome, ItemOutcome::Refused);
@@ -290,12 +289,7 @@ async fn a_refused_request_is_no_evidence_that_nothing_is_pending() {
         .await
         .unwrap();
     assert!(answers(&app).is_empty());
-    let line = app
-        .store
-        .log("asked.com")
-        .into_iter()
-        .find(|e| e.action == "sync.transfer_out")
-        .expect("the log says what was found");
+    let line = transfer_out_line(&app, "asked.com", "the log says what was found");
     assert!(
         line.message.contains("could not be confirmed") && line.message.contains("E0001"),
         "{}",

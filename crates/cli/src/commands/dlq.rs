@@ -65,13 +65,15 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         }
         for message in batch {
             seen += 1;
-            let label = label(&message);
+            // Read once: the label and the replay look at the same body.
+            let event: Value = serde_json::from_str(&message.body).unwrap_or(Value::Null);
+            let label = label(&message, &event);
             let Some(replayer) = &replayer else {
                 println!("{seen:>4}  {label}");
                 looked_at.push(message);
                 continue;
             };
-            match replay(replayer, &message.body).await {
+            match replay(replayer, &message.body, &event).await {
                 Ok(failed) => {
                     queue.delete(&message).await?;
                     println!("{seen:>4}  {label}: replayed ({failed} item(s) failed, see their action logs)");
@@ -89,9 +91,8 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
 }
 
 /// One line naming a dead letter: its event type, or what its body holds.
-fn label(message: &DeadLetterMessage) -> String {
-    let event: Value = serde_json::from_str(&message.body).unwrap_or(Value::Null);
-    let mails = s3_objects(&event);
+fn label(message: &DeadLetterMessage, event: &Value) -> String {
+    let mails = s3_objects(event);
     let kind = match event["detail-type"].as_str() {
         Some(kind) => kind.to_owned(),
         None if event[0]["item_id"].is_string() => format!(
@@ -131,9 +132,8 @@ fn s3_objects(event: &Value) -> Vec<(String, String)> {
 }
 
 /// A dead letter handled again; how many of its items failed for good.
-async fn replay(app: &Replayer, body: &str) -> Result<usize, String> {
-    let event: Value = serde_json::from_str(body).unwrap_or_default();
-    let mails = s3_objects(&event);
+async fn replay(app: &Replayer, body: &str, event: &Value) -> Result<usize, String> {
+    let mails = s3_objects(event);
     if mails.is_empty() {
         let letter: DeadLetter = parse_dead_letter(body);
         return app
