@@ -321,8 +321,13 @@ async fn sqs_pollers(aws: &SdkConfig, config: &Config, pollers: usize) {
         .clone()
         .expect("fan-out needs the queue");
     for _ in 0..pollers {
-        let bridge = adapters::wiring::registrar(config, aws, &adapters::metrics::Metrics::off())
-            .expect("build order-items");
+        let bridge = adapters::wiring::registrar(
+            config,
+            aws,
+            &adapters::metrics::Metrics::off(),
+            registrar::state_event::Cause::Event,
+        )
+        .expect("build order-items");
         let sqs = aws_sdk_sqs::Client::new(aws);
         let queue = queue.clone();
         tokio::spawn(async move { while poll_item_queue(&sqs, &queue, &bridge).await.is_ok() {} });

@@ -181,7 +181,9 @@ async fn registrations(n: usize, memory: &BTreeMap<String, u64>) -> Run {
     let queue = config.item_queue_url.clone().unwrap_or_default();
     let off = adapters::metrics::Metrics::off();
     let events = adapters::wiring::domain_events(&config, &w.aws, &off).expect("domain-events");
-    let items = adapters::wiring::registrar(&config, &w.aws, &off).expect("order-items");
+    let items =
+        adapters::wiring::registrar(&config, &w.aws, &off, registrar::state_event::Cause::Event)
+            .expect("order-items");
     let sqs = aws_sdk_sqs::Client::new(&w.aws);
     e2e::disable_event_source_mappings(&w.aws).await;
     let mut functions = invocations(memory, &["domain-events", "order-items", "inbound-mail"]);
@@ -265,7 +267,9 @@ async fn sweep(n: usize, memory: &BTreeMap<String, u64>) -> (Run, usize) {
     w.simulator
         .seed_domains((0..n).map(|i| format!("sweep-{i:05}.com")));
     let off = adapters::metrics::Metrics::off();
-    let app = adapters::wiring::registrar(&w.config, &w.aws, &off).expect("sync");
+    let app =
+        adapters::wiring::registrar(&w.config, &w.aws, &off, registrar::state_event::Cause::Sync)
+            .expect("sync");
     app.import("PROV-COST", AccountKind::Provider, 100, true)
         .await
         .expect("import");

@@ -25,9 +25,13 @@ async fn main() {
     w.simulator
         .seed_domains((0..domains).map(|i| format!("bench-{i:05}.com")));
     let calls = Calls::default();
-    let mut app =
-        adapters::wiring::registrar(&w.config, &w.aws, &adapters::metrics::Metrics::off())
-            .expect("the registrar");
+    let mut app = adapters::wiring::registrar(
+        &w.config,
+        &w.aws,
+        &adapters::metrics::Metrics::off(),
+        registrar::state_event::Cause::Sync,
+    )
+    .expect("the registrar");
     app.store = calls.store(&w);
     let import = app
         .import("PROV-BENCH", AccountKind::Provider, 100, true)

@@ -364,6 +364,24 @@ impl StatusMailConfig {
     }
 }
 
+/// The `publish-events` function's configuration.
+#[derive(Debug, Clone)]
+pub struct PublishConfig {
+    pub domain_table: String,
+    /// `EVENT_BUS_NAME`: the bus the storefront listens on (name or ARN).
+    pub event_bus: String,
+}
+
+impl PublishConfig {
+    pub fn from_env(env: &impl Env) -> Result<Self, ConfigError> {
+        let required = |name: &'static str| env.get(name).ok_or(ConfigError::Missing(name));
+        Ok(Self {
+            domain_table: required("DOMAIN_TABLE")?,
+            event_bus: required("EVENT_BUS_NAME")?,
+        })
+    }
+}
+
 /// What opens sealed auth codes outside the gateway functions (the
 /// status-mails function, for the code a customer asked for): the sealing
 /// key (`SEALING_SECRET` / `SEALING_SECRET_SECRET`), also opening what the

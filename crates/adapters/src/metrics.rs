@@ -51,6 +51,11 @@ pub mod name {
     pub const SYNC_ACTIONS: &str = "SyncActions";
     /// Status mails by outcome; dimension `Outcome`.
     pub const STATUS_MAILS: &str = "StatusMails";
+    /// Storefront events by outcome (`published`, `refused`); dimension `Outcome`.
+    pub const STATE_EVENTS: &str = "StateEvents";
+    /// Seconds the oldest storefront event has waited after a publish run
+    /// (0 when none waits): the outbox-age alarm's metric.
+    pub const OUTBOX_AGE: &str = "OutboxAge";
     /// Invocations that started a new execution environment (one per
     /// process, on its first invocation), with `InitDuration`: the
     /// milliseconds from the metrics' creation in `main` (after the
@@ -63,6 +68,7 @@ pub mod name {
 pub enum Unit {
     Count,
     Milliseconds,
+    Seconds,
 }
 
 impl Unit {
@@ -70,6 +76,7 @@ impl Unit {
         match self {
             Unit::Count => "Count",
             Unit::Milliseconds => "Milliseconds",
+            Unit::Seconds => "Seconds",
         }
     }
 }

@@ -11,16 +11,19 @@ use registrar::lifecycle::NoticePolicy;
 use registrar::ports::SystemClock;
 use registrar::reply_address::ReplyAddress;
 use registrar::seal::Sealer;
+use registrar::state_event::Cause;
 use registrar::workflows::inbound_mail::{Inbound, InboundConfig};
+use registrar::workflows::publish_events::Publisher;
 use registrar::workflows::status_mails::Notifier;
 use registrar::Registrar;
 
+use crate::bus::EventBridgeBus;
 use crate::dynamo::rate_limit::SharedRateLimit;
 use crate::mailbox::Mailbox;
 use crate::metrics::{Metered, MeteredThrottle, Metrics};
 use crate::queue::SqsItemQueue;
 use crate::ses::SesMailer;
-use crate::{Config, ConfigError, DynamoStore, MailConfig, StatusMailConfig};
+use crate::{Config, ConfigError, DynamoStore, MailConfig, PublishConfig, StatusMailConfig};
 
 /// The workflows that talk to InterNetX, on DynamoDB and the real gateway
 /// (every request measured).
@@ -47,11 +50,13 @@ pub type StatusMails = Notifier<DynamoStore, SesMailer, SystemClock>;
 
 /// The registrar as `domain-events`, `order-items`, `reconcile`, `sync` and
 /// the CLI's `retry`, `sync`, `import` and `dlq replay` run it; `metrics`
-/// receives each gateway request and each wait for the rate limit.
+/// receives each gateway request and each wait for the rate limit; `cause`
+/// names who runs it in the storefront events its changes owe.
 pub fn registrar(
     config: &Config,
     aws: &SdkConfig,
     metrics: &Metrics,
+    cause: Cause,
 ) -> Result<GatewayRegistrar, ConfigError> {
     let envelope = Envelope::new(Credentials {
         user: config.internetx_user.clone(),
@@ -98,6 +103,7 @@ pub fn registrar(
         },
         defaults: config.defaults.clone(),
         payment_window: config.payment_window,
+        cause,
     })
 }
 
@@ -107,7 +113,7 @@ pub fn domain_events(
     metrics: &Metrics,
 ) -> Result<DomainEvents, ConfigError> {
     Ok(DomainEvents {
-        registrar: registrar(config, aws, metrics)?,
+        registrar: registrar(config, aws, metrics, Cause::Event)?,
         queue: config
             .item_queue_url
             .as_ref()
@@ -171,4 +177,15 @@ fn reply_address(address: &str, secret: &[u8]) -> Result<ReplyAddress, ConfigErr
         name: "REPLY_TO_ADDRESS",
         problem: e.to_string(),
     })
+}
+
+/// `publish-events`: the storefront events the outbox holds, onto the bus.
+pub type PublishEvents = Publisher<DynamoStore, EventBridgeBus, SystemClock>;
+
+pub fn publish_events(config: &PublishConfig, aws: &SdkConfig) -> PublishEvents {
+    Publisher {
+        outbox: DynamoStore::new(aws_sdk_dynamodb::Client::new(aws), &config.domain_table),
+        bus: EventBridgeBus::new(aws_sdk_eventbridge::Client::new(aws), &config.event_bus),
+        clock: SystemClock,
+    }
 }

@@ -48,6 +48,7 @@ impl Context {
             &config,
             &self.aws,
             &adapters::metrics::Metrics::off(),
+            registrar::state_event::Cause::Operator,
         )?)
     }
 }

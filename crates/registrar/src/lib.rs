@@ -34,6 +34,7 @@ pub mod reply_address;
 pub mod report;
 pub mod request;
 pub mod seal;
+pub mod state_event;
 pub mod status;
 pub mod status_mail;
 #[cfg(any(test, feature = "test-util"))]

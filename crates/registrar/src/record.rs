@@ -147,6 +147,49 @@ pub struct Portfolio {
     /// DENIC's 30 days; no validity is published for other TLDs;
     /// the code itself is never on the item).
     pub auth_code_expires_at: Option<String>,
+    /// Whether InterNetX will renew the domain by itself (its `autorenew`):
+    /// false in an account in AutoDelete mode, or once it is cancelled.
+    pub autorenew: Option<bool>,
+    /// The owner's ICANN contact verification, for TLDs that need it.
+    pub owner_verification: Option<Verification>,
+    /// The date by which the owner must be verified.
+    pub verification_deadline: Option<String>,
+    /// The registry holds the domain (an unverified owner, say); the
+    /// status stays what it is.
+    pub hold: Option<bool>,
+}
+
+/// Where the owner's ICANN contact verification stands (CONTRACT.md §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Pending,
+    Verified,
+    Failed,
+}
+
+impl Verification {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verification::Pending => "pending",
+            Verification::Verified => "verified",
+            Verification::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for Verification {
+    type Err = UnknownName;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "pending" => Ok(Verification::Pending),
+            "verified" => Ok(Verification::Verified),
+            "failed" => Ok(Verification::Failed),
+            other => Err(UnknownName {
+                what: "owner verification",
+                value: other.to_owned(),
+            }),
+        }
+    }
 }
 
 impl DomainRecord {

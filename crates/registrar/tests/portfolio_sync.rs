@@ -359,3 +359,69 @@ async fn a_capped_list_is_read_to_its_end() {
         "no domain was checked one by one as absent"
     );
 }
+
+/// Sweeps until one completes.
+async fn sweep(app: &App, policy: &SyncPolicy) {
+    for _ in 0..100 {
+        if app
+            .sync(policy.clone(), Deadline::none())
+            .await
+            .unwrap()
+            .sweep_completed
+        {
+            return;
+        }
+    }
+    panic!("no sweep completed");
+}
+
+/// Issue 29 §1: a sweep of a 2,500-domain account owes one storefront
+/// event per domain that changed (25 drifted, 5 vanished) and no other;
+/// the next sweep, with nothing changed, owes none.
+#[tokio::test]
+async fn a_sweep_owes_one_event_per_changed_domain_and_the_next_none() {
+    use registrar::testing::RecordingBus;
+    use registrar::workflows::publish_events::Publisher;
+    let names: Vec<String> = (0..2_500).map(|i| format!("d{i:04}.com")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut app = app_with(&refs, &refs).await;
+    app.cause = registrar::state_event::Cause::Sync;
+    let policy = SyncPolicy {
+        page: 100,
+        pages_per_run: 30,
+        checks_per_run: 50,
+        transfer_out: TransferOutPolicy::Operator,
+    };
+    let publisher = Publisher {
+        outbox: &app.store,
+        bus: RecordingBus::default(),
+        clock: TestClock::default(),
+    };
+    let published = || async { publisher.run_within(Deadline::none()).await.unwrap() };
+    // The first sweep dates every domain: each learns its expiry.
+    sweep(&app, &policy).await;
+    assert_eq!(published().await.published, 2_500);
+    for name in &names[..25] {
+        app.gateway.list_as(name, "success", Some("delete"));
+    }
+    for name in &names[25..30] {
+        app.gateway.unlist(name);
+    }
+    sweep(&app, &policy).await;
+    let report = published().await;
+    assert_eq!(report.published, 30, "25 drifted and 5 vanished domains");
+    let sent = publisher.bus.sent();
+    let last: Vec<_> = sent[sent.len() - 30..].to_vec();
+    assert_eq!(
+        last.iter()
+            .filter(|e| e.status_to == "TransferredAway")
+            .count(),
+        5
+    );
+    assert!(last
+        .iter()
+        .filter(|e| e.status_to == "Registered")
+        .all(|e| e.cancel_at.is_some() && e.cause == registrar::state_event::Cause::Sync));
+    sweep(&app, &policy).await;
+    assert_eq!(published().await.published, 0, "nothing changed");
+}

@@ -9,7 +9,12 @@ async fn main() -> Result<(), Error> {
     // It may seal an auth code: only under the sealing key (N14).
     config.require_sealing()?;
     let metrics = adapters::metrics::Metrics::from_env("order-items");
-    let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
+    let app = adapters::wiring::registrar(
+        &config,
+        &aws,
+        &metrics,
+        registrar::state_event::Cause::Event,
+    )?;
     run(service_fn(|event: LambdaEvent<SqsEvent>| {
         let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);

@@ -11,7 +11,12 @@ async fn main() -> Result<(), Error> {
     config.require_sealing()?;
     let policy = adapters::config::reconcile_policy(&env)?;
     let metrics = adapters::metrics::Metrics::from_env("reconcile");
-    let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
+    let app = adapters::wiring::registrar(
+        &config,
+        &aws,
+        &metrics,
+        registrar::state_event::Cause::Reconcile,
+    )?;
     run(service_fn(|event: LambdaEvent<Value>| {
         let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);

@@ -9,7 +9,8 @@ async fn main() -> Result<(), Error> {
     let config = adapters::Config::from_env(&env, &aws).await?;
     let policy = adapters::config::sync_policy(&env)?;
     let metrics = adapters::metrics::Metrics::from_env("sync");
-    let app = adapters::wiring::registrar(&config, &aws, &metrics)?;
+    let app =
+        adapters::wiring::registrar(&config, &aws, &metrics, registrar::state_event::Cause::Sync)?;
     run(service_fn(|event: LambdaEvent<Value>| {
         let request_id = event.context.request_id.clone();
         let deadline = registrar::deadline::Deadline::from_epoch_millis(event.context.deadline);

@@ -388,6 +388,7 @@ async fn documented_behaviour_never_doubles_a_job_and_ends_where_internetx_is() 
         store: &w.store,
         clock: &registrar::ports::SystemClock,
         notices: registrar::lifecycle::NoticePolicy::default(),
+        cause: registrar::state_event::Cause::Operator,
     };
     registrar::workflows::retry::resolve(
         &lifecycle,

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 use registrar::lifecycle::LifeState;
 use registrar::ports::StoreError;
-use registrar::record::{AccountKind, DomainRecord};
+use registrar::record::{AccountKind, DomainRecord, Verification};
 use registrar::status::{Operation, Status};
 use time::OffsetDateTime;
 
@@ -139,7 +139,16 @@ macro_rules! by_name {
         }
     )*};
 }
-by_name!(Operation, AccountKind);
+by_name!(Operation, AccountKind, Verification);
+
+impl Attr for Option<Verification> {
+    fn write(&self) -> Option<AttributeValue> {
+        self.as_ref().and_then(Attr::write)
+    }
+    fn read(name: &str, value: Option<&AttributeValue>) -> Result<Self, StoreError> {
+        value.map(|v| Verification::read(name, Some(v))).transpose()
+    }
+}
 
 /// One attribute of the domain item and the record field it holds.
 struct Field {
@@ -197,6 +206,10 @@ fields! {
     "drift" => portfolio.drift;
     "requested_lock" => portfolio.requested_lock;
     "auth_code_expires_at" => portfolio.auth_code_expires_at;
+    "autorenew" => portfolio.autorenew;
+    "owner_verification" => portfolio.owner_verification;
+    "verification_deadline" => portfolio.verification_deadline;
+    "hold" => portfolio.hold;
 }
 // `issued_auth_code` is never written: it rides in the status mail's notice.
 
@@ -279,6 +292,8 @@ mod tests {
         (p.expires_at, p.payable_at, p.cancel_at, p.synced_at) = (some(), some(), some(), some());
         (p.registry_status, p.drift, p.auth_code_expires_at) = (some(), some(), some());
         (p.locked, p.requested_lock) = (Some(true), Some(false));
+        (p.autorenew, p.hold, p.verification_deadline) = (Some(false), Some(true), some());
+        p.owner_verification = Some(Verification::Pending);
         r.with_stored_life(LifeState::stored(Status::Registering, true, 7, some()))
     }
 

@@ -1,6 +1,6 @@
 //! The domain store: one `TransactWriteItems` per state change — the domain
 //! item under a condition on `version` (or on its absence), its log entries,
-//! the ctid's owner, the status mail it owes and the claim of the event
+//! the ctid's owner, the status mail and the storefront event it owes, and the claim of the event
 //! under `attribute_not_exists` — so a change is written whole or not at all.
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -80,6 +80,15 @@ impl DomainStore for DynamoStore {
             let put = Put::builder()
                 .table_name(&self.table)
                 .set_item(Some(layout::notice_to_item(notice, &record.updated_at)))
+                .condition_expression("attribute_not_exists(pk)")
+                .build()
+                .map_err(malformed)?;
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        if let Some(event) = change.event() {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(super::outbox::outbox_item(event, &record.updated_at)?))
                 .condition_expression("attribute_not_exists(pk)")
                 .build()
                 .map_err(malformed)?;

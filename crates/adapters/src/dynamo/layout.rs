@@ -11,6 +11,7 @@
 //! | handled mail | `MAIL#<s3 key>#<n>` | `CLAIM` |
 //! | registry event logged (one an hour) | `EVENT#<name>#<hour>` | `CLAIM` |
 //! | status mail owed | `NOTICE#<name>#<version>` | `NOTICE` |
+//! | storefront event owed ([`super::outbox`]) | `OUTBOX#<name>` | `<version, 20 digits>` |
 //! | domain-info check a registry event asked for | `HINT` | `<name>` |
 //! | where the portfolio sync stands | `SYNC` | `CURSOR` |
 //!
@@ -50,7 +51,7 @@ pub(crate) fn domain_key(domain: &str) -> Item {
     key(domain_pk(domain), "DOMAIN")
 }
 
-fn key(pk: String, sk: &str) -> Item {
+pub(crate) fn key(pk: String, sk: &str) -> Item {
     HashMap::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
 }
 

@@ -1,6 +1,6 @@
 //! The domain table in DynamoDB: the store every function writes through
 //! ([`DomainStore`](registrar::ports::DomainStore) in [`domain_store`]), the
-//! status-mail queue ([`notice_queue`]), the gateway's shared rate limit
+//! status-mail queue ([`notice_queue`]), the storefront events' outbox ([`outbox`]), the gateway's shared rate limit
 //! ([`rate_limit`]) and the operator's reads. Every key format and item
 //! codec is in [`layout`] (the domain item's in [`domain_item`]); attribute helpers in [`item`].
 
@@ -9,6 +9,7 @@ mod domain_store;
 pub(crate) mod item;
 pub mod layout;
 mod notice_queue;
+mod outbox;
 mod portfolio;
 pub mod rate_limit;
 
@@ -20,6 +21,7 @@ use registrar::record::DomainRecord;
 
 use item::{s, unavailable};
 pub use layout::{INFLIGHT_INDEX, NOTICES_INDEX};
+pub use outbox::OUTBOX_INDEX;
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {

@@ -35,6 +35,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         notices: NoticePolicy {
             enabled: adapters::config::status_mails(&adapters::config::ProcessEnv)?,
         },
+        cause: registrar::state_event::Cause::Operator,
     };
     let before = resolve(&lifecycle, &name, target, &args.operator, &args.reason).await??;
     println!(

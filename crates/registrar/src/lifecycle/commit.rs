@@ -6,6 +6,7 @@ use time::OffsetDateTime;
 use super::{NoticePolicy, Transition};
 use crate::ports::{Clock, DomainStore, StoreError};
 use crate::record::DomainRecord;
+use crate::state_event::Cause;
 
 /// How often a decision is retaken after losing a race for the domain item.
 pub const MAX_ATTEMPTS: usize = 5;
@@ -58,6 +59,8 @@ pub struct Lifecycle<'a, S, C> {
     pub store: &'a S,
     pub clock: &'a C,
     pub notices: NoticePolicy,
+    /// What the changes it commits are caused by, for their events.
+    pub cause: Cause,
 }
 
 /// How one attempt ended.
@@ -79,7 +82,7 @@ impl<S: DomainStore, C: Clock> Lifecycle<'_, S, C> {
     /// a pause (security review N2: a burst of other transactions on the
     /// item must not cost a claim or a gateway answer).
     pub async fn commit(&self, transition: Transition) -> Result<Attempt, StoreError> {
-        let change = transition.into_change(self.notices)?;
+        let change = transition.into_change(self.notices, self.cause)?;
         let mut busy = 0;
         loop {
             return match self.store.commit(&change).await {

@@ -25,6 +25,7 @@ pub use state::LifeState;
 use crate::log::{action, timestamp, LogEntry, Outcome};
 use crate::ports::Change;
 use crate::record::DomainRecord;
+use crate::state_event::{self, Cause};
 pub use crate::status::TransitionRefused;
 use crate::status::{Operation, Status};
 use crate::status_mail::StatusNotice;
@@ -256,7 +257,11 @@ impl Transition {
 
     /// The one write: checked against [`Status::allows`], version bumped,
     /// the `status.changed` entry and the status mail added.
-    pub fn into_change(self, notices: NoticePolicy) -> Result<Change, TransitionRefused> {
+    pub fn into_change(
+        self,
+        notices: NoticePolicy,
+        cause: Cause,
+    ) -> Result<Change, TransitionRefused> {
         let Transition {
             before,
             mut record,
@@ -279,6 +284,7 @@ impl Transition {
                 log,
                 claim,
                 notice: None,
+                event: None,
                 writes_item: false,
                 hint,
             });
@@ -307,12 +313,14 @@ impl Transition {
             .flatten();
         // An issued auth code travels in the notice only, never on the item.
         record.issued_auth_code = None;
+        let event = state_event::owed(before.as_ref(), &record, cause, &log);
         Ok(Change {
             expected_version: before.as_ref().map(|b| b.version()),
             record,
             log,
             claim,
             notice,
+            event,
             writes_item: true,
             hint,
         })

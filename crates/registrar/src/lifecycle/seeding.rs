@@ -49,6 +49,7 @@ pub fn seed(record: DomainRecord, expected_version: Option<u64>) -> Change {
         log: Vec::new(),
         claim: None,
         notice: None,
+        event: None,
         writes_item: true,
         hint: None,
     }

@@ -88,7 +88,7 @@ fn every_move_is_checked_against_the_policy_table() {
                 // `succeed` reaches the operation's own final status only.
                 continue;
             }
-            let result = t.into_change(ON);
+            let result = t.into_change(ON, Cause::Event);
             if from == Some(to) || Status::allows(from, to) {
                 let change = result.unwrap_or_else(|e| panic!("{from:?} → {to}: {e}"));
                 assert_eq!(change.record().status(), to);
@@ -141,7 +141,7 @@ fn each_allowed_move_writes_its_entries_and_owes_a_mail_only_into_a_final_status
             Outcome::Ok,
             "step".into(),
         ));
-        let change = t.into_change(ON).unwrap();
+        let change = t.into_change(ON, Cause::Event).unwrap();
         let actions: Vec<_> = change.log().iter().map(|e| e.action).collect();
         assert_eq!(
             actions,
@@ -175,7 +175,7 @@ fn a_write_without_a_move_only_adds_to_the_log() {
         "no".into(),
     ))
     .claim("REQUEST#R-9");
-    let change = t.into_change(ON).unwrap();
+    let change = t.into_change(ON, Cause::Event).unwrap();
     assert_eq!(change.log().len(), 1);
     assert!(change.notice().is_none());
     assert_eq!(change.claim(), Some("REQUEST#R-9"));
@@ -190,14 +190,14 @@ fn no_mail_without_an_address_or_with_status_mails_off() {
     let mut t = Transition::of(&current, NOW);
     t.succeed();
     assert!(t
-        .into_change(NoticePolicy::default())
+        .into_change(NoticePolicy::default(), Cause::Event)
         .unwrap()
         .notice()
         .is_none());
     current.notify_email = None;
     let mut t = Transition::of(&current, NOW);
     t.succeed();
-    assert!(t.into_change(ON).unwrap().notice().is_none());
+    assert!(t.into_change(ON, Cause::Event).unwrap().notice().is_none());
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn an_operator_settlement_is_its_own_entry_and_owes_the_mail() {
     let entry = LogEntry::new(NOW, action::OPERATOR_RESOLVED, Outcome::Ok, "by ops".into());
     let mut t = Transition::of(&current, NOW);
     t.resolve(Status::Cancelled, "by ops".into(), entry);
-    let change = t.into_change(ON).unwrap();
+    let change = t.into_change(ON, Cause::Event).unwrap();
     assert_eq!(change.log().len(), 1, "no status.changed beside it");
     assert_eq!(change.log()[0].status_from.as_deref(), Some("Cancelling"));
     assert_eq!(change.log()[0].status_to.as_deref(), Some("Cancelled"));
@@ -249,7 +249,7 @@ fn an_operator_settlement_is_its_own_entry_and_owes_the_mail() {
     let entry = LogEntry::new(NOW, action::OPERATOR_RESOLVED, Outcome::Ok, "x".into());
     let mut t = Transition::of(&done, NOW);
     t.resolve(Status::Cancelled, "x".into(), entry);
-    assert!(t.into_change(ON).is_err());
+    assert!(t.into_change(ON, Cause::Event).is_err());
 }
 
 #[test]
@@ -278,6 +278,7 @@ async fn the_commit_loop_decides_again_after_a_lost_race_and_honours_claims() {
         store: &store,
         clock: &clock,
         notices: ON,
+        cause: crate::state_event::Cause::Event,
     };
     store
         .commit(&seed(item(Status::Registered, Operation::Register), None))

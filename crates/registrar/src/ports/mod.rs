@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use crate::log::LogEntry;
 use crate::record::DomainRecord;
 use crate::request::QueuedItem;
+use crate::state_event::StateEvent;
 use crate::status_mail::StatusNotice;
 
 /// One state change: the new domain item, its log entries, the status mail
@@ -23,6 +24,8 @@ pub struct Change {
     pub(crate) log: Vec<LogEntry>,
     pub(crate) claim: Option<String>,
     pub(crate) notice: Option<StatusNotice>,
+    /// The `DomainStateChanged` event it owes the storefront (the outbox).
+    pub(crate) event: Option<StateEvent>,
     /// `false`: the item stays as it is (no version bump); the change only
     /// adds log entries (and the claim), on the condition that the item is
     /// still at `expected_version`.
@@ -51,6 +54,10 @@ impl Change {
     /// The status mail this change owes (only when status mails are on).
     pub fn notice(&self) -> Option<&StatusNotice> {
         self.notice.as_ref()
+    }
+    /// The storefront event this change owes, written beside it.
+    pub fn event(&self) -> Option<&StateEvent> {
+        self.event.as_ref()
     }
     /// Whether the domain item itself is written, or only checked.
     pub fn writes_item(&self) -> bool {
@@ -356,3 +363,5 @@ pub trait ItemQueue: Send + Sync {
 
 mod mail;
 pub use mail::*;
+mod outbox;
+pub use outbox::{EventBus, Outbox, Waiting};

@@ -4,9 +4,58 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use super::lock;
-use crate::ports::{ItemQueue, MailError, MailStore, MailboxError, Mailer, StoreError, StoredMail};
+use crate::ports::{
+    EventBus, ItemQueue, MailError, MailStore, MailboxError, Mailer, StoreError, StoredMail,
+};
 use crate::request::QueuedItem;
+use crate::state_event::StateEvent;
 use crate::status_mail::StatusMail;
+
+/// Records the events the bus took; refuses the event ids in `refusing`,
+/// and fails whole calls while `failing` is set.
+#[derive(Debug, Default)]
+pub struct RecordingBus {
+    pub refusing: Mutex<Vec<String>>,
+    pub failing: Mutex<bool>,
+    sent: Mutex<Vec<StateEvent>>,
+    calls: Mutex<usize>,
+}
+
+impl RecordingBus {
+    /// Every event the bus took, in the order it took them.
+    pub fn sent(&self) -> Vec<StateEvent> {
+        lock(&self.sent).clone()
+    }
+
+    pub fn calls(&self) -> usize {
+        *lock(&self.calls)
+    }
+}
+
+impl EventBus for RecordingBus {
+    async fn publish(&self, events: &[StateEvent]) -> Result<Vec<Result<(), String>>, String> {
+        *lock(&self.calls) += 1;
+        assert!(
+            events.len() <= Self::MAX_BATCH,
+            "PutEvents takes at most 10"
+        );
+        if *lock(&self.failing) {
+            return Err("bus unavailable".into());
+        }
+        let refusing = lock(&self.refusing).clone();
+        Ok(events
+            .iter()
+            .map(|e| {
+                if refusing.contains(&e.event_id) {
+                    Err("InternalFailure".to_owned())
+                } else {
+                    lock(&self.sent).push(e.clone());
+                    Ok(())
+                }
+            })
+            .collect())
+    }
+}
 
 /// Records the items queued; fails while `failing` is set.
 #[derive(Debug, Default)]

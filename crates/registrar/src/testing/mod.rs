@@ -13,19 +13,20 @@ use crate::defaults::RequestDefaults;
 use crate::lifecycle::NoticePolicy;
 use crate::log::{timestamp, LogEntry};
 use crate::ports::{
-    Change, Clock, DomainStore, Gateway, Hint, NoticeEnd, NoticeQueue, NoticeState, PaidOrder,
-    PortfolioStore, QueuedNotice, StoreError, SyncCursor,
+    Change, Clock, DomainStore, Gateway, Hint, NoticeEnd, NoticeQueue, NoticeState, Outbox,
+    PaidOrder, PortfolioStore, QueuedNotice, StoreError, SyncCursor, Waiting,
 };
 use crate::record::DomainRecord;
 use crate::reply_address::ReplyAddress;
 use crate::seal::Sealer;
+use crate::state_event::StateEvent;
 use crate::workflows::Registrar;
 
 mod doubles;
 mod gateway;
 
 pub use crate::lifecycle::{in_flight_record, seed};
-pub use doubles::{MemoryMailbox, RecordingMailer, VecItemQueue};
+pub use doubles::{MemoryMailbox, RecordingBus, RecordingMailer, VecItemQueue};
 pub use gateway::{Script, ScriptedGateway, SCRIPTED_AUTH_CODE};
 
 /// The secret the doubles' reply addresses and sealer use.
@@ -49,6 +50,7 @@ pub fn registrar<G: Gateway>(gateway: G) -> Registrar<MemoryStore, G, TestClock>
         notices: NoticePolicy { enabled: true },
         defaults: defaults(),
         payment_window: PAYMENT_WINDOW,
+        cause: crate::state_event::Cause::Event,
     }
 }
 
@@ -99,6 +101,13 @@ pub struct MemoryStore {
     inner: Mutex<Inner>,
 }
 
+#[derive(Debug, Clone)]
+struct OutboxEntry {
+    event: StateEvent,
+    since: OffsetDateTime,
+    published: bool,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     domains: HashMap<String, DomainRecord>,
@@ -108,6 +117,11 @@ struct Inner {
     ctids: HashMap<String, String>,
     notices: BTreeMap<(String, u64), QueuedNotice>,
     hints: BTreeMap<String, Hint>,
+    /// The storefront events owed, and whether each went out.
+    outbox: BTreeMap<(String, u64), OutboxEntry>,
+    /// Marks of published events still to fail (a publisher killed
+    /// between `PutEvents` and its mark).
+    mark_outages: usize,
     cursor: SyncCursor,
     commits: usize,
     /// Commits still to fail with `Unavailable` (a table outage)…
@@ -152,6 +166,31 @@ impl MemoryStore {
     /// The status mails waiting or claimed.
     pub fn notices(&self) -> Vec<QueuedNotice> {
         lock(&self.inner).notices.values().cloned().collect()
+    }
+
+    /// Every storefront event the changes owed, in domain and version order.
+    pub fn outbox(&self) -> Vec<StateEvent> {
+        lock(&self.inner)
+            .outbox
+            .values()
+            .map(|e| e.event.clone())
+            .collect()
+    }
+
+    /// The events not yet marked published.
+    pub fn unpublished(&self) -> Vec<StateEvent> {
+        lock(&self.inner)
+            .outbox
+            .values()
+            .filter(|e| !e.published)
+            .map(|e| e.event.clone())
+            .collect()
+    }
+
+    /// The next `n` marks of a published event fail (the publisher died
+    /// after the bus took it).
+    pub fn fail_next_marks(&self, n: usize) {
+        lock(&self.inner).mark_outages = n;
     }
 
     /// The next `n` commits fail as if the table were unavailable.
@@ -214,6 +253,25 @@ impl DomainStore for MemoryStore {
                     state: NoticeState::Pending,
                     attempts: 0,
                     claimed_at: None,
+                },
+            );
+        }
+        if let Some(event) = change.event() {
+            let key = (event.domain.clone(), event.version);
+            if inner.outbox.contains_key(&key) {
+                return Err(StoreError::Unavailable(format!(
+                    "outbox event {} exists",
+                    event.event_id
+                )));
+            }
+            let since = crate::log::parse_timestamp(&record.updated_at)
+                .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+            inner.outbox.insert(
+                key,
+                OutboxEntry {
+                    event: event.clone(),
+                    since,
+                    published: false,
                 },
             );
         }
@@ -395,6 +453,46 @@ impl NoticeQueue for MemoryStore {
         inner
             .logs
             .insert((notice.notice.domain.clone(), sk), log.clone());
+        Ok(())
+    }
+}
+
+impl Outbox for MemoryStore {
+    async fn waiting(&self, limit: usize) -> Result<Vec<Waiting>, StoreError> {
+        let inner = lock(&self.inner);
+        let mut waiting: Vec<Waiting> = inner
+            .outbox
+            .values()
+            .filter(|e| !e.published)
+            .map(|e| Waiting {
+                domain: e.event.domain.clone(),
+                version: e.event.version,
+                since: e.since,
+            })
+            .collect();
+        waiting
+            .sort_by(|a, b| (a.since, &a.domain, a.version).cmp(&(b.since, &b.domain, b.version)));
+        waiting.truncate(limit);
+        Ok(waiting)
+    }
+
+    async fn earliest(&self, domain: &str) -> Result<Option<StateEvent>, StoreError> {
+        Ok(lock(&self.inner)
+            .outbox
+            .values()
+            .find(|e| e.event.domain == domain && !e.published)
+            .map(|e| e.event.clone()))
+    }
+
+    async fn published(&self, event: &StateEvent, _at: OffsetDateTime) -> Result<(), StoreError> {
+        let mut inner = lock(&self.inner);
+        if inner.mark_outages > 0 {
+            inner.mark_outages -= 1;
+            return Err(StoreError::Unavailable("memory store outage".into()));
+        }
+        if let Some(entry) = inner.outbox.get_mut(&(event.domain.clone(), event.version)) {
+            entry.published = true;
+        }
         Ok(())
     }
 }

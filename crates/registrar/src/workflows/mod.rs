@@ -19,6 +19,7 @@ pub mod change;
 pub mod inbound_mail;
 pub mod order;
 pub mod order_items;
+pub mod publish_events;
 pub mod reconcile;
 pub mod reseal;
 pub mod retry;
@@ -33,6 +34,7 @@ use crate::ports::{Clock, DomainStore, Gateway};
 use crate::reply_address::ReplyAddress;
 use crate::report::Report;
 use crate::seal::Sealer;
+use crate::state_event::Cause;
 
 /// The registrar: the workflows that talk to InterNetX, over their ports.
 pub struct Registrar<S, G, C> {
@@ -47,6 +49,9 @@ pub struct Registrar<S, G, C> {
     /// How long an unpaid request holds its name (CONTRACT.md §1: it then
     /// expires, and any request takes the name).
     pub payment_window: time::Duration,
+    /// What this registrar's changes are caused by (the function or the
+    /// operator running it), as their storefront events say.
+    pub cause: Cause,
 }
 
 impl<S, G, C> Registrar<S, G, C> {
@@ -55,6 +60,7 @@ impl<S, G, C> Registrar<S, G, C> {
             store: &self.store,
             clock: &self.clock,
             notices: self.notices,
+            cause: self.cause,
         }
     }
 

@@ -223,6 +223,7 @@ pub async fn resolve<S: DomainStore, C: Clock>(
 mod tests {
     use super::*;
     use crate::lifecycle::NoticePolicy;
+    use crate::state_event::Cause;
     use crate::testing::in_flight_record;
 
     fn at() -> OffsetDateTime {
@@ -240,7 +241,9 @@ mod tests {
             at(),
         )
         .unwrap();
-        let change = t.into_change(NoticePolicy::default()).unwrap();
+        let change = t
+            .into_change(NoticePolicy::default(), Cause::Operator)
+            .unwrap();
         assert_eq!(change.record().status(), Status::Registered);
         assert_eq!(change.record().last_ctid.as_deref(), Some("ib-1"));
         assert!(change.log()[0]
@@ -259,14 +262,14 @@ mod tests {
         let flying = in_flight_record("x.de", Operation::Register, "ib-1", at());
         let failed = resolution(&flying, Status::Error, "ops", "refused", at())
             .unwrap()
-            .into_change(NoticePolicy::default())
+            .into_change(NoticePolicy::default(), Cause::Operator)
             .unwrap()
             .record()
             .clone();
         assert_eq!(failed.status(), Status::Error);
         let confirmed = resolution(&failed, Status::Registered, "ops", "it is ours", at())
             .unwrap()
-            .into_change(NoticePolicy::default())
+            .into_change(NoticePolicy::default(), Cause::Operator)
             .unwrap();
         assert_eq!(confirmed.record().status(), Status::Registered);
         assert!(confirmed.record().registered());

@@ -152,6 +152,7 @@ impl<'a> History<'a> {
                 notices: NoticePolicy { enabled: true },
                 defaults: defaults(),
                 payment_window: registrar::testing::PAYMENT_WINDOW,
+                cause: registrar::state_event::Cause::Event,
             },
             inbound: Inbound {
                 store: &store,
@@ -797,6 +798,7 @@ impl<'a> History<'a> {
                         store: self.store,
                         clock: self.clock,
                         notices: NoticePolicy { enabled: true },
+                        cause: registrar::state_event::Cause::Operator,
                     },
                     &name,
                     target,

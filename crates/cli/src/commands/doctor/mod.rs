@@ -168,7 +168,12 @@ async fn finish(
 /// A one-domain list: harmless, and only answered for valid credentials.
 async fn gateway(config: &adapters::Config, aws: &SdkConfig) -> Line {
     let fix = "check INTERNETX_USER, INTERNETX_CONTEXT (4 live, 1 demo) and the password behind INTERNETX_PASSWORD_SECRET";
-    let app = match adapters::wiring::registrar(config, aws, &adapters::metrics::Metrics::off()) {
+    let app = match adapters::wiring::registrar(
+        config,
+        aws,
+        &adapters::metrics::Metrics::off(),
+        registrar::state_event::Cause::Operator,
+    ) {
         Ok(app) => app,
         Err(e) => return Line::fail("InterNetX login", e.to_string(), fix),
     };

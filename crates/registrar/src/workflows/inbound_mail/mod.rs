@@ -48,6 +48,7 @@ impl<S: DomainStore, C: Clock> Inbound<S, C> {
             store: &self.store,
             clock: &self.clock,
             notices: self.notices,
+            cause: crate::state_event::Cause::Mail,
         }
     }
 
