@@ -198,7 +198,7 @@ def create(endpoint, stack_name, template_path, overrides, region=DEFAULT_REGION
     }
     lam = client("lambda", endpoint, region)
     functions = {}
-    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn"), ("SyncFunction", "SyncFunctionArn")):
+    for logical, arn_output in (("DomainEventsFunction", "DomainEventsFunctionArn"), ("InboundMailFunction", "InboundMailFunctionArn"), ("StatusMailsFunction", "StatusMailsFunctionArn"), ("ReconcileFunction", "ReconcileFunctionArn"), ("SyncFunction", "SyncFunctionArn"), ("PublishEventsFunction", "PublishEventsFunctionArn")):
         if arn_output not in outputs:
             continue
         conf = lam.get_function_configuration(FunctionName=outputs[arn_output])

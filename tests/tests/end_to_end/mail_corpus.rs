@@ -67,6 +67,35 @@ async fn every_corpus_mail_gets_its_outcome() {
         .any(|e| text(e, "action") == "mail.received" && text(e, "outcome") == "ignored"));
     // Quarantined mails wrote nothing to the domain's log.
     assert!(w.log("corpus-six.de").await.is_empty());
+    // Only a genuine mail that moved a domain owes the storefront an event
+    // (issue 29): forged, tokenless and foreign mails publish nothing.
+    let moved: Vec<&str> = manifest
+        .iter()
+        .filter(|e| e["expect_tag"] == "applied")
+        .filter_map(|e| {
+            let domain = e["seed"]["domain"].as_str()?;
+            let pending = e["seed"]["operation"]
+                .as_str()?
+                .parse::<Operation>()
+                .ok()?
+                .pending_status();
+            (e["expect_status"].as_str()? != pending.as_str()).then_some(domain)
+        })
+        .collect();
+    let owed: Vec<String> = w
+        .scan()
+        .await
+        .iter()
+        .filter(|i| text(i, "pk").starts_with("OUTBOX#"))
+        .map(|i| text(i, "domain"))
+        .collect();
+    assert!(!owed.is_empty());
+    for domain in &owed {
+        assert!(
+            moved.contains(&domain.as_str()),
+            "{domain} owes an event: {moved:?}"
+        );
+    }
     assert_eq!(
         Status::Registering.as_str(),
         text(&w.domain("corpus-eight.de").await.unwrap(), "status")

@@ -15,6 +15,7 @@ mod regions;
 mod result_mail;
 mod secrets;
 mod simulator_process;
+mod state_events;
 mod status_mails;
 mod submission;
 mod template;

@@ -214,9 +214,9 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
     let template = &info.facts["template"];
     let functions: Vec<(&String, &Value)> =
         resources_of(template, "AWS::Lambda::Function").collect();
-    // domain-events, inbound-mail, order-items, reconcile, sync and (when
-    // enabled) status-mails.
-    assert_eq!(functions.len(), 6);
+    // domain-events, inbound-mail, order-items, reconcile, sync,
+    // publish-events and (when enabled) status-mails.
+    assert_eq!(functions.len(), 7);
     for (name, f) in &functions {
         let p = &f["Properties"];
         assert_eq!(p["Architectures"], serde_json::json!(["arm64"]), "{name}");
@@ -236,10 +236,10 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         for plain in ["INTERNETX_PASSWORD", "REPLY_TOKEN_SECRET"] {
             assert!(!env.contains_key(plain), "{name} carries {plain} in clear");
         }
-        // status-mails opens notices only: the reply-token secret of the
-        // Globals is withheld from it (N14).
+        // status-mails opens notices only, publish-events nothing: the
+        // reply-token secret of the Globals is withheld from them (N14).
         let reply_secret = env.get("REPLY_TOKEN_SECRET_SECRET");
-        if name.starts_with("StatusMails") {
+        if name.starts_with("StatusMails") || name.starts_with("PublishEvents") {
             assert_eq!(reply_secret, Some(&serde_json::json!("")), "{name}");
         } else {
             assert!(reply_secret.is_some(), "{name}");
@@ -442,6 +442,24 @@ fn table_access_is_narrowed_to_its_keys(template: &Value) {
             );
         }
     }
+    // publish-events may put only its own source's events, and touches
+    // the table only to read and mark the outbox.
+    let publisher = statements("PublishEvents");
+    let put = publisher
+        .iter()
+        .find(|s| actions(s).contains("events:PutEvents"))
+        .expect("publish-events may put events");
+    assert_eq!(
+        put["Condition"]["StringEquals"]["events:source"],
+        "internetx-bridge"
+    );
+    for s in &publisher {
+        let a = actions(s);
+        assert!(
+            !a.contains("PutItem") && !a.contains("DeleteItem") && !a.contains("TransactWrite"),
+            "{s}"
+        );
+    }
     for s in statements("StatusMails") {
         assert!(
             !s["Resource"].to_string().contains("ReplyTokenSecret"),
@@ -490,6 +508,8 @@ fn observability_is_wired(info: &e2e::StackInfo) {
     };
     assert!(has("ReconcileActions", "Action", "given_up"), "{ours:?}");
     assert!(has("StuckDomains", "", ""), "{ours:?}");
+    // A storefront event that waits too long (issue 29).
+    assert!(has("OutboxAge", "Function", "publish-events"), "{ours:?}");
     assert!(has("Mails", "Outcome", "failed"), "{ours:?}");
     assert!(has("Mails", "Outcome", "quarantined"), "{ours:?}");
     // Errors of every function and the dead-letter queue's depth.
@@ -571,13 +591,24 @@ async fn dead_letters_are_readable_only_with_the_stacks_key() {
         assert_eq!(uses_key, dead_letters, "{name}");
     }
     for (name, function) in resources_of(template, "AWS::Lambda::Function") {
-        if function["Properties"]["DeadLetterConfig"].is_object() {
+        let target = function["Properties"]["DeadLetterConfig"]["TargetArn"].to_string();
+        if target.contains("\"DeadLetterQueue\"") {
             assert!(
                 name.starts_with("DomainEventsFunction") || name.starts_with("InboundMailFunction"),
                 "{name} dead-letters without the key"
             );
         }
     }
+    // publish-events' dead letters are schedule ticks: a queue of their own.
+    let (_, publisher) = resources_of(template, "AWS::Lambda::Function")
+        .find(|(name, _)| name.starts_with("PublishEventsFunction"))
+        .expect("publish-events");
+    assert!(
+        publisher["Properties"]["DeadLetterConfig"]["TargetArn"]
+            .to_string()
+            .contains("PublishEventsDeadLetterQueue"),
+        "{publisher}"
+    );
 }
 
 /// `sam build` and `sam sync` with the template's build settings: every
