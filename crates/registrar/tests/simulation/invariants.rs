@@ -21,7 +21,12 @@
 //! 8. a request that changes nothing when refused (auth code, lock,
 //!    withdrawal, transfer-out answer) never leaves its domain in `Error`
 //!    (security review N11), and a refused transfer-out answer — a forged
-//!    report can cause one — never rewrites `last_error` (N10).
+//!    report can cause one — never rewrites `last_error` (N10);
+//! 9. the storefront's events (CONTRACT.md §5): one per version at most,
+//!    under `<domain>#<version>`, never with a secret, and what the latest
+//!    event of a domain in a final status says is what its item says — so
+//!    a storefront that applies each event it gets is never left behind
+//!    (and unauthenticated input, which writes no item, publishes nothing).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -272,8 +277,75 @@ impl Check {
             }
         }
         self.mails_seen = mails.len();
-        Ok(())
+        storefront_mirrors_the_table(after, mem, &secrets)
     }
+}
+
+/// 9: the outbox against the items.
+fn storefront_mirrors_the_table(
+    after: &BTreeMap<String, DomainRecord>,
+    mem: &MemoryStore,
+    secrets: &[(String, &str)],
+) -> Result<(), String> {
+    let mut latest: BTreeMap<&str, &registrar::state_event::StateEvent> = BTreeMap::new();
+    let events = mem.outbox();
+    for e in &events {
+        if e.event_id != format!("{}#{}", e.domain, e.version) {
+            return Err(format!(
+                "9: event id {} for version {}",
+                e.event_id, e.version
+            ));
+        }
+        let text = serde_json::to_string(e).unwrap_or_default();
+        for (secret, what) in secrets {
+            if text.contains(secret.as_str()) {
+                return Err(format!("9 (secrets): {what} in event {}", e.event_id));
+            }
+        }
+        latest.insert(&e.domain, e);
+    }
+    for (name, r) in after {
+        let finale = matches!(
+            r.status(),
+            Status::Registered
+                | Status::Error
+                | Status::Cancelled
+                | Status::TransferredAway
+                | Status::Deleted
+        );
+        if !finale {
+            continue;
+        }
+        let Some(e) = latest.get(name.as_str()) else {
+            return Err(format!(
+                "9: {name} is {} and the storefront was never told",
+                r.status()
+            ));
+        };
+        let p = &r.portfolio;
+        let told = (
+            e.status_to.as_str(),
+            &e.expires_at,
+            &e.cancel_at,
+            e.locked,
+            e.hold,
+        );
+        let is = (
+            r.status().as_str(),
+            &p.expires_at,
+            &p.cancel_at,
+            p.locked,
+            p.hold.unwrap_or(false),
+        );
+        if told != is || e.version > r.version() {
+            return Err(format!(
+                "9: the storefront last heard {told:?} (v{}) of {name}, which is {is:?} (v{})",
+                e.version,
+                r.version()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// 2: a paid order item or a provider request for a name nobody holds is

@@ -20,6 +20,7 @@ pub fn record_data(
     p.payable_at = data.payable.clone().or(p.payable_at.take());
     p.registry_status = data.registry_status.clone().or(p.registry_status.take());
     p.locked = data.locked().or(p.locked);
+    p.autorenew = data.autorenew.or(p.autorenew);
     p.synced_at = Some(timestamp(now));
     // A cancelation at expiry takes effect at the expiry date.
     p.cancel_at = data.cancelation.as_ref().and(p.expires_at.clone());
@@ -50,6 +51,12 @@ pub fn record_data(
         )),
         (false, Status::Cancelled) => differences
             .push("the cancelation the bridge sent is not shown at InterNetX any more".to_owned()),
+        // Renewals are never sent: a domain InterNetX will not renew by
+        // itself (an account in AutoDelete mode) lapses at its expiry.
+        (false, Status::Registered) if data.autorenew == Some(false) => differences.push(format!(
+            "InterNetX will not renew it: it lapses at {} unless its autorenew is set at InterNetX (the account's renewal mode AutoRenew, or the domain's)",
+            record.portfolio.expires_at.as_deref().unwrap_or("its expiry")
+        )),
         _ => {}
     }
     (!differences.is_empty()).then(|| differences.join("; "))
@@ -103,6 +110,27 @@ mod tests {
             registry_status: Some("LOCK".into()),
             autorenew: Some(!cancelation),
         }
+    }
+
+    #[test]
+    fn a_domain_internetx_will_not_renew_is_drift_naming_its_expiry() {
+        let now = time::macros::datetime!(2026-11-30 10:00 UTC);
+        let mut r = registered(&["ns1.a.net", "ns2.a.net"]);
+        let mut lapsing = data(&["ns1.a.net", "ns2.a.net"], false);
+        lapsing.autorenew = Some(false);
+        let drift = record_data(&mut r, &lapsing, now).expect("drift");
+        assert!(
+            drift.contains("will not renew") && drift.contains("2027-03-01T12:00:00Z"),
+            "{drift}"
+        );
+        assert_eq!(r.portfolio.autorenew, Some(false));
+        // Renewing, or cancelled by us: no drift of this kind.
+        let mut r = registered(&["ns1.a.net", "ns2.a.net"]);
+        assert_eq!(
+            record_data(&mut r, &data(&["ns1.a.net", "ns2.a.net"], false), now),
+            None
+        );
+        assert_eq!(r.portfolio.autorenew, Some(true));
     }
 
     #[test]
