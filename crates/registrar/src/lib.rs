@@ -8,7 +8,8 @@
 //!   (the action log), [`status`] (statuses and the one policy table,
 //!   [`Status::allows`]).
 //! - [`lifecycle`]: the only writer of a domain's status, version,
-//!   `registered`, ctid and status-mail notice, and the one
+//!   `registered`, ctid, status-mail notice and storefront event
+//!   ([`state_event`]), and the one
 //!   read → decide → commit loop.
 //! - [`dispatch`]: one gateway request, claim → send → record the answer.
 //! - [`workflows`]: one file per function's job (order, order items,

@@ -48,22 +48,15 @@ mod tests {
     use registrar::testing::{
         registrar, MemoryStore, RecordingBus, Script, ScriptedGateway, TestClock,
     };
-    use serde_json::json;
 
-    /// A refused registration: one event (into `Error`) owed.
+    /// The sample provider registration, refused: one event (into `Error`) owed.
     async fn one_event_owed() -> MemoryStore {
         let app = registrar(ScriptedGateway::answering(Script::Refuse));
-        let event = parse_event(
-            "DomainRequested",
-            &json!({"request_id": "REQ-1", "operation": "register",
-                    "account": {"id": "PROV-1", "kind": "provider"},
-                    "domain": "taken.de",
-                    "contacts": {"owner": {"kind": "person", "first_name": "Erika", "last_name": "Muster",
-                        "address": ["Heidestr. 17"], "postal_code": "51147", "city": "Köln",
-                        "country": "DE", "phone": "+49 221 1234567", "email": "erika@example.de"}},
-                    "nameservers": [{"name": "ns1.provider.net"}, {"name": "ns2.provider.net"}]}),
-        )
+        let sample: serde_json::Value = serde_json::from_str(include_str!(
+            "../../../events/domain-requested-provider.json"
+        ))
         .unwrap();
+        let event = parse_event("DomainRequested", &sample["detail"]).unwrap();
         app.handle(&event).await;
         app.store
     }
@@ -82,7 +75,10 @@ mod tests {
         assert_eq!(sent.len(), 1);
         assert_eq!(sent[0].status_to, "Error");
         assert_eq!(sent[0].status_from.as_deref(), Some("Registering"));
-        assert_eq!(sent[0].event_id, format!("taken.de#{}", sent[0].version));
+        assert_eq!(
+            sent[0].event_id,
+            format!("provider-example.net#{}", sent[0].version)
+        );
         metrics.flush(None);
         let lines = metrics.lines().join("\n");
         assert!(lines.contains("OutboxAge"), "{lines}");

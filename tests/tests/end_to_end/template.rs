@@ -423,8 +423,10 @@ fn table_access_is_narrowed_to_its_keys(template: &Value) {
         if actions(&s).contains("dynamodb:PutItem") {
             let keys = &s["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
             assert!(
-                keys.as_array()
-                    .is_some_and(|k| k.contains(&serde_json::json!("DOMAIN#*"))),
+                keys.as_array().is_some_and(|k| {
+                    k.contains(&serde_json::json!("DOMAIN#*"))
+                        && k.contains(&serde_json::json!("OUTBOX#*"))
+                }),
                 "{s}"
             );
             assert!(

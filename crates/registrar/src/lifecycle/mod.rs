@@ -1,5 +1,6 @@
 //! The life cycle of a domain item: the only writer of its `status`,
-//! `version`, `registered` flag, `ctid` and of the status mail a change owes.
+//! `version`, `registered` flag, `ctid`, of the status mail a change owes
+//! and of the storefront event it owes ([`crate::state_event`]).
 //!
 //! A workflow reads the item, decides what should happen (its policy), and
 //! describes it as a [`Transition`]: the state move (`send`, `await_payment`,
@@ -7,7 +8,7 @@
 //! edits, its log entries and the claim of the event that caused it.
 //! [`Transition::into_change`] checks the move against [`Status::allows`]
 //! (the one policy table), bumps the version, adds the `status.changed`
-//! entry and the status-mail notice, and yields the one [`Change`] a store
+//! entry, the status-mail notice and the storefront event, and yields the one [`Change`] a store
 //! writes atomically — or, when nothing on the item changes (a refusal, a
 //! hint), a log-only change that checks the version but leaves the item as
 //! it is. [`Lifecycle::commit_with_retry`] is the one read → decide →
