@@ -14,7 +14,7 @@ pub const SOURCE: &str = "internetx-bridge";
 pub const DETAIL_TYPE: &str = "DomainStateChanged";
 
 /// What made the change: the function (or person) that committed it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Cause {
     /// A result or registry mail (`inbound-mail`).
@@ -26,7 +26,6 @@ pub enum Cause {
     /// An operator's command.
     Operator,
     /// An event from the storefront or control center.
-    #[default]
     Event,
 }
 
@@ -73,42 +72,41 @@ fn announced(status: Status) -> bool {
     )
 }
 
-/// The watched attributes that differ, as `name old → new` lines.
+/// The watched attributes that differ, as `name old → new` lines: compared
+/// first, written out only when they differ (every commit asks).
 fn changed_fields(before: &Portfolio, after: &Portfolio) -> Vec<String> {
-    fn show<T: std::fmt::Display>(v: &Option<T>) -> String {
-        v.as_ref().map_or("(none)".to_owned(), ToString::to_string)
+    fn show<T: std::fmt::Display>(v: Option<T>) -> String {
+        v.map_or("(none)".to_owned(), |v| v.to_string())
     }
-    let verification = |p: &Portfolio| p.owner_verification.map(|v| v.as_str());
-    let pairs = [
-        (
-            "expires_at",
-            show(&before.expires_at),
-            show(&after.expires_at),
-        ),
-        (
-            "payable_at",
-            show(&before.payable_at),
-            show(&after.payable_at),
-        ),
-        ("cancel_at", show(&before.cancel_at), show(&after.cancel_at)),
-        ("locked", show(&before.locked), show(&after.locked)),
-        ("autorenew", show(&before.autorenew), show(&after.autorenew)),
-        (
-            "owner_verification",
-            show(&verification(before)),
-            show(&verification(after)),
-        ),
-        (
-            "hold",
-            before.hold.unwrap_or(false).to_string(),
-            after.hold.unwrap_or(false).to_string(),
-        ),
-    ];
-    pairs
-        .into_iter()
-        .filter(|(_, old, new)| old != new)
-        .map(|(name, old, new)| format!("{name} {old} → {new}"))
-        .collect()
+    let mut out = Vec::new();
+    macro_rules! watch {
+        ($name:literal, |$p:ident| $read:expr) => {
+            let (old, new) = (
+                {
+                    let $p = before;
+                    $read
+                },
+                {
+                    let $p = after;
+                    $read
+                },
+            );
+            if old != new {
+                out.push(format!("{} {} → {}", $name, show(old), show(new)));
+            }
+        };
+    }
+    watch!("expires_at", |p| p.expires_at.as_deref());
+    watch!("payable_at", |p| p.payable_at.as_deref());
+    watch!("cancel_at", |p| p.cancel_at.as_deref());
+    watch!("locked", |p| p.locked);
+    watch!("autorenew", |p| p.autorenew);
+    watch!("owner_verification", |p| p
+        .owner_verification
+        .map(|v| v.as_str()));
+    // Unknown and false are one: the registry holds nothing.
+    watch!("hold", |p| Some(p.hold.unwrap_or(false)));
+    out
 }
 
 /// The event a committed change owes: it moves the domain into a status

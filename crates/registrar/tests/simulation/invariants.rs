@@ -61,6 +61,7 @@ pub struct Check {
     notices_seen: BTreeSet<(String, u64)>,
     log_seen: BTreeMap<String, usize>,
     mails_seen: usize,
+    events_seen: usize,
 }
 
 /// Whether ownership of `r` binds (CONTRACT.md §1): InterNetX accepted its
@@ -277,6 +278,15 @@ impl Check {
             }
         }
         self.mails_seen = mails.len();
+        // 3 and 9: what proves nothing publishes nothing.
+        let events = mem.outbox().len();
+        if matches!(before.input, Input::Unauthenticated) && events != self.events_seen {
+            return Err(format!(
+                "3/9: unauthenticated input owed the storefront {} event(s)",
+                events - self.events_seen.min(events)
+            ));
+        }
+        self.events_seen = events;
         storefront_mirrors_the_table(after, mem, &secrets)
     }
 }
