@@ -939,7 +939,29 @@ impl World {
     /// Waits until the domain item is as `wanted` says (`what` names it in
     /// the panic); panics with the action log after 20 s.
     pub async fn wait_for(&self, domain: &str, what: &str, wanted: impl Fn(&Item) -> bool) -> Item {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_within(Duration::from_secs(20), domain, what, wanted)
+            .await
+    }
+
+    /// [`World::wait_for_status`] with a longer patience: the first mail
+    /// through `cargo lambda watch` waits for the emulator to start the mail
+    /// function with `cargo run`, which waits for cargo's build lock while
+    /// other tests run cargo (on 2 busy cores that took over 20 s in CI).
+    pub async fn wait_for_cold_status(&self, domain: &str, status: &str) -> Item {
+        self.wait_within(Duration::from_secs(120), domain, status, |item| {
+            text(item, "status") == status
+        })
+        .await
+    }
+
+    async fn wait_within(
+        &self,
+        patience: Duration,
+        domain: &str,
+        what: &str,
+        wanted: impl Fn(&Item) -> bool,
+    ) -> Item {
+        let deadline = Instant::now() + patience;
         loop {
             if let Some(item) = self.domain(domain).await {
                 if wanted(&item) {

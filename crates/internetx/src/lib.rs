@@ -13,6 +13,7 @@
 //! * [`client`] posts a request over HTTPS with connect and overall timeouts.
 
 pub mod authinfo;
+#[cfg(feature = "client")]
 pub mod client;
 pub mod mail;
 pub mod nack_reason;
@@ -22,6 +23,7 @@ pub mod request;
 pub mod response;
 pub mod tree;
 
+#[cfg(feature = "client")]
 pub use client::{Exchange, GatewayClient, GatewayError};
 pub use nack_reason::{NackReason, UnknownNackReason};
 pub use request::{

@@ -27,7 +27,7 @@ async fn order_paid_to_registered_through_cargo_lambda() {
         .expect("domain-events answers");
     assert_eq!(answer["failed"].as_array().unwrap().len(), 1, "{answer}");
     for domain in ["example.de", "example.com"] {
-        let d = w.wait_for_status(domain, "Registered").await;
+        let d = w.wait_for_cold_status(domain, "Registered").await;
         assert!(flag(&d, "registered"), "{domain}");
         let log = w.log(domain).await;
         assert!(
