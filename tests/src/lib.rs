@@ -618,6 +618,8 @@ pub struct Options {
     pub fail_async: Vec<String>,
     /// The simulator cuts every domain-list page to this many, silently.
     pub list_cap: Option<u64>,
+    /// The InterNetX account's renewal mode.
+    pub renewal: internetx_simulator::RenewalMode,
 }
 
 #[derive(Debug, Clone)]
@@ -648,6 +650,7 @@ impl Default for Options {
             defaults: provider_defaults(),
             fail_async: Vec::new(),
             list_cap: None,
+            renewal: internetx_simulator::RenewalMode::AutoRenew,
         }
     }
 }
@@ -778,6 +781,7 @@ impl World {
                 faults: options.faults.clone(),
                 rate_limit: options.rate_limit,
                 list_cap: options.list_cap,
+                renewal: options.renewal,
                 scenarios: options.scenarios.clone(),
                 // Event mails go to the profile's address on the inbound domain.
                 notification_address: Some(reply_to_address.clone()),

@@ -49,6 +49,10 @@ pub mod name {
     /// What a sync run did (`drift`: differences found); dimension
     /// `Action`.
     pub const SYNC_ACTIONS: &str = "SyncActions";
+    /// Registered domains a sync run found InterNetX will let lapse at
+    /// their expiry (its `autorenew` off, no cancelation): the will-lapse
+    /// alarm's metric, printed by every run (0 when none).
+    pub const WILL_LAPSE: &str = "WillLapse";
     /// Status mails by outcome; dimension `Outcome`.
     pub const STATUS_MAILS: &str = "StatusMails";
     /// Storefront events by outcome (`published`, `refused`); dimension `Outcome`.

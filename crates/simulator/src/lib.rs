@@ -65,6 +65,24 @@ pub struct SimulatorConfig {
     /// refusing a `limit` above [`portfolio::MAX_LIMIT`]: InterNetX
     /// documents no maximum, so both are plausible (protocol audit D23).
     pub list_cap: Option<u64>,
+    /// The account's renewal mode (see [`RenewalMode`]).
+    pub renewal: RenewalMode,
+}
+
+/// How InterNetX treats the account's domains at expiry. Source: InterNetX's
+/// QuickGuide AutoDelete (en.help.internetx.com/display/DOMAINEN/QuickGuide+AutoDelete):
+/// AutoDelete is set for a whole customer on request; its domains are
+/// deleted at expiry unless renewed, and `.de` domains go to TRANSIT. The
+/// default, AutoRenew, renews every domain until it is cancelled
+/// (INTERNETX-SOURCES §6: "AutoDNS auto-renews unless a cancelation
+/// exists"). How domain info shows the mode is not published: the Domain
+/// object's `autorenew` keyword is the domain's own renewal setting, so an
+/// AutoDelete account's domains show `false` here, as a cancelled one does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RenewalMode {
+    #[default]
+    AutoRenew,
+    AutoDelete,
 }
 
 /// The plausible variants where InterNetX documents nothing, per domain.
@@ -148,6 +166,7 @@ impl Default for SimulatorConfig {
             scenarios: Vec::new(),
             notification_address: None,
             list_cap: None,
+            renewal: RenewalMode::AutoRenew,
         }
     }
 }

@@ -48,6 +48,10 @@ struct Args {
     /// refusing a `limit` above the simulator's maximum.
     #[arg(long)]
     list_cap: Option<u64>,
+    /// The account's renewal mode: auto-delete lets uncancelled domains
+    /// lapse at expiry (their `autorenew` reads false).
+    #[arg(long)]
+    auto_delete: bool,
     /// Deliver result mails into this bucket.
     #[arg(long)]
     mail_bucket: Option<String>,
@@ -79,6 +83,9 @@ async fn main() -> std::io::Result<()> {
     config.faults = args.faults;
     config.rate_limit = args.rate_limit;
     config.list_cap = args.list_cap;
+    if args.auto_delete {
+        config.renewal = internetx_simulator::RenewalMode::AutoDelete;
+    }
     if let Some(bucket) = args.mail_bucket {
         let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let s3 = aws_sdk_s3::Client::from_conf(

@@ -83,11 +83,9 @@ fn domain_fields(
         ""
     };
     let (expire, payable) = dates(name);
-    let autorenew = if registered.cancelations.contains(name) {
-        "false"
-    } else {
-        "true"
-    };
+    let renews =
+        !registered.cancelations.contains(name) && config.renewal == crate::RenewalMode::AutoRenew;
+    let autorenew = if renews { "true" } else { "false" };
     let registry_status = if registered.locked.contains(name) {
         "LOCK"
     } else {

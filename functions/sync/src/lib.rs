@@ -24,12 +24,20 @@ pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
         recorded = report.recorded,
         unknown = report.unknown,
         drift = report.drift,
+        will_lapse = report.will_lapse,
         gone = report.gone,
         hints = report.hints,
         sweep_completed = report.sweep_completed,
         problems = ?report.problems,
         "sync run"
     );
+    if report.will_lapse > 0 {
+        tracing::warn!(
+            will_lapse = report.will_lapse,
+            "InterNetX will let registered domains lapse at their expiry (autorenew off, not cancelled); their drift lines name them: internetx-bridge domains --drift"
+        );
+    }
+    metrics.count(name::WILL_LAPSE, &[], report.will_lapse);
     let report = serde_json::to_value(report)?;
     metrics.report(name::SYNC_ACTIONS, "Action", &report);
     Ok(report)

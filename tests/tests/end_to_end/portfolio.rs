@@ -298,3 +298,73 @@ async fn pages_cut_short_by_the_gateway_neither_end_nor_skip() {
         );
     }
 }
+
+/// Issue 29 §2: the bridge never sends a renewal, so in an account InterNetX
+/// runs in AutoDelete mode a paid domain lapses at its expiry. The sync
+/// records InterNetX's `autorenew`, names each such domain with its expiry
+/// in a drift line and measures them (`WillLapse`, the alarm's metric);
+/// `doctor` tells the account's mode from a sample. A domain cancelled on
+/// purpose is not one of them.
+#[tokio::test]
+async fn an_account_that_will_not_renew_is_named_by_the_sync_and_doctor() {
+    let w = World::start_with(e2e::Options {
+        renewal: internetx_simulator::RenewalMode::AutoDelete,
+        ..e2e::Options::default()
+    })
+    .await;
+    w.simulator
+        .seed_domains(["lapses.de", "ends-there.com"].map(str::to_owned));
+    let (ok, _, err) = w.cli(&["import", "--account", "PROV-1", "--apply"]).await;
+    assert!(ok, "{err}");
+    w.simulator.cancel_elsewhere("ends-there.com");
+
+    let metrics = adapters::metrics::Metrics::capture("sync");
+    let run = sync::handle(
+        &w.app.registrar,
+        SyncPolicy::default(),
+        registrar::deadline::Deadline::none(),
+        &metrics,
+    )
+    .await
+    .expect("sync run");
+    assert_eq!(run["will_lapse"], 1, "{run}");
+    let measured: Vec<serde_json::Value> = metrics
+        .lines()
+        .iter()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .filter(|d: &serde_json::Value| d.get("WillLapse").is_some())
+        .collect();
+    assert_eq!(measured.len(), 1, "{measured:?}");
+    assert_eq!(measured[0]["WillLapse"], 1.0);
+    assert_eq!(measured[0]["Function"], "sync");
+
+    let lapsing = w.store.load("lapses.de").await.unwrap().unwrap();
+    assert_eq!(lapsing.status(), Status::Registered);
+    assert_eq!(lapsing.portfolio.autorenew, Some(false));
+    let drift = lapsing.portfolio.drift.clone().unwrap_or_default();
+    let expiry = expected_expiry("lapses.de");
+    assert!(
+        drift.contains("will not renew") && drift.contains(&expiry),
+        "{drift}"
+    );
+    let ended = w.store.load("ends-there.com").await.unwrap().unwrap();
+    assert!(
+        !ended
+            .portfolio
+            .drift
+            .unwrap_or_default()
+            .contains("will not renew"),
+        "a cancelled domain is meant to end"
+    );
+
+    let (_, out, _) = w.cli(&["doctor"]).await;
+    let line = out
+        .lines()
+        .find(|l| l.contains("renewal mode"))
+        .unwrap_or_else(|| panic!("no renewal mode line in {out}"));
+    assert!(line.starts_with("FAIL"), "{out}");
+    assert!(
+        line.contains("1 of 2") && line.contains("lapses.de") && line.contains("AutoDelete"),
+        "{line}"
+    );
+}

@@ -339,6 +339,7 @@ async fn functions_get_the_contracts_configuration_and_no_secret_values() {
         "{alarms:?}"
     );
     a_refused_nack_raises_an_alarm(template);
+    a_domain_that_will_lapse_raises_an_alarm(template);
     observability_is_wired(&info);
 }
 
@@ -356,6 +357,20 @@ fn a_refused_nack_raises_an_alarm(template: &Value) {
         ("Operation", adapters::metrics::operation(&nack)),
         ("Outcome", "error"),
     ];
+    assert_alarm(template, "GatewayRequests", &wanted);
+}
+
+/// Issue 29 §2: a registered domain InterNetX will not renew is alarmed on,
+/// under the name and dimension the sync function measures it by.
+fn a_domain_that_will_lapse_raises_an_alarm(template: &Value) {
+    assert_alarm(
+        template,
+        adapters::metrics::name::WILL_LAPSE,
+        &[("Function", "sync")],
+    );
+}
+
+fn assert_alarm(template: &Value, metric: &str, wanted: &[(&str, &str)]) {
     let found = resources_of(template, "AWS::CloudWatch::Alarm").any(|(_, a)| {
         let p = &a["Properties"];
         let dims: Vec<(&str, &str)> = p["Dimensions"]
@@ -364,9 +379,9 @@ fn a_refused_nack_raises_an_alarm(template: &Value) {
             .flatten()
             .filter_map(|d| Some((d["Name"].as_str()?, d["Value"].as_str()?)))
             .collect();
-        p["MetricName"] == "GatewayRequests" && dims == wanted
+        p["MetricName"] == metric && dims == wanted
     });
-    assert!(found, "no alarm on GatewayRequests {wanted:?}");
+    assert!(found, "no alarm on {metric} {wanted:?}");
 }
 
 /// Every function that sends to InterNetX outlives one request sent,

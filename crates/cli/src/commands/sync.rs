@@ -52,6 +52,12 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 report.hints,
                 if report.sweep_completed { "; sweep complete" } else { "" }
             );
+            if report.will_lapse > 0 {
+                println!(
+                    "  {} registered domain(s) InterNetX will let lapse at expiry (autorenew off, not cancelled): internetx-bridge domains --drift",
+                    report.will_lapse
+                );
+            }
             for item in &report.transfers_out {
                 println!(
                     "  outgoing transfer of {}: {}{}",

@@ -127,7 +127,7 @@ async fn run(aws: &SdkConfig, table: &str, args: &DoctorArgs) -> Vec<Line> {
             return finish(lines, &inbound, args, None, &region).await;
         }
     };
-    lines.push(gateway(&config, aws).await);
+    lines.extend(gateway(&config, aws).await);
     let domain = config
         .reply_to_address
         .rsplit('@')
@@ -165,8 +165,12 @@ async fn finish(
     lines
 }
 
-/// A one-domain list: harmless, and only answered for valid credentials.
-async fn gateway(config: &adapters::Config, aws: &SdkConfig) -> Line {
+/// Domains of the account the renewal check looks at: one list page.
+const RENEWAL_SAMPLE: u64 = 50;
+
+/// A short domain list: harmless, and only answered for valid credentials.
+/// Its page is also the sample the renewal check reads.
+async fn gateway(config: &adapters::Config, aws: &SdkConfig) -> Vec<Line> {
     let fix = "check INTERNETX_USER, INTERNETX_CONTEXT (4 live, 1 demo) and the password behind INTERNETX_PASSWORD_SECRET";
     let app = match adapters::wiring::registrar(
         config,
@@ -175,35 +179,88 @@ async fn gateway(config: &adapters::Config, aws: &SdkConfig) -> Line {
         registrar::state_event::Cause::Operator,
     ) {
         Ok(app) => app,
-        Err(e) => return Line::fail("InterNetX login", e.to_string(), fix),
+        Err(e) => return vec![Line::fail("InterNetX login", e.to_string(), fix)],
     };
     let task = Task {
         kind: TaskKind::DomainList {
             offset: 0,
-            limit: 1,
+            limit: RENEWAL_SAMPLE,
         },
         ctid: registrar::request::new_ctid(),
         reply_to: None,
     };
     match app.gateway.send(&task).await {
-        Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => Line::fail(
+        Ok(exchange) if exchange.answer.status.kind == AnswerKind::Error => vec![Line::fail(
             "InterNetX login",
             format!("refused: {}", exchange.answer.summary()),
             fix,
-        ),
-        Ok(exchange) => Line::ok(
-            "InterNetX login",
-            match exchange.answer.total {
-                Some(n) => format!("accepted; the account holds {n} domains"),
-                None => "accepted".to_owned(),
-            },
-        ),
-        Err(e) => Line::fail(
+        )],
+        Ok(exchange) => vec![
+            Line::ok(
+                "InterNetX login",
+                match exchange.answer.total {
+                    Some(n) => format!("accepted; the account holds {n} domains"),
+                    None => "accepted".to_owned(),
+                },
+            ),
+            renewal_mode(&exchange.answer.domains),
+        ],
+        Err(e) => vec![Line::fail(
             "InterNetX login",
             internetx::error_chain(&e),
             format!("is {} reachable from here?", config.internetx_url),
-        ),
+        )],
     }
+}
+
+/// The bridge never sends a renewal: a paid domain lives on only while
+/// InterNetX renews it by itself, as an account in AutoRenew mode does. In
+/// AutoDelete mode (InterNetX's QuickGuide AutoDelete: set per customer on
+/// request) domains are deleted at expiry and a `.de` goes to TRANSIT. The
+/// mode is not asked for by any task the bridge knows, so the sample's
+/// domains tell: one not cancelled and not renewed by itself is enough.
+fn renewal_mode(sample: &[internetx::DomainData]) -> Line {
+    let known: Vec<&internetx::DomainData> =
+        sample.iter().filter(|d| d.autorenew.is_some()).collect();
+    let lapsing: Vec<&str> = known
+        .iter()
+        .filter(|d| d.autorenew == Some(false) && d.cancelation.is_none())
+        .map(|d| d.name.as_str())
+        .collect();
+    if known.is_empty() {
+        return Line::ok(
+            "renewal mode",
+            if sample.is_empty() {
+                "no domain in the account to tell by yet".to_owned()
+            } else {
+                format!(
+                    "not shown for the {} domains sampled; the sync's drift lines will tell",
+                    sample.len()
+                )
+            },
+        );
+    }
+    if lapsing.is_empty() {
+        return Line::ok(
+            "renewal mode",
+            format!(
+                "AutoRenew: the {} sampled domains without a cancelation renew by themselves",
+                known.len()
+            ),
+        );
+    }
+    let shown: Vec<&str> = lapsing.iter().take(3).copied().collect();
+    Line::fail(
+        "renewal mode",
+        format!(
+            "{} of {} sampled domains will lapse at expiry though nobody cancelled them (autorenew off: {}{}); the account looks like AutoDelete mode",
+            lapsing.len(),
+            known.len(),
+            registrar::text::printable(&shown.join(", "), 300),
+            if lapsing.len() > shown.len() { ", …" } else { "" }
+        ),
+        "ask InterNetX to set the account's renewal mode to AutoRenew (or each domain's autorenew): the bridge never sends renewals, it relies on InterNetX renewing until a cancelation",
+    )
 }
 
 /// The reply domain's verification, as SES keeps it for both of its APIs.
@@ -409,5 +466,52 @@ async fn dead_letters(sqs: &aws_sdk_sqs::Client, queue: &str) -> Line {
             format!("{name}: {e}"),
             "the caller needs sqs:GetQueueAttributes on the queue",
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use internetx::DomainData;
+
+    fn domain(name: &str, autorenew: Option<bool>, cancelled: bool) -> DomainData {
+        DomainData {
+            name: name.to_owned(),
+            autorenew,
+            cancelation: cancelled.then(|| "delete".to_owned()),
+            ..DomainData::default()
+        }
+    }
+
+    #[test]
+    fn a_sample_that_renews_by_itself_is_auto_renew() {
+        let line = renewal_mode(&[
+            domain("a.de", Some(true), false),
+            // A cancelled domain is not renewed, on purpose.
+            domain("b.com", Some(false), true),
+        ]);
+        assert!(line.ok, "{}", line.detail);
+        assert!(line.detail.starts_with("AutoRenew"), "{}", line.detail);
+    }
+
+    #[test]
+    fn one_uncancelled_domain_left_to_lapse_fails_naming_it() {
+        let line = renewal_mode(&[
+            domain("a.de", Some(false), false),
+            domain("b.com", Some(true), false),
+            domain("c.net", Some(false), true),
+        ]);
+        assert!(!line.ok);
+        assert!(line.detail.contains("1 of 3"), "{}", line.detail);
+        assert!(line.detail.contains("a.de"), "{}", line.detail);
+        assert!(!line.detail.contains("c.net"), "{}", line.detail);
+        assert!(line.fix.as_deref().unwrap().contains("AutoRenew"));
+    }
+
+    #[test]
+    fn an_empty_account_or_a_sample_without_the_field_tells_nothing() {
+        assert!(renewal_mode(&[]).ok);
+        let line = renewal_mode(&[domain("a.de", None, false)]);
+        assert!(line.ok && line.detail.contains("drift"), "{}", line.detail);
     }
 }

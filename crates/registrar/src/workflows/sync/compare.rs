@@ -51,15 +51,23 @@ pub fn record_data(
         )),
         (false, Status::Cancelled) => differences
             .push("the cancelation the bridge sent is not shown at InterNetX any more".to_owned()),
-        // Renewals are never sent: a domain InterNetX will not renew by
-        // itself (an account in AutoDelete mode) lapses at its expiry.
-        (false, Status::Registered) if data.autorenew == Some(false) => differences.push(format!(
+        (false, Status::Registered) if will_lapse(record) => differences.push(format!(
             "InterNetX will not renew it: it lapses at {} unless its autorenew is set at InterNetX (the account's renewal mode AutoRenew, or the domain's)",
             record.portfolio.expires_at.as_deref().unwrap_or("its expiry")
         )),
         _ => {}
     }
     (!differences.is_empty()).then(|| differences.join("; "))
+}
+
+/// Whether InterNetX will let the domain lapse at its expiry although
+/// nobody cancelled it: renewals are never sent, so a `Registered` domain
+/// lives on only while InterNetX renews it by itself (an account in
+/// AutoDelete mode does not; a `.de` then goes to TRANSIT).
+pub fn will_lapse(record: &DomainRecord) -> bool {
+    record.status() == Status::Registered
+        && record.portfolio.autorenew == Some(false)
+        && record.portfolio.cancel_at.is_none()
 }
 
 /// Where a domain gone from the account went: deleted when its cancelation

@@ -33,7 +33,7 @@ use crate::status::Status;
 use crate::workflows::reconcile::{domain_info, Presence};
 use crate::workflows::Registrar;
 
-pub use compare::{gone_status, record_data};
+pub use compare::{gone_status, record_data, will_lapse};
 pub use import::ImportReport;
 pub(crate) use paging::next_offset;
 pub(crate) use transfer_out::Pending;
@@ -87,6 +87,11 @@ pub struct SyncReport {
     pub unknown: usize,
     /// Domains whose comparison found a new difference.
     pub drift: usize,
+    /// Domains recorded in this run that InterNetX will let lapse at their
+    /// expiry though nobody cancelled them (`will_lapse`): the `WillLapse`
+    /// metric and alarm. Counted on every run that sees them, not only
+    /// when their drift line is new.
+    pub will_lapse: usize,
     /// Domains found gone from the account.
     pub gone: usize,
     /// Registry events' checks answered.
@@ -276,7 +281,14 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     return Step::Skip(Listed::Unknown);
                 };
                 let (t, new_drift) = listed(current, data, now);
-                Step::write(t, Listed::Recorded { new_drift })
+                let will_lapse = will_lapse(t.record());
+                Step::write(
+                    t,
+                    Listed::Recorded {
+                        new_drift,
+                        will_lapse,
+                    },
+                )
             })
             .await?;
         Ok(match committed {
@@ -387,7 +399,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
 }
 
 enum Listed {
-    Recorded { new_drift: bool },
+    Recorded { new_drift: bool, will_lapse: bool },
     Unknown,
 }
 
@@ -397,9 +409,13 @@ const WRITES_IN_FLIGHT: usize = 8;
 impl SyncReport {
     fn count(&mut self, outcome: Option<Listed>) {
         match outcome {
-            Some(Listed::Recorded { new_drift }) => {
+            Some(Listed::Recorded {
+                new_drift,
+                will_lapse,
+            }) => {
                 self.recorded += 1;
                 self.drift += usize::from(new_drift);
+                self.will_lapse += usize::from(will_lapse);
             }
             Some(Listed::Unknown) => self.unknown += 1,
             None => {}
