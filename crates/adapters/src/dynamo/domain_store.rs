@@ -10,7 +10,7 @@ use registrar::ports::{Change, DomainStore, PaidOrder, StoreError};
 use registrar::record::DomainRecord;
 use time::OffsetDateTime;
 
-use super::item::{malformed, n, opt_s, query_index, unavailable};
+use super::item::{malformed, n, opt_s, query_index, unavailable, written};
 use super::{layout, DynamoStore, INFLIGHT_INDEX};
 
 impl DomainStore for DynamoStore {
@@ -213,13 +213,7 @@ impl DomainStore for DynamoStore {
             .condition_expression("attribute_not_exists(pk)")
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        written(result).map(drop)
     }
 
     async fn paid_order(&self, order_id: &str) -> Result<Option<PaidOrder>, StoreError> {

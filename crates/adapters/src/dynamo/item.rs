@@ -89,6 +89,28 @@ pub(crate) fn unavailable<E: std::error::Error + 'static>(err: E) -> StoreError 
     StoreError::Unavailable(internetx::error_chain(&err))
 }
 
+/// Whether a conditional write (put, update, delete) went through: `false`
+/// when its condition failed — the state it guards is already there, or
+/// another writer won — which each caller reads as its case wants.
+pub(crate) fn written<T, E, R>(
+    result: Result<T, aws_sdk_dynamodb::error::SdkError<E, R>>,
+) -> Result<bool, StoreError>
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug + 'static,
+{
+    use aws_sdk_dynamodb::error::SdkError;
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(e))
+            if e.err().code() == Some("ConditionalCheckFailedException") =>
+        {
+            Ok(false)
+        }
+        Err(e) => Err(unavailable(e)),
+    }
+}
+
 pub(crate) fn malformed(err: impl std::fmt::Display) -> StoreError {
     StoreError::Malformed(err.to_string())
 }

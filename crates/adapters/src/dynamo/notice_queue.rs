@@ -13,7 +13,7 @@ use registrar::log::{timestamp, LogEntry};
 use registrar::ports::{NoticeEnd, NoticeQueue, QueuedNotice, StoreError};
 use time::OffsetDateTime;
 
-use super::item::{malformed, n, query_index, s, unavailable};
+use super::item::{malformed, n, query_index, s, unavailable, written};
 use super::{layout, DynamoStore, NOTICES_INDEX};
 
 impl NoticeQueue for DynamoStore {
@@ -43,12 +43,9 @@ impl NoticeQueue for DynamoStore {
             .expression_attribute_values(":at", s(timestamp(at)))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Err(StoreError::Conflict)
-            }
-            Err(e) => Err(unavailable(e)),
+        match written(result)? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
         }
     }
 

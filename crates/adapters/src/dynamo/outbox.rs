@@ -7,13 +7,12 @@
 //! All events of a domain share one partition, so the earliest unpublished
 //! one is read consistently, in version order.
 
-use aws_sdk_dynamodb::error::SdkError;
 use registrar::log::{parse_timestamp, timestamp};
 use registrar::ports::{Outbox, StoreError, Waiting};
 use registrar::state_event::StateEvent;
 use time::OffsetDateTime;
 
-use super::item::{malformed, n, query_index, req_n, req_s, s, unavailable, Item};
+use super::item::{malformed, n, query_index, req_n, req_s, s, unavailable, written, Item};
 use super::layout::{key, TTL_ATTRIBUTE};
 use super::DynamoStore;
 
@@ -119,14 +118,9 @@ impl Outbox for DynamoStore {
             .expression_attribute_values(":purge", n(purge_after))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // Gone already (expired, or marked and purged): nothing owed.
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Not written when gone already (expired, or marked and purged):
+        // nothing owed either way.
+        written(result).map(drop)
     }
 }
 

@@ -3,13 +3,12 @@
 //! events asked for (`HINT` items, written by the mail function beside its
 //! log line, dropped by TTL after a week if no sync run came).
 
-use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 use registrar::ports::{Hint, PortfolioStore, StoreError, SyncCursor};
 use registrar::record::DomainRecord;
 use registrar::workflows::sync::held_by_account;
 
-use super::item::{malformed, n, s, unavailable, Item};
+use super::item::{malformed, n, s, unavailable, written, Item};
 use super::{layout, DynamoStore};
 
 impl PortfolioStore for DynamoStore {
@@ -41,14 +40,9 @@ impl PortfolioStore for DynamoStore {
             put.condition_expression("version = :previous")
                 .expression_attribute_values(":previous", n(next.version - 1))
         };
-        match put.send().await {
-            Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e))
-                if e.err().code() == Some("ConditionalCheckFailedException") =>
-            {
-                Err(StoreError::Conflict)
-            }
-            Err(e) => Err(unavailable(e)),
+        match written(put.send().await)? {
+            true => Ok(()),
+            false => Err(StoreError::Conflict),
         }
     }
 
@@ -85,16 +79,9 @@ impl PortfolioStore for DynamoStore {
             .expression_attribute_values(":at", s(&hint.at))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(()),
-            // A newer event asked again meanwhile: its hint stays.
-            Err(SdkError::ServiceError(e))
-                if e.err().code() == Some("ConditionalCheckFailedException") =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        // Not deleted when a newer event asked again meanwhile: its hint
+        // stays.
+        written(result).map(drop)
     }
 
     /// `BatchGetItem`, 100 keys a call, strongly consistent; what the
