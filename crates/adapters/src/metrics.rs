@@ -358,6 +358,9 @@ pub fn operation(task: &TaskKind) -> &'static str {
             ..
         } => "transfer_out_nack",
         TaskKind::TransferOutInfo { .. } => "transfer_out_info",
+        TaskKind::VerificationInfo { .. } => "verification_info",
+        TaskKind::VerificationStart { .. } => "verification_start",
+        TaskKind::VerificationResend { .. } => "verification_resend",
     }
 }
 

@@ -22,6 +22,7 @@ pub mod redact;
 pub mod request;
 pub mod response;
 pub mod tree;
+pub mod verification;
 
 #[cfg(feature = "client")]
 pub use client::{Exchange, GatewayClient, GatewayError};

@@ -242,6 +242,19 @@ pub enum TaskKind {
     /// `Task/TransferOutInfo.php` sends: unlike `0106002`, the domain is an
     /// object with a name there.
     TransferOutInfo { name: String },
+    /// `0344`: Contact Verification Info — where the owner handle's ICANN
+    /// verification stands ([`crate::verification`]). `domain` is the
+    /// domain it is asked for: ours to correlate, not sent (a verification
+    /// is the handle's).
+    VerificationInfo { handle: String, domain: String },
+    /// `0341`: Contact Verification Create — starts a verification of the
+    /// handle. InterNetX starts one by itself after a gTLD registration,
+    /// transfer or owner change (ICANN's RAA), so no workflow sends it;
+    /// the probe and the simulator know it.
+    VerificationStart { handle: String, domain: String },
+    /// `0349`: Contact Verification Resend — the verification mail again,
+    /// `<handle_verification><handle><id>` (help.internetx.com/x/JwBWAw).
+    VerificationResend { handle: String, domain: String },
 }
 
 /// What the holder answers to an outgoing transfer.
@@ -289,6 +302,9 @@ impl TaskKind {
             TaskKind::AuthInfo2 { .. } => "0113003",
             TaskKind::TransferOutAnswer { .. } => "0106002",
             TaskKind::TransferOutInfo { .. } => "0106001",
+            TaskKind::VerificationInfo { .. } => "0344",
+            TaskKind::VerificationStart { .. } => "0341",
+            TaskKind::VerificationResend { .. } => "0349",
         }
     }
 
@@ -306,6 +322,9 @@ impl TaskKind {
             | TaskKind::RegistryStatus { name, .. }
             | TaskKind::TransferOutAnswer { name, .. }
             | TaskKind::TransferOutInfo { name } => name,
+            TaskKind::VerificationInfo { domain, .. }
+            | TaskKind::VerificationStart { domain, .. }
+            | TaskKind::VerificationResend { domain, .. } => domain,
             TaskKind::DomainList { .. } => "",
         }
     }
@@ -425,6 +444,15 @@ impl Task {
                 w.close("domain");
                 w.close("transfer");
             }
+            TaskKind::VerificationInfo { handle, .. }
+            | TaskKind::VerificationStart { handle, .. }
+            | TaskKind::VerificationResend { handle, .. } => {
+                w.open("handle_verification");
+                w.open("handle");
+                w.leaf("id", handle);
+                w.close("handle");
+                w.close("handle_verification");
+            }
         }
         if let Some(reply_to) = &self.reply_to {
             w.leaf("reply_to", reply_to);
@@ -473,8 +501,9 @@ fn write_domain(w: &mut XmlOut, order: &DomainOrder, auth_code: Option<&Secret>)
 /// (lock), renewal and cancelation state, name servers. Each but
 /// `autorenew` (a Domain object keyword) is a key a production list asks
 /// for (sourcedesk `massDomainSync()`, protocol audit §2.5); which ones a
-/// list honours is one of the probe's questions.
-pub const LIST_KEYS: [&str; 8] = [
+/// list honours is one of the probe's questions. `ownerc` (a Domain object
+/// keyword) names the owner handle an ICANN verification is asked for by.
+pub const LIST_KEYS: [&str; 9] = [
     "created",
     "payable",
     "expire",
@@ -483,6 +512,7 @@ pub const LIST_KEYS: [&str; 8] = [
     "autorenew",
     "cancelation",
     "nserver",
+    "ownerc",
 ];
 fn write_nameserver(w: &mut XmlOut, ns: &Nameserver) {
     w.open("nserver");

@@ -53,6 +53,9 @@ pub struct Answer {
     pub domains: Vec<DomainData>,
     /// `result/data/summary` of a list: how many objects match in all.
     pub total: Option<u64>,
+    /// `result/data/handle_verification` of a Contact Verification Info
+    /// (`0344`) answer.
+    pub verification: Option<crate::verification::HandleVerification>,
 }
 
 /// What a domain info answer says of the domain.
@@ -80,6 +83,9 @@ pub struct DomainData {
     pub registry_status: Option<String>,
     /// `autorenew` (`true`/`false`, `1`/`0`).
     pub autorenew: Option<bool>,
+    /// `ownerc`: the owner's handle id (what a contact verification is
+    /// asked for by).
+    pub owner: Option<String>,
 }
 
 impl DomainData {
@@ -166,8 +172,10 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
     let mut domain = None;
     let mut domains = Vec::new();
     let mut total = None;
+    let mut verification = None;
     for result in root.children_named("result") {
         if let Some(data) = result.child("data") {
+            verification = verification.or_else(|| crate::verification::parse(data));
             domains.extend(data.children_named("domain").filter_map(parse_domain_data));
             total = total.or_else(|| {
                 data.text_at(&["summary"])
@@ -198,6 +206,7 @@ pub fn parse_answer(xml: &str) -> Result<Answer, ProtocolError> {
         domain,
         domains,
         total,
+        verification,
     })
 }
 
@@ -242,6 +251,7 @@ fn parse_domain_data(domain: &Element) -> Option<DomainData> {
             "false" | "0" => Some(false),
             _ => None,
         }),
+        owner: raw("ownerc").map(str::to_owned),
     })
 }
 

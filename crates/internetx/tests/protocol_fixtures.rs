@@ -258,3 +258,67 @@ fn reads_the_domain_of_a_domain_info_answer() {
     assert_eq!(missing.status.code, "E0105");
     assert_eq!(missing.messages[0].code, "EF01050");
 }
+
+#[test]
+fn verification_tasks_name_the_handle_inside_handle_verification() {
+    use internetx::verification::VerificationState;
+    let task = |kind| Task {
+        kind,
+        ctid: "ctid-1".into(),
+        reply_to: None,
+    };
+    let resend = task(TaskKind::VerificationResend {
+        handle: "23238415".into(),
+        domain: "example.com".into(),
+    });
+    let built = tree::parse(&resend.to_xml(&envelope())).expect("built XML parses");
+    let expected = tree::parse(&fixture("verification-resend-0349.xml")).expect("fixture parses");
+    assert_same_tree(&built, &expected, "");
+    // Info and create carry the same body under their own codes; the
+    // domain is ours to correlate, never sent.
+    for (kind, code) in [
+        (
+            TaskKind::VerificationInfo {
+                handle: "23238415".into(),
+                domain: "example.com".into(),
+            },
+            "0344",
+        ),
+        (
+            TaskKind::VerificationStart {
+                handle: "23238415".into(),
+                domain: "example.com".into(),
+            },
+            "0341",
+        ),
+    ] {
+        let xml = task(kind).to_xml(&envelope());
+        let root = tree::parse(&xml).expect("built XML parses");
+        assert_eq!(root.text_at(&["task", "code"]), Some(code));
+        assert_eq!(
+            root.text_at(&["task", "handle_verification", "handle", "id"]),
+            Some("23238415")
+        );
+        assert!(!xml.contains("example.com"), "{xml}");
+    }
+
+    let pending = parse_answer(&fixture("answer-verification-info-pending.xml")).expect("parses");
+    let v = pending.verification.expect("a handle_verification");
+    assert_eq!(v.state_for("example.com"), Some(VerificationState::Pending));
+    assert_eq!(v.state_for("other.net"), Some(VerificationState::Verified));
+    // Dates in the XML form are German time.
+    assert_eq!(v.deadline_for("example.com"), Some("2026-12-17T14:29:00Z"));
+    assert_eq!(v.address(), Some("owner@owner.example"));
+
+    let camel = parse_answer(&fixture("answer-verification-info-camel.xml")).expect("parses");
+    let v = camel.verification.expect("the camel-case spelling too");
+    assert_eq!(
+        v.state_for("example.com"),
+        Some(VerificationState::Verified)
+    );
+    assert_eq!(v.address(), Some("owner@owner.example"));
+    assert_eq!(v.deadline_for("example.com"), None);
+    // An answer without the block has none.
+    let info = parse_answer(&fixture("answer-domain-info.xml")).expect("parses");
+    assert!(info.verification.is_none());
+}

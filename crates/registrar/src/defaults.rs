@@ -101,7 +101,12 @@ impl RequestDefaults {
 /// ccTLD; every other TLD (including IDN TLDs, for which sending the
 /// consent only confirms what the request does anyway) counts as a gTLD.
 pub fn is_gtld(domain: &DomainName) -> bool {
-    let tld = domain.ascii().rsplit('.').next().unwrap_or_default();
+    is_gtld_name(domain.ascii())
+}
+
+/// [`is_gtld`] of an ASCII name already checked (a domain item's).
+pub fn is_gtld_name(ascii: &str) -> bool {
+    let tld = ascii.rsplit('.').next().unwrap_or_default();
     !(tld.len() == 2 && tld.chars().all(|c| c.is_ascii_alphabetic()))
 }
 

@@ -103,6 +103,9 @@ pub mod action {
     pub const SYNC_CHECKED: &str = "sync.checked";
     /// An outgoing transfer reported and left unanswered (the operator's).
     pub const SYNC_TRANSFER_OUT: &str = "sync.transfer_out";
+    /// The owner's ICANN verification, as Contact Verification Info
+    /// (`0344`) showed it, changed.
+    pub const SYNC_VERIFICATION: &str = "sync.verification";
     pub const DOMAIN_IMPORTED: &str = "domain.imported";
     /// An earlier request of another account that reserved nothing (unpaid,
     /// never sent, expired) gave way to this one (CONTRACT.md §1).
@@ -110,7 +113,7 @@ pub mod action {
     /// A kept auth code sealed again under the current sealing key.
     pub const OPERATOR_RESEALED: &str = "operator.resealed";
 
-    const ALL: [&str; 17] = [
+    const ALL: [&str; 18] = [
         REQUEST_SENT,
         REQUEST_REJECTED,
         REQUEST_AWAITING_PAYMENT,
@@ -125,6 +128,7 @@ pub mod action {
         SYNC_DRIFT,
         SYNC_CHECKED,
         SYNC_TRANSFER_OUT,
+        SYNC_VERIFICATION,
         DOMAIN_IMPORTED,
         REQUEST_SUPERSEDED,
         OPERATOR_RESEALED,

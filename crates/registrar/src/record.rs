@@ -157,6 +157,11 @@ pub struct Portfolio {
     /// The registry holds the domain (an unverified owner, say); the
     /// status stays what it is.
     pub hold: Option<bool>,
+    /// The owner's InterNetX handle id (`ownerc`, as the last domain info
+    /// or list showed it): what a contact verification is asked for by.
+    pub owner_handle: Option<String>,
+    /// Where InterNetX sent the latest verification mail (`0344`).
+    pub verification_email: Option<String>,
 }
 
 /// Where the owner's ICANN contact verification stands (CONTRACT.md §2).

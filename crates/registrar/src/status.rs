@@ -39,6 +39,8 @@ pub enum Operation {
     /// The answer to an outgoing transfer another registrar asked for
     /// (`0106002`, ack or nack).
     AnswerTransferOut,
+    /// The owner's ICANN verification mail sent again (`0349`).
+    ResendVerification,
 }
 
 impl Status {
@@ -136,6 +138,7 @@ impl Operation {
             Operation::WithdrawCancel => "withdraw_cancellation",
             Operation::AuthCode => "auth_code",
             Operation::AnswerTransferOut => "answer_transfer_out",
+            Operation::ResendVerification => "resend_verification",
         }
     }
 
@@ -149,7 +152,8 @@ impl Operation {
             | Operation::ChangeLock
             | Operation::WithdrawCancel
             | Operation::AuthCode
-            | Operation::AnswerTransferOut => Status::Updating,
+            | Operation::AnswerTransferOut
+            | Operation::ResendVerification => Status::Updating,
             Operation::Cancel => Status::Cancelling,
             // Never in flight: an import is recorded as it is found.
             Operation::Import => Status::Registered,
@@ -166,7 +170,8 @@ impl Operation {
 
     /// The status once it failed: `Error`, except for the operations
     /// whose refusal changes nothing about the domain — an auth code, a
-    /// lock change, a cancelation withdrawal, a transfer-out answer. The
+    /// lock change, a cancelation withdrawal, a transfer-out answer, a
+    /// verification resend. The
     /// domain stays as it was (`Registered`, or `Cancelled` for a
     /// withdrawal) with the reason in `last_error`: `Error`
     /// would block every later change of a healthy domain, and the event
@@ -188,6 +193,7 @@ impl Operation {
                 | Operation::AuthCode
                 | Operation::ChangeLock
                 | Operation::WithdrawCancel
+                | Operation::ResendVerification
         )
     }
 
@@ -204,6 +210,7 @@ impl Operation {
             Operation::WithdrawCancel => "cancellation withdrawal",
             Operation::AuthCode => "auth-code request",
             Operation::AnswerTransferOut => "transfer-out answer",
+            Operation::ResendVerification => "owner-verification resend",
         }
     }
 }
@@ -251,6 +258,7 @@ impl FromStr for Operation {
             Operation::WithdrawCancel,
             Operation::AuthCode,
             Operation::AnswerTransferOut,
+            Operation::ResendVerification,
         ]
         .into_iter()
         .find(|op| op.as_str() == s)

@@ -76,6 +76,111 @@ pub struct StatusNotice {
     /// An auth code for the customer, sealed (`AuthCodeRequested`): opened
     /// only to write the mail, dropped from the notice once it ended.
     pub sealed_auth_code: Option<String>,
+    /// News of the owner's ICANN verification, when that is what the mail
+    /// tells (the status did not move).
+    pub verification: Option<VerificationNews>,
+}
+
+/// A change of the owner's verification the customer is told of: one mail
+/// each (issue 29 §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerificationNews {
+    /// A verification started: the owner must click the link InterNetX
+    /// mailed, by the deadline.
+    Pending {
+        deadline: Option<String>,
+        address: Option<String>,
+    },
+    /// The registry holds the domain until the owner is verified.
+    Hold,
+    /// The owner is verified (again); a hold is lifted.
+    Verified,
+}
+
+impl VerificationNews {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            VerificationNews::Pending { .. } => "pending",
+            VerificationNews::Hold => "hold",
+            VerificationNews::Verified => "verified",
+        }
+    }
+
+    /// From its stored parts (`as_str`, deadline, address).
+    pub fn from_parts(
+        kind: &str,
+        deadline: Option<String>,
+        address: Option<String>,
+    ) -> Option<Self> {
+        match kind {
+            "pending" => Some(VerificationNews::Pending { deadline, address }),
+            "hold" => Some(VerificationNews::Hold),
+            "verified" => Some(VerificationNews::Verified),
+            _ => None,
+        }
+    }
+
+    fn mail(&self, name: &str, language: Language) -> (String, String) {
+        let de = language == Language::De;
+        match self {
+            VerificationNews::Pending { deadline, address } => {
+                let by = deadline.as_deref().map(|d| date_words(d, de));
+                let to = address.as_deref().unwrap_or(if de {
+                    "die E-Mail-Adresse des Inhabers"
+                } else {
+                    "the owner's e-mail address"
+                });
+                if de {
+                    (
+                        format!("{name}: Bitte bestätigen Sie die E-Mail-Adresse des Inhabers"),
+                        format!(
+                            "für Ihre Domain {name} verlangt die ICANN eine Bestätigung der Inhaberdaten. Unser Registrar InterNetX hat dazu eine E-Mail an {to} geschickt. Bitte klicken Sie auf den Link darin{}. Ohne Bestätigung wird die Domain gesperrt: Website und E-Mail sind dann nicht erreichbar.",
+                            by.map(|d| format!(" bis spätestens {d}")).unwrap_or_default()
+                        ),
+                    )
+                } else {
+                    (
+                        format!("{name}: please confirm the owner's e-mail address"),
+                        format!(
+                            "ICANN requires the owner's contact details of your domain {name} to be confirmed. Our registrar InterNetX sent a mail to {to} for this: please click the link in it{}. Without the confirmation the domain is suspended, and its website and e-mail stop working.",
+                            by.map(|d| format!(" by {d} at the latest")).unwrap_or_default()
+                        ),
+                    )
+                }
+            }
+            VerificationNews::Hold if de => (
+                format!("{name} ist gesperrt: die Inhaberdaten sind nicht bestätigt"),
+                format!("die Registry hat Ihre Domain {name} gesperrt, weil die E-Mail-Adresse des Inhabers nicht bestätigt wurde. Website und E-Mail der Domain sind nicht erreichbar, bis der Inhaber den Link in der Bestätigungs-E-Mail anklickt. Sie können die E-Mail über Ihr Kundencenter erneut anfordern."),
+            ),
+            VerificationNews::Hold => (
+                format!("{name} is suspended: the owner is not verified"),
+                format!("the registry has suspended your domain {name} because the owner's e-mail address was not confirmed. Its website and e-mail do not work until the owner clicks the link in the verification mail. You can have the mail sent again from your control center."),
+            ),
+            VerificationNews::Verified if de => (
+                format!("{name}: die Inhaberdaten sind bestätigt"),
+                format!("die E-Mail-Adresse des Inhabers Ihrer Domain {name} ist bestätigt. Die Domain ist aktiv; eine Sperre ist aufgehoben."),
+            ),
+            VerificationNews::Verified => (
+                format!("{name}: the owner is verified"),
+                format!("the owner's e-mail address of your domain {name} is confirmed. The domain is active; any suspension is lifted."),
+            ),
+        }
+    }
+}
+
+/// An RFC 3339 UTC time as a reader expects it: `17 December 2026, 14:29
+/// UTC` (`17.12.2026, 14:29 UTC`); what cannot be read stays as written.
+fn date_words(at: &str, de: bool) -> String {
+    let Some(t) = crate::log::parse_timestamp(at) else {
+        return at.to_owned();
+    };
+    let (day, year, hour, minute) = (t.day(), t.year(), t.hour(), t.minute());
+    if de {
+        let month = u8::from(t.month());
+        format!("{day:02}.{month:02}.{year}, {hour:02}:{minute:02} UTC")
+    } else {
+        format!("{day} {} {year}, {hour:02}:{minute:02} UTC", t.month())
+    }
 }
 
 /// A plain-text mail.
@@ -103,6 +208,13 @@ impl StatusNotice {
             self.domain.clone()
         };
         let words = Words::of(self.language);
+        if let Some(news) = &self.verification {
+            let (subject, lead) = news.mail(&name, self.language);
+            return StatusMail {
+                subject,
+                body: format!("{}\n\n{lead}\n\n{}\n", words.greeting, words.signature),
+            };
+        }
         let auth = (self.operation == Operation::AuthCode && self.status == Status::Registered)
             .then_some(auth_code)
             .flatten();
@@ -289,7 +401,58 @@ mod tests {
                 .then(|| "EF01090 owner contact country missing".to_owned()),
             version: 4,
             sealed_auth_code: None,
+            verification: None,
         })
+    }
+
+    #[test]
+    fn verification_mails_name_the_deadline_and_address_in_both_languages() {
+        let mut notice = settled(Status::Registered, Some("c@example.net")).expect("notice");
+        notice.domain = "example.com".into();
+        notice.domain_unicode = "example.com".into();
+        notice.verification = Some(VerificationNews::Pending {
+            deadline: Some("2026-12-17T14:29:00Z".into()),
+            address: Some("owner@owner.example".into()),
+        });
+        let mail = notice.compose();
+        assert_eq!(
+            mail.subject,
+            "example.com: please confirm the owner's e-mail address"
+        );
+        assert!(mail.body.contains("owner@owner.example"), "{}", mail.body);
+        assert!(
+            mail.body.contains("17 December 2026, 14:29 UTC"),
+            "{}",
+            mail.body
+        );
+        assert!(!mail.body.contains("is registered"), "{}", mail.body);
+        notice.language = Language::De;
+        let mail = notice.compose();
+        assert!(mail.body.contains("17.12.2026, 14:29 UTC"), "{}", mail.body);
+        assert!(mail.subject.contains("bestätigen"), "{}", mail.subject);
+        notice.verification = Some(VerificationNews::Hold);
+        assert!(notice.compose().subject.contains("gesperrt"));
+        notice.language = Language::En;
+        assert!(notice.compose().subject.contains("suspended"));
+        notice.verification = Some(VerificationNews::Verified);
+        assert_eq!(
+            notice.compose().subject,
+            "example.com: the owner is verified"
+        );
+        for news in [
+            VerificationNews::Pending {
+                deadline: None,
+                address: None,
+            },
+            VerificationNews::Hold,
+            VerificationNews::Verified,
+        ] {
+            let back = VerificationNews::from_parts(news.as_str(), None, None);
+            assert_eq!(
+                back.as_ref().map(VerificationNews::as_str),
+                Some(news.as_str())
+            );
+        }
     }
 
     #[test]

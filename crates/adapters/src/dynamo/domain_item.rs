@@ -210,6 +210,8 @@ fields! {
     "owner_verification" => portfolio.owner_verification;
     "verification_deadline" => portfolio.verification_deadline;
     "hold" => portfolio.hold;
+    "owner_handle" => portfolio.owner_handle;
+    "verification_email" => portfolio.verification_email;
 }
 // `issued_auth_code` is never written: it rides in the status mail's notice.
 
@@ -294,6 +296,7 @@ mod tests {
         (p.locked, p.requested_lock) = (Some(true), Some(false));
         (p.autorenew, p.hold, p.verification_deadline) = (Some(false), Some(true), some());
         p.owner_verification = Some(Verification::Pending);
+        (p.owner_handle, p.verification_email) = (some(), some());
         r.with_stored_life(LifeState::stored(Status::Registering, true, 7, some()))
     }
 

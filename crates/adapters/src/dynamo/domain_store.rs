@@ -189,6 +189,42 @@ impl DomainStore for DynamoStore {
         Ok(out.item.is_some_and(|i| !i.is_empty()))
     }
 
+    async fn hold_until(
+        &self,
+        key: &str,
+        now: &str,
+        until: &str,
+    ) -> Result<Option<String>, StoreError> {
+        // RFC 3339 UTC times of one form compare as text.
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(layout::hold_item(key, until)))
+            .condition_expression("attribute_not_exists(pk) OR held_until <= :now")
+            .expression_attribute_values(":now", super::item::s(now))
+            .send()
+            .await;
+        if written(result)? {
+            return Ok(None);
+        }
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(layout::hold_key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(Some(
+            out.item
+                .as_ref()
+                .and_then(|item| opt_s(item, "held_until"))
+                .unwrap_or_else(|| until.to_owned()),
+        ))
+    }
+
     async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {
         let out = self
             .client

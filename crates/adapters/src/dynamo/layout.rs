@@ -22,6 +22,7 @@
 //! that reconciliation queries instead of scanning.
 
 //! | gateway rate slot | `RATE#<slot>` | `SLOT` |
+//! | a rate limit's hold (one verification resend per handle in 15 min) | `HOLD#<key>` | `HOLD` |
 
 use std::collections::HashMap;
 
@@ -30,7 +31,7 @@ use rand::RngCore;
 use registrar::log::{parse_timestamp, timestamp, LogEntry, Outcome};
 use registrar::ports::{NoticeState, PaidOrder, QueuedNotice, StoreError};
 use registrar::record::DomainRecord;
-use registrar::status_mail::StatusNotice;
+use registrar::status_mail::{StatusNotice, VerificationNews};
 use time::OffsetDateTime;
 
 pub use super::domain_item::record_from_item;
@@ -190,6 +191,21 @@ pub(crate) fn cursor_from_item(item: &Item) -> Result<registrar::ports::SyncCurs
     })
 }
 
+pub(crate) fn hold_key(key: &str) -> Item {
+    self::key(format!("HOLD#{key}"), "HOLD")
+}
+
+/// Held until `until`; purged a day later (the TTL attribute).
+pub(crate) fn hold_item(hold: &str, until: &str) -> Item {
+    let mut item = hold_key(hold);
+    item.insert("held_until".into(), s(until));
+    if let Some(at) = parse_timestamp(until) {
+        let purge = at.unix_timestamp().max(0) as u64 + 86_400;
+        item.insert(TTL_ATTRIBUTE.into(), n(purge));
+    }
+    item
+}
+
 pub(crate) fn rate_slot_item(slot: u64, purge_after: u64) -> Item {
     let mut item = key(format!("RATE#{slot}"), "SLOT");
     item.insert(TTL_ATTRIBUTE.into(), n(purge_after));
@@ -286,6 +302,17 @@ pub(crate) fn notice_to_item(notice: &StatusNotice, at: &str) -> Item {
     if let Some(sealed) = &notice.sealed_auth_code {
         item.insert("sealed_auth_code".into(), s(sealed));
     }
+    if let Some(news) = &notice.verification {
+        item.insert("verification_news".into(), s(news.as_str()));
+        if let VerificationNews::Pending { deadline, address } = news {
+            if let Some(deadline) = deadline {
+                item.insert("verification_deadline".into(), s(deadline));
+            }
+            if let Some(address) = address {
+                item.insert("verification_email".into(), s(address));
+            }
+        }
+    }
     item
 }
 
@@ -318,6 +345,13 @@ pub(crate) fn notice_from_item(item: &Item) -> Result<QueuedNotice, StoreError> 
             reason: opt_s(item, "reason"),
             version: req_n(item, "version")?,
             sealed_auth_code: opt_s(item, "sealed_auth_code"),
+            verification: opt_s(item, "verification_news").and_then(|kind| {
+                VerificationNews::from_parts(
+                    &kind,
+                    opt_s(item, "verification_deadline"),
+                    opt_s(item, "verification_email"),
+                )
+            }),
         },
         state,
         attempts: u32::try_from(req_n(item, "attempts")?).unwrap_or(u32::MAX),
@@ -343,6 +377,10 @@ mod tests {
             reason: Some("refused".into()),
             version: 7,
             sealed_auth_code: None,
+            verification: Some(VerificationNews::Pending {
+                deadline: Some("2026-12-17T14:29:00Z".into()),
+                address: Some("owner@owner.example".into()),
+            }),
         };
         let item = notice_to_item(&notice, "2026-11-29T10:00:00.000000Z");
         assert_eq!(item["pk"], s("NOTICE#xn--mller-kva.de#7"));

@@ -38,7 +38,8 @@ impl InboundEvent {
 
 /// `NameserversChangeRequested`, `ContactsChangeRequested`,
 /// `CancellationRequested`, `TransferLockChangeRequested`,
-/// `CancellationWithdrawn` or `AuthCodeRequested` for a domain of the table.
+/// `CancellationWithdrawn`, `AuthCodeRequested` or
+/// `VerificationResendRequested` for a domain of the table.
 #[derive(Debug, Clone)]
 pub struct ChangeRequested {
     pub request_id: String,
@@ -60,6 +61,8 @@ pub enum ChangeInput {
     Lock(bool),
     /// `CancellationWithdrawn`.
     WithdrawCancel,
+    /// `VerificationResendRequested`.
+    ResendVerification,
     /// `AuthCodeRequested`, with where the code goes (`send_to`).
     AuthCode {
         delivery: AuthDelivery,
@@ -167,6 +170,9 @@ pub fn parse_event(detail_type: &str, detail: &Value) -> Result<InboundEvent, Ev
             parse_change(detail, Operation::WithdrawCancel).map(InboundEvent::Change)
         }
         "AuthCodeRequested" => parse_change(detail, Operation::AuthCode).map(InboundEvent::Change),
+        "VerificationResendRequested" => {
+            parse_change(detail, Operation::ResendVerification).map(InboundEvent::Change)
+        }
         other => Err(EventError(format!(
             "unsupported event type {:?}",
             clip(other, 60)
@@ -324,6 +330,7 @@ fn parse_change(detail: &Value, operation: Operation) -> Result<ChangeRequested,
             None => Err("locked is missing".to_owned()),
         },
         Operation::WithdrawCancel => Ok(ChangeInput::WithdrawCancel),
+        Operation::ResendVerification => Ok(ChangeInput::ResendVerification),
         Operation::AuthCode => match field("send_to").map(|v| v.as_str()) {
             None | Some(Some("customer")) => Ok(AuthDelivery::Customer),
             Some(Some("owner")) => Ok(AuthDelivery::Owner),

@@ -171,9 +171,18 @@ impl Transition {
         if let Some(ns) = r.requested_nameservers.take() {
             r.nameservers = ns;
         }
+        let mut new_owner = matches!(r.operation, Operation::Register | Operation::Transfer);
         if let Some(contacts) = r.requested_contacts.take() {
+            new_owner |= contacts.contains_key("owner");
             r.contacts.extend(contacts);
         }
+        // ICANN has a gTLD's new owner verified (InterNetX mails them), and
+        // a resend restarts the wait: the next sync asks where it stands.
+        let verifies = new_owner || r.operation == Operation::ResendVerification;
+        if verifies && crate::defaults::is_gtld_name(&r.domain) {
+            self.hint = Some(crate::workflows::sync::VERIFICATION_HINT.to_owned());
+        }
+        let r = &mut self.record;
         if let Some(locked) = r.portfolio.requested_lock.take() {
             r.portfolio.locked = Some(locked);
         }
@@ -310,7 +319,9 @@ impl Transition {
         }
         let notice = notices
             .enabled
-            .then(|| owed_notice(&record, &log))
+            .then(|| {
+                owed_notice(&record, &log).or_else(|| verification_notice(before.as_ref(), &record))
+            })
             .flatten();
         // An issued auth code travels in the notice only, never on the item.
         record.issued_auth_code = None;
@@ -379,7 +390,12 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
     }
     // The provider's answer to an outgoing transfer is not news for the
     // customer; the domain leaving is (`TransferredAway`).
-    if record.operation == Operation::AnswerTransferOut && record.status() == Status::Registered {
+    // Nor is a verification mail sent again at the customer's request:
+    // the verification's own mails tell what follows.
+    let resent = record.operation == Operation::ResendVerification && record.last_error.is_none();
+    if (record.operation == Operation::AnswerTransferOut || resent)
+        && record.status() == Status::Registered
+    {
         return None;
     }
     let to = record.notify_email.clone()?;
@@ -396,11 +412,7 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
         status: record.status(),
         operation: record.operation,
         to,
-        language: record
-            .notify_language
-            .as_deref()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or_default(),
+        language: notice_language(record),
         // A refused auth code, lock change or withdrawal leaves the domain
         // `Registered` with the reason: still a failure to tell.
         reason: record.last_error.clone().filter(|_| {
@@ -408,6 +420,60 @@ fn owed_notice(record: &DomainRecord, log: &[LogEntry]) -> Option<StatusNotice> 
         }),
         version: record.version(),
         sealed_auth_code: record.issued_auth_code.clone(),
+        verification: None,
+    })
+}
+
+/// The account's language for its mails (English unless it asked otherwise).
+fn notice_language(record: &DomainRecord) -> crate::status_mail::Language {
+    record
+        .notify_language
+        .as_deref()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_default()
+}
+
+/// The mail a change of the owner's verification owes, one per state the
+/// customer must know of: a verification started (from none, or after an
+/// earlier one was done: an owner change), the registry's hold, verified
+/// after being pending or failed. A failed verification is told by the
+/// hold that follows it; a resend the customer asked for is not news.
+fn verification_notice(
+    before: Option<&DomainRecord>,
+    record: &DomainRecord,
+) -> Option<StatusNotice> {
+    use crate::record::Verification;
+    use crate::status_mail::VerificationNews;
+    let before = before?;
+    let (was, is) = (&before.portfolio, &record.portfolio);
+    let held = |p: &crate::record::Portfolio| p.hold == Some(true);
+    let news = if held(is) && !held(was) {
+        VerificationNews::Hold
+    } else {
+        match (was.owner_verification, is.owner_verification) {
+            (None | Some(Verification::Verified), Some(Verification::Pending)) => {
+                VerificationNews::Pending {
+                    deadline: is.verification_deadline.clone(),
+                    address: is.verification_email.clone(),
+                }
+            }
+            (Some(Verification::Pending | Verification::Failed), Some(Verification::Verified)) => {
+                VerificationNews::Verified
+            }
+            _ => return None,
+        }
+    };
+    Some(StatusNotice {
+        domain: record.domain.clone(),
+        domain_unicode: record.domain_unicode.clone(),
+        status: record.status(),
+        operation: record.operation,
+        to: record.notify_email.clone()?,
+        language: notice_language(record),
+        reason: None,
+        version: record.version(),
+        sealed_auth_code: None,
+        verification: Some(news),
     })
 }
 

@@ -227,6 +227,16 @@ pub trait DomainStore: Send + Sync {
     ) -> impl Future<Output = Result<Option<DomainRecord>, StoreError>> + Send;
     fn commit(&self, change: &Change) -> impl Future<Output = Result<(), StoreError>> + Send;
     fn request_claimed(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Holds `key` until `until` (RFC 3339), unless a hold of it lasts past
+    /// `now`: `None` when this call holds it, else until when the earlier
+    /// hold lasts (a rate limit across domains: one verification resend
+    /// per owner handle every 15 minutes).
+    fn hold_until(
+        &self,
+        key: &str,
+        now: &str,
+        until: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send;
     /// The domain whose operation was sent with this ctid.
     fn ctid_domain(
         &self,
@@ -264,6 +274,14 @@ impl<S: DomainStore> DomainStore for &S {
     }
     fn request_claimed(&self, key: &str) -> impl Future<Output = Result<bool, StoreError>> + Send {
         (**self).request_claimed(key)
+    }
+    fn hold_until(
+        &self,
+        key: &str,
+        now: &str,
+        until: &str,
+    ) -> impl Future<Output = Result<Option<String>, StoreError>> + Send {
+        (**self).hold_until(key, now, until)
     }
     fn ctid_domain(
         &self,

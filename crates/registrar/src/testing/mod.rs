@@ -113,6 +113,7 @@ struct Inner {
     domains: HashMap<String, DomainRecord>,
     logs: BTreeMap<(String, String), LogEntry>,
     claims: HashSet<String>,
+    holds: HashMap<String, String>,
     orders: HashMap<String, PaidOrder>,
     ctids: HashMap<String, String>,
     notices: BTreeMap<(String, u64), QueuedNotice>,
@@ -298,6 +299,22 @@ impl DomainStore for MemoryStore {
 
     async fn request_claimed(&self, key: &str) -> Result<bool, StoreError> {
         Ok(lock(&self.inner).claims.contains(key))
+    }
+
+    async fn hold_until(
+        &self,
+        key: &str,
+        now: &str,
+        until: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let mut inner = lock(&self.inner);
+        match inner.holds.get(key) {
+            Some(held) if held.as_str() > now => Ok(Some(held.clone())),
+            _ => {
+                inner.holds.insert(key.to_owned(), until.to_owned());
+                Ok(None)
+            }
+        }
     }
 
     async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {

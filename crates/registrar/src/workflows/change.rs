@@ -40,6 +40,8 @@ pub struct ChangeRequest {
     pub auth_delivery: AuthDelivery,
     /// The answer to an outgoing transfer (`Operation::AnswerTransferOut`).
     pub transfer_answer: Option<TransferOutAnswer>,
+    /// The owner handle a verification resend is for (read from the item).
+    pub handle: Option<String>,
 }
 
 impl ChangeRequest {
@@ -90,9 +92,10 @@ impl ChangeRequest {
                     internetx::authinfo::AUTHINFO2_TLDS.join(", .")
                 ))
             }
-            ChangeInput::Cancel | ChangeInput::WithdrawCancel | ChangeInput::AuthCode { .. } => {
-                (None, None)
-            }
+            ChangeInput::Cancel
+            | ChangeInput::WithdrawCancel
+            | ChangeInput::AuthCode { .. }
+            | ChangeInput::ResendVerification => (None, None),
             ChangeInput::Lock(_) if !is_gtld(&domain) => {
                 return Err(format!(
                     "{domain} has no registry transfer lock to change: InterNetX sets one only for gTLDs (Domain Status Update)"
@@ -110,6 +113,7 @@ impl ChangeRequest {
             locked,
             auth_delivery,
             transfer_answer,
+            handle: None,
         })
     }
 }
@@ -169,6 +173,11 @@ impl Outgoing for ChangeRequest {
                     .unwrap_or(TransferOutAnswer::Nack {
                         reason: internetx::NackReason::WrittenObjection,
                     }),
+            },
+            Operation::ResendVerification => TaskKind::VerificationResend {
+                // `change` refuses a resend without a handle before this.
+                handle: self.handle.clone().unwrap_or_default(),
+                domain: name,
             },
             Operation::ChangeLock => TaskKind::RegistryStatus {
                 name,
@@ -253,7 +262,15 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         if self.store.request_claimed(&source.key()).await? {
             return Ok(unsent(ItemOutcome::Duplicate, "handled before".into()));
         }
-        let validated = ChangeRequest::validate(event, domain.clone(), self.defaults.protection);
+        let mut validated =
+            ChangeRequest::validate(event, domain.clone(), self.defaults.protection);
+        let mut resent_until = None;
+        if let Ok(request) = validated.as_mut() {
+            if request.operation == Operation::ResendVerification {
+                (request.handle, resent_until) =
+                    self.resend_window(event, &source, &domain).await?;
+            }
+        }
         let committed = self
             .lifecycle()
             .commit_with_retry(domain.ascii(), None, |current, now| {
@@ -330,6 +347,18 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                         return refusal(current, &source, Outcome::Error, reason, now);
                     }
                 }
+                if event.operation == Operation::ResendVerification {
+                    let refused = resend_refusal(current).or_else(|| {
+                        resent_until.as_ref().map(|until| format!(
+                            "the owner's verification mail for handle {} was sent again less than 15 minutes ago; InterNetX is asked at most once per handle every 15 minutes: ask again after {until}",
+                            request.handle.as_deref().unwrap_or_default()
+                        ))
+                    });
+                    if let Some(why) = refused {
+                        let reason = format!("{what} of {domain} for request {} not sent: {why}", event.request_id);
+                        return refusal(current, &source, Outcome::Error, reason, now);
+                    }
+                }
                 if current.status() == needed && current.ctid().is_none() {
                     return claim(Some(current), request, &self.sealer, now);
                 }
@@ -359,6 +388,63 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             (Err(_), _) => Ok(unsent(ItemOutcome::Duplicate, "handled before".into())),
         }
+    }
+}
+
+/// How long one verification resend keeps the next one of the same
+/// owner handle back (CONTRACT.md §1).
+const RESEND_INTERVAL: time::Duration = time::Duration::minutes(15);
+
+/// Why a verification resend is not sent whatever else holds: nothing to
+/// resend, or no handle to send it for.
+fn resend_refusal(current: &DomainRecord) -> Option<String> {
+    use crate::record::Verification;
+    let handle = crate::workflows::sync::owner_handle(current);
+    match (current.portfolio.owner_verification, handle) {
+        (_, None) => Some("no owner handle is known for it (the sync records InterNetX's ownerc; run `internetx-bridge sync`)".into()),
+        (Some(Verification::Verified), Some(handle)) => Some(format!(
+            "the owner (handle {handle}) is verified already: there is nothing to send again"
+        )),
+        (None, Some(handle)) => Some(format!(
+            "InterNetX asks no verification of its owner (handle {handle}) as far as the last check knows"
+        )),
+        (Some(Verification::Pending | Verification::Failed), Some(_)) => None,
+    }
+}
+
+impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
+    /// The owner handle a resend is for, and — when this request may send
+    /// one — the 15 minutes it holds for that handle; `Some(until)` when an
+    /// earlier resend holds them still. Held only for a request that would
+    /// be sent: another account's request, or one refused anyway, must not
+    /// keep the owner's own resend back.
+    async fn resend_window(
+        &self,
+        event: &ChangeRequested,
+        source: &Source,
+        domain: &DomainName,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let Some(current) = self.store.load(domain.ascii()).await? else {
+            return Ok((None, None));
+        };
+        let handle = crate::workflows::sync::owner_handle(&current).map(str::to_owned);
+        let sendable = current.status() == Status::Registered
+            && current.ctid().is_none()
+            && resend_refusal(&current).is_none()
+            && foreign(&current, &event.account, source, "").is_none();
+        let Some(key) = handle.as_ref().filter(|_| sendable) else {
+            return Ok((handle, None));
+        };
+        let now = self.clock.now();
+        let held = self
+            .store
+            .hold_until(
+                &format!("RESEND#{key}"),
+                &crate::log::timestamp(now),
+                &crate::log::timestamp(now + RESEND_INTERVAL),
+            )
+            .await?;
+        Ok((handle, held))
     }
 }
 

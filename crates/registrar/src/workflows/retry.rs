@@ -125,6 +125,7 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     locked: None,
                     auth_delivery: crate::event::AuthDelivery::Customer,
                     transfer_answer: None,
+                    handle: None,
                 };
                 match self.dispatcher().send(Some(&current), &request).await? {
                     Some(report) => Ok(Ok(report)),
@@ -135,7 +136,8 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             | Operation::UpdateContacts
             | Operation::ChangeLock
             | Operation::WithdrawCancel
-            | Operation::AuthCode => refuse(format!(
+            | Operation::AuthCode
+            | Operation::ResendVerification => refuse(format!(
                 "the failed {} of {domain} is not retried here: send it again from the control center",
                 current.operation.noun()
             )),

@@ -100,6 +100,16 @@ impl DomainStore for Faulty<'_> {
         self.inner.request_claimed(key).await
     }
 
+    async fn hold_until(
+        &self,
+        key: &str,
+        now: &str,
+        until: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.call(true)?;
+        self.inner.hold_until(key, now, until).await
+    }
+
     async fn ctid_domain(&self, ctid: &str) -> Result<Option<String>, StoreError> {
         self.call(false)?;
         self.inner.ctid_domain(ctid).await

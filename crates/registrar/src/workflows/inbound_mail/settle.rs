@@ -53,6 +53,7 @@ pub fn settlement(operation: Operation, job: &JobResult) -> Settlement {
         // `0106002`'s own result, or the transfer's end (`S0106`
         // "Outgoing transfer was answered", Processing Transfer-Out Jobs).
         Operation::AnswerTransferOut => task.starts_with("0106"),
+        Operation::ResendVerification => task.starts_with("034"),
         // Nothing of ours was sent: nothing settles it.
         Operation::Import => false,
     };
@@ -89,6 +90,7 @@ pub fn answers_task(operation: Operation, task: &str) -> bool {
         Operation::ChangeLock => task.starts_with("0102"),
         Operation::AuthCode => task.starts_with("0113"),
         Operation::AnswerTransferOut => task.starts_with("0106"),
+        Operation::ResendVerification => task.starts_with("034"),
         Operation::Import => false,
     }
 }

@@ -107,6 +107,7 @@ fn queued(domain: &str, state: NoticeState, claimed_at: Option<OffsetDateTime>) 
             reason: None,
             version: 3,
             sealed_auth_code: None,
+            verification: None,
         },
         state,
         attempts: 0,

@@ -21,6 +21,10 @@ pub fn record_data(
     p.registry_status = data.registry_status.clone().or(p.registry_status.take());
     p.locked = data.locked().or(p.locked);
     p.autorenew = data.autorenew.or(p.autorenew);
+    p.owner_handle = data.owner.clone().or(p.owner_handle.take());
+    if let Some(status) = &data.registry_status {
+        p.hold = Some(registry_hold(status));
+    }
     p.synced_at = Some(timestamp(now));
     // A cancelation at expiry takes effect at the expiry date.
     p.cancel_at = data.cancelation.as_ref().and(p.expires_at.clone());
@@ -58,6 +62,13 @@ pub fn record_data(
         _ => {}
     }
     (!differences.is_empty()).then(|| differences.join("; "))
+}
+
+/// Whether a registry status holds the domain (`HOLD`, `HOLD_LOCK` of
+/// InterNetX's `RegistryStatusConstants`; an EPP `clientHold` or
+/// `serverHold` read the same): its website and mail are down.
+pub fn registry_hold(status: &str) -> bool {
+    status.to_ascii_uppercase().contains("HOLD")
 }
 
 /// Whether InterNetX will let the domain lapse at its expiry although
@@ -117,6 +128,7 @@ mod tests {
             payable: Some("2027-02-15T12:00:00Z".into()),
             registry_status: Some("LOCK".into()),
             autorenew: Some(!cancelation),
+            owner: Some("23238415".into()),
         }
     }
 
@@ -153,6 +165,17 @@ mod tests {
         );
         assert_eq!(r.portfolio.locked, Some(true));
         assert!(r.portfolio.cancel_at.is_none());
+        assert_eq!(r.portfolio.owner_handle.as_deref(), Some("23238415"));
+        assert_eq!(r.portfolio.hold, Some(false));
+        let mut held = data(&["ns1.a.net", "ns2.a.net"], false);
+        held.registry_status = Some("HOLD_LOCK".into());
+        record_data(&mut r, &held, now);
+        assert_eq!(
+            (r.portfolio.hold, r.portfolio.locked),
+            (Some(true), Some(true))
+        );
+        record_data(&mut r, &data(&["ns1.a.net", "ns2.a.net"], false), now);
+        assert_eq!(r.portfolio.hold, Some(false), "the hold is lifted");
 
         let drift = record_data(&mut r, &data(&["ns1.b.net", "ns2.b.net"], true), now).unwrap();
         assert!(

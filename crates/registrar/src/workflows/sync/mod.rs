@@ -10,13 +10,16 @@
 //! `sync.drift` log line when it changes). Once the list is through, the
 //! domains the table holds but the list did not show are checked one by one
 //! with domain info: gone (`E0105`) means `TransferredAway`, or `Deleted`
-//! after a due cancelation. Nothing is sent but `0105`, and the answer to
-//! an outgoing transfer the provider's policy gives (`transfer_out`).
+//! after a due cancelation. Nothing is sent but `0105`, Contact
+//! Verification Info (`0344`, [`verification`]) for the checks that ask for
+//! the owner's verification, and the answer to an outgoing transfer the
+//! provider's policy gives (`transfer_out`).
 
 mod compare;
 mod import;
 mod paging;
 mod transfer_out;
+mod verification;
 
 use std::collections::HashMap;
 
@@ -38,6 +41,7 @@ pub use import::ImportReport;
 pub(crate) use paging::next_offset;
 pub(crate) use transfer_out::Pending;
 pub use transfer_out::{reports_transfer_out, TransferOutPolicy};
+pub use verification::{asks_verification, owner_handle, VERIFICATION_HINT};
 
 /// Whether the account should hold the domain (and no registration or
 /// transfer of ours is under way): those the end of a sweep checks when the
@@ -96,6 +100,8 @@ pub struct SyncReport {
     pub gone: usize,
     /// Registry events' checks answered.
     pub hints: usize,
+    /// Owner verifications asked (`0344`) and recorded.
+    pub verifications: usize,
     /// Outgoing transfers reported: what was answered, or why not.
     pub transfers_out: Vec<crate::report::ItemReport>,
     /// The sweep ended in this run: every domain was listed or checked.
@@ -129,6 +135,9 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             let why = format!("a registry event ({}) asked for it", hint.kind);
             self.check(&hint.domain, &why, &mut report).await?;
+            if asks_verification(&hint.kind) && fits() {
+                self.verification_check(&hint.domain, &mut report).await?;
+            }
             if reports_transfer_out(&hint.kind) {
                 if let Some(item) = self
                     .transfer_out_reported(&hint, &policy.transfer_out, &mut report.requests)
@@ -450,5 +459,9 @@ fn listed(current: &DomainRecord, data: &DomainData, now: OffsetDateTime) -> (Tr
         }
     }
     t.edit(|r| r.portfolio.drift = drift);
+    // A new registry hold: is it the owner's verification? The next run asks.
+    if t.record().portfolio.hold == Some(true) && current.portfolio.hold != Some(true) {
+        t.hint(VERIFICATION_HINT);
+    }
     (t, new_drift)
 }
