@@ -108,6 +108,10 @@ pub fn handle(
         Some("0113003") => crate::portfolio::authinfo2(task, registered),
         Some("0106002") => crate::transfer_out::answer(config, task, registered),
         Some("0106001") => crate::transfer_out::info(task, registered),
+        Some("0344") => crate::verification::info(config, task, registered),
+        Some(code @ ("0341" | "0349")) => {
+            crate::verification::resend_or_start(code, task, registered)
+        }
         Some(code) => Answer::error(
             &format!("E{code}"),
             "This task is not supported by the simulator.",
@@ -166,6 +170,9 @@ fn domain_create(config: &SimulatorConfig, task: &Element, registered: &mut Regi
             registered.domains.insert(name.clone());
         }
     }
+    registered
+        .verifications
+        .new_owner(&name, domain.child("ownerc"));
     Answer::notify(
         "N0101",
         "The domain registration was started successfully.",
@@ -208,6 +215,9 @@ fn domain_transfer(config: &SimulatorConfig, task: &Element, registered: &mut Re
     // reads E0105 as "waiting for the losing registrar", protocol audit D2).
     registered.set_nameservers(&name, domain);
     registered.running.insert(name.clone(), false);
+    registered
+        .verifications
+        .new_owner(&name, domain.child("ownerc"));
     Answer::notify(
         "N0104",
         "The domain transfer was started successfully.",
@@ -245,6 +255,9 @@ fn domain_update(config: &SimulatorConfig, task: &Element, registered: &mut Regi
     }
     if !config.fails_async(&name, "0102") {
         registered.set_nameservers(&name, domain);
+        if let Some(owner) = domain.filled_child("ownerc") {
+            registered.verifications.new_owner(&name, Some(owner));
+        }
     }
     let mut answer = Answer::notify("N0102", "Domain update started successfully.", object);
     answer.data = format!(

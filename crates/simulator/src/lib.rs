@@ -14,6 +14,7 @@ pub mod mailer;
 pub mod portfolio;
 mod registry;
 pub mod transfer_out;
+pub mod verification;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -127,6 +128,10 @@ pub enum Scenario {
     /// `type` keyword (https://help.internetx.com/display/APIXMLEN/Notify+Object).
     /// Which one InterNetX writes is open (protocol audit D13).
     UntypedEvents,
+    /// Contact Verification Info (`0344`) answers in the help page's JSON
+    /// spelling (`handleVerification`, `verificationMails`, bare repeated
+    /// lists) instead of snake case: the XML form is not published.
+    CamelCaseVerification,
 }
 
 impl SimulatorConfig {
@@ -419,6 +424,83 @@ impl Simulator {
             .registered
             .cancelations
             .insert(domain.to_owned());
+    }
+
+    /// The OCVAL reminder (`ocval_reminder`, 5 days before the window
+    /// ends) for the domain's unverified owner, to the notification address.
+    pub async fn verification_reminder(&self, domain: &str) {
+        self.deliver_ocval("ocval_reminder", domain).await;
+    }
+
+    /// The window closed unverified: the verification failed, the domain is
+    /// HOLD, and `domain_deactivation_warning` (reason `ocval`) is mailed.
+    pub async fn deactivate_unverified(&self, domain: &str) {
+        if let Some(v) = self
+            .shared
+            .lock()
+            .registered
+            .verifications
+            .of_domain(domain)
+        {
+            v.status = "FAILED";
+            v.held = true;
+        }
+        self.deliver_ocval("domain_deactivation_warning", domain)
+            .await;
+    }
+
+    /// The owner clicked the link: verified, and the hold is lifted.
+    pub fn verify_owner(&self, domain: &str) {
+        if let Some(v) = self
+            .shared
+            .lock()
+            .registered
+            .verifications
+            .of_domain(domain)
+        {
+            v.status = "SUCCESS";
+            v.held = false;
+        }
+    }
+
+    /// How often the verification mail of the domain's owner was sent
+    /// again (`0349`).
+    pub fn verification_resends(&self, domain: &str) -> usize {
+        self.shared
+            .lock()
+            .registered
+            .verifications
+            .of_domain(domain)
+            .map_or(0, |v| v.resends)
+    }
+
+    /// The domain's owner handle at InterNetX.
+    pub fn owner_handle(&self, domain: &str) -> Option<String> {
+        let inner = self.shared.lock();
+        inner
+            .registered
+            .verifications
+            .owner(domain)
+            .map(str::to_owned)
+    }
+
+    async fn deliver_ocval(&self, kind: &str, domain: &str) {
+        let deadline = self
+            .shared
+            .lock()
+            .registered
+            .verifications
+            .of_domain(domain)
+            .map(|v| verification::xml_date(v.deadline))
+            .unwrap_or_default();
+        let delivery = self.shared.config.mail.clone();
+        let to = self.shared.config.notification_address.clone();
+        if let (Some(delivery), Some(to)) = (delivery, to) {
+            match delivery.deliver_ocval(&to, kind, domain, &deadline).await {
+                Ok(key) => self.shared.lock().mails.push(key),
+                Err(e) => tracing::error!(error = %e, domain, "OCVAL event mail not delivered"),
+            }
+        }
     }
 
     /// Waits until the server task ends (for the binary).

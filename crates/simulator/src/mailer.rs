@@ -102,6 +102,20 @@ impl MailDelivery {
             .await
     }
 
+    /// An OCVAL event (`ocval_reminder`, `domain_deactivation_warning`).
+    pub async fn deliver_ocval(
+        &self,
+        to: &str,
+        kind: &str,
+        domain: &str,
+        deactivation: &str,
+    ) -> Result<String, String> {
+        let message_id = next_message_id();
+        let body = crate::verification::event_xml(kind, domain, deactivation, &message_id);
+        self.deliver_notification(to, kind, domain, &message_id, &body)
+            .await
+    }
+
     /// `transfer_start`: another registrar asked for the domain.
     pub async fn deliver_transfer_start(
         &self,

@@ -86,11 +86,20 @@ fn domain_fields(
     let renews =
         !registered.cancelations.contains(name) && config.renewal == crate::RenewalMode::AutoRenew;
     let autorenew = if renews { "true" } else { "false" };
-    let registry_status = if registered.locked.contains(name) {
-        "LOCK"
-    } else {
-        "ACTIVE"
+    // A domain whose owner was not verified in time is held (OCVAL page:
+    // HOLD, ACTIVE again once verified); HOLD_LOCK when locked too.
+    let held = crate::verification::on_hold(registered, name);
+    let registry_status = match (held, registered.locked.contains(name)) {
+        (true, true) => "HOLD_LOCK",
+        (true, false) => "HOLD",
+        (false, true) => "LOCK",
+        (false, false) => "ACTIVE",
     };
+    let ownerc = registered
+        .verifications
+        .owner(name)
+        .map(|h| format!("<ownerc>{h}</ownerc>"))
+        .unwrap_or_default();
     vec![
         ("nserver", nserver),
         ("status", format!("<status>{status}</status>")),
@@ -102,6 +111,7 @@ fn domain_fields(
         ),
         ("autorenew", format!("<autorenew>{autorenew}</autorenew>")),
         ("cancelation", cancelation.to_owned()),
+        ("ownerc", ownerc),
     ]
 }
 

@@ -28,6 +28,8 @@ pub struct Registry {
     /// Domains whose outgoing transfer was acknowledged: gone when that
     /// job ends.
     pub leaving: HashSet<String>,
+    /// Owner handles and their ICANN verifications.
+    pub verifications: crate::verification::Verifications,
 }
 
 impl Registry {

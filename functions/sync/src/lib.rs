@@ -27,6 +27,7 @@ pub async fn handle<S: DomainStore + PortfolioStore, G: Gateway, C: Clock>(
         will_lapse = report.will_lapse,
         gone = report.gone,
         hints = report.hints,
+        verifications = report.verifications,
         sweep_completed = report.sweep_completed,
         problems = ?report.problems,
         "sync run"

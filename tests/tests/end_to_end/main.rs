@@ -21,3 +21,4 @@ mod submission;
 mod template;
 mod transfer_out;
 mod trust;
+mod verification;

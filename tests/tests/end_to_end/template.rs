@@ -90,6 +90,7 @@ async fn every_event_type_has_its_rule() {
         "TransferLockChangeRequested",
         "CancellationWithdrawn",
         "AuthCodeRequested",
+        "VerificationResendRequested",
     ] {
         assert!(
             rules.iter().any(|p| p["source"][0] == "control-center"

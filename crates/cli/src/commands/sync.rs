@@ -42,7 +42,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         progress.clear();
         if !args.json {
             println!(
-                "run {run}: {} request(s), {} listed, {} recorded, {} not in the table, {} drift, {} gone, {} event check(s){}",
+                "run {run}: {} request(s), {} listed, {} recorded, {} not in the table, {} drift, {} gone, {} event check(s), {} owner verification(s){}",
                 report.requests,
                 report.listed,
                 report.recorded,
@@ -50,6 +50,7 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 report.drift,
                 report.gone,
                 report.hints,
+                report.verifications,
                 if report.sweep_completed { "; sweep complete" } else { "" }
             );
             if report.will_lapse > 0 {

@@ -193,6 +193,27 @@ pub fn plan(input: &PlanInput) -> Vec<Step> {
             "Does a gTLD 0104 whose owner is an existing handle need confirm_owner_consent?",
             transfer(bare, code()),
         ));
+        // Owner verification (issue 29 §3): the XML form of 0344's answer
+        // is not published, and what 0349 answers for a verified handle.
+        let verification = |check, question, kind| task(check, "0344/0349", question, kind);
+        steps.extend([
+            verification(
+                "verification-info",
+                "0344 for an existing handle: the XML spelling of handle_verification (domains/status/deactivation, verification mails), and its status words?",
+                TaskKind::VerificationInfo {
+                    handle: handle.to_owned(),
+                    domain: running.clone(),
+                },
+            ),
+            verification(
+                "verification-resend",
+                "0349 for the same handle: answered at once (S0349) or as a job, and what for a handle that is verified or has no verification?",
+                TaskKind::VerificationResend {
+                    handle: handle.to_owned(),
+                    domain: running.clone(),
+                },
+            ),
+        ]);
     }
     steps.extend([
         task(
@@ -533,7 +554,7 @@ mod tests {
             steps.iter().map(|s| s.request.kind().code()).collect();
         for code in [
             "0101", "0102", "0102002", "0103101", "0103103", "0104", "0105", "0106001", "0106002",
-            "0113001", "0113003", "0113005",
+            "0113001", "0113003", "0113005", "0344", "0349",
         ] {
             assert!(codes.contains(code), "{code} is never asked: {codes:?}");
         }
