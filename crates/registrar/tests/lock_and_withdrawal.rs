@@ -1,5 +1,6 @@
-//! Transfer lock and cancellation withdrawal (issue 17, items 2 and 3)
-//! through the same claim → send → record cycle as every change.
+//! Transfer lock and cancellation withdrawal (issue 17, items 2 and 3), and
+//! the owner-verification resend (issue 29 §3), through the same claim →
+//! send → record cycle as every change.
 
 use registrar::event::parse_event;
 use registrar::ports::DomainStore;
@@ -271,4 +272,86 @@ async fn a_refused_withdrawal_leaves_the_domain_cancelled() {
         (Status::Cancelled, Some("2027-03-01T12:00:00Z"), None)
     );
     assert!(r.last_error.is_some());
+}
+
+#[tokio::test]
+async fn a_verification_resend_goes_out_once_per_handle_every_15_minutes() {
+    use internetx::TaskKind;
+    use registrar::record::Verification;
+    let owned = |domain: &str, handle: Option<&str>, state: Option<Verification>| {
+        let mut r = record(domain, Status::Registered);
+        r.portfolio.owner_handle = handle.map(str::to_owned);
+        r.portfolio.owner_verification = state;
+        r
+    };
+    let app = app_with(vec![
+        owned("first.com", Some("H-1"), Some(Verification::Pending)),
+        owned("second.com", Some("H-1"), Some(Verification::Failed)),
+        owned("done.com", Some("H-2"), Some(Verification::Verified)),
+        owned("unasked.com", Some("H-3"), None),
+        owned("nohandle.com", None, Some(Verification::Pending)),
+    ])
+    .await;
+    let resends = |app: &App| {
+        app.gateway
+            .operations()
+            .into_iter()
+            .filter_map(|t| match t.kind {
+                TaskKind::VerificationResend { handle, domain } => Some((handle, domain)),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+    };
+    let resend = |id: &'static str, domain: &'static str| {
+        let app = &app;
+        async move { event(app, "VerificationResendRequested", id, domain, json!({})).await }
+    };
+    // Another customer's request is refused and holds nothing.
+    let stranger = json!({"account": {"id": "CUST-9", "kind": "customer"}});
+    let (outcome, reason) = event(
+        &app,
+        "VerificationResendRequested",
+        "REQ-R0",
+        "first.com",
+        stranger,
+    )
+    .await;
+    assert_eq!(outcome, ItemOutcome::Refused);
+    assert!(reason.unwrap_or_default().contains("another account"));
+    let (outcome, _) = resend("REQ-R1", "first.com").await;
+    assert_eq!(outcome, ItemOutcome::Accepted);
+    assert_eq!(
+        resend("REQ-R1", "first.com").await.0,
+        ItemOutcome::Duplicate
+    );
+    assert_eq!(resends(&app), [("H-1".to_owned(), "first.com".to_owned())]);
+    // The same handle through another of its domains waits 15 minutes.
+    let (outcome, reason) = resend("REQ-R2", "second.com").await;
+    assert_eq!(outcome, ItemOutcome::Refused);
+    assert!(reason.unwrap_or_default().contains("15 minutes"));
+    assert_eq!(
+        app.store.domain("second.com").unwrap().status(),
+        Status::Registered
+    );
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(
+        resend("REQ-R3", "second.com").await.0,
+        ItemOutcome::Accepted
+    );
+    assert_eq!(resends(&app).len(), 2);
+    // Nothing to resend, or nothing to resend it for: refused with why.
+    for (id, domain, why) in [
+        ("REQ-R4", "done.com", "verified already"),
+        ("REQ-R5", "unasked.com", "asks no verification"),
+        ("REQ-R6", "nohandle.com", "no owner handle"),
+    ] {
+        let (outcome, reason) = resend(id, domain).await;
+        assert_eq!(outcome, ItemOutcome::Refused, "{domain}");
+        assert!(
+            reason.as_deref().unwrap_or_default().contains(why),
+            "{reason:?}"
+        );
+        assert!(app.store.actions(domain).contains(&"request.rejected"));
+    }
+    assert_eq!(resends(&app).len(), 2, "refusals send nothing");
 }

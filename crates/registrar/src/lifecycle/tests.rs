@@ -321,3 +321,57 @@ async fn the_commit_loop_decides_again_after_a_lost_race_and_honours_claims() {
     assert!(matches!(err, StoreError::Refused(_)), "{err}");
     assert_eq!(store.domain("example.de").unwrap().version(), 4);
 }
+
+#[test]
+fn each_verification_state_the_customer_must_know_owes_one_mail() {
+    use crate::record::Verification::{Failed, Pending, Verified};
+    use crate::status_mail::VerificationNews;
+    let news = |before: (Option<crate::record::Verification>, bool),
+                after: (Option<crate::record::Verification>, bool)| {
+        let mut current = item(Status::Registered, Operation::Register);
+        current.domain = "example.com".into();
+        (current.portfolio.owner_verification, current.portfolio.hold) = (before.0, Some(before.1));
+        let mut t = Transition::of(&current, NOW);
+        t.edit(|r| {
+            (r.portfolio.owner_verification, r.portfolio.hold) = (after.0, Some(after.1));
+            r.portfolio.verification_deadline = Some("2026-12-14T12:00:00Z".into());
+            r.portfolio.verification_email = Some("o@owner.example".into());
+        });
+        let change = t.into_change(ON, Cause::Sync).unwrap();
+        change.notice().and_then(|n| n.verification.clone())
+    };
+    assert_eq!(
+        news((None, false), (Some(Pending), false)),
+        Some(VerificationNews::Pending {
+            deadline: Some("2026-12-14T12:00:00Z".into()),
+            address: Some("o@owner.example".into()),
+        })
+    );
+    assert!(matches!(
+        news((Some(Verified), false), (Some(Pending), false)),
+        Some(VerificationNews::Pending { .. })
+    ));
+    assert_eq!(
+        news((Some(Failed), false), (Some(Failed), true)),
+        Some(VerificationNews::Hold)
+    );
+    assert_eq!(
+        news((Some(Failed), true), (Some(Verified), false)),
+        Some(VerificationNews::Verified)
+    );
+    assert_eq!(
+        news((Some(Pending), false), (Some(Verified), false)),
+        Some(VerificationNews::Verified)
+    );
+    // Not news: still pending (a new deadline), failing, a resend's new
+    // pending, verified from the start, a hold lifted by itself.
+    for (before, after) in [
+        ((Some(Pending), false), (Some(Pending), false)),
+        ((Some(Pending), false), (Some(Failed), false)),
+        ((Some(Failed), true), (Some(Pending), true)),
+        ((None, false), (Some(Verified), false)),
+        ((Some(Verified), true), (Some(Verified), false)),
+    ] {
+        assert_eq!(news(before, after), None, "{before:?} → {after:?}");
+    }
+}

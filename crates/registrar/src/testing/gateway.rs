@@ -196,6 +196,20 @@ fn well_formed(task: &Task) -> String {
         assert!(root.at(&["task", "view", "limit"]).is_some(), "{xml}");
         return xml;
     }
+    // A contact verification names the owner handle, not the domain.
+    if matches!(
+        task.kind,
+        TaskKind::VerificationInfo { .. }
+            | TaskKind::VerificationStart { .. }
+            | TaskKind::VerificationResend { .. }
+    ) {
+        assert!(
+            root.text_at(&["task", "handle_verification", "handle", "id"])
+                .is_some(),
+            "the request names its handle: {xml}"
+        );
+        return xml;
+    }
     let name = root
         .text_at(&["task", "domain", "name"])
         .or_else(|| root.text_at(&["task", "cancelation", "domain"]))

@@ -235,6 +235,13 @@ impl<S: DomainStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                     data.registry_status.as_deref().unwrap_or_default()
                 ))
             }
+            // A resend changes nothing at the registry, and holding the
+            // domain in `Updating` would block every change for a week:
+            // done, and the sync's verification check (asked for by the
+            // settlement) shows whether the mail went.
+            (Operation::ResendVerification, Presence::Listed(_)) => Verdict::Done(format!(
+                "{waited}; a verification resend changes nothing at the registry: settled, and the next sync asks 0344 whether the mail went"
+            )),
             // After an answer the domain can only leave by that transfer:
             // gone means InterNetX took the answer (the next sync records
             // the domain as transferred away).
