@@ -1,4 +1,6 @@
 //! `cargo run --release -p bench`: figures for bench/README.md's Performance
+//! (`-- cost`, `-- rate-limit`, `-- sync-cost`: the measured flows, see
+//! each module)
 //! section, printed as a table and written to `target/bench.json`.
 //!
 //! * result-mail handling (MIME parse, document search, XML, token check,
@@ -76,7 +78,10 @@ fn inbound(store: MemoryStore) -> Inbound<MemoryStore, SystemClock> {
     }
 }
 
+mod aws_cost;
 mod cold_start;
+mod rate_limit;
+mod sync_cost;
 
 /// The worst mails the security review built: each once cost a stack
 /// overflow, seconds of CPU, or thousands of writes.
@@ -153,8 +158,20 @@ fn mail_job(mails: &[(String, Vec<u8>)], rounds: usize) -> f64 {
     median(samples)
 }
 
+/// `bench cost`, `bench rate-limit`, `bench sync-cost` run the measured
+/// flows against moto and the simulator; anything else is the figures
+/// (one binary, so the test command builds and links it once).
+fn main() {
+    match std::env::args().nth(1).as_deref() {
+        Some("cost") => aws_cost::main(),
+        Some("rate-limit") => rate_limit::main(),
+        Some("sync-cost") => sync_cost::main(),
+        _ => figures(),
+    }
+}
+
 #[tokio::main(flavor = "current_thread")]
-async fn main() {
+async fn figures() {
     if std::env::args().nth(1).as_deref() == Some("mail-job") {
         let (_, mails) = corpus();
         let us = mail_job(&mails, 500);

@@ -180,7 +180,7 @@ async fn a_lock_is_set_and_a_cancelation_withdrawn_through_internetx() {
 /// InterNetX refusing a lock (the registry, by mail) or a
 /// withdrawal (the cancelation is gone at InterNetX) ends in `Error` with
 /// its reason, and nothing is applied. (The auth-code refusal:
-/// `crates/registrar/tests/auth_code.rs`.)
+/// `crates/registrar/tests/integration/auth_code.rs`.)
 #[tokio::test]
 /// A refusal changes nothing at InterNetX: the domain stays as it was
 /// (`Registered`, `Cancelled`) with the reason, never `Error` (N11).

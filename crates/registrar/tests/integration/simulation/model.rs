@@ -25,7 +25,7 @@ use internetx::response::parse_answer;
 use internetx::{Exchange, GatewayError, Task, TaskKind};
 use registrar::ports::Gateway;
 
-use crate::rng::Rng;
+use crate::simulation::rng::Rng;
 
 /// The gateway password: never to be found in clear anywhere.
 pub const PASSWORD: &str = "Sim-Passw0rd-q7Zk";

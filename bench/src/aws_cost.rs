@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench --bin cost` (after `. tests/setup.sh`,
+//! `cargo run --release -p bench -- cost` (after `. tests/setup.sh`,
 //! which provides moto): what the connector costs in AWS, measured.
 //!
 //! * 1,000 registrations (`REGISTRATIONS` to change it): one paid order
@@ -344,7 +344,7 @@ fn print(title: &str, run: &Run, scale: f64) {
     );
 }
 
-fn main() {
+pub fn main() {
     // Where moto's pool (started by the first World, with this process's
     // environment) writes its recording: out of the source tree. Set before
     // any other thread exists.

@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench --bin rate-limit` (after `. tests/setup.sh`,
+//! `cargo run --release -p bench -- rate-limit` (after `. tests/setup.sh`,
 //! which provides moto): a paid order of 1,000 domains (`ITEMS` to change it)
 //! through the item queue and `order-items` at InterNetX's real limit of 3
 //! requests per second, against the simulator enforcing that limit. Prints
@@ -26,7 +26,7 @@ fn max_in_window(times: &[u64], window_ms: u64) -> usize {
 }
 
 #[tokio::main]
-async fn main() {
+pub async fn main() {
     let items: usize = std::env::var("ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())

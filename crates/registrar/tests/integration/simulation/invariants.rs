@@ -36,8 +36,8 @@ use registrar::status_mail::StatusMail;
 use registrar::testing::MemoryStore;
 use registrar::{DomainRecord, Operation, Status};
 
-use crate::model::{Model, PASSWORD};
-use crate::world::{email_of, Account};
+use crate::simulation::model::{Model, PASSWORD};
+use crate::simulation::world::{email_of, Account};
 
 /// Who caused a step.
 #[derive(Debug, Clone, Copy)]

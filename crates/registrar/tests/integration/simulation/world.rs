@@ -20,11 +20,11 @@ use registrar::{DomainName, DomainRecord, Registrar, Status};
 use serde_json::{json, Value};
 use time::Duration;
 
-use crate::faulty::Faulty;
-use crate::invariants::{Before, Check, Input};
-use crate::mails::{forged, genuine, FORGERIES};
-use crate::model::{Model, Variant};
-use crate::rng::Rng;
+use crate::simulation::faulty::Faulty;
+use crate::simulation::invariants::{Before, Check, Input};
+use crate::simulation::mails::{forged, genuine, FORGERIES};
+use crate::simulation::model::{Model, Variant};
+use crate::simulation::rng::Rng;
 
 pub const DOMAINS: [&str; 5] = ["alpha.de", "beta.com", "gamma.net", "delta.de", "omega.org"];
 
@@ -72,7 +72,7 @@ impl std::fmt::Display for Violation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "seed {} broke an invariant: {}\nreplay: SIM_SEED={} cargo test -p registrar --test simulation -- --nocapture\ntrace:",
+            "seed {} broke an invariant: {}\nreplay: SIM_SEED={} cargo test -p registrar --test integration simulation:: -- --nocapture\ntrace:",
             self.seed, self.invariant, self.seed
         )?;
         for (i, line) in self.trace.iter().enumerate() {
@@ -499,7 +499,7 @@ impl<'a> History<'a> {
     }
 
     fn check_binding(&self, before: &Before, report: &Report) -> Result<(), Violation> {
-        match crate::invariants::binding(before, report) {
+        match crate::simulation::invariants::binding(before, report) {
             Ok(()) => Ok(()),
             Err(why) => Err(self.violation(why)),
         }
@@ -855,7 +855,7 @@ impl<'a> History<'a> {
             self.note(format!("status-mails: {r:?}"));
             self.after(&before)?;
         }
-        match crate::invariants::settled(&self.records(), self.model) {
+        match crate::simulation::invariants::settled(&self.records(), self.model) {
             Ok(()) => Ok(()),
             Err(why) => Err(self.violation(why)),
         }

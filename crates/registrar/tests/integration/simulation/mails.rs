@@ -4,8 +4,8 @@
 //! adversary's: no token, another request's token, a genuine token naming
 //! another ctid or domain, `<notify>` floods, and hostile MIME nesting.
 
-use crate::model::OwedMail;
-use crate::rng::Rng;
+use crate::simulation::model::OwedMail;
+use crate::simulation::rng::Rng;
 
 pub const INBOUND: &str = "internetx@inbound.example.net";
 

@@ -68,37 +68,78 @@ fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
+/// Threads the seeds are dealt over: histories are independent and each
+/// is deterministic in its seed, so the test uses both cores of CI.
+const WORKERS: u64 = 2;
+
+/// Runs `seeds` on a thread with Lambda's 8 MiB stack: mail parsing and
+/// the workflows run there, so a deep mail that would abort there aborts
+/// here too. The histories and steps run, or the first violation.
+fn run_seeds(seeds: Vec<u64>) -> std::thread::JoinHandle<Result<(usize, usize), Violation>> {
+    std::thread::Builder::new()
+        .stack_size(8 * 1024 * 1024)
+        .spawn(move || {
+            let mut steps = 0;
+            for &seed in &seeds {
+                steps += run_seed(seed, false)?;
+            }
+            Ok((seeds.len(), steps))
+        })
+        .expect("a simulation thread")
+}
+
 #[test]
 fn random_histories_keep_every_guarantee() {
-    // Mail parsing and the workflows run on a thread with Lambda's 8 MiB
-    // stack, so a deep mail that would abort there aborts here too.
-    let result = std::thread::Builder::new()
-        .stack_size(8 * 1024 * 1024)
-        .spawn(|| {
-            if let Some(seed) = env_u64("SIM_SEED") {
-                return run_seed(seed, true).map(|steps| (1, steps));
-            }
-            let first = env_u64("SIM_FIRST").unwrap_or(0);
-            let count = env_u64("SIM_SEEDS").unwrap_or(150);
-            if std::env::var_os("SIM_SURVEY").is_some() {
-                survey(first..first + count);
-            }
-            let mut steps = 0;
-            let seeds = REGRESSIONS.iter().copied().chain(first..first + count);
-            let mut histories = 0;
-            for seed in seeds {
-                steps += run_seed(seed, false)?;
-                histories += 1;
-            }
-            Ok((histories, steps))
-        })
-        .expect("the simulation thread")
-        .join()
-        .expect("the simulation thread panicked (see its output for the seed)");
-    match result {
-        Ok((histories, steps)) => {
-            println!("{histories} histories, {steps} steps, no violation");
+    if let Some(seed) = env_u64("SIM_SEED") {
+        let one = std::thread::Builder::new()
+            .stack_size(8 * 1024 * 1024)
+            .spawn(move || run_seed(seed, true))
+            .expect("the simulation thread")
+            .join()
+            .expect("the simulation thread panicked (see its output for the seed)");
+        match one {
+            Ok(steps) => println!("1 history, {steps} steps, no violation"),
+            Err(violation) => panic!("{violation}"),
         }
-        Err(violation) => panic!("{violation}"),
+        return;
     }
+    let first = env_u64("SIM_FIRST").unwrap_or(0);
+    let count = env_u64("SIM_SEEDS").unwrap_or(150);
+    if std::env::var_os("SIM_SURVEY").is_some() {
+        survey(first..first + count);
+    }
+    let seeds: Vec<u64> = REGRESSIONS
+        .iter()
+        .copied()
+        .chain(first..first + count)
+        .collect();
+    let workers: Vec<_> = (0..WORKERS)
+        .map(|k| {
+            let mine = seeds
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(i, _)| *i as u64 % WORKERS == k)
+                .map(|(_, seed)| seed)
+                .collect();
+            run_seeds(mine)
+        })
+        .collect();
+    let (mut histories, mut steps) = (0, 0);
+    let mut violations = Vec::new();
+    for worker in workers {
+        match worker
+            .join()
+            .expect("a simulation thread panicked (see its output for the seed)")
+        {
+            Ok((h, s)) => (histories, steps) = (histories + h, steps + s),
+            Err(violation) => violations.push(violation),
+        }
+    }
+    // The lowest failing seed, whichever thread ran it.
+    violations.sort_by_key(|v| v.seed);
+    if let Some(violation) = violations.into_iter().next() {
+        panic!("{violation}");
+    }
+    println!("{histories} histories, {steps} steps, no violation");
 }

@@ -1,4 +1,4 @@
-//! `cargo run --release -p bench --bin sync-cost` (after `. tests/setup.sh`, which
+//! `cargo run --release -p bench -- sync-cost` (after `. tests/setup.sh`, which
 //! provides moto): an InterNetX account of 1,000 domains (`DOMAINS` to
 //! change it) adopted with `import`, then synced from the first page to the
 //! end of the sweep with the defaults (`SYNC_PAGE` 100). Prints the gateway
@@ -16,7 +16,7 @@ use registrar::record::AccountKind;
 use registrar::workflows::sync::SyncPolicy;
 
 #[tokio::main]
-async fn main() {
+pub async fn main() {
     let domains: usize = std::env::var("DOMAINS")
         .ok()
         .and_then(|v| v.parse().ok())
