@@ -435,31 +435,20 @@ impl Simulator {
     /// The window closed unverified: the verification failed, the domain is
     /// HOLD, and `domain_deactivation_warning` (reason `ocval`) is mailed.
     pub async fn deactivate_unverified(&self, domain: &str) {
-        if let Some(v) = self
-            .shared
-            .lock()
-            .registered
-            .verifications
-            .of_domain(domain)
-        {
-            v.status = "FAILED";
-            v.held = true;
-        }
+        self.set_verification(domain, "FAILED", true);
         self.deliver_ocval("domain_deactivation_warning", domain)
             .await;
     }
 
     /// The owner clicked the link: verified, and the hold is lifted.
     pub fn verify_owner(&self, domain: &str) {
-        if let Some(v) = self
-            .shared
-            .lock()
-            .registered
-            .verifications
-            .of_domain(domain)
-        {
-            v.status = "SUCCESS";
-            v.held = false;
+        self.set_verification(domain, "SUCCESS", false);
+    }
+
+    fn set_verification(&self, domain: &str, status: &'static str, held: bool) {
+        let mut inner = self.shared.lock();
+        if let Some(v) = inner.registered.verifications.of_domain(domain) {
+            (v.status, v.held) = (status, held);
         }
     }
 

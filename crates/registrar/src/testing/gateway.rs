@@ -60,8 +60,13 @@ impl ScriptedGateway {
     /// Tasks with this code (`0106002`) for `domain` answered as `script`,
     /// the domain's other tasks as before.
     pub fn script_code(self, domain: &str, code: &str, script: Script) -> Self {
-        lock(&self.code_scripts).insert((domain.to_owned(), code.to_owned()), script);
+        self.answer_code(domain, code, script);
         self
+    }
+
+    /// [`Self::script_code`] from now on, on a gateway already in use.
+    pub fn answer_code(&self, domain: &str, code: &str, script: Script) {
+        lock(&self.code_scripts).insert((domain.to_owned(), code.to_owned()), script);
     }
 
     /// Domain info lists `domain` from now on, done (`status` success).

@@ -425,3 +425,49 @@ async fn a_sweep_owes_one_event_per_changed_domain_and_the_next_none() {
     sweep(&app, &policy).await;
     assert_eq!(published().await.published, 0, "nothing changed");
 }
+
+#[tokio::test]
+async fn an_owner_verification_check_internetx_could_not_answer_is_asked_again() {
+    let mut owned = registered("owned.com");
+    owned.portfolio.owner_handle = Some("H-7".into());
+    let app = registrar(ScriptedGateway::default());
+    app.store.commit(&seed(owned, None)).await.unwrap();
+    app.gateway.list("owned.com");
+    let inbound = registrar::testing::inbound(&app.store);
+    let reminder = String::from_utf8(event_mail("owned.com"))
+        .unwrap()
+        .replace("domain_away", "ocval_reminder");
+    inbound
+        .handle("inbound/ocval", reminder.as_bytes())
+        .await
+        .unwrap();
+    let hints_only = SyncPolicy {
+        pages_per_run: 0,
+        ..POLICY
+    };
+    app.gateway
+        .answer_code("owned.com", "0344", registrar::testing::Script::Unreachable);
+    let report = app
+        .sync(hints_only.clone(), Deadline::none())
+        .await
+        .unwrap();
+    assert_eq!((report.hints, report.verifications), (0, 0), "{report:?}");
+    assert!(report
+        .problems
+        .iter()
+        .any(|p| p.contains("0344") && p.contains("H-7")));
+    assert_eq!(app.store.pending_hints().len(), 1, "kept for the next run");
+    // Answered (here refused): the check is done, the hint gone.
+    app.gateway
+        .answer_code("owned.com", "0344", registrar::testing::Script::Refuse);
+    let report = app.sync(hints_only, Deadline::none()).await.unwrap();
+    assert_eq!(report.hints, 1, "{report:?}");
+    assert!(app.store.pending_hints().is_empty());
+    let asked: Vec<_> = app
+        .gateway
+        .seen()
+        .into_iter()
+        .filter(|t| t.kind.code() == "0344")
+        .collect();
+    assert_eq!(asked.len(), 2);
+}

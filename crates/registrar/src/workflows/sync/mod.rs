@@ -135,8 +135,12 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
             }
             let why = format!("a registry event ({}) asked for it", hint.kind);
             self.check(&hint.domain, &why, &mut report).await?;
-            if asks_verification(&hint.kind) && fits() {
-                self.verification_check(&hint.domain, &mut report).await?;
+            // A verification check that could not be asked keeps its hint
+            // for the next run: nothing else would ask again.
+            if asks_verification(&hint.kind)
+                && !(fits() && self.verification_check(&hint.domain, &mut report).await?)
+            {
+                continue;
             }
             if reports_transfer_out(&hint.kind) {
                 if let Some(item) = self

@@ -113,20 +113,21 @@ impl Seen {
 impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
     /// Asks `0344` for the domain's owner and records what it shows: one
     /// `sync.verification` entry when it changed, and the hint again while
-    /// it is unsettled.
+    /// it is unsettled. `false`: InterNetX could not be asked (the hint
+    /// stays for the next run).
     pub(super) async fn verification_check(
         &self,
         domain: &str,
         report: &mut SyncReport,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let Some(record) = self.store.load(domain).await? else {
-            return Ok(());
+            return Ok(true);
         };
         let Some(handle) = owner_handle(&record).map(str::to_owned) else {
             report.problems.push(format!(
                 "{domain}: no owner handle is known to ask its verification for (domain info showed no ownerc)"
             ));
-            return Ok(());
+            return Ok(true);
         };
         report.requests += 1;
         let task = Task {
@@ -144,11 +145,11 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
                 report
                     .problems
                     .push(format!("{what} was refused: {}", exchange.answer.summary()));
-                return Ok(());
+                return Ok(true);
             }
             Err(e) => {
                 report.problems.push(format!("{what} failed: {e}"));
-                return Ok(());
+                return Ok(false);
             }
         };
         let seen = Seen::of(answer.verification.as_ref(), domain);
@@ -186,7 +187,7 @@ impl<S: DomainStore + PortfolioStore, G: Gateway, C: Clock> Registrar<S, G, C> {
         if let Committed::Written(Some(line), _) = committed {
             tracing::info!(domain, handle = %handle, action = action::SYNC_VERIFICATION, "{line}");
         }
-        Ok(())
+        Ok(true)
     }
 }
 
