@@ -20,4 +20,4 @@ pub mod telemetry;
 pub mod wiring;
 
 pub use config::{Config, ConfigError, MailConfig, PublishConfig, StatusMailConfig};
-pub use dynamo::DynamoStore;
+pub use dynamo::{DomainFilter, DynamoStore};

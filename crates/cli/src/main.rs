@@ -79,6 +79,11 @@ enum Command {
     /// receipt rule set, the MX record, the bucket notification, empty
     /// dead-letter queues. One line each, with the fix; changes nothing.
     Doctor(doctor::DoctorArgs),
+    /// The domain manager's screens in a browser, on loopback
+    /// (http://127.0.0.1:8765/): the domain list, each domain with its
+    /// action log, and `retry` behind a confirmation; `--read-only` shows
+    /// no action. With the operator's credentials, as every command.
+    Console(console::Args),
 }
 
 #[tokio::main]
@@ -115,5 +120,6 @@ async fn with_table(ctx: Context, command: Command) -> Result<(), CliError> {
         Command::Reseal(args) => reseal::run(&ctx, args).await,
         Command::Doctor(args) => Ok(doctor::command(&ctx.aws, ctx.table()?, args).await?),
         Command::Probe(args) => Ok(probe::command(args).await?),
+        Command::Console(args) => console::run(ctx, args).await,
     }
 }

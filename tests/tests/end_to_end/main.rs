@@ -6,6 +6,7 @@ mod aws_calls;
 mod bulk;
 mod cargo_lambda;
 mod changes;
+mod console;
 mod faults;
 mod local_env;
 mod mail_corpus;

@@ -23,6 +23,14 @@ use item::{s, unavailable};
 pub use layout::{INFLIGHT_INDEX, NOTICES_INDEX};
 pub use outbox::OUTBOX_INDEX;
 
+/// Which domains a page shows: by status, by account, by a part of the name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DomainFilter {
+    pub status: Option<String>,
+    pub account: Option<String>,
+    pub name: Option<String>,
+}
+
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -60,6 +68,92 @@ impl DynamoStore {
     /// Every domain item (a scan: for the operator, never on a function's path).
     pub async fn domains(&self) -> Result<Vec<DomainRecord>, StoreError> {
         self.scan_domains("", &[], usize::MAX, |_| true).await
+    }
+
+    /// One page of the domain items that meet `filter`, in the table's own
+    /// order, after the domain `after` (the last of the page before); and
+    /// the domain to resume after when there may be more. Reads only as far
+    /// as the page needs (the operator console's list), never the whole
+    /// table at once.
+    pub async fn domains_page(
+        &self,
+        filter: &DomainFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<(Vec<DomainRecord>, Option<String>), StoreError> {
+        let mut condition = vec!["sk = :domain".to_owned()];
+        let mut values = vec![(":domain", s("DOMAIN"))];
+        // DynamoDB refuses a name the expression does not use.
+        let mut names = Vec::new();
+        if let Some(status) = &filter.status {
+            condition.push("#status = :status".into());
+            values.push((":status", s(status)));
+            names.push(("#status", "status"));
+        }
+        if let Some(account) = &filter.account {
+            condition.push("account_id = :account".into());
+            values.push((":account", s(account)));
+        }
+        if let Some(text) = filter.name.as_deref().filter(|t| !t.is_empty()) {
+            condition.push("(contains(#domain, :name) OR contains(domain_unicode, :name))".into());
+            values.push((":name", s(text.to_lowercase())));
+            names.push(("#domain", "domain"));
+        }
+        let mut start = after.map(layout::domain_key);
+        let mut out = Vec::new();
+        loop {
+            let mut scan = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression(condition.join(" AND "))
+                .limit(200)
+                .set_exclusive_start_key(start.take());
+            for (name, value) in &values {
+                scan = scan.expression_attribute_values(*name, value.clone());
+            }
+            for (placeholder, name) in &names {
+                scan = scan.expression_attribute_names(*placeholder, *name);
+            }
+            let page = scan.send().await.map_err(unavailable)?;
+            for item in page.items.unwrap_or_default() {
+                out.push(layout::record_from_item(&item)?);
+                if out.len() == limit {
+                    let last = out.last().map(|r| r.domain.clone());
+                    return Ok((out, last));
+                }
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => return Ok((out, None)),
+            }
+        }
+    }
+
+    /// How many domain items there are per status (a scan of the status
+    /// attribute alone: the console's counts, cached by its caller).
+    pub async fn status_counts(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, usize>, StoreError> {
+        let mut items = self
+            .client
+            .scan()
+            .table_name(&self.table)
+            .filter_expression("sk = :domain")
+            .expression_attribute_values(":domain", s("DOMAIN"))
+            .projection_expression("#status")
+            .expression_attribute_names("#status", "status")
+            .into_paginator()
+            .items()
+            .send();
+        let mut counts = std::collections::BTreeMap::new();
+        while let Some(item) = items.next().await {
+            let item = item.map_err(unavailable)?;
+            if let Some(AttributeValue::S(status)) = item.get("status") {
+                *counts.entry(status.clone()).or_insert(0) += 1;
+            }
+        }
+        Ok(counts)
     }
 
     /// The domain items (`sk = DOMAIN`) that also meet `condition` (a filter

@@ -1,6 +1,7 @@
 //! One module per command, each with its arguments (`Args`) and its
 //! `run`: what `internetx-bridge <command>` does is found by its name.
 
+pub mod console;
 pub mod dlq;
 pub mod doctor;
 pub mod domains;
