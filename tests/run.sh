@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . tests/setup.sh
+# The console's browser tests need Chromium and its WebDriver: installed
+# beside the lints and the build, waited for before the tests.
+tests/browser.sh &
+browser=$!
 cargo fmt --all -- --check
 # The templates: SAM's own validation with its linter (cfn-lint, run by
 # `--lint`) for the SAM template, cfn-lint for the plain one.
@@ -21,6 +25,7 @@ export PROPTEST_CASES="${PROPTEST_CASES:-4096}"
 # moto, the simulator, result mails). Measured on 2 cores with the build
 # done (65 tests): 4 at a time 71 s, 6 at a time 52–55 s, 8 at a time 64 s.
 export RUST_TEST_THREADS="${RUST_TEST_THREADS:-6}"
+wait "$browser"
 cargo test --workspace --locked
 # The mail parser in the release build's code generation: the deepest
 # mail the property tests make (100,000 nested levels, every spelling and

@@ -4,8 +4,10 @@
 //! adapters against them through configuration only.
 
 pub mod calls;
+pub mod console;
 pub mod function_env;
 pub mod lambda;
+pub mod webdriver;
 
 use std::collections::HashMap;
 use std::io::Write;

@@ -4,43 +4,22 @@
 //! guards — a foreign `Host`, a POST without its session's token, a
 //! read-only console.
 
-use std::time::Duration;
-
-use e2e::{event, lambda::workspace_root, text, Options, World};
+use e2e::console::ConsoleProcess;
+use e2e::webdriver::{self, Browser as Chromium};
+use e2e::{event, text, Options, World};
 use serde_json::json;
-use tokio::process::{Child, Command};
 
-/// A console process on a port of its own, stopped when dropped.
+/// A console of this world.
 struct Console {
-    _child: Child,
+    process: ConsoleProcess,
     base: String,
-    host: String,
 }
 
 impl Console {
     async fn start(w: &World, extra: &[&str]) -> Console {
-        let port = e2e::free_port();
-        let host = format!("127.0.0.1:{port}");
-        let binary = workspace_root().join("target/debug/internetx-bridge");
-        let child = Command::new(binary)
-            .args(["console", "--bind", &host])
-            .args(extra)
-            .envs(w.function_env())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the console");
-        let base = format!("http://{host}");
-        for _ in 0..100 {
-            if reqwest::get(format!("{base}/style.css")).await.is_ok() {
-                return Console {
-                    _child: child,
-                    base,
-                    host,
-                };
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("the console did not start on {host}");
+        let process = ConsoleProcess::start(&w.function_env(), extra).await;
+        let base = process.base.clone();
+        Console { process, base }
     }
 }
 
@@ -118,8 +97,9 @@ fn registrations(w: &World, domain: &str) -> usize {
         .count()
 }
 
-#[tokio::test]
-async fn the_console_lists_shows_and_retries_behind_its_guards() {
+/// The demo's order (two domains registered, one invalid item), fails.com
+/// failing in its result mail, and an item whose name is hostile markup.
+async fn world_with_an_error_and_a_hostile_name() -> World {
     let w = World::start_with(Options {
         fail_async: vec!["fails.com/0101".into()],
         ..Options::default()
@@ -133,12 +113,18 @@ async fn the_console_lists_shows_and_retries_behind_its_guards() {
     item["domain"] = json!("fails.com");
     let mut evil = item.clone();
     evil["item_id"] = json!("ORD-HOSTILE-2");
-    evil["domain"] = json!("<script>alert(1)</script>\"><img src=x onerror=alert(1)>.de");
+    evil["domain"] = json!("<script>alert(1)</script>\"><img/src=x/onerror=alert(1)>.de");
     hostile["detail"]["items"] = json!([item, evil]);
     w.send(&hostile).await.unwrap();
     w.wait_for_status("example.de", "Registered").await;
     w.wait_for_status("example.com", "Registered").await;
     w.wait_for_status("fails.com", "Error").await;
+    w
+}
+
+#[tokio::test]
+async fn the_console_lists_shows_and_retries_behind_its_guards() {
+    let w = world_with_an_error_and_a_hostile_name().await;
     assert_eq!(registrations(&w, "fails.com"), 1);
 
     let console = Console::start(&w, &[]).await;
@@ -247,6 +233,94 @@ async fn the_console_lists_shows_and_retries_behind_its_guards() {
         .post(&read_only, "/domain/fails.com/retry", Some(&token))
         .await;
     assert_eq!(status, 403, "another console's token, and read-only");
-    assert!(read_only.host.starts_with("127.0.0.1:"));
+    assert!(read_only.process.base.starts_with("http://127.0.0.1:"));
     assert_eq!(registrations(&w, "fails.com"), 2);
+}
+
+#[tokio::test]
+async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_request() {
+    assert!(
+        webdriver::available(),
+        "Debian's chromium and chromium-driver are needed: tests/browser.sh (the test command runs it)"
+    );
+    let w = world_with_an_error_and_a_hostile_name().await;
+    let console = Console::start(&w, &[]).await;
+    // A phone's width: the list must still fit and work.
+    let browser = Chromium::start(390, 844).await;
+    browser.open(&format!("{}/", console.base)).await;
+    assert_eq!(browser.title().await, "Domains · InterNetX bridge");
+    let mut rows = Vec::new();
+    for row in browser.find_all("tbody tr").await {
+        rows.push(browser.text(&row).await);
+    }
+    let row = |domain: &str| {
+        rows.iter()
+            .find(|r| r.contains(domain))
+            .unwrap_or_else(|| panic!("{domain} not listed: {rows:?}"))
+            .clone()
+    };
+    for domain in ["example.de", "example.com"] {
+        let shown = row(domain);
+        assert!(
+            shown.contains("Registered") && shown.contains('✓'),
+            "{shown}"
+        );
+    }
+    let failed = row("fails.com");
+    assert!(failed.contains("Error") && failed.contains('–'), "{failed}");
+    // The hostile name is shown as the text it is: had it become markup,
+    // its script would have opened an alert and every command would fail.
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("<script>alert(1)</script>\"><img/src=x/onerror=alert(1)>")),
+        "{rows:?}"
+    );
+    assert!(
+        browser.find_all("img").await.is_empty(),
+        "no image was made of it"
+    );
+
+    // Its page and its log (the refusal names it) show it as text too.
+    let hostile = browser.find("a[href^='/domain/%3Cscript']").await;
+    browser.click(&hostile).await;
+    let heading = browser.find("h1").await;
+    assert!(
+        browser
+            .text(&heading)
+            .await
+            .starts_with("<script>alert(1)</script>"),
+        "{}",
+        browser.source().await
+    );
+    let entry = browser.find("ol.log li").await;
+    assert!(browser
+        .text(&entry)
+        .await
+        .contains("<img/src=x/onerror=alert(1)>"));
+    assert!(browser.find_all("img").await.is_empty());
+    browser.open(&format!("{}/", console.base)).await;
+
+    // The domain in Error, its log, and a retry from the page.
+    let link = browser.find("a[href='/domain/fails.com']").await;
+    browser.click(&link).await;
+    let entries = browser.find_all("ol.log li").await;
+    assert!(entries.len() >= 3, "{}", browser.source().await);
+    let mut log = String::new();
+    for entry in &entries {
+        log.push_str(&browser.text(entry).await);
+    }
+    assert!(
+        log.contains("request.sent") && log.contains("status.changed"),
+        "{log}"
+    );
+    let retry = browser.find("a[href='/domain/fails.com/retry']").await;
+    browser.click(&retry).await;
+    let ask_first = browser.find("button[name='force']").await;
+    browser.click(&ask_first).await;
+    let page = browser.source().await;
+    assert!(page.contains("class=\"notice\""), "{page}");
+    let result = browser.find("p.notice").await;
+    let said = browser.text(&result).await;
+    assert!(said.contains("fails.com: accepted"), "{said}");
+    assert_eq!(registrations(&w, "fails.com"), 2, "exactly one request");
 }

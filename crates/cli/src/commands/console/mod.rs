@@ -240,14 +240,12 @@ async fn domain(
     Path(name): Path<String>,
     Query(q): Query<DomainQuery>,
 ) -> Response {
-    let Ok(name) = DomainName::parse(&name) else {
-        return failure(
-            &console,
-            StatusCode::NOT_FOUND,
-            "That is not a domain name.",
-        );
-    };
-    let record = match console.store.load(name.ascii()).await {
+    // An invalid order item keys its item by the name as given (lower
+    // case): its page shows why it was refused.
+    let name = DomainName::parse(&name)
+        .map(|n| n.ascii().to_owned())
+        .unwrap_or_else(|_| name.trim().to_lowercase());
+    let record = match console.store.load(&name).await {
         Ok(Some(record)) => record,
         Ok(None) => {
             return failure(
@@ -264,7 +262,7 @@ async fn domain(
             )
         }
     };
-    let log = match console.store.log(name.ascii()).await {
+    let log = match console.store.log(&name).await {
         Ok(log) => log,
         Err(e) => {
             return failure(
