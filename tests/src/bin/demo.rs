@@ -129,6 +129,45 @@ async fn main() {
         world.moto.sent_mail_count().await
     );
     watch.stop().await;
+    console(&world).await;
+}
+
+/// The operator console on the demo's table: its command, and — where
+/// Debian's Chromium and its driver are installed (tests/browser.sh) —
+/// screenshots of the domain list and of one action log. With
+/// `DEMO_CONSOLE=keep` it stays up until Ctrl-C.
+async fn console(world: &World) {
+    let env = world.function_env();
+    let console = e2e::console::ConsoleProcess::start(&env, &[]).await;
+    let table = env
+        .iter()
+        .find(|(k, _)| k == "DOMAIN_TABLE")
+        .map_or("<DomainTableName>", |(_, v)| v.as_str());
+    println!("\n▶ the operator console: {}/", console.base);
+    println!("  against a deployed stack: DOMAIN_TABLE={table} internetx-bridge console   (then http://127.0.0.1:8765/)");
+    if e2e::webdriver::available() {
+        let shots = workspace_root().join("target/demo");
+        let browser = e2e::webdriver::Browser::start(1280, 900).await;
+        browser.open(&format!("{}/", console.base)).await;
+        browser.screenshot(&shots.join("console-domains.png")).await;
+        browser
+            .open(&format!("{}/domain/{LOST_MAIL}", console.base))
+            .await;
+        browser
+            .screenshot(&shots.join("console-action-log.png"))
+            .await;
+        println!(
+            "  screenshots: {} and {}",
+            shots.join("console-domains.png").display(),
+            shots.join("console-action-log.png").display()
+        );
+    } else {
+        println!("  (no screenshots: tests/browser.sh installs Chromium and its driver)");
+    }
+    if std::env::var("DEMO_CONSOLE").as_deref() == Ok("keep") {
+        println!("  DEMO_CONSOLE=keep: the console stays up; Ctrl-C ends the demo");
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Until no domain but `except` has an operation in flight (or a minute
