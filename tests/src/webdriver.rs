@@ -44,7 +44,11 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": CHROMIUM,
+                // Headless, and nothing a test does not need (the machine
+                // has two cores and a dozen tests running beside).
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                         "--no-first-run", "--disable-extensions", "--disable-background-networking",
+                         "--disable-sync", "--disable-component-update", "--disable-default-apps",
                          format!("--window-size={width},{height}")]
             }
         }}});
@@ -128,6 +132,18 @@ impl Browser {
             .flatten()
             .filter_map(|e| e[ELEMENT].as_str().map(str::to_owned))
             .collect()
+    }
+
+    /// The first element a CSS selector finds, waiting (up to 30 s) for a
+    /// page that is still loading after a click.
+    pub async fn wait_for(&self, css: &str) -> String {
+        for _ in 0..300 {
+            if let Some(found) = self.find_all(css).await.into_iter().next() {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no {css} within 30 s: {}", self.source().await);
     }
 
     /// The one element a CSS selector finds first.

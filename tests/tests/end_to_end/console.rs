@@ -283,6 +283,7 @@ async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_requ
     // Its page and its log (the refusal names it) show it as text too.
     let hostile = browser.find("a[href^='/domain/%3Cscript']").await;
     browser.click(&hostile).await;
+    browser.wait_for("ol.log li").await;
     let heading = browser.find("h1").await;
     assert!(
         browser
@@ -301,8 +302,9 @@ async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_requ
     browser.open(&format!("{}/", console.base)).await;
 
     // The domain in Error, its log, and a retry from the page.
-    let link = browser.find("a[href='/domain/fails.com']").await;
+    let link = browser.wait_for("a[href='/domain/fails.com']").await;
     browser.click(&link).await;
+    browser.wait_for("a[href='/domain/fails.com/retry']").await;
     let entries = browser.find_all("ol.log li").await;
     assert!(entries.len() >= 3, "{}", browser.source().await);
     let mut log = String::new();
@@ -315,11 +317,9 @@ async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_requ
     );
     let retry = browser.find("a[href='/domain/fails.com/retry']").await;
     browser.click(&retry).await;
-    let ask_first = browser.find("button[name='force']").await;
+    let ask_first = browser.wait_for("button[name='force']").await;
     browser.click(&ask_first).await;
-    let page = browser.source().await;
-    assert!(page.contains("class=\"notice\""), "{page}");
-    let result = browser.find("p.notice").await;
+    let result = browser.wait_for("p.notice[role='status']").await;
     let said = browser.text(&result).await;
     assert!(said.contains("fails.com: accepted"), "{said}");
     assert_eq!(registrations(&w, "fails.com"), 2, "exactly one request");
