@@ -1014,6 +1014,19 @@ impl World {
         )
     }
 
+    /// The status-mails function's configuration for this world, sending
+    /// from `from`.
+    pub fn status_mail_config(&self, from: &str) -> adapters::StatusMailConfig {
+        adapters::StatusMailConfig {
+            domain_table: self.config.domain_table.clone(),
+            from: from.into(),
+            configuration_set: None,
+            batch: 200,
+            max_attempts: 5,
+            stale_after: time::Duration::minutes(15),
+        }
+    }
+
     /// One sync run, through the `sync` function's handler.
     pub async fn sync(&self, policy: registrar::workflows::sync::SyncPolicy) -> Value {
         sync::handle(

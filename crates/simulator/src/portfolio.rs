@@ -187,11 +187,17 @@ fn storage_order(name: &str) -> u64 {
 /// The event mail's document for a domain that left the account; `kind`
 /// written as `<notify><type>` where given.
 pub fn event_xml(kind: Option<&str>, domain: &str, message_id: &str) -> String {
+    notify_xml(kind, "", domain, message_id)
+}
+
+/// An event's `<notify>` message: its `type` where given, the fields the
+/// event carries (`extra`, already XML), the domain.
+pub fn notify_xml(kind: Option<&str>, extra: &str, domain: &str, message_id: &str) -> String {
     let kind = kind.map_or(String::new(), |k| format!("<type>{k}</type>"));
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result><data><summary>1</summary>\
          <message><id>{message_id}</id><owner><user>bridge</user><context>4</context></owner>\
-         <notify>{kind}<domain><name>{domain}</name></domain></notify></message></data>\
+         <notify>{kind}{extra}<domain><name>{domain}</name></domain></notify></message></data>\
          <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
          </result></response>\n"
     )

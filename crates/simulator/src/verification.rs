@@ -280,11 +280,5 @@ pub fn event_xml(kind: &str, domain: &str, deactivation: &str, message_id: &str)
     } else {
         String::new()
     };
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<response><result><data><summary>1</summary>\
-         <message><id>{message_id}</id><owner><user>bridge</user><context>4</context></owner>\
-         <notify><type>{kind}</type>{reason}<domain><name>{domain}</name></domain></notify></message></data>\
-         <status><code>S0905</code><text>The notification was polled successfully.</text><type>success</type></status>\
-         </result></response>\n"
-    )
+    crate::portfolio::notify_xml(Some(kind), &reason, domain, message_id)
 }

@@ -90,14 +90,7 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
     );
 
     let mails = adapters::wiring::status_mails(
-        &adapters::StatusMailConfig {
-            domain_table: w.config.domain_table.clone(),
-            from: e2e::STATUS_MAIL_FROM.into(),
-            configuration_set: None,
-            batch: 100,
-            max_attempts: 3,
-            stale_after: time::Duration::minutes(15),
-        },
+        &w.status_mail_config(e2e::STATUS_MAIL_FROM),
         &w.aws,
         Some(e2e::opening_sealer()),
     );

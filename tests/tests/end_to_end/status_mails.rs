@@ -1,22 +1,10 @@
 //! Status mails through SES (moto), once per transition, never with
 //! secrets, never in the way of a status change; none when disabled.
 
-use adapters::StatusMailConfig;
 use e2e::{event, text, Options, World, STATUS_MAIL_FROM};
 use serde_json::{json, Value};
 
 const CUSTOMER: &str = "billing@customer.example";
-
-fn notify_config(w: &World, from: &str) -> StatusMailConfig {
-    StatusMailConfig {
-        domain_table: w.config.domain_table.clone(),
-        from: from.into(),
-        configuration_set: None,
-        batch: 200,
-        max_attempts: 5,
-        stale_after: time::Duration::minutes(15),
-    }
-}
 
 fn order_with_address() -> Value {
     let mut order = event("order-paid.json");
@@ -37,7 +25,7 @@ async fn mailed_order() -> (World, adapters::wiring::StatusMails) {
     w.wait_for_status("example.de", "Registered").await;
     w.wait_for_status("example.com", "Registered").await;
     let app = adapters::wiring::status_mails(
-        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.status_mail_config(STATUS_MAIL_FROM),
         &w.aws,
         Some(e2e::opening_sealer()),
     );
@@ -114,7 +102,7 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
 
     // A sender SES has not verified: SES refuses, for good.
     let app = adapters::wiring::status_mails(
-        &notify_config(&w, "noreply@unverified.example"),
+        &w.status_mail_config("noreply@unverified.example"),
         &w.aws,
         Some(e2e::opening_sealer()),
     );
@@ -135,7 +123,7 @@ async fn a_refused_mail_is_logged_and_leaves_the_status_alone() {
 
     // Given up means given up: a run with a good sender sends nothing old.
     let good = adapters::wiring::status_mails(
-        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.status_mail_config(STATUS_MAIL_FROM),
         &w.aws,
         Some(e2e::opening_sealer()),
     );
@@ -156,7 +144,7 @@ async fn nothing_is_queued_or_deployed_when_disabled() {
         .count();
     assert_eq!(notices, 0);
     let app = adapters::wiring::status_mails(
-        &notify_config(&w, STATUS_MAIL_FROM),
+        &w.status_mail_config(STATUS_MAIL_FROM),
         &w.aws,
         Some(e2e::opening_sealer()),
     );

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use e2e::{event, flag, text, Options, World, STATUS_MAIL_FROM};
+use e2e::{event, flag, text, Options, World};
 use internetx_simulator::Scenario;
 use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 use serde_json::{json, Value};
@@ -216,14 +216,7 @@ async fn register_pending_reminder_hold_resend_verified_mails_three_times_and_re
     // three status mails (two registered, one invalid item); refusals and
     // the resend itself mail nothing.
     let app = adapters::wiring::status_mails(
-        &adapters::StatusMailConfig {
-            domain_table: w.config.domain_table.clone(),
-            from: STATUS_MAIL_FROM.into(),
-            configuration_set: None,
-            batch: 200,
-            max_attempts: 5,
-            stale_after: time::Duration::minutes(15),
-        },
+        &w.status_mail_config(e2e::STATUS_MAIL_FROM),
         &w.aws,
         Some(e2e::opening_sealer()),
     );

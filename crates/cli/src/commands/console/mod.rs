@@ -71,6 +71,9 @@ pub struct Console {
     page: usize,
     /// Counts per status, read at most once a minute.
     counts: Mutex<Option<(Instant, BTreeMap<String, usize>)>>,
+    /// The registrar actions go through, built (configuration and secrets
+    /// read) on the first action, not on every one.
+    gateway: tokio::sync::OnceCell<adapters::wiring::GatewayRegistrar>,
 }
 
 const COUNTS_FOR: Duration = Duration::from_secs(60);
@@ -95,6 +98,7 @@ pub async fn run(ctx: Context, args: Args) -> Result<(), CliError> {
         zone: args.utc_offset,
         page: args.page.clamp(1, 500),
         counts: Mutex::new(None),
+        gateway: tokio::sync::OnceCell::new(),
     });
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -230,6 +234,23 @@ async fn counts(
     Ok(counts)
 }
 
+/// The domain item, or the page that says why there is none.
+async fn load(console: &Console, name: &str) -> Result<registrar::DomainRecord, Response> {
+    match console.store.load(name).await {
+        Ok(Some(record)) => Ok(record),
+        Ok(None) => Err(failure(
+            console,
+            StatusCode::NOT_FOUND,
+            &format!("{name} is not in the domain table."),
+        )),
+        Err(e) => Err(failure(
+            console,
+            StatusCode::BAD_GATEWAY,
+            &format!("the domain table could not be read: {e}"),
+        )),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct DomainQuery {
     order: Option<String>,
@@ -245,22 +266,9 @@ async fn domain(
     let name = DomainName::parse(&name)
         .map(|n| n.ascii().to_owned())
         .unwrap_or_else(|_| name.trim().to_lowercase());
-    let record = match console.store.load(&name).await {
-        Ok(Some(record)) => record,
-        Ok(None) => {
-            return failure(
-                &console,
-                StatusCode::NOT_FOUND,
-                &format!("{name} is not in the domain table."),
-            )
-        }
-        Err(e) => {
-            return failure(
-                &console,
-                StatusCode::BAD_GATEWAY,
-                &format!("the domain table could not be read: {e}"),
-            )
-        }
+    let record = match load(&console, &name).await {
+        Ok(record) => record,
+        Err(refused) => return refused,
     };
     let log = match console.store.log(&name).await {
         Ok(log) => log,
@@ -297,22 +305,9 @@ async fn confirm_retry(
             "That is not a domain name.",
         );
     };
-    let record = match console.store.load(name.ascii()).await {
-        Ok(Some(record)) => record,
-        Ok(None) => {
-            return failure(
-                &console,
-                StatusCode::NOT_FOUND,
-                &format!("{name} is not in the domain table."),
-            )
-        }
-        Err(e) => {
-            return failure(
-                &console,
-                StatusCode::BAD_GATEWAY,
-                &format!("the domain table could not be read: {e}"),
-            )
-        }
+    let record = match load(&console, name.ascii()).await {
+        Ok(record) => record,
+        Err(refused) => return refused,
     };
     let back = format!("/domain/{}", pages::percent_encode(name.ascii()));
     let what = format!(
@@ -359,7 +354,11 @@ async fn retry(
         );
     };
     let back = format!("/domain/{}", pages::percent_encode(name.ascii()));
-    let app = match console.ctx.gateway_app(true).await {
+    let app = match console
+        .gateway
+        .get_or_try_init(|| console.ctx.gateway_app(true))
+        .await
+    {
         Ok(app) => app,
         Err(e) => {
             return failure(
@@ -370,7 +369,7 @@ async fn retry(
         }
     };
     let force = form.force.is_some();
-    let message = match super::retry::retry(&app, &name, force, false).await {
+    let message = match super::retry::retry(app, &name, force, false).await {
         Ok((checked, report)) => {
             let line = crate::operator::item_line(&name, &report);
             checked.map_or(line.clone(), |checked| format!("{checked}. {line}"))

@@ -128,17 +128,16 @@ fn query(view: &ListView, after: Option<&str>) -> String {
     format!("/?{}", parts.join("&"))
 }
 
-/// Percent-encodes everything but unreserved characters (RFC 3986).
+/// Everything but RFC 3986's unreserved characters, percent-encoded.
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// A value for a URL path segment or query.
 pub fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    percent_encoding::utf8_percent_encode(value, NOT_UNRESERVED).to_string()
 }
 
 pub fn domain_list(view: &ListView) -> Markup {
