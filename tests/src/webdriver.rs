@@ -179,6 +179,16 @@ impl Browser {
         .await;
     }
 
+    /// Types `text` into a field, as the keyboard would.
+    pub async fn type_text(&self, element: &str, text: &str) {
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        )
+        .await;
+    }
+
     /// A PNG of the viewport, written to `path`.
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine;

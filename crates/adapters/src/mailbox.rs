@@ -53,6 +53,84 @@ impl Mailbox {
     }
 }
 
+/// A stored mail as the operator sees it without its body: its key, when
+/// SES stored it, its size and the outcome it was tagged with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedMail {
+    pub key: String,
+    pub stored_at: Option<time::OffsetDateTime>,
+    pub size: i64,
+    pub outcome: String,
+}
+
+impl Mailbox {
+    /// The newest mails under `prefix` tagged `outcome` (the console's
+    /// quarantined mails), newest first, at most `limit`: the newest
+    /// `look_at` keys are asked for their tags, never a body.
+    pub async fn latest_tagged(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        outcome: &str,
+        look_at: usize,
+        limit: usize,
+    ) -> Result<Vec<TaggedMail>, MailboxError> {
+        // S3 lists keys in key order (SES names them by message id), so
+        // the newest are found by their times, from a bounded listing.
+        let mut objects = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| MailboxError::Unavailable(describe(&e)))?;
+            for object in page.contents() {
+                if let Some(key) = object.key() {
+                    let stored_at = object
+                        .last_modified()
+                        .and_then(|t| std::time::SystemTime::try_from(*t).ok())
+                        .map(time::OffsetDateTime::from);
+                    objects.push((stored_at, key.to_owned(), object.size().unwrap_or_default()));
+                }
+            }
+            if objects.len() >= 10 * look_at {
+                break;
+            }
+        }
+        objects.sort_by_key(|o| std::cmp::Reverse(o.0));
+        let mut found = Vec::new();
+        for (stored_at, key, size) in objects.into_iter().take(look_at) {
+            let tags = self
+                .client
+                .get_object_tagging()
+                .bucket(bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(|e| MailboxError::Unavailable(describe(&e)))?;
+            let tagged = tags
+                .tag_set()
+                .iter()
+                .any(|t| t.key() == "outcome" && t.value() == outcome);
+            if tagged {
+                found.push(TaggedMail {
+                    key,
+                    stored_at,
+                    size,
+                    outcome: outcome.to_owned(),
+                });
+                if found.len() >= limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
 impl MailStore for Mailbox {
     async fn read(
         &self,

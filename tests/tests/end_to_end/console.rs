@@ -238,7 +238,8 @@ async fn the_console_lists_shows_and_retries_behind_its_guards() {
 }
 
 #[tokio::test]
-async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_request() {
+async fn in_a_real_browser_the_list_shows_the_domains_a_retry_sends_one_request_and_a_resolve_settles(
+) {
     assert!(
         webdriver::available(),
         "Debian's chromium and chromium-driver are needed: tests/browser.sh (the test command runs it)"
@@ -323,4 +324,235 @@ async fn in_a_real_browser_the_list_shows_the_domains_and_a_retry_sends_one_requ
     let said = browser.text(&result).await;
     assert!(said.contains("fails.com: accepted"), "{said}");
     assert_eq!(registrations(&w, "fails.com"), 2, "exactly one request");
+
+    // Failed again: the Attention page names it, and it is settled by
+    // hand through the resolve form (a select, a required text, a button).
+    w.wait_for_status("fails.com", "Error").await;
+    browser.open(&format!("{}/attention", console.base)).await;
+    let listed = browser.wait_for("#error a[href='/domain/fails.com']").await;
+    browser.click(&listed).await;
+    let resolve = browser
+        .wait_for("a[href='/domain/fails.com/resolve']")
+        .await;
+    browser.click(&resolve).await;
+    let reason = browser.wait_for("textarea[name='reason']").await;
+    browser.type_text(&reason, "registered after all").await;
+    let yes = browser.find("form button[type='submit']").await;
+    browser.click(&yes).await;
+    let result = browser.wait_for("p.notice[role='status']").await;
+    let said = browser.text(&result).await;
+    assert!(said.contains("Error → Registered"), "{said}");
+    assert_eq!(
+        text(&w.domain("fails.com").await.unwrap(), "status"),
+        "Registered"
+    );
+}
+
+/// Seeds a domain item as it is (outside the life cycle), as the sync or a
+/// lost mail would have left it.
+async fn seed(w: &World, record: registrar::DomainRecord) {
+    use registrar::ports::DomainStore;
+    w.store
+        .commit(&registrar::testing::seed(record, None))
+        .await
+        .unwrap();
+}
+
+/// One domain for each reason the Attention page names but `Error`: in
+/// flight three days, differing from InterNetX, not renewed, held.
+async fn seed_attention(w: &World) {
+    use registrar::testing::{in_flight_record, settled_as};
+    use registrar::{Operation, Status};
+    let now = time::OffsetDateTime::now_utc();
+    seed(
+        w,
+        in_flight_record(
+            "stuck.de",
+            Operation::Register,
+            "ib-STUCK-1",
+            now - time::Duration::days(3),
+        ),
+    )
+    .await;
+    let registered = |domain: &str| {
+        settled_as(
+            in_flight_record(domain, Operation::Register, "ib-SEEDED", now),
+            Status::Registered,
+        )
+    };
+    let mut drift = registered("drift.de");
+    drift.portfolio.drift = Some("name servers: InterNetX has ns9.elsewhere.net".into());
+    let mut lapse = registered("lapse.de");
+    lapse.portfolio.autorenew = Some(false);
+    lapse.portfolio.expires_at = Some("2027-01-15T00:00:00Z".into());
+    let mut held = registered("held.de");
+    held.portfolio.hold = Some(true);
+    held.portfolio.registry_status = Some("HOLD".into());
+    for record in [drift, lapse, held] {
+        seed(w, record).await;
+    }
+}
+
+/// The part of `page` from the element `id` on to the end of its section.
+fn section<'a>(page: &'a str, id: &str) -> &'a str {
+    let from = page
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no {id} in {page}"));
+    let rest = &page[from..];
+    &rest[..rest.find("</section>").unwrap_or(rest.len())]
+}
+
+#[tokio::test]
+async fn the_console_settles_answers_replays_and_shows_what_needs_attention() {
+    use super::transfer_out::{answered, policy, wait_for_event_lines};
+    let w = world_with_an_error_and_a_hostile_name().await;
+    seed_attention(&w).await;
+    // An outgoing transfer the operator is to answer (the sync only logs).
+    w.simulator.seed_domains(["asked.com".to_owned()]);
+    let (ok, _, err) = w.cli(&["import", "--account", "PROV-1", "--apply"]).await;
+    assert!(ok, "{err}");
+    w.simulator.start_transfer_out("asked.com", "greg").await;
+    wait_for_event_lines(&w, &["asked.com"]).await;
+    w.sync(policy(
+        registrar::workflows::sync::TransferOutPolicy::Operator,
+    ))
+    .await;
+    // A forged mail, kept and tagged; an event in the dead-letter queue.
+    let raw = std::fs::read(e2e::events_dir().join("mail/forged-plain-address.eml")).unwrap();
+    w.deliver_mail("inbound/console-forged.eml", &raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.mail_tag("inbound/console-forged.eml").await.as_deref(),
+        Some("quarantined")
+    );
+    let queue = w.stack.output("DeadLetterQueueUrl").to_owned();
+    aws_sdk_sqs::Client::new(&w.aws)
+        .send_message()
+        .queue_url(&queue)
+        .message_body(event("domain-requested-provider.json").to_string())
+        .send()
+        .await
+        .unwrap();
+
+    let console = Console::start(
+        &w,
+        &["--queue-url", &queue, "--mail-bucket", &w.mail_bucket],
+    )
+    .await;
+    let mut browser = Browser::new();
+    let (status, page, _) = browser.get(&console, "/attention").await;
+    assert_eq!(status, 200, "{page}");
+    for (id, domain) in [
+        ("error", "fails.com"),
+        ("stuck", "stuck.de"),
+        ("drift", "drift.de"),
+        ("lapsing", "lapse.de"),
+        ("hold", "held.de"),
+    ] {
+        let part = section(&page, id);
+        assert!(
+            part.contains(&format!("href=\"/domain/{domain}\"")),
+            "{domain} under {id}: {part}"
+        );
+        assert!(!part.contains("href=\"/domain/example.de\""), "{part}");
+    }
+    assert!(section(&page, "drift").contains("ns9.elsewhere.net"));
+    let dead = section(&page, "dead-letters-list");
+    assert!(dead.contains("DomainRequested"), "{dead}");
+    let mails = section(&page, "quarantined-mails");
+    assert!(
+        mails.contains("inbound/console-forged.eml") && mails.contains("outcome=quarantined"),
+        "{mails}"
+    );
+    assert!(
+        !page.contains("ib-CORPUS-07B") && !page.contains("AutoDNS S0101"),
+        "a mail's body never reaches the page"
+    );
+
+    // The dead letter replayed from the page, behind its confirmation.
+    let (_, confirm, _) = browser.get(&console, "/dead-letters/replay").await;
+    let token = csrf_of(&confirm);
+    let (status, _) = browser.post(&console, "/dead-letters/replay", None).await;
+    assert_eq!(status, 403);
+    assert!(w.domain("provider-example.net").await.is_none());
+    let (status, replayed) = browser
+        .post(&console, "/dead-letters/replay", Some(&token))
+        .await;
+    assert_eq!(status, 200, "{replayed}");
+    assert!(replayed.contains("replayed"), "{replayed}");
+    assert!(w.domain("provider-example.net").await.is_some());
+    let (_, page, _) = browser.get(&console, "/attention").await;
+    assert!(section(&page, "dead-letters").contains("Empty."), "{page}");
+
+    // Resolve: offered for the domain in Error, refused without a reason,
+    // then settled and logged with the operator's name.
+    let (_, page, _) = browser.get(&console, "/domain/fails.com").await;
+    assert!(
+        page.contains("href=\"/domain/fails.com/resolve\""),
+        "{page}"
+    );
+    assert!(!page.contains("/transfer-out"), "{page}");
+    let (_, confirm, _) = browser.get(&console, "/domain/fails.com/resolve").await;
+    assert!(confirm.contains("name=\"reason\""), "{confirm}");
+    let token = csrf_of(&confirm);
+    let (_, refused) = browser
+        .post(
+            &console,
+            "/domain/fails.com/resolve",
+            Some(&format!("{token}&target=Registered&reason=")),
+        )
+        .await;
+    assert!(refused.contains("Not resolved"), "{refused}");
+    assert_eq!(
+        text(&w.domain("fails.com").await.unwrap(), "status"),
+        "Error"
+    );
+    let (status, settled) = browser
+        .post(
+            &console,
+            "/domain/fails.com/resolve",
+            Some(&format!(
+                "{token}&target=Registered&reason=seen+registered+in+AutoDNS"
+            )),
+        )
+        .await;
+    assert_eq!(status, 200, "{settled}");
+    assert!(settled.contains("Error → Registered"), "{settled}");
+    assert_eq!(
+        text(&w.domain("fails.com").await.unwrap(), "status"),
+        "Registered"
+    );
+    assert!(w.log("fails.com").await.iter().any(|e| {
+        text(e, "action") == "operator.resolved"
+            && text(e, "message").contains("(console): seen registered in AutoDNS")
+    }));
+
+    // The outgoing transfer: offered, refused without the token, answered
+    // with a nack once.
+    let (_, page, _) = browser.get(&console, "/domain/asked.com").await;
+    assert!(
+        page.contains("href=\"/domain/asked.com/transfer-out\""),
+        "{page}"
+    );
+    let (_, confirm, _) = browser
+        .get(&console, "/domain/asked.com/transfer-out")
+        .await;
+    assert!(confirm.contains("value=\"fraud\""), "{confirm}");
+    let token = csrf_of(&confirm);
+    let (status, _) = browser
+        .post(&console, "/domain/asked.com/transfer-out", None)
+        .await;
+    assert_eq!(status, 403);
+    assert!(answered(&w, "asked.com").is_empty());
+    let (status, done) = browser
+        .post(
+            &console,
+            "/domain/asked.com/transfer-out",
+            Some(&format!("{token}&answer=nack&reason=fraud")),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("asked.com: accepted"), "{done}");
+    assert_eq!(answered(&w, "asked.com").len(), 1);
 }

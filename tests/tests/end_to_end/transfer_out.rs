@@ -11,7 +11,7 @@ use internetx_simulator::Scenario;
 use registrar::workflows::sync::{SyncPolicy, TransferOutPolicy};
 use serde_json::Value;
 
-fn policy(transfer_out: TransferOutPolicy) -> SyncPolicy {
+pub(crate) fn policy(transfer_out: TransferOutPolicy) -> SyncPolicy {
     SyncPolicy {
         page: 100,
         pages_per_run: 0,
@@ -22,7 +22,7 @@ fn policy(transfer_out: TransferOutPolicy) -> SyncPolicy {
 
 /// Waits until the mail function has turned the event mails into hints
 /// (one `mail.received` line on each domain).
-async fn wait_for_event_lines(w: &World, domains: &[&str]) {
+pub(crate) async fn wait_for_event_lines(w: &World, domains: &[&str]) {
     for _ in 0..100 {
         let mut all = true;
         for domain in domains {
@@ -39,7 +39,7 @@ async fn wait_for_event_lines(w: &World, domains: &[&str]) {
     panic!("the transfer_start mails of {domains:?} were not handled");
 }
 
-fn answered(w: &World, domain: &str) -> Vec<String> {
+pub(crate) fn answered(w: &World, domain: &str) -> Vec<String> {
     w.simulator
         .requests()
         .into_iter()

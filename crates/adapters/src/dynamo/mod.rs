@@ -67,7 +67,7 @@ impl DynamoStore {
 
     /// Every domain item (a scan: for the operator, never on a function's path).
     pub async fn domains(&self) -> Result<Vec<DomainRecord>, StoreError> {
-        self.scan_domains("", &[], usize::MAX, |_| true).await
+        self.scan_domains("", &[], &[], usize::MAX, |_| true).await
     }
 
     /// One page of the domain items that meet `filter`, in the table's own
@@ -130,6 +130,28 @@ impl DynamoStore {
         }
     }
 
+    /// The domain items an operator should look at (the console's
+    /// Attention page): in `Error`, differing from InterNetX, not renewed by
+    /// InterNetX, cancelled or held by the registry; at most `limit`. One
+    /// filtered scan, read when the page is asked for; operations stuck in
+    /// flight come from the in-flight index instead.
+    pub async fn attention(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
+        self.scan_domains(
+            "(#status = :error OR attribute_exists(drift) OR autorenew = :no \
+             OR attribute_exists(cancel_at) OR #hold = :yes)",
+            &[
+                (":error", s(registrar::Status::Error.as_str())),
+                (":no", AttributeValue::Bool(false)),
+                (":yes", AttributeValue::Bool(true)),
+            ],
+            // Both are DynamoDB reserved words.
+            &[("#status", "status"), ("#hold", "hold")],
+            limit,
+            |_| true,
+        )
+        .await
+    }
+
     /// How many domain items there are per status (a scan of the status
     /// attribute alone: the console's counts, cached by its caller).
     pub async fn status_counts(
@@ -163,6 +185,7 @@ impl DynamoStore {
         &self,
         condition: &str,
         values: &[(&str, AttributeValue)],
+        names: &[(&str, &str)],
         limit: usize,
         keep: impl Fn(&DomainRecord) -> bool,
     ) -> Result<Vec<DomainRecord>, StoreError> {
@@ -179,6 +202,9 @@ impl DynamoStore {
             .expression_attribute_values(":domain", AttributeValue::S("DOMAIN".into()));
         for (name, value) in values {
             scan = scan.expression_attribute_values(*name, value.clone());
+        }
+        for (placeholder, name) in names {
+            scan = scan.expression_attribute_names(*placeholder, *name);
         }
         let mut items = scan.into_paginator().items().send();
         let mut out = Vec::new();

@@ -129,8 +129,14 @@ impl PortfolioStore for DynamoStore {
     }
 
     async fn sealed(&self, limit: usize) -> Result<Vec<DomainRecord>, StoreError> {
-        self.scan_domains("attribute_exists(pending_auth_code)", &[], limit, |_| true)
-            .await
+        self.scan_domains(
+            "attribute_exists(pending_auth_code)",
+            &[],
+            &[],
+            limit,
+            |_| true,
+        )
+        .await
     }
 
     /// A scan, once per sweep (after every page of the list was read).
@@ -139,6 +145,7 @@ impl PortfolioStore for DynamoStore {
             .scan_domains(
                 "(attribute_not_exists(synced_at) OR synced_at < :before)",
                 &[(":before", s(before))],
+                &[],
                 limit,
                 held_by_account,
             )

@@ -30,21 +30,16 @@ enum Action {
 }
 
 /// What `dlq replay` runs dead letters through.
-struct Replayer {
+pub struct Replayer {
     registrar: GatewayRegistrar,
     /// Failed mails (S3 events) need the mail function's configuration;
     /// without it only they are left alone.
     mail: Result<InboundMail, String>,
 }
 
-pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
-    let url = args
-        .queue_url
-        .ok_or_else(|| CliError::Usage("no queue: pass --queue-url or set DLQ_URL".into()))?;
-    let queue = DeadLetterQueue::new(aws_sdk_sqs::Client::new(&ctx.aws), url);
-    let replayer = match args.action {
-        Action::List => None,
-        Action::Replay => Some(Replayer {
+impl Replayer {
+    pub async fn new(ctx: &Context) -> Result<Self, CliError> {
+        Ok(Self {
             registrar: ctx.gateway_app(true).await?,
             mail: match adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &ctx.aws)
                 .await
@@ -54,8 +49,37 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
                 }
                 Err(e) => Err(e.to_string()),
             },
-        }),
+        })
+    }
+}
+
+pub fn queue(ctx: &Context, url: String) -> DeadLetterQueue {
+    DeadLetterQueue::new(aws_sdk_sqs::Client::new(&ctx.aws), url)
+}
+
+pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
+    let url = args
+        .queue_url
+        .ok_or_else(|| CliError::Usage("no queue: pass --queue-url or set DLQ_URL".into()))?;
+    let replayer = match args.action {
+        Action::List => None,
+        Action::Replay => Some(Replayer::new(ctx).await?),
     };
+    for line in visit(&queue(ctx, url), replayer.as_ref()).await? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// Every message of the queue, one line each (and a line per mail a
+/// replay handled), ending with the count: listed and left visible again
+/// without a replayer, run through their workflow again with one (those
+/// that succeed leave the queue).
+pub async fn visit(
+    queue: &DeadLetterQueue,
+    replayer: Option<&Replayer>,
+) -> Result<Vec<String>, CliError> {
+    let mut lines = Vec::new();
     let mut seen = 0;
     let mut looked_at = Vec::new();
     loop {
@@ -68,26 +92,30 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
             // Read once: the label and the replay look at the same body.
             let event: Value = serde_json::from_str(&message.body).unwrap_or(Value::Null);
             let label = label(&message, &event);
-            let Some(replayer) = &replayer else {
-                println!("{seen:>4}  {label}");
+            let Some(replayer) = replayer else {
+                lines.push(format!("{seen:>4}  {label}"));
                 looked_at.push(message);
                 continue;
             };
-            match replay(replayer, &message.body, &event).await {
+            let mut handled = Vec::new();
+            match replay(replayer, &message.body, &event, &mut handled).await {
                 Ok(failed) => {
                     queue.delete(&message).await?;
-                    println!("{seen:>4}  {label}: replayed ({failed} item(s) failed, see their action logs)");
+                    lines.push(format!("{seen:>4}  {label}: replayed ({failed} item(s) failed, see their action logs)"));
                 }
-                Err(e) => println!("{seen:>4}  {label}: still failing, left in the queue: {e}"),
+                Err(e) => lines.push(format!(
+                    "{seen:>4}  {label}: still failing, left in the queue: {e}"
+                )),
             }
+            lines.append(&mut handled);
         }
     }
     // Listing only looked: the messages are visible again at once.
     for message in &looked_at {
         queue.release(message).await?;
     }
-    println!("{seen} message(s)");
-    Ok(())
+    lines.push(format!("{seen} message(s)"));
+    Ok(lines)
 }
 
 /// One line naming a dead letter: its event type, or what its body holds.
@@ -131,8 +159,14 @@ fn s3_objects(event: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
-/// A dead letter handled again; how many of its items failed for good.
-async fn replay(app: &Replayer, body: &str, event: &Value) -> Result<usize, String> {
+/// A dead letter handled again; how many of its items failed for good
+/// (a line for each mail handled is added to `lines`).
+async fn replay(
+    app: &Replayer,
+    body: &str,
+    event: &Value,
+    lines: &mut Vec<String>,
+) -> Result<usize, String> {
     let mails = s3_objects(event);
     if mails.is_empty() {
         let letter: DeadLetter = parse_dead_letter(body);
@@ -158,11 +192,11 @@ async fn replay(app: &Replayer, body: &str, event: &Value) -> Result<usize, Stri
             .handle_stored(&mail.mailbox, &bucket, &key)
             .await?
         {
-            println!(
+            lines.push(format!(
                 "        {key}: {} ({})",
                 verdict.outcome.as_str(),
                 printable(&verdict.reason, 300)
-            );
+            ));
             failed += usize::from(matches!(
                 verdict.outcome,
                 MailOutcome::Failed | MailOutcome::Quarantined

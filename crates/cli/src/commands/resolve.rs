@@ -2,8 +2,9 @@
 
 use registrar::lifecycle::{Lifecycle, NoticePolicy};
 use registrar::ports::SystemClock;
-use registrar::workflows::retry::resolve;
 use registrar::{DomainName, Status};
+
+use adapters::DynamoStore;
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -27,9 +28,25 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         .target
         .parse()
         .map_err(|e: registrar::status::UnknownName| CliError::Usage(e.to_string()))?;
-    let store = ctx.store()?;
+    let before = resolve(&ctx.store()?, &name, target, &args.operator, &args.reason).await?;
+    println!(
+        "{name}: {before} → {target} (logged as operator.resolved by {})",
+        args.operator
+    );
+    Ok(())
+}
+
+/// The settlement as the CLI and the console make it; the status the
+/// domain had. A refusal is an error with its reason.
+pub async fn resolve(
+    store: &DynamoStore,
+    name: &DomainName,
+    target: Status,
+    operator: &str,
+    reason: &str,
+) -> Result<Status, CliError> {
     let lifecycle = Lifecycle {
-        store: &store,
+        store,
         clock: &SystemClock,
         // A hand-made settlement owes the customer the same status mail.
         notices: NoticePolicy {
@@ -37,10 +54,5 @@ pub async fn run(ctx: &Context, args: Args) -> Result<(), CliError> {
         },
         cause: registrar::state_event::Cause::Operator,
     };
-    let before = resolve(&lifecycle, &name, target, &args.operator, &args.reason).await??;
-    println!(
-        "{name}: {before} → {target} (logged as operator.resolved by {})",
-        args.operator
-    );
-    Ok(())
+    Ok(registrar::workflows::retry::resolve(&lifecycle, name, target, operator, reason).await??)
 }

@@ -25,7 +25,7 @@ use crate::workflows::Registrar;
 mod doubles;
 mod gateway;
 
-pub use crate::lifecycle::{in_flight_record, seed};
+pub use crate::lifecycle::{in_flight_record, seed, settled_as};
 pub use doubles::{MemoryMailbox, RecordingBus, RecordingMailer, VecItemQueue};
 pub use gateway::{Script, ScriptedGateway, SCRIPTED_AUTH_CODE};
 

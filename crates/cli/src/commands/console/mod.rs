@@ -9,6 +9,8 @@
 //! token, confirmed on a page of its own first and carried out by the same
 //! workflow as the CLI's command.
 
+mod actions;
+mod attention;
 mod guard;
 mod pages;
 
@@ -18,11 +20,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use adapters::{DomainFilter, DynamoStore};
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Router};
+use axum::Router;
 use rand::RngCore;
 use registrar::ports::DomainStore;
 use registrar::{DomainName, Status};
@@ -30,7 +32,6 @@ use time::UtcOffset;
 
 use crate::context::Context;
 use crate::error::CliError;
-use guard::Session;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -51,6 +52,18 @@ pub struct Args {
     /// Domains per page.
     #[arg(long, default_value_t = 50)]
     page: usize,
+    /// The dead-letter queue the Attention page lists and replays (the
+    /// stack output DeadLetterQueueUrl).
+    #[arg(long, env = "DLQ_URL")]
+    queue_url: Option<String>,
+    /// The mail bucket whose quarantined mails the Attention page lists.
+    #[arg(long, env = "MAIL_BUCKET")]
+    mail_bucket: Option<String>,
+    #[arg(long, env = "INBOUND_PREFIX", default_value = "inbound/")]
+    inbound_prefix: String,
+    /// Who the console's settlements are logged as (default: $USER).
+    #[arg(long, env = "USER", default_value = "operator")]
+    operator: String,
 }
 
 fn parse_offset(value: &str) -> Result<UtcOffset, String> {
@@ -74,6 +87,21 @@ pub struct Console {
     /// The registrar actions go through, built (configuration and secrets
     /// read) on the first action, not on every one.
     gateway: tokio::sync::OnceCell<adapters::wiring::GatewayRegistrar>,
+    /// What a dead-letter replay runs through, built likewise.
+    replayer: tokio::sync::OnceCell<super::dlq::Replayer>,
+    queue: Option<adapters::queue::DeadLetterQueue>,
+    mail: Option<MailBucket>,
+    /// From when an operation in flight is stuck (the alarm's threshold).
+    stuck_after: time::Duration,
+    /// Logged as who settled a domain, with "(console)".
+    operator: String,
+}
+
+/// Where the quarantined mails are.
+struct MailBucket {
+    mailbox: adapters::mailbox::Mailbox,
+    bucket: String,
+    prefix: String,
 }
 
 const COUNTS_FOR: Duration = Duration::from_secs(60);
@@ -87,6 +115,23 @@ pub async fn run(ctx: Context, args: Args) -> Result<(), CliError> {
         );
     }
     let store = ctx.store()?;
+    let stuck_after =
+        adapters::config::reconcile_policy(&adapters::config::ProcessEnv)?.stuck_after;
+    let queue = args
+        .queue_url
+        .filter(|url| !url.is_empty())
+        .map(|url| super::dlq::queue(&ctx, url));
+    let mail = args
+        .mail_bucket
+        .filter(|bucket| !bucket.is_empty())
+        .map(|bucket| MailBucket {
+            mailbox: adapters::mailbox::Mailbox::new(adapters::wiring::s3_client(
+                &ctx.aws,
+                adapters::config::s3_force_path_style(&adapters::config::ProcessEnv),
+            )),
+            bucket,
+            prefix: args.inbound_prefix.clone(),
+        });
     let mut key = [0u8; 32];
     rand::rng().fill_bytes(&mut key);
     let console = Arc::new(Console {
@@ -99,6 +144,11 @@ pub async fn run(ctx: Context, args: Args) -> Result<(), CliError> {
         page: args.page.clamp(1, 500),
         counts: Mutex::new(None),
         gateway: tokio::sync::OnceCell::new(),
+        replayer: tokio::sync::OnceCell::new(),
+        queue,
+        mail,
+        stuck_after,
+        operator: format!("{} (console)", args.operator),
     });
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
@@ -125,7 +175,23 @@ fn router(console: Arc<Console>) -> Router {
         .route("/", get(list))
         .route("/style.css", get(style))
         .route("/domain/{name}", get(domain))
-        .route("/domain/{name}/retry", get(confirm_retry).post(retry))
+        .route("/attention", get(attention::attention))
+        .route(
+            "/dead-letters/replay",
+            get(attention::confirm_replay).post(attention::replay),
+        )
+        .route(
+            "/domain/{name}/retry",
+            get(actions::confirm_retry).post(actions::retry),
+        )
+        .route(
+            "/domain/{name}/resolve",
+            get(actions::confirm_resolve).post(actions::resolve),
+        )
+        .route(
+            "/domain/{name}/transfer-out",
+            get(actions::confirm_transfer_out).post(actions::transfer_out),
+        )
         .layer(axum::middleware::from_fn_with_state(
             console.clone(),
             guard::guard,
@@ -286,96 +352,7 @@ async fn domain(
         newest_first: q.order.as_deref() != Some("oldest"),
         read_only: console.read_only,
         zone: console.zone,
+        actions: actions::offered(&record, &log, time::OffsetDateTime::now_utc()),
     };
     page(&console, &record.domain_unicode, pages::domain_page(&view))
-}
-
-async fn confirm_retry(
-    State(console): State<Arc<Console>>,
-    Extension(session): Extension<Session>,
-    Path(name): Path<String>,
-) -> Response {
-    if console.read_only {
-        return failure(&console, StatusCode::FORBIDDEN, "The console is read-only.");
-    }
-    let Ok(name) = DomainName::parse(&name) else {
-        return failure(
-            &console,
-            StatusCode::NOT_FOUND,
-            "That is not a domain name.",
-        );
-    };
-    let record = match load(&console, name.ascii()).await {
-        Ok(record) => record,
-        Err(refused) => return refused,
-    };
-    let back = format!("/domain/{}", pages::percent_encode(name.ascii()));
-    let what = format!(
-        "{} is {}. Its last {} goes to InterNetX again with a new ctid — as `internetx-bridge retry {}` does: only if InterNetX cannot have it already; otherwise it is refused with the reason, and nothing is sent. \"Ask InterNetX first\" is `retry --force`: domain info is asked, and the retry goes only if InterNetX does not list the domain.",
-        record.domain_unicode,
-        record.status(),
-        record.operation.noun(),
-        name.ascii()
-    );
-    let csrf = guard::csrf_token(&console.key, &session.0);
-    page(
-        &console,
-        "Retry",
-        pages::confirm("Retry", &what, &format!("{back}/retry"), &csrf, &back),
-    )
-}
-
-#[derive(serde::Deserialize)]
-struct ActionForm {
-    #[serde(default)]
-    csrf: String,
-    /// `retry --force`: InterNetX's domain info is asked first.
-    #[serde(default)]
-    force: Option<String>,
-}
-
-async fn retry(
-    State(console): State<Arc<Console>>,
-    Extension(session): Extension<Session>,
-    Path(name): Path<String>,
-    Form(form): Form<ActionForm>,
-) -> Response {
-    if !guard::csrf_valid(&console.key, &session.0, &form.csrf) {
-        return guard::forged();
-    }
-    if console.read_only {
-        return failure(&console, StatusCode::FORBIDDEN, "The console is read-only.");
-    }
-    let Ok(name) = DomainName::parse(&name) else {
-        return failure(
-            &console,
-            StatusCode::NOT_FOUND,
-            "That is not a domain name.",
-        );
-    };
-    let back = format!("/domain/{}", pages::percent_encode(name.ascii()));
-    let app = match console
-        .gateway
-        .get_or_try_init(|| console.ctx.gateway_app(true))
-        .await
-    {
-        Ok(app) => app,
-        Err(e) => {
-            return failure(
-                &console,
-                StatusCode::SERVICE_UNAVAILABLE,
-                &format!("the gateway's configuration is incomplete: {e}"),
-            )
-        }
-    };
-    let force = form.force.is_some();
-    let message = match super::retry::retry(app, &name, force, false).await {
-        Ok((checked, report)) => {
-            let line = crate::operator::item_line(&name, &report);
-            checked.map_or(line.clone(), |checked| format!("{checked}. {line}"))
-        }
-        Err(e) => format!("Not retried: {e}"),
-    };
-    eprintln!("console: retry {name}: {message}");
-    page(&console, "Retry", pages::outcome("Retry", &message, &back))
 }

@@ -44,6 +44,7 @@ pub fn layout(title: &str, read_only: bool, zone: UtcOffset, body: Markup) -> Ma
                 header {
                     nav aria-label="main" {
                         a href="/" { "Domains" }
+                        a href="/attention" { "Attention" }
                     }
                 }
                 main { (body) }
@@ -89,7 +90,7 @@ pub fn local(at: &str, zone: UtcOffset) -> String {
     }
 }
 
-fn status_badge(status: Status) -> Markup {
+pub fn status_badge(status: Status) -> Markup {
     html! { span class={"status s-" (status.as_str())} { (status.as_str()) } }
 }
 
@@ -206,6 +207,9 @@ pub struct DomainView<'a> {
     pub newest_first: bool,
     pub read_only: bool,
     pub zone: UtcOffset,
+    /// The actions this domain offers: the path under its page, and what
+    /// the link says.
+    pub actions: Vec<(&'static str, String)>,
 }
 
 pub fn domain_page(view: &DomainView) -> Markup {
@@ -280,11 +284,12 @@ pub fn domain_page(view: &DomainView) -> Markup {
                 }
             }
         }
-        @if !view.read_only && r.status() == Status::Error {
+        @if !view.read_only && !view.actions.is_empty() {
             h2 { "Actions" }
-            p {
-                a href={(path) "/retry"} { "Retry the " (r.operation.noun()) }
-                " — asks for confirmation first."
+            ul class="actions" {
+                @for (action, label) in &view.actions {
+                    li { a href={(path) "/" (action)} { (label) } " — asks for confirmation first." }
+                }
             }
         }
         h2 { "Action log" }
@@ -317,18 +322,62 @@ pub fn domain_page(view: &DomainView) -> Markup {
     }
 }
 
-/// The confirmation of an action: what will happen, and the form that does it.
-pub fn confirm(title: &str, what: &str, action: &str, csrf: &str, back: &str) -> Markup {
+/// The confirmation of an action: what will happen, and the form that
+/// does it (its own `fields` and `buttons` beside the session's token).
+pub fn confirm(
+    title: &str,
+    what: &str,
+    form: (&str, &str),
+    fields: Markup,
+    buttons: Markup,
+    back: &str,
+) -> Markup {
+    let (action, csrf) = form;
     html! {
         h1 { (title) }
         p class="notice" { (what) }
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
-            button type="submit" { "Yes, " (title.to_lowercase()) }
-            " "
-            button type="submit" name="force" value="1" { "Ask InterNetX first, then " (title.to_lowercase()) }
-            " "
-            a href=(back) { "Cancel" }
+            (fields)
+            p {
+                (buttons)
+                " "
+                a href=(back) { "Cancel" }
+            }
+        }
+    }
+}
+
+/// The one button of a confirmation.
+pub fn yes(title: &str) -> Markup {
+    html! { button type="submit" { "Yes, " (title.to_lowercase()) } }
+}
+
+/// `resolve`'s fields: the status to settle on and why.
+pub fn resolve_fields(targets: &[Status]) -> Markup {
+    html! {
+        p { label { "Settle as " select name="target" required {
+            @for status in targets { option value=(status.as_str()) { (status.as_str()) } }
+        } } }
+        p { label { "Why (logged with your name) " br;
+            textarea name="reason" rows="3" cols="40" required {}
+        } }
+    }
+}
+
+/// `transfer-out`'s fields: ack, or nack with one of InterNetX's reasons.
+pub fn transfer_out_fields() -> Markup {
+    html! {
+        fieldset {
+            legend { "Answer" }
+            p { label { input type="radio" name="answer" value="ack" required; " Acknowledge: let the domain go" } }
+            p { label { input type="radio" name="answer" value="nack"; " Refuse (nack), because of " }
+                select name="reason" aria-label="nack reason" {
+                    @for reason in internetx::NackReason::ALL {
+                        option value=(reason.name()) { (reason.number()) " (" (reason.name()) ")" }
+                    }
+                }
+            }
         }
     }
 }
@@ -338,7 +387,11 @@ pub fn outcome(title: &str, message: &str, back: &str) -> Markup {
     html! {
         h1 { (title) }
         p class="notice" role="status" { (message) }
-        p { a href=(back) { @if back == "/" { "Back to the domains" } @else { "Back to the domain" } } }
+        p { a href=(back) {
+            @if back == "/" { "Back to the domains" }
+            @else if back.starts_with("/domain/") { "Back to the domain" }
+            @else { "Back" }
+        } }
     }
 }
 
