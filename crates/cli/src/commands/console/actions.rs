@@ -80,6 +80,19 @@ pub(super) fn refused(console: &Console, session: &Session, csrf: &str) -> Optio
     read_only(console)
 }
 
+/// The domain a POST acts on, once its token and the console allow it.
+fn acting(
+    console: &Console,
+    session: &Session,
+    csrf: &str,
+    name: &str,
+) -> Result<DomainName, Box<Response>> {
+    if let Some(refusal) = refused(console, session, csrf) {
+        return Err(Box::new(refusal));
+    }
+    domain_of(console, name)
+}
+
 /// The domain's page, where an action's outcome links back to.
 fn back(name: &DomainName) -> String {
     format!("/domain/{}", pages::percent_encode(name.ascii()))
@@ -180,10 +193,7 @@ pub async fn retry(
     Path(name): Path<String>,
     Form(form): Form<RetryForm>,
 ) -> Response {
-    if let Some(refused) = refused(&console, &session, &form.csrf) {
-        return refused;
-    }
-    let name = match domain_of(&console, &name) {
+    let name = match acting(&console, &session, &form.csrf, &name) {
         Ok(name) => name,
         Err(refused) => return *refused,
     };
@@ -236,10 +246,7 @@ pub async fn resolve(
     Path(name): Path<String>,
     Form(form): Form<ResolveForm>,
 ) -> Response {
-    if let Some(refused) = refused(&console, &session, &form.csrf) {
-        return refused;
-    }
-    let name = match domain_of(&console, &name) {
+    let name = match acting(&console, &session, &form.csrf, &name) {
         Ok(name) => name,
         Err(refused) => return *refused,
     };
@@ -307,10 +314,7 @@ pub async fn transfer_out(
     Path(name): Path<String>,
     Form(form): Form<TransferOutForm>,
 ) -> Response {
-    if let Some(refused) = refused(&console, &session, &form.csrf) {
-        return refused;
-    }
-    let name = match domain_of(&console, &name) {
+    let name = match acting(&console, &session, &form.csrf, &name) {
         Ok(name) => name,
         Err(refused) => return *refused,
     };

@@ -27,8 +27,11 @@ use world::{History, Violation};
 /// naming another ctid than its token's applied (the CONTRACT.md §4
 /// quarantine undone); 25 — a refused transfer-out answer rewriting
 /// `last_error` (N10 undone); 22976 — an operator's own `resolve --as
-/// Error` of a transfer-out answer, which invariant 8 must allow.
-const REGRESSIONS: &[u64] = &[1, 5, 25, 22976];
+/// Error` of a transfer-out answer, which invariant 8 must allow; 33 — a
+/// verification resend sent without its 15-minute hold per owner handle
+/// (invariant 1, the model's `0349` window). The first four were found
+/// before resends were generated, which shifted every seed's history.
+const REGRESSIONS: &[u64] = &[1, 5, 25, 33, 22976];
 
 fn run_seed(seed: u64, verbose: bool) -> Result<usize, Violation> {
     let runtime = tokio::runtime::Builder::new_current_thread()

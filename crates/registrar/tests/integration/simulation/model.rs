@@ -16,7 +16,13 @@
 //! - auth codes come in the `0113001` answer (`status/object` of type
 //!   `authinfo`, AuthInfo1 Create help page); a cancelation at expiry
 //!   answers `N0103101` and shows in domain info's `<cancelation>`;
-//! - an outgoing-transfer answer with nothing pending is refused (`E0106`).
+//! - an outgoing-transfer answer with nothing pending is refused (`E0106`);
+//! - a new gTLD owner must verify their address (ICANN RAA 2013, Whois
+//!   Accuracy Program Specification; InterNetX's OCVAL help page): domain
+//!   info names the owner handle (`ownerc`), `0344` tells the handle's
+//!   verification (`PENDING`, `FAILED`, `SUCCESS`), `0349` sends the mail
+//!   again, refused for a verified or unknown handle. Two owners share a
+//!   handle across domains here, as one InterNetX contact serves many.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -24,6 +30,7 @@ use std::sync::Mutex;
 use internetx::response::parse_answer;
 use internetx::{Exchange, GatewayError, Task, TaskKind};
 use registrar::ports::Gateway;
+use time::OffsetDateTime;
 
 use crate::simulation::rng::Rng;
 
@@ -102,7 +109,29 @@ pub struct State {
     pub operations: usize,
     /// Domains transferred away whose `domain_away` mail is owed.
     pub mails_away: Vec<String>,
+    /// The owner handle (`ownerc`) of each held gTLD domain.
+    pub owners: BTreeMap<String, String>,
+    /// Each owner handle's verification: `PENDING`, `FAILED` or `SUCCESS`.
+    pub verifications: BTreeMap<String, &'static str>,
+    /// Verification resends (`0349`) processed: handle, when, ctid.
+    pub resends: Vec<(String, OffsetDateTime, String)>,
+    /// The history's time, as the connector's clock has it.
+    pub now: Option<OffsetDateTime>,
     next_stid: u64,
+}
+
+/// How often the connector may ask for a handle's verification mail again
+/// (CONTRACT.md §1, `VerificationResendRequested`).
+pub const RESEND_INTERVAL: time::Duration = time::Duration::minutes(15);
+
+/// The owner handle InterNetX gives a gTLD domain's owner: one contact
+/// for the `.com` and `.org` names, another for `.net`.
+fn owner_of(domain: &str) -> Option<&'static str> {
+    match domain.rsplit('.').next() {
+        Some("com" | "org") => Some("OWN-1001"),
+        Some("net") => Some("OWN-1002"),
+        _ => None,
+    }
 }
 
 pub struct Model {
@@ -183,16 +212,41 @@ impl Model {
                         st.held.insert(job.domain.clone(), cancel);
                     }
                 }
+                if matches!(job.kind, JobKind::Register | JobKind::Transfer) {
+                    if let Some(handle) = owner_of(&job.domain) {
+                        st.owners.insert(job.domain.clone(), handle.to_owned());
+                        // A new owner verifies; one known already may have.
+                        let state = if self.roll(70) { "PENDING" } else { "SUCCESS" };
+                        st.verifications.entry(handle.to_owned()).or_insert(state);
+                    }
+                }
             }
             let prefix = if job.succeeds { "S" } else { "E" };
             owed.push(mail(&job, &format!("{prefix}{code}"), job.succeeds));
         }
         st.mails.extend(owed);
+        // Owners verify, or let the window pass (15 days: slowly, in steps).
+        let handles: Vec<String> = st.verifications.keys().cloned().collect();
+        for handle in handles {
+            let next = match st.verifications.get(&handle) {
+                Some(&"PENDING") if self.roll(3) => "SUCCESS",
+                Some(&"PENDING") if self.roll(3) => "FAILED",
+                _ => continue,
+            };
+            st.verifications.insert(handle, next);
+        }
+    }
+
+    /// The history's clock, for the resends' times.
+    pub fn set_now(&self, now: OffsetDateTime) {
+        self.lock().now = Some(now);
     }
 
     /// Another registrar takes a held domain (a transfer away).
     pub fn transfer_away(&self, domain: &str) -> bool {
-        self.lock().held.remove(domain).is_some()
+        let mut st = self.lock();
+        st.owners.remove(domain);
+        st.held.remove(domain).is_some()
     }
 
     fn running(&self, st: &State, domain: &str, kinds: &[JobKind]) -> bool {
@@ -287,12 +341,39 @@ impl Model {
             TaskKind::TransferOutAnswer { .. } | TaskKind::TransferOutInfo { .. } => {
                 return Ok(format!("<response><result><status><code>E0106</code><text>No outgoing transfer pending.</text><type>error</type></status></result><stid>{stid}</stid></response>"));
             }
-            // The random histories' owners need no verification (NOT_SET):
-            // the verification life cycle is the end-to-end test's.
-            TaskKind::VerificationInfo { .. }
-            | TaskKind::VerificationStart { .. }
-            | TaskKind::VerificationResend { .. } => {
-                let xml = format!("<response><result><data/><status><code>S{code}</code><text>Done.</text><type>success</type></status></result><stid>{stid}</stid></response>");
+            TaskKind::VerificationInfo { handle, .. }
+            | TaskKind::VerificationStart { handle, .. } => {
+                let Some(state) = st.verifications.get(handle).copied() else {
+                    return Ok(refused("Handle not found."));
+                };
+                let xml = verification_info(&st, handle, state, &stid);
+                return self.lost_or(fault, xml);
+            }
+            TaskKind::VerificationResend { handle, .. } => {
+                let now = st.now.unwrap_or(OffsetDateTime::UNIX_EPOCH);
+                if let Some((_, at, ctid)) = st
+                    .resends
+                    .iter()
+                    .rev()
+                    .find(|(h, at, _)| h == handle && now - *at < RESEND_INTERVAL)
+                {
+                    let double = format!(
+                        "verification resend for handle {handle} (ctid {}) {} min after the last (ctid {ctid}): at most one per {} min",
+                        task.ctid,
+                        (now - *at).whole_minutes(),
+                        RESEND_INTERVAL.whole_minutes()
+                    );
+                    st.doubles.push(double);
+                }
+                st.resends.push((handle.clone(), now, task.ctid.clone()));
+                match st.verifications.get(handle).copied() {
+                    Some("PENDING" | "FAILED") => {
+                        st.verifications.insert(handle.clone(), "PENDING");
+                    }
+                    Some(_) => return Ok(refused("The contact is verified already.")),
+                    None => return Ok(refused("Handle not found.")),
+                }
+                let xml = format!("<response><result><status><code>S0349</code><text>Verification mail sent again.</text><type>success</type></status></result><stid>{stid}</stid></response>");
                 return self.lost_or(fault, xml);
             }
             TaskKind::DomainInfo { .. } | TaskKind::DomainList { .. } => unreachable!(),
@@ -350,7 +431,12 @@ impl Model {
         } else {
             ""
         };
-        Some(format!("<domain><name>{name}</name><status>{status}</status><created>2026-11-01 10:00:00</created><expire>2027-11-01 10:00:00</expire><payable>2027-11-01 10:00:00</payable><registry_status>ACTIVE</registry_status>{cancel}</domain>"))
+        let owner = st
+            .owners
+            .get(name)
+            .map(|h| format!("<ownerc>{h}</ownerc>"))
+            .unwrap_or_default();
+        Some(format!("<domain><name>{name}</name><status>{status}</status><created>2026-11-01 10:00:00</created><expire>2027-11-01 10:00:00</expire><payable>2027-11-01 10:00:00</payable><registry_status>ACTIVE</registry_status>{owner}{cancel}</domain>"))
     }
 
     fn domain_info(&self, name: &str) -> String {
@@ -372,6 +458,18 @@ impl Model {
             .collect();
         format!("<response><result><data><summary>{}</summary>{blocks}</data><status><code>S0105</code><text>Listed.</text><type>success</type></status></result><stid>list</stid></response>", names.len())
     }
+}
+
+/// `0344`'s answer, in the snake-case spelling the connector reads (the
+/// XML form is not published: see `crates/internetx/src/verification.rs`).
+fn verification_info(st: &State, handle: &str, state: &str, stid: &str) -> String {
+    let domains: String = st
+        .owners
+        .iter()
+        .filter(|(_, h)| h.as_str() == handle)
+        .map(|(d, _)| format!("<domain><name>{d}</name><status>{state}</status><deactivation>2026-12-20 10:00:00</deactivation></domain>"))
+        .collect();
+    format!("<response><result><data><handle_verification><handle><id>{handle}</id></handle><status>{state}</status><domains>{domains}</domains><verification_mails><verification_mail><status>SENT</status><email>erika@example.de</email><sent>2026-12-01 10:00:00</sent></verification_mail></verification_mails></handle_verification></data><status><code>S0344</code><text>Contact verification inquired successfully.</text><type>success</type></status></result><stid>{stid}</stid></response>")
 }
 
 fn mail(job: &Job, code: &str, success: bool) -> OwedMail {

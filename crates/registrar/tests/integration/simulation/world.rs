@@ -108,6 +108,9 @@ pub struct History<'a> {
     verbose: bool,
     /// How this history's sync answers reported outgoing transfers.
     sync_policy: SyncPolicy,
+    /// Verification resends (`0349`) each request id caused, redeliveries
+    /// included: one at most.
+    resent: BTreeMap<String, usize>,
 }
 
 const RECONCILE: ReconcilePolicy = ReconcilePolicy {
@@ -127,6 +130,7 @@ impl<'a> History<'a> {
         };
         let model = Model::new(seed, variant);
         let clock = TestClock::default();
+        model.set_now(registrar::ports::Clock::now(&clock));
         let sync_policy = SyncPolicy {
             transfer_out: match rng.below(3) {
                 0 => TransferOutPolicy::Operator,
@@ -183,6 +187,7 @@ impl<'a> History<'a> {
             verbose,
             rng,
             sync_policy,
+            resent: BTreeMap::new(),
         };
         let steps = 40 + history.rng.below(60);
         for _ in 0..steps {
@@ -301,6 +306,24 @@ impl<'a> History<'a> {
                 before = self.before(Input::Trusted);
                 self.operator().await?;
             }
+            97..=98 => {
+                // An owner who must verify asks for the mail again, often
+                // twice in a row, or for two domains of one handle.
+                for _ in 0..1 + usize::from(self.rng.chance(50)) {
+                    let Some((domain, account)) = self.awaiting_verification() else {
+                        break;
+                    };
+                    let detail = json!({"request_id": format!("REQ-{}", self.next()),
+                        "domain": domain, "account": Self::account_json(account)});
+                    let before = self.before(Input::Event(account));
+                    self.send_event("VerificationResendRequested", &detail, &before)
+                        .await?;
+                    self.events
+                        .push(("VerificationResendRequested".into(), detail));
+                    self.after(&before)?;
+                }
+                return Ok(());
+            }
             _ => {
                 before = self.before(Input::Trusted);
                 let domain = *self.rng.pick(&DOMAINS);
@@ -347,6 +370,30 @@ impl<'a> History<'a> {
 
     fn account(&mut self) -> Account {
         *self.rng.pick(&ACCOUNTS)
+    }
+
+    /// A domain whose owner the table has as pending or failed
+    /// verification, and its account (now and then: `None`).
+    fn awaiting_verification(&mut self) -> Option<(String, Account)> {
+        use registrar::record::Verification;
+        let waiting: Vec<(String, Account)> = self
+            .records()
+            .into_values()
+            .filter(|r| {
+                matches!(
+                    r.portfolio.owner_verification,
+                    Some(Verification::Pending | Verification::Failed)
+                )
+            })
+            .filter_map(|r| {
+                let account = ACCOUNTS.iter().copied().find(|a| a.id == r.account_id)?;
+                Some((r.domain, account))
+            })
+            .collect();
+        if waiting.is_empty() || self.rng.chance(20) {
+            return None;
+        }
+        Some(self.rng.pick(&waiting).clone())
     }
 
     fn account_json(account: Account) -> Value {
@@ -432,7 +479,19 @@ impl<'a> History<'a> {
                             "TransferLockChangeRequested"
                         }
                     },
-                    8 => "AuthCodeRequested",
+                    8 if self.rng.chance(50) => "AuthCodeRequested",
+                    8 => {
+                        // Mostly for an owner the table says must verify,
+                        // from the domain's own account: those are sent.
+                        if let Some((domain, owner)) = self.awaiting_verification() {
+                            detail["domain"] = json!(domain);
+                            if self.rng.chance(80) {
+                                detail["account"] = Self::account_json(owner);
+                                return ("VerificationResendRequested".into(), detail, owner);
+                            }
+                        }
+                        "VerificationResendRequested"
+                    }
                     _ => {
                         detail["contacts"] = json!({"admin": {"handle": format!("H-{id}")}});
                         "ContactsChangeRequested"
@@ -458,6 +517,7 @@ impl<'a> History<'a> {
             }
         };
         self.arm_faults();
+        let resends = self.model.lock().resends.len();
         let queued = detail_type == "OrderPaid" && self.rng.chance(50);
         let report = if queued {
             match &event {
@@ -472,6 +532,18 @@ impl<'a> History<'a> {
         let died = self.disarm();
         self.report(&report);
         self.check_binding(before, &report)?;
+        let sent = self.model.lock().resends.len() - resends;
+        if sent > 0 {
+            let request = reference(detail);
+            let total = self.resent.entry(request.clone()).or_insert(0);
+            *total += sent;
+            if *total > 1 {
+                let total = *total;
+                return Err(self.violation(format!(
+                    "1 (exactly once): request {request} sent {total} verification resends (0349)"
+                )));
+            }
+        }
         if (died || !report.transient.is_empty()) && self.rng.chance(80) {
             // EventBridge delivers it again.
             self.events.push((detail_type.to_owned(), detail.clone()));
@@ -671,6 +743,7 @@ impl<'a> History<'a> {
     async fn time_passes(&mut self) -> Result<(), Violation> {
         let minutes = *self.rng.pick(&[15, 60, 6 * 60, 2 * 24 * 60, 8 * 24 * 60]);
         self.clock.advance(Duration::minutes(minutes));
+        self.model.set_now(registrar::ports::Clock::now(self.clock));
         // InterNetX's jobs go on meanwhile: most end within hours, a few
         // (a slow registry) take days.
         let ticks = match minutes {
@@ -841,6 +914,7 @@ impl<'a> History<'a> {
             }
             let before = self.before(Input::Trusted);
             self.clock.advance(Duration::days(3));
+            self.model.set_now(registrar::ports::Clock::now(self.clock));
             let r = self.app.reconcile(RECONCILE, Deadline::none()).await;
             self.note(format!(
                 "reconcile: {:?}",
