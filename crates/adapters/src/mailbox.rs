@@ -17,16 +17,20 @@ impl Mailbox {
     }
 }
 
+/// One listed object: when it was stored, its key, its size.
+type Listed = (Option<time::OffsetDateTime>, String, i64);
+
 impl Mailbox {
-    /// Keys under `prefix` stored at or after `since` (at most `limit`).
-    pub async fn keys_since(
+    /// The objects under `prefix` in S3's (key) order, page by page through
+    /// the SDK's paginator, until `enough` says the ones kept so far do.
+    async fn list(
         &self,
         bucket: &str,
         prefix: &str,
-        since: std::time::SystemTime,
-        limit: usize,
-    ) -> Result<Vec<String>, MailboxError> {
-        let mut keys = Vec::new();
+        keep: impl Fn(&Listed) -> bool,
+        enough: impl Fn(usize) -> bool,
+    ) -> Result<Vec<Listed>, MailboxError> {
+        let mut listed = Vec::new();
         let mut pages = self
             .client
             .list_objects_v2()
@@ -37,19 +41,41 @@ impl Mailbox {
         while let Some(page) = pages.next().await {
             let page = page.map_err(|e| MailboxError::Unavailable(describe(&e)))?;
             for object in page.contents() {
-                let recent = object
+                let Some(key) = object.key() else { continue };
+                let stored_at = object
                     .last_modified()
                     .and_then(|t| std::time::SystemTime::try_from(*t).ok())
-                    .is_some_and(|t| t >= since);
-                if let (true, Some(key)) = (recent, object.key()) {
-                    keys.push(key.to_owned());
-                    if keys.len() >= limit {
-                        return Ok(keys);
+                    .map(time::OffsetDateTime::from);
+                let entry = (stored_at, key.to_owned(), object.size().unwrap_or_default());
+                if keep(&entry) {
+                    listed.push(entry);
+                    if enough(listed.len()) {
+                        return Ok(listed);
                     }
                 }
             }
         }
-        Ok(keys)
+        Ok(listed)
+    }
+
+    /// Keys under `prefix` stored at or after `since` (at most `limit`).
+    pub async fn keys_since(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        since: std::time::SystemTime,
+        limit: usize,
+    ) -> Result<Vec<String>, MailboxError> {
+        let since = time::OffsetDateTime::from(since);
+        let listed = self
+            .list(
+                bucket,
+                prefix,
+                |(at, _, _)| at.is_some_and(|t| t >= since),
+                |n| n >= limit,
+            )
+            .await?;
+        Ok(listed.into_iter().map(|(_, key, _)| key).collect())
     }
 }
 
@@ -77,29 +103,9 @@ impl Mailbox {
     ) -> Result<Vec<TaggedMail>, MailboxError> {
         // S3 lists keys in key order (SES names them by message id), so
         // the newest are found by their times, from a bounded listing.
-        let mut objects = Vec::new();
-        let mut pages = self
-            .client
-            .list_objects_v2()
-            .bucket(bucket)
-            .prefix(prefix)
-            .into_paginator()
-            .send();
-        while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| MailboxError::Unavailable(describe(&e)))?;
-            for object in page.contents() {
-                if let Some(key) = object.key() {
-                    let stored_at = object
-                        .last_modified()
-                        .and_then(|t| std::time::SystemTime::try_from(*t).ok())
-                        .map(time::OffsetDateTime::from);
-                    objects.push((stored_at, key.to_owned(), object.size().unwrap_or_default()));
-                }
-            }
-            if objects.len() >= 10 * look_at {
-                break;
-            }
-        }
+        let mut objects = self
+            .list(bucket, prefix, |_| true, |n| n >= 10 * look_at)
+            .await?;
         objects.sort_by_key(|o| std::cmp::Reverse(o.0));
         let mut found = Vec::new();
         for (stored_at, key, size) in objects.into_iter().take(look_at) {
