@@ -62,7 +62,9 @@ struct Recorder {
 impl Recorder {
     fn new(endpoint: &str) -> Self {
         Self {
-            http: reqwest::Client::new(),
+            http: internetx::https::client_builder()
+                .build()
+                .expect("a client"),
             endpoint: endpoint.to_owned(),
         }
     }

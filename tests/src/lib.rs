@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use adapters::dynamo::layout::domain_pk;
 use adapters::{Config, DynamoStore, MailConfig};
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_dynamodb::types::AttributeValue;
 pub use function_env::FunctionEnv;
 use internetx_simulator::{Fault, MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
@@ -272,7 +272,7 @@ impl Moto {
     }
 
     pub async fn sdk_config(&self) -> SdkConfig {
-        aws_config::defaults(BehaviorVersion::latest())
+        adapters::aws::defaults()
             .endpoint_url(&self.endpoint)
             .region(aws_config::Region::new("us-east-1"))
             .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(

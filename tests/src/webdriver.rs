@@ -38,7 +38,9 @@ impl Browser {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start chromedriver (tests/browser.sh installs it)");
-        let http = reqwest::Client::new();
+        let http = internetx::https::client_builder()
+            .build()
+            .expect("a client");
         let base = format!("http://127.0.0.1:{port}");
         let capabilities = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",

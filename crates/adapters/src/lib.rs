@@ -6,6 +6,7 @@
 //! metrics,
 //! and [`wiring`], the one composition root.
 
+pub mod aws;
 pub mod bus;
 pub mod config;
 pub mod dynamo;

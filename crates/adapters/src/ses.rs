@@ -143,6 +143,7 @@ mod tests {
         });
         let aws = SdkConfig::builder()
             .behavior_version(aws_config::BehaviorVersion::latest())
+            .http_client(crate::aws::https_client())
             .region(aws_config::Region::new("eu-central-1"))
             .endpoint_url(url)
             .credentials_provider(

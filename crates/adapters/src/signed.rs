@@ -208,7 +208,7 @@ async fn attempt_once(
 /// status mails) keeps one, so its connections are reused instead of a TLS
 /// handshake per call.
 pub fn client() -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
+    internetx::https::client_builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))
         .build()

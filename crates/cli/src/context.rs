@@ -16,7 +16,7 @@ pub struct Context {
 impl Context {
     pub async fn load(table: Option<String>) -> Self {
         Self {
-            aws: aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await,
+            aws: adapters::aws::load().await,
             table,
         }
     }

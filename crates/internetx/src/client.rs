@@ -184,7 +184,7 @@ impl std::fmt::Debug for GatewayClient {
 
 impl GatewayClient {
     pub fn new(config: ClientConfig, envelope: Envelope) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
+        let http = crate::https::client_builder()
             .connect_timeout(config.connect_timeout)
             .timeout(config.timeout)
             .user_agent(concat!("internetx-bridge/", env!("CARGO_PKG_VERSION")))

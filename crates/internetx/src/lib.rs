@@ -15,6 +15,8 @@
 pub mod authinfo;
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
+pub mod https;
 pub mod mail;
 pub mod nack_reason;
 pub mod notification;

@@ -169,7 +169,9 @@ impl MailDelivery {
                 let _ = tx.send(event);
             }
             Notify::Invoke(url) => {
-                reqwest::Client::new()
+                internetx::https::client_builder()
+                    .build()
+                    .map_err(|e| format!("an HTTP client: {e}"))?
                     .post(url)
                     .header("content-type", "application/json")
                     .body(event.to_string())

@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use aws_smithy_http_client::tls::{rustls_provider::CryptoMode, Provider};
 use clap::{Parser, ValueEnum};
 use internetx_simulator::{MailDelivery, MailFormat, Notify, Simulator, SimulatorConfig};
 
@@ -87,7 +88,15 @@ async fn main() -> std::io::Result<()> {
         config.renewal = internetx_simulator::RenewalMode::AutoDelete;
     }
     if let Some(bucket) = args.mail_bucket {
-        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        // The SDK crates have no default HTTPS client here (the workspace's
+        // Cargo.toml): the SDK's own, on ring, as `adapters::aws` names it.
+        let https = aws_smithy_http_client::Builder::new()
+            .tls_provider(Provider::Rustls(CryptoMode::Ring))
+            .build_https();
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(https)
+            .load()
+            .await;
         let s3 = aws_sdk_s3::Client::from_conf(
             aws_sdk_s3::config::Builder::from(&aws)
                 .force_path_style(std::env::var_os("AWS_ENDPOINT_URL").is_some())

@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = adapters::aws::load().await;
     let config = adapters::Config::from_env(&adapters::config::ProcessEnv, &aws).await?;
     // It may seal an auth code: only under the sealing key (N14).
     config.require_sealing()?;

@@ -4,7 +4,7 @@ use lambda_runtime::{run, service_fn, Error, LambdaEvent};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = adapters::aws::load().await;
     let config = adapters::MailConfig::from_env(&adapters::config::ProcessEnv, &aws).await?;
     let app = adapters::wiring::inbound_mail(&config, &aws)?;
     let metrics = adapters::metrics::Metrics::from_env("inbound-mail");

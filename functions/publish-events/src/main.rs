@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = adapters::aws::load().await;
     let config = adapters::PublishConfig::from_env(&adapters::config::ProcessEnv)?;
     let app = adapters::wiring::publish_events(&config, &aws);
     let metrics = adapters::metrics::Metrics::from_env("publish-events");

@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = adapters::aws::load().await;
     let env = adapters::config::ProcessEnv;
     let config = adapters::Config::from_env(&env, &aws).await?;
     // It may seal an auth code: only under the sealing key (N14).

@@ -4,7 +4,7 @@ use serde_json::Value;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     adapters::telemetry::init();
-    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    let aws = adapters::aws::load().await;
     let env = adapters::config::ProcessEnv;
     let config = adapters::StatusMailConfig::from_env(&env)?;
     let sealer = adapters::config::opening_sealer(&env, &aws).await?;

@@ -101,7 +101,9 @@ async fn order_paid_to_registered_through_cargo_lambda() {
     assert!(err.contains("items"), "{err}");
     // The Invoke API's answer names the class of the failure: an event
     // that cannot be read will never succeed (issue 27).
-    let answer = reqwest::Client::new()
+    let answer = internetx::https::client_builder()
+        .build()
+        .expect("a client")
         .post(watch.invoke_url("domain-events"))
         .header("content-type", "application/json")
         .body(event.to_string())

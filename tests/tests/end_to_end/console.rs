@@ -32,7 +32,7 @@ struct Browser {
 impl Browser {
     fn new() -> Self {
         Self {
-            client: reqwest::Client::builder()
+            client: internetx::https::client_builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
                 .expect("a client"),
@@ -181,7 +181,9 @@ async fn the_console_lists_shows_and_retries_behind_its_guards() {
         .post(&console, "/domain/fails.com/retry", Some(&token))
         .await;
     assert_eq!(status, 403, "a token is its own session's");
-    let rebound = reqwest::Client::new()
+    let rebound = internetx::https::client_builder()
+        .build()
+        .expect("a client")
         .get(format!("{}/", console.base))
         .header("host", "attacker.example:80")
         .send()

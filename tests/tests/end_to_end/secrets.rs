@@ -133,7 +133,9 @@ async fn no_secret_reaches_a_log_the_table_a_mail_or_the_cli() {
 async fn a_password_in_ssm_parameter_store_is_read_at_cold_start() {
     let moto = e2e::Moto::start().await;
     let aws = moto.sdk_config().await;
-    let put = reqwest::Client::new()
+    let put = internetx::https::client_builder()
+        .build()
+        .expect("a client")
         .post(&moto.endpoint)
         .header("Content-Type", "application/x-amz-json-1.1")
         .header("X-Amz-Target", "AmazonSSM.PutParameter")

@@ -109,7 +109,7 @@ pub async fn command(args: ProbeArgs) -> Result<(), String> {
         .transpose()?;
     let mails = match (env("MAIL_BUCKET"), wait) {
         (Some(bucket), Some(seconds)) if seconds > 0 && password.is_some() => {
-            let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let aws = adapters::aws::load().await;
             let path_style = adapters::config::s3_force_path_style(&adapters::config::ProcessEnv);
             Some((
                 adapters::mailbox::Mailbox::new(adapters::wiring::s3_client(&aws, path_style)),
