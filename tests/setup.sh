@@ -5,10 +5,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 stamp="$venv/.requirements"
-if [ ! -x "$venv/bin/python" ]; then
+if [ "${1:-}" != "--env-only" ] && [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
 fi
-if ! cmp -s "$root/tests/requirements.txt" "$stamp" 2>/dev/null; then
+# `. tests/setup.sh --env-only` sets the environment without installing:
+# the test command installs the tools beside its build.
+if [ "${1:-}" != "--env-only" ] && ! cmp -s "$root/tests/requirements.txt" "$stamp" 2>/dev/null; then
   # uv installs the same pinned wheels as pip in a quarter of the time (18 s
   # instead of 74 s for SAM CLI, moto, cfn-lint and cargo-lambda). Compiled
   # to bytecode at install as pip does: without it every moto server and
